@@ -1,0 +1,227 @@
+"""Every Parquet artifact's columns, declared once and checked on write.
+
+Open any artifact with ``pandas.read_parquet`` or ``pyarrow.parquet.read_table``;
+this module is the documentation of its columns.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from polimodal.errors import SchemaError
+
+# ----------------------------------------------------------------------------- ingest
+#: One row per available video of a shard (``results/ingest/{shard}/videos.parquet``).
+VIDEOS = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),  # as written in the sheet
+        pa.field("source_kind", pa.string(), nullable=False),  # youtube | url | local
+        pa.field("media_file", pa.string()),  # file name inside the shard's media dir
+        pa.field("title", pa.string()),
+        pa.field("description", pa.string()),
+        pa.field("tags", pa.list_(pa.string())),
+        pa.field("categories", pa.list_(pa.string())),  # YouTube's topic labels
+        pa.field("duration", pa.float64()),  # seconds (from ffprobe when known)
+        pa.field("upload_time", pa.timestamp("s", tz="UTC")),
+        pa.field("channel_id", pa.string()),
+        pa.field("channel_name", pa.string()),
+        pa.field("webpage_url", pa.string()),
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("fps", pa.float64()),
+        pa.field("has_video", pa.bool_()),
+        pa.field("has_audio", pa.bool_()),
+    ]
+)
+
+#: One row per video that could not be processed, with the reason.
+UNAVAILABLE = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),  # ingest | frames | transcribe | ...
+        pa.field("kind", pa.string(), nullable=False),  # see MediaUnavailable.kind
+        pa.field("reason", pa.string(), nullable=False),
+    ]
+)
+
+# ----------------------------------------------------------------------------- transcripts
+WORD = pa.struct(
+    [
+        pa.field("word", pa.string()),
+        pa.field("start", pa.float64()),
+        pa.field("end", pa.float64()),
+        pa.field("probability", pa.float64()),
+    ]
+)
+
+#: One row per transcript segment (``results/transcripts/{shard}/segments.parquet``).
+SEGMENTS = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("segment_id", pa.int32(), nullable=False),
+        pa.field("start", pa.float64()),
+        pa.field("end", pa.float64()),
+        pa.field("text", pa.string()),
+        pa.field("avg_logprob", pa.float64()),
+        pa.field("no_speech_prob", pa.float64()),
+        pa.field("words", pa.list_(WORD)),
+    ]
+)
+
+#: One row per available video: language and the whole text
+#: (``results/transcripts/{shard}/videos.parquet``). A silent video has n_segments 0.
+TRANSCRIPTS = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("language", pa.string()),
+        pa.field("language_probability", pa.float64()),
+        pa.field("audio_duration", pa.float64()),
+        pa.field("n_segments", pa.int32(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("model", pa.string(), nullable=False),
+    ]
+)
+
+# ----------------------------------------------------------------------------- frames
+#: One row per sampled frame (``results/frames/{shard}.parquet``).
+FRAMES = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("frame_idx", pa.int32(), nullable=False),  # 0, 1, 2, ... in time order
+        pa.field("timestamp", pa.float64(), nullable=False),  # seconds from start
+        pa.field("width", pa.int32(), nullable=False),
+        pa.field("height", pa.int32(), nullable=False),
+        pa.field("jpeg", pa.binary(), nullable=False),
+    ]
+)
+
+#: One row per frame with its L2-normalised embedding (``results/embeddings/{shard}.parquet``).
+EMBEDDINGS = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("frame_idx", pa.int32(), nullable=False),
+        pa.field("timestamp", pa.float64(), nullable=False),
+        pa.field("embedding", pa.list_(pa.float32()), nullable=False),
+        pa.field("model", pa.string(), nullable=False),
+    ]
+)
+
+#: One row per frame: whether it survives near-duplicate removal (``results/dedup/{shard}.parquet``).
+DEDUP = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("frame_idx", pa.int32(), nullable=False),
+        pa.field("timestamp", pa.float64(), nullable=False),
+        pa.field("kept", pa.bool_(), nullable=False),
+        # frame_idx of the earlier kept frame it duplicates (null when kept)
+        pa.field("duplicate_of", pa.int32()),
+        # highest cosine similarity to an earlier kept frame (null for the first frame)
+        pa.field("max_similarity", pa.float32()),
+    ]
+)
+
+# ----------------------------------------------------------------------------- experiments
+#: One row per task × fold × video (``results/splits/{task}.parquet``). Test rows are the
+#: same in every fold.
+SPLITS = pa.schema(
+    [
+        pa.field("task", pa.string(), nullable=False),
+        pa.field("fold", pa.int32(), nullable=False),
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("label", pa.string(), nullable=False),
+        pa.field("split", pa.string(), nullable=False),  # train | validation | test
+    ]
+)
+
+#: One row per task × model × fold × scored video (``results/{task}/{model}/fold{fold}/predictions.parquet``).
+PREDICTIONS = pa.schema(
+    [
+        pa.field("task", pa.string(), nullable=False),
+        pa.field("model", pa.string(), nullable=False),
+        pa.field("fold", pa.int32(), nullable=False),
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("split", pa.string(), nullable=False),  # validation | test
+        pa.field("label", pa.string(), nullable=False),
+        pa.field("predicted", pa.string(), nullable=False),
+        # score of each class, in the order of `classes` (probabilities or decision values)
+        pa.field("classes", pa.list_(pa.string()), nullable=False),
+        pa.field("scores", pa.list_(pa.float64()), nullable=False),
+    ]
+)
+
+
+# ----------------------------------------------------------------------------- I/O
+def table_from_rows(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Build a table of ``schema`` from dict rows; unknown keys are an error."""
+    names = set(schema.names)
+    for i, row in enumerate(rows):
+        extra = set(row) - names
+        if extra:
+            raise SchemaError(f"row {i}: unknown column(s) {sorted(extra)}; expected {schema.names}")
+    columns = {name: [row.get(name) for row in rows] for name in schema.names}
+    try:
+        return pa.Table.from_pydict(columns, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise SchemaError(f"rows do not fit schema: {exc}") from exc
+
+
+def conform(table: pa.Table, schema: pa.Schema, what: str = "table") -> pa.Table:
+    """Return ``table`` with exactly ``schema``'s columns and types, or raise SchemaError."""
+    missing = [n for n in schema.names if n not in table.column_names]
+    extra = [n for n in table.column_names if n not in schema.names]
+    if missing or extra:
+        raise SchemaError(f"{what}: missing columns {missing}, unexpected columns {extra}")
+    table = table.select(schema.names)
+    try:
+        table = table.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise SchemaError(f"{what}: cannot cast to the declared schema: {exc}") from exc
+    for field in schema:
+        if not field.nullable and table.column(field.name).null_count:
+            raise SchemaError(f"{what}: column {field.name!r} has nulls but is declared not null")
+    return table
+
+
+def write_parquet(table: pa.Table | Sequence[Mapping[str, Any]], path: str | os.PathLike[str], schema: pa.Schema) -> Path:
+    """Check ``table`` against ``schema`` and write it atomically (temp file + rename).
+
+    A crash or kill never leaves a half-written Parquet file at ``path``.
+    """
+    path = Path(path)
+    if not isinstance(table, pa.Table):
+        table = table_from_rows(table, schema)
+    table = conform(table, schema, what=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_parquet(path: str | os.PathLike[str], schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+    """Read an artifact and check it against its schema (all columns, or ``columns``)."""
+    table = pq.read_table(path, columns=columns)
+    if columns is None:
+        return conform(table, schema, what=str(path))
+    return table
+
+
+def concat_parquet(paths: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str], schema: pa.Schema) -> Path:
+    """Concatenate artifacts of one schema (e.g. all shards) into ``out``."""
+    tables = [read_parquet(p, schema) for p in paths]
+    table = pa.concat_tables(tables) if tables else schema.empty_table()
+    return write_parquet(table, out, schema)
