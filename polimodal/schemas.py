@@ -168,8 +168,9 @@ def table_from_rows(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.
         if extra:
             raise SchemaError(f"row {i}: unknown column(s) {sorted(extra)}; expected {schema.names}")
     columns = {name: [row.get(name) for row in rows] for name in schema.names}
+    loose = pa.schema([f.with_nullable(True) for f in schema])  # nulls are reported by conform()
     try:
-        return pa.Table.from_pydict(columns, schema=schema)
+        return conform(pa.Table.from_pydict(columns, schema=loose), schema, what="rows")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise SchemaError(f"rows do not fit schema: {exc}") from exc
 
@@ -181,14 +182,13 @@ def conform(table: pa.Table, schema: pa.Schema, what: str = "table") -> pa.Table
     if missing or extra:
         raise SchemaError(f"{what}: missing columns {missing}, unexpected columns {extra}")
     table = table.select(schema.names)
-    try:
-        table = table.cast(schema)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-        raise SchemaError(f"{what}: cannot cast to the declared schema: {exc}") from exc
     for field in schema:
         if not field.nullable and table.column(field.name).null_count:
             raise SchemaError(f"{what}: column {field.name!r} has nulls but is declared not null")
-    return table
+    try:
+        return table.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError) as exc:
+        raise SchemaError(f"{what}: cannot cast to the declared schema: {exc}") from exc
 
 
 def write_parquet(table: pa.Table | Sequence[Mapping[str, Any]], path: str | os.PathLike[str], schema: pa.Schema) -> Path:

@@ -1,0 +1,24 @@
+# polimodal: YouTube videos (and image+text posts) -> aligned multimodal data -> classifiers.
+# Read the rule files top to bottom: ingest -> transcribe / frames -> embed / dedup ->
+# splits -> train -> evaluate -> report.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/transcribe.smk"
+include: "workflow/rules/frames.smk"
+include: "workflow/rules/gather.smk"
+include: "workflow/rules/experiments.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        get_final_outputs(),
+    default_target: True

@@ -1,0 +1,75 @@
+"""``polimodal`` command line: one stage by hand, or a look at what a run produced.
+
+    polimodal summary [RESULTS]      where the artifacts are and what they hold
+    polimodal demo [DIR]             make the demo corpus (media + sample sheet)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+
+def _rows(path: Path) -> int:
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def summary(results: Path) -> str:
+    """A short human summary of a results folder."""
+    lines = [f"polimodal results in {results.resolve()}"]
+    videos = results / "videos.parquet"
+    unavailable = results / "unavailable.parquet"
+    transcripts = results / "transcripts.parquet"
+    if videos.exists():
+        lines.append(f"  videos (metadata):        {videos}  ({_rows(videos)} available)")
+    if unavailable.exists():
+        t = pq.read_table(unavailable).to_pandas()
+        lines.append(f"  unavailable videos:       {unavailable}  ({len(t)})")
+        for row in t.itertuples():
+            lines.append(f"      {row.video_id}: {row.kind}: {row.reason[:100]}")
+    if transcripts.exists():
+        lines.append(f"  transcripts (per video):  {transcripts}  ({_rows(transcripts)})")
+    for stage, label in [
+        ("transcripts", "transcript segments"),
+        ("frames", "frames (JPEG)"),
+        ("embeddings", "frame embeddings"),
+        ("dedup", "dedup flags"),
+    ]:
+        pattern = "*/segments.parquet" if stage == "transcripts" else "*.parquet"
+        files = sorted((results / stage).glob(pattern))
+        if files:
+            n = sum(_rows(f) for f in files)
+            extra = ""
+            if stage == "dedup":
+                kept = sum(pq.read_table(f, columns=["kept"]).column("kept").to_pylist().count(True) for f in files)
+                extra = f", {kept} kept after near-duplicate removal"
+            lines.append(f"  {label + ':':<25} {results / stage}/ ({len(files)} shard files, {n} rows{extra})")
+    for name in ["metrics/summary.csv", "report.html"]:
+        if (results / name).exists():
+            lines.append(f"  {name:<25} {results / name}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="polimodal", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("summary", help="summarise a results folder")
+    p.add_argument("results", nargs="?", default="results", type=Path)
+    p = sub.add_parser("demo", help="make the demo corpus")
+    p.add_argument("out_dir", nargs="?", default="resources/demo")
+    args = parser.parse_args(argv)
+    if args.cmd == "summary":
+        print(summary(args.results))
+    elif args.cmd == "demo":
+        from polimodal.demo import make_demo
+
+        print(make_demo(args.out_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Sample sheet validation and shard assignment."""
+
+from __future__ import annotations
+
+import pytest
+
+from polimodal.errors import SampleSheetError
+from polimodal.samples import (
+    n_shards,
+    read_sample_sheet,
+    shard_digests,
+    shard_name,
+    shard_rows,
+    shard_videos,
+    source_kind,
+)
+
+
+def write(tmp_path, text, name="videos.tsv"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_reads_labels_as_text(tmp_path):
+    df = read_sample_sheet(write(tmp_path, "video_id\tsource\tideology\na1\tdQw4w9WgXcQ\t01\nb_2\t/x.mp4\t\n"))
+    assert list(df.video_id) == ["a1", "b_2"]
+    assert list(df.ideology) == ["01", ""]  # leading zero and empty kept as text
+
+
+def test_csv_by_suffix(tmp_path):
+    df = read_sample_sheet(write(tmp_path, "video_id,source\nx,https://e.org/v.mp4\n", "s.csv"))
+    assert df.source[0] == "https://e.org/v.mp4"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["a/b", "../etc", ".hidden", "a b", "x;rm -rf", "$(id)", "a|b", "é", "x" * 129, "a*"],
+)
+def test_bad_ids_name_the_line(tmp_path, bad):
+    p = write(tmp_path, f"video_id\tsource\nok\ts\n{bad}\ts2\n")
+    with pytest.raises(SampleSheetError, match="line 3"):
+        read_sample_sheet(p)
+
+
+def test_empty_id(tmp_path):
+    with pytest.raises(SampleSheetError, match="line 2"):
+        read_sample_sheet(write(tmp_path, "video_id\tsource\n\ts\n"))
+
+
+def test_duplicate_ids_name_both_lines(tmp_path):
+    p = write(tmp_path, "video_id\tsource\na\ts\nb\ts\na\tt\n")
+    with pytest.raises(SampleSheetError, match=r"'a' on lines \[2, 4\]"):
+        read_sample_sheet(p)
+
+
+def test_missing_source_column_and_value(tmp_path):
+    with pytest.raises(SampleSheetError, match="missing column"):
+        read_sample_sheet(write(tmp_path, "video_id\turl\na\ts\n"))
+    with pytest.raises(SampleSheetError, match=r"line 3 \(b\)"):
+        read_sample_sheet(write(tmp_path, "video_id\tsource\na\ts\nb\t \n"))
+
+
+def test_comma_file_named_tsv_gets_a_hint(tmp_path):
+    with pytest.raises(SampleSheetError, match="tab-separated"):
+        read_sample_sheet(write(tmp_path, "video_id,source\na,s\n"))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SampleSheetError, match="does not exist"):
+        read_sample_sheet(tmp_path / "nope.tsv")
+
+
+def make_sheet(tmp_path, n, name="s.tsv"):
+    lines = ["video_id\tsource"] + [f"v{i}\tsrc{i}" for i in range(n)]
+    return read_sample_sheet(write(tmp_path, "\n".join(lines) + "\n", name))
+
+
+def test_shards_are_runs_of_rows(tmp_path):
+    df = make_sheet(tmp_path, 25)
+    assert n_shards(len(df), 10) == 3
+    assert [v.video_id for v in shard_videos(df, 2, 10)] == [f"v{i}" for i in range(20, 25)]
+    assert len(shard_rows(df, 0, 10)) == 10
+    with pytest.raises(SampleSheetError, match="shard 3 does not exist"):
+        shard_rows(df, 3, 10)
+    assert shard_name(7) == "000007"
+
+
+def test_appending_rows_changes_only_the_last_shard_digest(tmp_path):
+    before = shard_digests(make_sheet(tmp_path, 10_000, "a.tsv"), 100)
+    after = shard_digests(make_sheet(tmp_path, 10_010, "b.tsv"), 100)
+    assert len(before) == 100 and len(after) == 101
+    assert before == after[:100]  # every existing shard is unchanged: only the new one runs
+    before = shard_digests(make_sheet(tmp_path, 10_050, "c.tsv"), 100)
+    after = shard_digests(make_sheet(tmp_path, 10_060, "d.tsv"), 100)
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert changed == [100]  # the partly filled last shard
+
+
+def test_digest_follows_source_changes(tmp_path):
+    df = make_sheet(tmp_path, 30)
+    d1 = shard_digests(df, 10)
+    df.loc[15, "source"] = "other"
+    d2 = shard_digests(df, 10)
+    assert [a == b for a, b in zip(d1, d2, strict=True)] == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        ("dQw4w9WgXcQ", "youtube"),
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "youtube"),
+        ("https://youtu.be/dQw4w9WgXcQ", "youtube"),
+        ("http://127.0.0.1:8000/a.mp4", "url"),
+        ("/data/a.mp4", "local"),
+        ("videos/a.mp4", "local"),
+    ],
+)
+def test_source_kind(source, kind):
+    assert source_kind(source) == kind

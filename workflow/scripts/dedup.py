@@ -1,0 +1,14 @@
+"""Snakemake adapter: flag near-duplicate frames of one shard."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from polimodal.dedup import dedup_shard
+from polimodal.logs import setup_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+dedup_shard(snakemake.input.embeddings, out=snakemake.output.parquet, threshold=snakemake.params.threshold)

@@ -1,0 +1,18 @@
+"""Snakemake adapter: embed one shard's frames (model loaded once)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from polimodal.embed import EmbedOptions, embed_shard
+from polimodal.logs import setup_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+embed_shard(
+    snakemake.input.frames,
+    out=snakemake.output.parquet,
+    options=EmbedOptions.from_config(snakemake.params.options),
+)

@@ -1,0 +1,20 @@
+"""Snakemake adapter: sample frames of one shard's videos."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from polimodal.frames import FrameOptions, frames_shard
+from polimodal.logs import setup_logging
+from polimodal.schemas import VIDEOS, read_parquet
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+frames_shard(
+    read_parquet(snakemake.input.videos, VIDEOS),
+    media_dir=snakemake.input.media,
+    out=snakemake.output.parquet,
+    options=FrameOptions.from_config(snakemake.params.options),
+)

@@ -1,0 +1,22 @@
+"""Snakemake adapter: ingest one shard (download/link, metadata, unavailable videos)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from polimodal.ingest import IngestOptions, ingest_shard
+from polimodal.logs import setup_logging
+from polimodal.samples import read_sample_sheet, shard_videos
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+sheet = read_sample_sheet(snakemake.params.sheet)
+ingest_shard(
+    shard_videos(sheet, int(snakemake.wildcards.shard), snakemake.params.shard_size),
+    media_dir=snakemake.output.media,
+    videos_out=snakemake.output.videos,
+    unavailable_out=snakemake.output.unavailable,
+    options=IngestOptions.from_config(snakemake.params.options),
+)

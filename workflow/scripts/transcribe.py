@@ -1,0 +1,21 @@
+"""Snakemake adapter: transcribe one shard with faster-whisper (model loaded once)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from polimodal.logs import setup_logging
+from polimodal.schemas import VIDEOS, read_parquet
+from polimodal.transcribe import TranscribeOptions, transcribe_shard
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+transcribe_shard(
+    read_parquet(snakemake.input.videos, VIDEOS),
+    media_dir=snakemake.input.media,
+    segments_out=snakemake.output.segments,
+    transcripts_out=snakemake.output.transcripts,
+    options=TranscribeOptions.from_config(snakemake.params.options),
+)
