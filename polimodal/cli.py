@@ -1,7 +1,7 @@
 """``polimodal`` command line: one stage by hand, or a look at what a run produced.
 
-    polimodal summary [RESULTS]      where the artifacts are and what they hold
-    polimodal demo [DIR]             make the demo corpus (media + sample sheet)
+polimodal summary [RESULTS]      where the artifacts are and what they hold
+polimodal demo [DIR]             make the demo corpus (media + sample sheet)
 """
 
 from __future__ import annotations
@@ -44,9 +44,13 @@ def summary(results: Path) -> str:
             n = sum(_rows(f) for f in files)
             extra = ""
             if stage == "dedup":
-                kept = sum(pq.read_table(f, columns=["kept"]).column("kept").to_pylist().count(True) for f in files)
+                kept = sum(
+                    pq.read_table(f, columns=["kept"]).column("kept").to_pylist().count(True) for f in files
+                )
                 extra = f", {kept} kept after near-duplicate removal"
-            lines.append(f"  {label + ':':<25} {results / stage}/ ({len(files)} shard files, {n} rows{extra})")
+            lines.append(
+                f"  {label + ':':<25} {results / stage}/ ({len(files)} shard files, {n} rows{extra})"
+            )
     for name in ["metrics/summary.csv", "report.html"]:
         if (results / name).exists():
             lines.append(f"  {name:<25} {results / name}")
@@ -54,8 +58,9 @@ def summary(results: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="polimodal", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="polimodal", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("summary", help="summarise a results folder")
     p.add_argument("results", nargs="?", default="results", type=Path)

@@ -53,8 +53,12 @@ def make_demo(out_dir: str | Path, *, duration: float = 5.0) -> Path:
         rows.append({"video_id": vid, "source": str(path.resolve()), "us_politics": label, "topic": topic})
     # a source that cannot be had: recorded as unavailable, never stops the run
     rows.append(
-        {"video_id": "demo_missing", "source": str((media / "deleted.mp4").resolve()), "us_politics": "1",
-         "topic": "politics"}
+        {
+            "video_id": "demo_missing",
+            "source": str((media / "deleted.mp4").resolve()),
+            "us_politics": "1",
+            "topic": "politics",
+        }
     )
     sheet = out / "videos.tsv"
     with sheet.open("w", newline="") as fh:

@@ -191,7 +191,9 @@ def conform(table: pa.Table, schema: pa.Schema, what: str = "table") -> pa.Table
         raise SchemaError(f"{what}: cannot cast to the declared schema: {exc}") from exc
 
 
-def write_parquet(table: pa.Table | Sequence[Mapping[str, Any]], path: str | os.PathLike[str], schema: pa.Schema) -> Path:
+def write_parquet(
+    table: pa.Table | Sequence[Mapping[str, Any]], path: str | os.PathLike[str], schema: pa.Schema
+) -> Path:
     """Check ``table`` against ``schema`` and write it atomically (temp file + rename).
 
     A crash or kill never leaves a half-written Parquet file at ``path``.
@@ -212,7 +214,9 @@ def write_parquet(table: pa.Table | Sequence[Mapping[str, Any]], path: str | os.
     return path
 
 
-def read_parquet(path: str | os.PathLike[str], schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+def read_parquet(
+    path: str | os.PathLike[str], schema: pa.Schema, columns: list[str] | None = None
+) -> pa.Table:
     """Read an artifact and check it against its schema (all columns, or ``columns``)."""
     table = pq.read_table(path, columns=columns)
     if columns is None:
@@ -220,7 +224,9 @@ def read_parquet(path: str | os.PathLike[str], schema: pa.Schema, columns: list[
     return table
 
 
-def concat_parquet(paths: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str], schema: pa.Schema) -> Path:
+def concat_parquet(
+    paths: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str], schema: pa.Schema
+) -> Path:
     """Concatenate artifacts of one schema (e.g. all shards) into ``out``."""
     tables = [read_parquet(p, schema) for p in paths]
     table = pa.concat_tables(tables) if tables else schema.empty_table()

@@ -1,9 +1,8 @@
-# Helpers shared by all rule files: config and sample sheet validation, shards, input
-# functions (get_*). No logic beyond paths and lookups: everything else is in polimodal/.
+# Helpers shared by the rule files (config and sample sheet validation, shards, input
+# functions named get_*). No logic beyond paths and lookups: everything else is in polimodal/.
 from snakemake.utils import validate
 
 from polimodal.samples import read_sample_sheet, shard_digests, shard_name
-
 
 validate(config, "../schemas/config.schema.yaml")
 

@@ -9,18 +9,18 @@ rule frames:
         media=rules.ingest.output.media,
     output:
         parquet="results/frames/{shard}.parquet",
-    params:
-        options=config["frames"],
     log:
         "logs/frames/{shard}.log",
     benchmark:
         "benchmarks/frames/{shard}.tsv"
+    conda:
+        "../../envs/cpu.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=240,
-    conda:
-        "../../envs/cpu.yaml"
+    params:
+        options=config["frames"],
     script:
         "../scripts/frames.py"
 
@@ -30,18 +30,18 @@ rule embed:
         frames=rules.frames.output.parquet,
     output:
         parquet="results/embeddings/{shard}.parquet",
-    params:
-        options=config["embed"],
     log:
         "logs/embed/{shard}.log",
     benchmark:
         "benchmarks/embed/{shard}.tsv"
+    conda:
+        "../../envs/gpu.yaml"
     threads: 2
     resources:
         mem_mb=6000,
         runtime=240,
-    conda:
-        "../../envs/gpu.yaml"
+    params:
+        options=config["embed"],
     script:
         "../scripts/embed.py"
 
@@ -51,17 +51,17 @@ rule dedup:
         embeddings=rules.embed.output.parquet,
     output:
         parquet="results/dedup/{shard}.parquet",
-    params:
-        threshold=config["dedup"]["threshold"],
     log:
         "logs/dedup/{shard}.log",
     benchmark:
         "benchmarks/dedup/{shard}.tsv"
+    conda:
+        "../../envs/cpu.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../../envs/cpu.yaml"
+    params:
+        threshold=config["dedup"]["threshold"],
     script:
         "../scripts/dedup.py"

@@ -11,14 +11,14 @@ rule gather_videos:
         "logs/gather/videos.log",
     benchmark:
         "benchmarks/gather/videos.tsv"
+    conda:
+        "../../envs/cpu.yaml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
     params:
         schema="VIDEOS",
-    conda:
-        "../../envs/cpu.yaml"
     script:
         "../scripts/gather.py"
 

@@ -8,20 +8,20 @@ rule ingest:
         videos="results/ingest/{shard}/videos.parquet",
         unavailable="results/ingest/{shard}/unavailable.parquet",
         media=temp(directory("results/ingest/{shard}/media")),
+    log:
+        "logs/ingest/{shard}.log",
+    benchmark:
+        "benchmarks/ingest/{shard}.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=240,
     params:
         sheet=config["samples"],
         shard_size=config["shard_size"],
         digest=get_shard_digest,
         options=config["ingest"],
-    log:
-        "logs/ingest/{shard}.log",
-    benchmark:
-        "benchmarks/ingest/{shard}.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=240,
-    conda:
-        "../../envs/cpu.yaml"
     script:
         "../scripts/ingest.py"

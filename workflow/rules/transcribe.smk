@@ -8,17 +8,17 @@ rule transcribe:
     output:
         segments="results/transcripts/{shard}/segments.parquet",
         transcripts="results/transcripts/{shard}/videos.parquet",
-    params:
-        options=config["transcribe"],
     log:
         "logs/transcribe/{shard}.log",
     benchmark:
         "benchmarks/transcribe/{shard}.tsv"
+    conda:
+        "../../envs/gpu.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=360,
-    conda:
-        "../../envs/gpu.yaml"
+    params:
+        options=config["transcribe"],
     script:
         "../scripts/transcribe.py"

@@ -1,0 +1,232 @@
+"""Sample still frames from videos at a fixed rate and store them as JPEG.
+
+Frame ``k`` of a video is the picture on screen at ``t = k / fps`` seconds (from the
+start of the video stream), for every ``t`` before the end of the stream: a video of
+``d`` seconds gives ``ceil(d * fps)`` frames. ``timestamp`` in FRAMES is that ``t``.
+
+Speed. Sampling 1 frame per second out of 25-30 must not cost a full decode plus a
+colour conversion of every frame. The default ``pyav`` backend demuxes packets and,
+for each packet whose display interval holds no sampling time, tells the decoder to
+skip it when no other frame references it (``skip_frame = NONREF``): with typical
+H.264 (B-frames) about half the frames are never decoded, yet the frame returned for
+``t`` is exactly the one on screen at ``t``. Only the sampled frames are converted to
+RGB, and downscaled (``max_side``) by libswscale in the same step. The ``decord``
+backend (``VideoReader(..., width, height)`` + ``get_batch``) decodes every frame up
+to the last one needed; it is kept for comparison (``bench/bench_frames.py``).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import av
+import numpy as np
+import pyarrow as pa
+from PIL import Image
+
+from polimodal.errors import ConfigError, MediaUnavailable
+from polimodal.schemas import FRAMES, table_from_rows
+from polimodal.shards import process_videos
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["pyav", "decord"]
+_EPS = 1e-6
+
+
+@dataclass
+class FrameOptions:
+    """Settings of the ``frames`` config section."""
+
+    fps: float = 1.0  # frames sampled per second of video
+    jpeg_quality: int = 90  # Pillow JPEG quality, 1-95
+    max_side: int = 640  # longer side of stored frames; larger frames are downscaled (0: keep size)
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> FrameOptions:
+        """Build from the ``frames`` config section; missing keys take the defaults."""
+        section = dict(section or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(section) - known)
+        if unknown:
+            raise ConfigError(f"frames: unknown key(s) {unknown}; expected {sorted(known)}")
+        opts = cls(**section)
+        if not float(opts.fps) > 0:
+            raise ConfigError(f"frames.fps: must be > 0, got {opts.fps!r}")
+        if not 1 <= int(opts.jpeg_quality) <= 100:
+            raise ConfigError(f"frames.jpeg_quality: must be in 1..100, got {opts.jpeg_quality!r}")
+        if int(opts.max_side) < 0:
+            raise ConfigError(f"frames.max_side: must be >= 0, got {opts.max_side!r}")
+        return opts
+
+
+def sample_times(duration: float, fps: float) -> list[float]:
+    """Sampling times ``0, 1/fps, 2/fps, ...`` strictly before ``duration`` seconds."""
+    if duration <= 0:
+        return []
+    n = math.ceil(duration * fps - _EPS)
+    return [k / fps for k in range(max(n, 0))]
+
+
+def target_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """Size of the stored frame: downscaled, aspect kept, so the longer side is ``max_side``."""
+    longest = max(width, height)
+    if max_side <= 0 or longest <= max_side:
+        return width, height
+    scale = max_side / longest
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def encode_jpeg(image: Image.Image | np.ndarray, quality: int) -> bytes:
+    """JPEG bytes of an RGB image (Pillow, libjpeg-turbo)."""
+    if isinstance(image, np.ndarray):
+        image = Image.fromarray(image)
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", quality=int(quality))
+    return buf.getvalue()
+
+
+def _row(video_id: str, k: int, t: float, jpeg: bytes, size: tuple[int, int]) -> dict[str, Any]:
+    return {"video_id": video_id, "frame_idx": k, "timestamp": t, "width": size[0], "height": size[1], "jpeg": jpeg}
+
+
+def _extract_pyav(path: Path, options: FrameOptions, video_id: str) -> list[dict[str, Any]]:
+    fps = float(options.fps)
+    rows: list[dict[str, Any]] = []
+    with av.open(str(path), metadata_errors="ignore") as container:
+        if not container.streams.video:
+            return []
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        ctx = stream.codec_context
+        tb = stream.time_base or Fraction(1, 90000)
+        start = stream.start_time or 0
+        rate = stream.average_rate or stream.guessed_rate or Fraction(25)
+        size = target_size(ctx.width, ctx.height, int(options.max_side))
+        k = 0  # next sampling time is k / fps
+        held: tuple[float, av.VideoFrame] | None = None  # last decoded frame, not yet past
+
+        def emit_until(t_next: float) -> None:
+            # every sampling time before t_next shows the held frame
+            nonlocal k
+            while held is not None and k / fps < t_next - _EPS:
+                image = held[1].to_image(width=size[0], height=size[1])
+                rows.append(_row(video_id, k, k / fps, encode_jpeg(image, options.jpeg_quality), size))
+                k += 1
+
+        def needed(packet: av.Packet) -> bool:
+            # does a sampling time fall in this packet's display interval [p0, p1)?
+            if packet.pts is None or not packet.duration:
+                return True
+            p0 = float((packet.pts - start) * tb)
+            p1 = p0 + float(packet.duration * tb)
+            j = max(math.ceil(p0 * fps - _EPS), 0)
+            return j / fps < p1 - _EPS
+
+        last_t = -1.0
+        for packet in container.demux(stream):
+            if packet.size:
+                ctx.skip_frame = "DEFAULT" if needed(packet) else "NONREF"
+            for frame in ctx.decode(packet):
+                ft = float((frame.pts - start) * tb) if frame.pts is not None else last_t + 1 / float(rate)
+                if ft < last_t:  # out-of-order or damaged timestamps: keep the time line monotonic
+                    continue
+                emit_until(ft)
+                held, last_t = (ft, frame), ft
+        if held is None:
+            raise MediaUnavailable("corrupt", f"{path}: the video stream has no decodable frame")
+        emit_until(held[0] + 1 / float(rate))
+    return rows
+
+
+def _extract_decord(path: Path, options: FrameOptions, video_id: str) -> list[dict[str, Any]]:
+    from decord import DECORDError, VideoReader, cpu
+
+    with av.open(str(path), metadata_errors="ignore") as container:
+        if not container.streams.video:
+            return []
+        ctx = container.streams.video[0].codec_context
+        size = target_size(ctx.width, ctx.height, int(options.max_side))
+    try:
+        reader = VideoReader(str(path), ctx=cpu(0), width=size[0], height=size[1], num_threads=1)
+        stamps = reader.get_frame_timestamp(range(len(reader)))
+        times = sample_times(float(stamps[-1, 1]), float(options.fps))
+        idx = np.searchsorted(stamps[:, 0], np.asarray(times) + _EPS, side="right") - 1
+        batch = reader.get_batch(np.clip(idx, 0, len(reader) - 1).tolist()).asnumpy()
+    except (DECORDError, RuntimeError, IndexError) as exc:
+        raise MediaUnavailable("corrupt", f"{path}: cannot decode video: {exc}") from exc
+    return [
+        _row(video_id, k, t, encode_jpeg(batch[k], options.jpeg_quality), (batch.shape[2], batch.shape[1]))
+        for k, t in enumerate(times)
+    ]
+
+
+def extract_frames(
+    path: str | os.PathLike[str],
+    options: FrameOptions,
+    *,
+    video_id: str | None = None,
+    backend: Backend = "pyav",
+) -> list[dict[str, Any]]:
+    """FRAMES rows of one media file: one JPEG per sampling time, in time order.
+
+    ``video_id`` defaults to the file's stem. A file without a video stream gives no
+    rows. Raises :class:`MediaUnavailable` (``corrupt``) when the file cannot be
+    opened or its video stream cannot be decoded. A truncated file gives the frames
+    up to where decoding stops.
+    """
+    path = Path(path)
+    vid = video_id if video_id is not None else path.stem
+    if backend == "decord":
+        return _extract_decord(path, options, vid)
+    if backend != "pyav":
+        raise ValueError(f"unknown frames backend {backend!r} (pyav | decord)")
+    try:
+        return _extract_pyav(path, options, vid)
+    except av.error.FFmpegError as exc:
+        raise MediaUnavailable("corrupt", f"{path}: cannot decode video: {exc}") from exc
+
+
+def frames_shard(
+    videos_table: pa.Table,
+    media_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    options: FrameOptions,
+) -> list[tuple[str, str]]:
+    """Sample frames of every video of a shard (VIDEOS table) into one FRAMES file.
+
+    Videos without media file or video stream get no frames. A video that cannot be
+    decoded gets no frames, a warning in the log and an entry ``(video_id, reason)``
+    in the returned list (only for videos processed in this call: a resumed run does
+    not repeat the failures of the killed one).
+    """
+    media_dir = Path(media_dir)
+    rows = {r["video_id"]: r for r in videos_table.select(["video_id", "media_file", "has_video"]).to_pylist()}
+    failures: list[tuple[str, str]] = []
+
+    def one(vid: str) -> dict[str, pa.Table]:
+        info = rows[vid]
+        media = info["media_file"]
+        frame_rows: list[dict[str, Any]] = []
+        if not media or not (media_dir / media).exists():
+            log.info("%s: no media file, no frames", vid)
+        elif info["has_video"] is False:
+            log.info("%s: no video stream, no frames", vid)
+        else:
+            try:
+                frame_rows = extract_frames(media_dir / media, options, video_id=vid)
+            except MediaUnavailable as exc:
+                log.warning("%s: %s", vid, exc)
+                failures.append((vid, str(exc)))
+        return {"frames": table_from_rows(frame_rows, FRAMES)}
+
+    process_videos(list(rows), one, {"frames": (Path(out), FRAMES)}, label="frames")
+    return failures

@@ -1,0 +1,157 @@
+"""The real workflow, end to end, on a tiny sheet of real media in a temporary folder.
+
+Sources: local files, a URL that yt-dlp downloads from a server on 127.0.0.1, a URL that
+404s, a missing local file and a truncated file. Checks the artifacts, then that appending
+a row or changing the dedup threshold reruns only what depends on it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, _QuietHandler, copy_workflow, run_snakemake
+from polimodal.synth import SCENES, make_video
+
+pytestmark = pytest.mark.slow
+
+SPEECH = "The senate votes on the budget today"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import functools
+    import http.server
+
+    folder = tmp_path_factory.mktemp("www")
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield folder, f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, server):
+    www, base = server
+    wd = copy_workflow(tmp_path_factory.mktemp("wf"))
+    media = wd / "media"
+    speech = make_video(media / "speech.mp4", duration=6, scenes=SCENES[:3], speech=SPEECH)
+    static = make_video(media / "static.mp4", duration=5, scenes=["color=c=red:size={w}x{h}:rate={fps}"])
+    make_video(www / "web.mp4", duration=4, scenes=SCENES[1:3], speech="Hello from the web")
+    noaudio = make_video(media / "noaudio.mp4", duration=3, audio=False)
+    broken = media / "broken.mp4"
+    broken.write_bytes(speech.read_bytes()[:2048])
+    rows = [
+        ("speech", speech),
+        ("static", static),
+        ("web", f"{base}/web.mp4"),
+        ("gone", f"{base}/missing.mp4"),
+        ("noaudio", noaudio),
+        ("missing", media / "nothing.mp4"),
+        ("broken", broken),
+    ]
+    sheet = wd / "config" / "videos.tsv"
+    pd.DataFrame(rows, columns=["video_id", "source"]).assign(label="x").to_csv(sheet, sep="\t", index=False)
+    demo = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
+    overlay = {
+        "samples": "config/videos.tsv",
+        "shard_size": 2,
+        "transcribe": demo["transcribe"],
+        "embed": demo["embed"],
+        "ingest": {"sleep_interval": 0, "retries": 0},
+    }
+    (wd / "config" / "test.yaml").write_text(yaml.safe_dump(overlay))
+    proc = run_snakemake(wd, "--configfile", "config/test.yaml")
+    return wd, proc
+
+
+def read(wd, path):
+    return pd.read_parquet(wd / path)
+
+
+def test_unavailable_videos_are_recorded_with_reasons(run):
+    wd, _ = run
+    un = read(wd, "results/unavailable.parquet").set_index("video_id")
+    assert sorted(un.index) == ["broken", "gone", "missing"]
+    assert "404" in un.loc["gone", "reason"]
+    assert un.loc["missing", "kind"] == "not_found"
+    assert un.loc["broken", "kind"] in {"corrupt", "empty"}
+    videos = read(wd, "results/videos.parquet").set_index("video_id")
+    assert sorted(videos.index) == ["noaudio", "speech", "static", "web"]
+    assert videos.loc["web", "source_kind"] == "url"
+    assert abs(videos.loc["speech", "duration"] - 6) < 0.2
+    assert not videos.loc["noaudio", "has_audio"]
+
+
+def test_transcripts_contain_the_spoken_words(run):
+    wd, _ = run
+    tr = read(wd, "results/transcripts.parquet").set_index("video_id")
+    text = tr.loc["speech", "text"].lower()
+    assert "senate" in text and "budget" in text
+    assert "web" in tr.loc["web", "text"].lower()
+    assert tr.loc["noaudio", "n_segments"] == 0 and tr.loc["noaudio", "text"] == ""
+    segs = pd.concat(
+        pd.read_parquet(p) for p in sorted((wd / "results/transcripts").glob("*/segments.parquet"))
+    )
+    words = [w for ws in segs[segs.video_id == "speech"].words for w in ws]
+    assert words and all(0 <= w["start"] <= w["end"] <= 6.5 for w in words)
+
+
+def test_frames_at_one_per_second_and_dedup(run):
+    wd, _ = run
+    frames = pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/frames").glob("*.parquet")))
+    counts = frames.groupby("video_id").size()
+    assert counts["speech"] == 6 and counts["static"] == 5 and counts["web"] == 4 and counts["noaudio"] == 3
+    dedup = pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/dedup").glob("*.parquet")))
+    kept = dedup[dedup.kept].groupby("video_id").size()
+    assert kept["static"] == 1  # identical frames: one survives
+    assert kept["speech"] >= 3  # three distinct scenes survive
+    static = dedup[dedup.video_id == "static"].sort_values("frame_idx")
+    assert static.duplicate_of.iloc[1:].eq(0).all()
+    emb = pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/embeddings").glob("*.parquet")))
+    assert len(emb) == len(frames)  # all frames keep their embedding, whatever the threshold
+
+
+def test_media_is_temporary(run):
+    wd, _ = run
+    assert not list((wd / "results/ingest").glob("*/media"))
+
+
+def dry_run_jobs(wd, *args):
+    out = run_snakemake(wd, "-n", "--configfile", "config/test.yaml", *args).stdout
+    jobs = re.findall(r"^rule (\w+):\n(?:.*\n)*?    wildcards: shard=(\d+)", out, flags=re.M)
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.M))
+    return set(jobs), stats
+
+
+def test_nothing_to_do_after_a_run(run):
+    wd, _ = run
+    out = run_snakemake(wd, "-n", "--configfile", "config/test.yaml").stdout
+    assert "Nothing to be done" in out
+
+
+def test_threshold_change_reruns_only_dedup(run):
+    wd, _ = run
+    jobs, stats = dry_run_jobs(wd, "--config", "dedup={threshold: 0.5}")
+    assert {rule for rule, _ in jobs} == {"dedup"}
+    assert stats["dedup"] == "4"
+
+
+def test_appended_row_reruns_only_its_shard(run):
+    wd, _ = run
+    sheet = wd / "config" / "videos.tsv"
+    original = sheet.read_text()
+    try:
+        sheet.write_text(original + f"late\t{wd / 'media' / 'static.mp4'}\tx\n")
+        jobs, stats = dry_run_jobs(wd)
+        assert {shard for _, shard in jobs} == {"000003"}  # the shard the row joined
+        assert {rule for rule, _ in jobs} == {"ingest", "transcribe", "frames", "embed", "dedup"}
+        assert "gather_videos" in stats
+    finally:
+        sheet.write_text(original)
