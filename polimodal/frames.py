@@ -185,11 +185,11 @@ def extract_frames(
     """
     path = Path(path)
     vid = video_id if video_id is not None else path.stem
-    if backend == "decord":
-        return _extract_decord(path, options, vid)
-    if backend != "pyav":
+    if backend not in ("pyav", "decord"):
         raise ValueError(f"unknown frames backend {backend!r} (pyav | decord)")
     try:
+        if backend == "decord":
+            return _extract_decord(path, options, vid)
         return _extract_pyav(path, options, vid)
     except av.error.FFmpegError as exc:
         raise MediaUnavailable("corrupt", f"{path}: cannot decode video: {exc}") from exc

@@ -23,7 +23,9 @@ def write(tmp_path, text, name="videos.tsv"):
 
 
 def test_reads_labels_as_text(tmp_path):
-    df = read_sample_sheet(write(tmp_path, "video_id\tsource\tideology\na1\tdQw4w9WgXcQ\t01\nb_2\t/x.mp4\t\n"))
+    df = read_sample_sheet(
+        write(tmp_path, "video_id\tsource\tideology\na1\tdQw4w9WgXcQ\t01\nb_2\t/x.mp4\t\n")
+    )
     assert list(df.video_id) == ["a1", "b_2"]
     assert list(df.ideology) == ["01", ""]  # leading zero and empty kept as text
 

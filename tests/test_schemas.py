@@ -21,15 +21,23 @@ def test_unknown_column_and_null_in_required(tmp_path):
     with pytest.raises(SchemaError, match="unknown column"):
         write_parquet([{"video_id": "a", "oops": 1}], tmp_path / "x.parquet", UNAVAILABLE)
     with pytest.raises(SchemaError, match="'reason' has nulls"):
-        write_parquet([{"video_id": "a", "source": "s", "stage": "i", "kind": "k"}], tmp_path / "x.parquet",
-                      UNAVAILABLE)
+        write_parquet(
+            [{"video_id": "a", "source": "s", "stage": "i", "kind": "k"}], tmp_path / "x.parquet", UNAVAILABLE
+        )
     assert not (tmp_path / "x.parquet").exists()
 
 
 def test_table_is_cast_and_reordered(tmp_path):
-    t = pa.table({"kept": [True], "frame_idx": pa.array([3], pa.int64()), "video_id": ["v"],
-                  "timestamp": [1.0], "duplicate_of": pa.array([None], pa.int64()),
-                  "max_similarity": [0.5]})
+    t = pa.table(
+        {
+            "kept": [True],
+            "frame_idx": pa.array([3], pa.int64()),
+            "video_id": ["v"],
+            "timestamp": [1.0],
+            "duplicate_of": pa.array([None], pa.int64()),
+            "max_similarity": [0.5],
+        }
+    )
     write_parquet(t, tmp_path / "d.parquet", DEDUP)
     assert pq.read_schema(tmp_path / "d.parquet").equals(DEDUP, check_metadata=False)
 
