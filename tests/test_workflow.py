@@ -7,8 +7,13 @@ a row or changing the dedup threshold reruns only what depends on it.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 
 import pandas as pd
 import pytest
@@ -67,8 +72,24 @@ def run(tmp_path_factory, server):
         "ingest": {"sleep_interval": 0, "retries": 0},
     }
     (wd / "config" / "test.yaml").write_text(yaml.safe_dump(overlay))
-    proc = run_snakemake(wd, "--configfile", "config/test.yaml")
-    return wd, proc
+    # First run: killed hard (SIGKILL to the whole process group) as soon as one shard is
+    # finished, as a node failure or an impatient user would. The rerun must complete
+    # without redoing that shard.
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test.yaml"]
+    first = wd / "results" / "dedup" / "000000.parquet"
+    killed = subprocess.Popen(
+        cmd, cwd=wd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 600
+    while not first.exists() and killed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert first.exists(), "the first shard never finished"
+    stamp = first.stat().st_mtime_ns
+    run_snakemake(wd, "--unlock", "--configfile", "config/test.yaml")
+    proc = run_snakemake(wd, "--configfile", "config/test.yaml", "--rerun-incomplete")
+    return wd, proc, stamp
 
 
 def read(wd, path):
@@ -76,7 +97,7 @@ def read(wd, path):
 
 
 def test_unavailable_videos_are_recorded_with_reasons(run):
-    wd, _ = run
+    wd, *_ = run
     un = read(wd, "results/unavailable.parquet").set_index("video_id")
     assert sorted(un.index) == ["broken", "gone", "missing"]
     assert "404" in un.loc["gone", "reason"]
@@ -90,7 +111,7 @@ def test_unavailable_videos_are_recorded_with_reasons(run):
 
 
 def test_transcripts_contain_the_spoken_words(run):
-    wd, _ = run
+    wd, *_ = run
     tr = read(wd, "results/transcripts.parquet").set_index("video_id")
     text = tr.loc["speech", "text"].lower()
     assert "senate" in text and "budget" in text
@@ -104,7 +125,7 @@ def test_transcripts_contain_the_spoken_words(run):
 
 
 def test_frames_at_one_per_second_and_dedup(run):
-    wd, _ = run
+    wd, *_ = run
     frames = pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/frames").glob("*.parquet")))
     counts = frames.groupby("video_id").size()
     assert counts["speech"] == 6 and counts["static"] == 5 and counts["web"] == 4 and counts["noaudio"] == 3
@@ -119,7 +140,7 @@ def test_frames_at_one_per_second_and_dedup(run):
 
 
 def test_media_is_temporary(run):
-    wd, _ = run
+    wd, *_ = run
     assert not list((wd / "results/ingest").glob("*/media"))
 
 
@@ -131,20 +152,20 @@ def dry_run_jobs(wd, *args):
 
 
 def test_nothing_to_do_after_a_run(run):
-    wd, _ = run
+    wd, *_ = run
     out = run_snakemake(wd, "-n", "--configfile", "config/test.yaml").stdout
     assert "Nothing to be done" in out
 
 
 def test_threshold_change_reruns_only_dedup(run):
-    wd, _ = run
+    wd, *_ = run
     jobs, stats = dry_run_jobs(wd, "--config", "dedup={threshold: 0.5}")
     assert {rule for rule, _ in jobs} == {"dedup"}
     assert stats["dedup"] == "4"
 
 
 def test_appended_row_reruns_only_its_shard(run):
-    wd, _ = run
+    wd, *_ = run
     sheet = wd / "config" / "videos.tsv"
     original = sheet.read_text()
     try:
@@ -155,3 +176,9 @@ def test_appended_row_reruns_only_its_shard(run):
         assert "gather_videos" in stats
     finally:
         sheet.write_text(original)
+
+
+def test_a_killed_run_resumes_without_redoing_finished_shards(run):
+    wd, _, stamp = run
+    assert (wd / "results" / "dedup" / "000000.parquet").stat().st_mtime_ns == stamp
+    assert not list((wd / "results").rglob("*.parts"))  # no part files left behind
