@@ -28,6 +28,13 @@ def parts_dir(out: str | Path) -> Path:
     return out.with_name(out.name + ".parts")
 
 
+def part_paths(first_out: str | Path, video_id: str, names: Sequence[str]) -> list[Path]:
+    """Where :func:`process_videos` keeps ``video_id``'s finished tables, one per output name
+    (``first_out`` is the path of the first output)."""
+    work = parts_dir(first_out)
+    return [work / f"{video_id}.{name}.parquet" for name in names]
+
+
 def process_videos(
     video_ids: Sequence[str],
     fn: Callable[[str], dict[str, pa.Table]],
@@ -48,7 +55,7 @@ def process_videos(
     done_now = 0
     n = len(video_ids)
     for i, vid in enumerate(video_ids, 1):
-        paths = {name: work / f"{vid}.{name}.parquet" for name in names}
+        paths = dict(zip(names, part_paths(first_out, vid, names), strict=True))
         if all(p.exists() for p in paths.values()):
             log.info("[%s] %d/%d %s: already done, skipped", label, i, n, vid)
             continue
