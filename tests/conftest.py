@@ -37,11 +37,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def copy_workflow(dest: Path) -> Path:
-    """Copy what `snakemake` needs (Snakefile, workflow/, config/) into ``dest``."""
+    """Copy what `snakemake` needs (Snakefile, workflow/, config/, envs/) into ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "Snakefile", dest / "Snakefile")
     shutil.copytree(ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "config", dest / "config")
+    shutil.copytree(ROOT / "envs", dest / "envs")  # the rules' conda: directives name these
     return dest
 
 

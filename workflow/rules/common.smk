@@ -57,5 +57,83 @@ def get_final_outputs():
 
 
 # ---- experiments
+# Tasks, models and folds of the experiment spine (polimodal.tasks / .splits / .experiment).
+import re as _re
+
+from polimodal.models import KINDS as MODEL_KINDS
+
+TASKS = list(config["tasks"])
+MODELS = list(config["models"])
+FOLDS = list(range(config["experiments"]["folds"]))
+
+
+def _names_pattern(names):
+    """A wildcard regex matching exactly ``names`` (never matching when there are none)."""
+    return "|".join(_re.escape(n) for n in names) or "(?!x)x"
+
+
+wildcard_constraints:
+    task=_names_pattern(TASKS),
+    model=_names_pattern(MODELS),
+
+
+def get_model_info(name):
+    kind = config["models"][name]["kind"]
+    return MODEL_KINDS.get(kind)
+
+
+def get_task_config(wildcards):
+    return config["tasks"][wildcards.task]
+
+
+def get_task_classes(wildcards):
+    return list(config["tasks"][wildcards.task]["values"])
+
+
+def get_model_config(wildcards):
+    return config["models"][wildcards.model]
+
+
+def get_model_modalities(wildcards=None):
+    """Model name -> text | image | multimodal, for the tables and the colours of the plots."""
+    infos = {m: get_model_info(m) for m in MODELS}
+    return {m: info.modality if info else "" for m, info in infos.items()}
+
+
+def _needs_frames(model):
+    info = get_model_info(model)
+    return info is None or info.modality != "text"
+
+
+def get_train_frames(wildcards):
+    """FRAMES shard files, for models that look at frames only."""
+    if not _needs_frames(wildcards.model):
+        return []
+    return get_shard_files(rules.frames.output.parquet)
+
+
+def get_train_dedup(wildcards):
+    if not _needs_frames(wildcards.model):
+        return []
+    return get_shard_files(rules.dedup.output.parquet)
+
+
+def get_train_gpu(wildcards):
+    info = get_model_info(wildcards.model)
+    return int(bool(info and info.gpu))
+
+
+def get_all_predictions(wildcards=None):
+    return expand(rules.train.output.predictions, task=TASKS, model=MODELS, fold=FOLDS)
+
+
 def get_experiment_outputs():
-    return []
+    """Final experiment targets: data table, metrics tables, per-task figures ([] without tasks)."""
+    if not TASKS:
+        return []
+    return [
+        *rules.data_table.output,
+        *rules.plot_data_table.output,
+        *rules.evaluate.output,
+        *expand(rules.plots.output, task=TASKS),
+    ]

@@ -1,7 +1,5 @@
 """Snakemake adapter: flag near-duplicate frames of one shard."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from polimodal.dedup import dedup_shard

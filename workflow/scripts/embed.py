@@ -1,7 +1,5 @@
 """Snakemake adapter: embed one shard's frames (model loaded once)."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from polimodal.embed import EmbedOptions, embed_shard

@@ -1,7 +1,5 @@
 """Snakemake adapter: sample frames of one shard's videos."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from polimodal.frames import FrameOptions, frames_shard

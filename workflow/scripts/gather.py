@@ -1,7 +1,5 @@
 """Snakemake adapter: concatenate the shards of one artifact into a corpus-wide table."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from polimodal import schemas

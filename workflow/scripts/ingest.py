@@ -1,7 +1,5 @@
 """Snakemake adapter: ingest one shard (download/link, metadata, unavailable videos)."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from polimodal.ingest import IngestOptions, ingest_shard

@@ -1,7 +1,5 @@
 """Snakemake adapter: transcribe one shard with faster-whisper (model loaded once)."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from polimodal.logs import setup_logging

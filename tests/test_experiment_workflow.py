@@ -1,0 +1,169 @@
+"""The experiment rules of the real workflow, from pre-made per-video artifacts to the HTML report.
+
+The test writes the aggregate tables the experiment rules read (``results/videos.parquet``,
+``results/transcripts.parquet``) itself, so it does not depend on ingest/transcription; only the
+experiment rules may run (``--allowed-rules``). Then ``snakemake --report`` builds the HTML
+report and the test finds the figures in it.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+import time
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, copy_workflow, run_snakemake
+from polimodal.schemas import TRANSCRIPTS, VIDEOS, write_parquet
+
+pytestmark = pytest.mark.slow
+
+EXPERIMENT_RULES = ["data_table", "splits", "train", "evaluate", "plots", "plot_data_table"]
+WORDS = {
+    "dem": "union workers healthcare climate equality wages teachers",
+    "rep": "taxes freedom business border military liberty enterprise",
+}
+TOPICS = {"economy": "budget jobs inflation", "security": "army police crime", "health": "hospital doctors"}
+
+
+def _write_inputs(wd):
+    rows, videos, transcripts = [], [], []
+    topics = list(TOPICS)
+    for i in range(40):
+        party = "dem" if i % 5 < 3 else "rep"  # 24 dem, 16 rep
+        topic = topics[i % 3] if i < 30 else ""  # topic annotated for 30 videos only
+        vid = f"v{i:03d}"
+        rows.append({"video_id": vid, "source": f"media/{vid}.mp4", "party": party, "topic": topic})
+        if i == 39:  # labelled but unavailable
+            continue
+        words = WORDS[party].split() + (TOPICS[topic].split() if topic else [])
+        text = " ".join(words[(i + k) % len(words)] for k in range(12)) + " speech today"
+        videos.append(
+            {
+                "video_id": vid,
+                "source": f"media/{vid}.mp4",
+                "source_kind": "local",
+                "title": f"{party} video {i}",
+                "description": "",
+            }
+        )
+        transcripts.append(
+            {"video_id": vid, "language": "en", "n_segments": 1, "text": text, "model": "tiny"}
+        )
+    pd.DataFrame(rows).to_csv(wd / "config" / "videos.tsv", sep="\t", index=False)
+    write_parquet(videos, wd / "results" / "videos.parquet", VIDEOS)
+    write_parquet(transcripts, wd / "results" / "transcripts.parquet", TRANSCRIPTS)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    wd = copy_workflow(tmp_path_factory.mktemp("exp"))
+    shutil.copytree(ROOT / "envs", wd / "envs")  # rules name their conda envs
+    cfg = yaml.safe_load((wd / "config" / "config.yaml").read_text())
+    cfg["samples"] = "config/videos.tsv"
+    cfg["shard_size"] = 20
+    cfg["tasks"] = {
+        "party": {"column": "party", "values": ["dem", "rep"]},
+        "topic": {"values": ["economy", "security", "health"], "subset": "labelled"},
+    }
+    cfg["experiments"] = {"seed": 7, "folds": 2}
+    cfg["models"] = {
+        "svm": {"kind": "svm"},
+        "svm_meta": {"kind": "svm", "text_fields": ["title", "description", "transcript"], "C": [1.0]},
+    }
+    (wd / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    _write_inputs(wd)
+    targets = run_snakemake(wd, "--list-target-rules").stdout  # parses the Snakefile
+    assert "all" in targets
+    outputs = [
+        "results/tables/data_table.csv",
+        "results/tables/data_table.html",
+        "results/plots/data_table.png",
+        "results/metrics/summary_table.csv",
+        "results/metrics/summary_table.html",
+        "results/metrics/metrics.parquet",
+        "results/plots/party/macro_f1.png",
+        "results/plots/party/confusion.png",
+        "results/plots/topic/macro_f1.png",
+        "results/plots/topic/confusion.png",
+    ]
+    t0 = time.monotonic()
+    proc = run_snakemake(wd, "--allowed-rules", *EXPERIMENT_RULES, "--", *outputs)
+    wall = time.monotonic() - t0
+    run_snakemake(wd, "--allowed-rules", *EXPERIMENT_RULES, "--report", "results/report.html", "--", *outputs)
+    return wd, proc, wall
+
+
+def test_outputs(run):
+    wd, _, wall = run
+    print(f"experiment spine wall time: {wall:.1f} s")
+    for task in ("party", "topic"):
+        for model in ("svm", "svm_meta"):
+            for fold in (0, 1):
+                assert (wd / f"results/{task}/{model}/fold{fold}/predictions.parquet").exists()
+                assert (wd / f"results/{task}/{model}/fold{fold}/model/summary.json").exists()
+            assert (wd / f"logs/experiments/train/{task}/{model}/fold0.log").stat().st_size > 0
+    splits = pd.read_parquet(wd / "results/splits/topic.parquet")
+    assert set(splits["fold"]) == {0, 1}
+    assert splits["video_id"].nunique() == 30  # labelled subset only
+    table = pd.read_csv(wd / "results/metrics/summary_table.csv")
+    assert set(zip(table["task"], table["model"], strict=True)) == {
+        (t, m) for t in ("party", "topic") for m in ("svm", "svm_meta")
+    }
+    assert (table["n_folds"] == 2).all()
+    assert table["macro_f1"].str.contains("±").all()
+    metrics = pd.read_parquet(wd / "results/metrics/metrics.parquet")
+    assert {"accuracy", "macro_f1", "weighted_f1", "precision", "recall", "f1", "support"} <= set(
+        metrics["metric"]
+    )
+
+
+def test_data_table_counts_unavailable(run):
+    wd, _, _ = run
+    dt = pd.read_csv(wd / "results/tables/data_table.csv", keep_default_na=False)
+    party = dt[dt["task"] == "party"].set_index("value")
+    assert party.loc["total", "n"] == 39
+    assert party.loc["total", "n_unavailable"] == 1
+    assert party.loc["rep", "n_unavailable"] == 1  # v039 is rep
+    assert party.loc["dem", "n"] == 24
+    topic = dt[dt["task"] == "topic"].set_index("value")
+    assert topic.loc["total", "n"] == 30
+    assert (wd / "results/tables/data_table.md").read_text().startswith("| task | value |")
+
+
+def test_same_rows_for_every_model(run):
+    wd, _, _ = run
+    for fold in (0, 1):
+        a = pd.read_parquet(wd / f"results/party/svm/fold{fold}/predictions.parquet")
+        b = pd.read_parquet(wd / f"results/party/svm_meta/fold{fold}/predictions.parquet")
+        assert a[["video_id", "split", "label"]].equals(b[["video_id", "split", "label"]])
+
+
+def test_rerun_is_noop(run):
+    wd, _, _ = run
+    proc = run_snakemake(
+        wd, "--allowed-rules", *EXPERIMENT_RULES, "-n", "--", "results/metrics/summary_table.csv"
+    )
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_report_has_figures(run):
+    wd, _, _ = run
+    html = (wd / "results/report.html").read_text()
+    assert len(html) > 10_000
+    for name in ("macro_f1.png", "confusion.png", "data_table.png", "summary_table.html", "data_table.html"):
+        assert name in html, name
+    # the figures are embedded: find base64 PNGs that decode to PNG files
+    pngs = re.findall(r"data:image/png;[^,\"]*base64,([A-Za-z0-9+/=]+)", html)
+    decoded = [base64.b64decode(p) for p in pngs]
+    assert sum(d.startswith(b"\x89PNG") for d in decoded) >= 5
+
+
+def test_lint_with_tasks(run):
+    wd, _, _ = run
+    proc = run_snakemake(wd, "--lint")
+    assert "Congratulations" in proc.stdout + proc.stderr

@@ -1,0 +1,94 @@
+"""Tasks: label validation against the sheet, subsets, unavailable videos, the data table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from polimodal.errors import ConfigError, LabelError
+from polimodal.tasks import Task, data_table, task_labels, tasks_from_config, to_markdown, write_data_table
+
+
+def sheet(labels, extra=None):
+    df = pd.DataFrame({"video_id": [f"v{i}" for i in range(len(labels))], "source": "x", "party": labels})
+    for k, v in (extra or {}).items():
+        df[k] = v
+    return df
+
+
+def test_from_config_defaults_and_order():
+    tasks = tasks_from_config(
+        {"tasks": {"party": {"values": ["d", "r"]}, "ideo": {"column": "i", "values": ["l", "c", "r"]}}}
+    )
+    assert [t.name for t in tasks] == ["party", "ideo"]
+    assert tasks[0].column == "party" and tasks[0].binary and tasks[0].subset is None
+    assert tasks[1].column == "i" and not tasks[1].binary
+    assert tasks_from_config({}) == []
+
+
+@pytest.mark.parametrize(
+    "cfg", [{"values": ["a"]}, {"values": ["a", "a"]}, {"values": ["a", "b"], "subset": "some"}]
+)
+def test_bad_task_config(cfg):
+    with pytest.raises(ConfigError, match="task 't'"):
+        Task.from_config("t", cfg)
+
+
+def test_unknown_value_names_task_value_and_lines():
+    task = Task.from_config("party", {"values": ["dem", "rep"]})
+    with pytest.raises(LabelError) as e:
+        task_labels(task, sheet(["dem", "rep", "green", "dem", "rep", "green"]))
+    msg = str(e.value)
+    assert "party" in msg and "'green'" in msg and "line(s) 4, 7" in msg
+
+
+def test_empty_label_without_subset_is_error_with_hint():
+    task = Task.from_config("party", {"values": ["dem", "rep"]})
+    with pytest.raises(LabelError, match="subset: labelled"):
+        task_labels(task, sheet(["dem", "", "rep", "dem", "rep"]))
+
+
+def test_missing_column():
+    task = Task.from_config("ideology", {"values": ["l", "r"]})
+    with pytest.raises(LabelError, match="label column 'ideology' is not in the sample sheet"):
+        task_labels(task, sheet(["dem", "rep"]))
+
+
+def test_too_few_examples_names_value_and_rows():
+    task = Task.from_config("party", {"values": ["dem", "rep"]})
+    with pytest.raises(LabelError, match=r"value 'rep' has 1 example\(s\) in the sample sheet.*line\(s\): 3"):
+        task_labels(task, sheet(["dem", "rep", "dem", "dem"]))
+
+
+def test_subset_labelled_and_filter():
+    s = sheet(["dem", "", "rep", "dem", "", "rep"], {"lang": ["en", "en", "en", "de", "de", "en"]})
+    tl = task_labels(Task.from_config("party", {"values": ["dem", "rep"], "subset": "labelled"}), s)
+    assert tl.labels["video_id"].tolist() == ["v0", "v2", "v3", "v5"]
+    with pytest.raises(LabelError, match="'' on line"):  # an empty label inside a filter is an error
+        task_labels(Task.from_config("party", {"values": ["dem", "rep"], "subset": {"lang": ["en"]}}), s)
+    s.loc[1, "party"] = "dem"
+    tl = task_labels(Task.from_config("party", {"values": ["dem", "rep"], "subset": {"lang": ["en"]}}), s)
+    assert tl.labels["video_id"].tolist() == ["v0", "v1", "v2", "v5"]
+
+
+def test_unavailable_excluded_and_counted(tmp_path):
+    task = Task.from_config("party", {"values": ["dem", "rep"]})
+    s = sheet(["dem", "rep", "dem", "rep", "rep"])
+    tl = task_labels(task, s, available=["v0", "v1", "v2", "v3"])
+    assert tl.counts() == {"dem": 2, "rep": 2}
+    assert tl.unavailable["video_id"].tolist() == ["v4"]
+    with pytest.raises(LabelError, match="among available videos"):
+        task_labels(task, s, available=["v0", "v1", "v2"])
+    df = write_data_table([task], s, ["v0", "v1", "v2", "v3"], tmp_path / "d.csv", tmp_path / "d.md")
+    rows = df.set_index("value")
+    assert rows.loc["dem", "n"] == 2 and rows.loc["dem", "percent"] == 50.0
+    assert rows.loc["rep", "n_unavailable"] == 1 and rows.loc["total", "n"] == 4
+    assert pd.read_csv(tmp_path / "d.csv").shape == (3, 5)
+    assert "| party | rep | 2 | 50.0 | 1 |" in (tmp_path / "d.md").read_text()
+
+
+def test_data_table_multiclass_percent():
+    task = Task.from_config("t", {"values": ["a", "b", "c"], "column": "party"})
+    df = data_table([task_labels(task, sheet(["a", "a", "b", "b", "c", "c", "a", "a"]))])
+    assert df["percent"].tolist() == [50.0, 25.0, 25.0, 100.0]
+    assert to_markdown(df).count("\n") == 6

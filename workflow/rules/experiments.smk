@@ -1,0 +1,125 @@
+# Experiments: per task, validate the labels and count them (data table), draw the splits once
+# (test set + one train/validation split per fold, shared by every model), train and score each
+# model once per task x fold, then evaluate every prediction table together.
+
+
+rule data_table:
+    input:
+        sheet=config["samples"],
+        videos=rules.gather_videos.output.parquet,
+    output:
+        csv=report(
+            "results/tables/data_table.csv",
+            caption="../report/data_table.rst",
+            category="Data",
+            labels={"table": "data table (CSV)"},
+        ),
+        md="results/tables/data_table.md",
+        html=report(
+            "results/tables/data_table.html",
+            caption="../report/data_table.rst",
+            category="Data",
+            labels={"table": "data table"},
+        ),
+    log:
+        "logs/experiments/data_table.log",
+    benchmark:
+        "benchmarks/experiments/data_table.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        tasks=config["tasks"],
+    script:
+        "../scripts/data_table.py"
+
+
+rule splits:
+    input:
+        sheet=config["samples"],
+        videos=rules.gather_videos.output.parquet,
+    output:
+        parquet="results/splits/{task}.parquet",
+    log:
+        "logs/experiments/splits/{task}.log",
+    benchmark:
+        "benchmarks/experiments/splits/{task}.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        task=get_task_config,
+        experiments=config["experiments"],
+    script:
+        "../scripts/splits.py"
+
+
+rule train:
+    input:
+        splits=rules.splits.output.parquet,
+        videos=rules.gather_videos.output.parquet,
+        transcripts=rules.gather_transcripts.output.parquet,
+        frames=get_train_frames,
+        dedup=get_train_dedup,
+    output:
+        predictions="results/{task}/{model}/fold{fold}/predictions.parquet",
+        model=directory("results/{task}/{model}/fold{fold}/model"),
+    log:
+        "logs/experiments/train/{task}/{model}/fold{fold}.log",
+    benchmark:
+        "benchmarks/experiments/train/{task}/{model}/fold{fold}.tsv"
+    conda:
+        "../../envs/gpu.yaml"
+    threads: 4
+    resources:
+        mem_mb=16000,
+        runtime=480,
+        gpu=get_train_gpu,
+    params:
+        model_cfg=get_model_config,
+        classes=get_task_classes,
+        seed=config["experiments"]["seed"],
+    script:
+        "../scripts/train.py"
+
+
+rule evaluate:
+    input:
+        predictions=get_all_predictions,
+    output:
+        metrics="results/metrics/metrics.parquet",
+        metrics_csv="results/metrics/metrics.csv",
+        confusion="results/metrics/confusion.parquet",
+        summary="results/metrics/summary.csv",
+        table=report(
+            "results/metrics/summary_table.csv",
+            caption="../report/summary_table.rst",
+            category="Results",
+            labels={"table": "macro F1 by task and model (CSV)"},
+        ),
+        html=report(
+            "results/metrics/summary_table.html",
+            caption="../report/summary_table.rst",
+            category="Results",
+            labels={"table": "macro F1 by task and model"},
+        ),
+    log:
+        "logs/experiments/evaluate.log",
+    benchmark:
+        "benchmarks/experiments/evaluate.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        modalities=get_model_modalities(),
+    script:
+        "../scripts/evaluate.py"

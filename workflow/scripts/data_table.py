@@ -1,0 +1,19 @@
+"""Snakemake adapter: validate every task's labels and write the data table (N and % per value)."""
+
+from typing import TYPE_CHECKING
+
+from polimodal.experiment import write_data_table_for_config
+from polimodal.logs import setup_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+write_data_table_for_config(
+    snakemake.params.tasks,
+    snakemake.input.sheet,
+    snakemake.input.videos,
+    csv_out=snakemake.output.csv,
+    md_out=snakemake.output.md,
+    html_out=snakemake.output.html,
+)

@@ -1,0 +1,14 @@
+"""Snakemake adapter: the data table as a figure."""
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from polimodal.logs import setup_logging
+from polimodal.plots import plot_data_table
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+plot_data_table(pd.read_csv(snakemake.input.csv, keep_default_na=False), snakemake.output.png)

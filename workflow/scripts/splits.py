@@ -1,0 +1,19 @@
+"""Snakemake adapter: draw one task's test set and per-fold train/validation splits."""
+
+from typing import TYPE_CHECKING
+
+from polimodal.experiment import write_task_splits
+from polimodal.logs import setup_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+write_task_splits(
+    snakemake.wildcards.task,
+    snakemake.params.task,
+    snakemake.input.sheet,
+    snakemake.input.videos,
+    snakemake.output.parquet,
+    **snakemake.params.experiments,
+)

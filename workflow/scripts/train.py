@@ -1,0 +1,29 @@
+"""Snakemake adapter: train one model on one task x fold and write its predictions."""
+
+from typing import TYPE_CHECKING
+
+from polimodal.experiment import DataSources, run_fold
+from polimodal.logs import setup_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+run_fold(
+    snakemake.wildcards.task,
+    int(snakemake.wildcards.fold),
+    snakemake.input.splits,
+    DataSources(
+        transcripts=snakemake.input.transcripts,
+        videos=snakemake.input.videos,
+        frames=list(snakemake.input.frames),
+        dedup=list(snakemake.input.dedup),
+    ),
+    snakemake.wildcards.model,
+    snakemake.params.model_cfg,
+    snakemake.output.predictions,
+    snakemake.output.model,
+    classes=snakemake.params.classes,
+    seed=snakemake.params.seed,
+    threads=snakemake.threads,
+)
