@@ -62,7 +62,6 @@ def _write_inputs(wd):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     wd = copy_workflow(tmp_path_factory.mktemp("exp"))
-    shutil.copytree(ROOT / "envs", wd / "envs")  # rules name their conda envs
     cfg = yaml.safe_load((wd / "config" / "config.yaml").read_text())
     cfg["samples"] = "config/videos.tsv"
     cfg["shard_size"] = 20
