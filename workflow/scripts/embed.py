@@ -13,4 +13,5 @@ embed_shard(
     snakemake.input.frames,
     out=snakemake.output.parquet,
     options=EmbedOptions.from_config(snakemake.params.options),
+    threads=snakemake.threads,
 )
