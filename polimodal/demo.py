@@ -24,6 +24,9 @@ POLITICAL = [
     "Democrats and republicans argue about health care and the supreme court",
     "The campaign rally focused on jobs, taxes and the economy before the primary",
     "Congress passed a law on voting rights after a long debate in the senate",
+    "The governor signed the state budget and vetoed the new tax on gasoline",
+    "The senator asked voters to support the party in the midterm election",
+    "The house committee held a hearing on the president and federal spending",
 ]
 OTHER = [
     "Today we bake a chocolate cake with butter, sugar, flour and fresh eggs",
@@ -32,6 +35,9 @@ OTHER = [
     "Our trip to the mountains had snow, hiking trails and a quiet lake",
     "The new phone has a bright screen, a fast camera and a long battery life",
     "Feed the puppy twice a day and take it for a walk in the park",
+    "Plant the tomato seeds in spring and water the garden every morning",
+    "The movie has great music, funny actors and a happy ending",
+    "Stretch your legs before you run and drink water after the workout",
 ]
 
 
