@@ -66,6 +66,12 @@ def make_demo(out_dir: str | Path, *, duration: float = 5.0) -> Path:
             "topic": "politics",
         }
     )
+    # no CLIP weights exist offline: an untrained tiny random CLIP fills the CLIP slot
+    tiny_clip = out / "models" / "tiny-clip"
+    if not (tiny_clip / "config.json").exists():
+        from polimodal.tinymodels import save_tiny_clip
+
+        save_tiny_clip(tiny_clip)
     sheet = out / "videos.tsv"
     with sheet.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter="\t")

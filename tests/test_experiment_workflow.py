@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 import time
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, copy_workflow, run_snakemake
+from conftest import copy_workflow, run_snakemake
 from polimodal.schemas import TRANSCRIPTS, VIDEOS, write_parquet
 
 pytestmark = pytest.mark.slow

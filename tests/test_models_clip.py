@@ -1,0 +1,94 @@
+"""CLIP model: text + frame fusion fine-tuned per frame, with a tiny *untrained* CLIP.
+
+The model comes from :func:`polimodal.tinymodels.save_tiny_clip`: random weights, CLIP's
+text/vision transformers at toy sizes, a real BERT WordPiece vocabulary as its tokenizer (CLIP's
+BPE vocabulary is not shipped in any installed package). Nothing here reaches a model hub.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from polimodal.data import VideoData
+from polimodal.errors import ConfigError
+from polimodal.models import get_model_class
+from polimodal.models.clip import ClipModel, _pooled
+from polimodal.models.torch_common import CHECKPOINT
+from polimodal.tinymodels import make_xor_corpus, save_tiny_clip
+
+CLASSES = ["no", "yes"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, VideoData]:
+    return make_xor_corpus(tmp_path_factory.mktemp("clip_data"), {"train": 3, "validation": 2, "test": 2})
+
+
+@pytest.fixture(scope="module")
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_clip(tmp_path_factory.mktemp("tiny_clip"))
+
+
+@pytest.fixture(scope="module")
+def trained(corpus: dict[str, VideoData], tiny_clip: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    workdir = tmp_path_factory.mktemp("clip_fold")
+    params = {"model": str(tiny_clip), "epochs": 2, "batch_size": 8, "lr": 1e-3, "head_hidden": 32}
+    model = ClipModel(CLASSES, params, seed=2)
+    summary = model.fit(corpus["train"], corpus["validation"], workdir)
+    return model, workdir, summary
+
+
+def test_registered() -> None:
+    assert get_model_class("clip") is ClipModel and ClipModel.modality == "multimodal"
+
+
+def test_fit_predict_shapes(trained: tuple, corpus: dict[str, VideoData]) -> None:
+    model, workdir, summary = trained
+    test = corpus["test"]
+    labels, scores = model.predict(test)
+    assert len(labels) == len(test) and set(labels) <= set(CLASSES)
+    assert scores.shape == (len(test), 2)
+    # scores are frame-vote fractions: each video has 3 kept frames
+    np.testing.assert_allclose(scores * 3, np.round(scores * 3), atol=1e-9)
+    assert summary["history"][0]["samples"] == 12 * 3
+    assert model.image_size == 32 and model.max_length == 77
+    assert (workdir / CHECKPOINT).exists()
+
+
+def test_fused_embedding(trained: tuple, corpus: dict[str, VideoData]) -> None:
+    """[t ; v]: each half is an L2-normalised CLIP embedding (times √d), text varies with the video."""
+    model, _, _ = trained
+    data = corpus["test"]
+    inputs = model.collate(data, [0, 1], data.frames(data.video_ids[0])[:2])
+    with torch.no_grad():
+        z = model.module.eval().embed(inputs["input_ids"], inputs["attention_mask"], inputs["pixels"])
+    d = z.shape[1] // 2
+    torch.testing.assert_close(z[:, :d].norm(dim=1), torch.full((2,), d**0.5))
+    torch.testing.assert_close(z[:, d:].norm(dim=1), torch.full((2,), d**0.5))
+    assert inputs["input_ids"].shape == (2, 77)
+    assert _pooled(torch.ones(2, 3)).shape == (2, 3)  # transformers 4.x returned tensors
+
+
+def test_checkpoint_reload_gives_identical_predictions(trained: tuple, corpus: dict[str, VideoData]) -> None:
+    model, workdir, _ = trained
+    again = ClipModel(CLASSES, dict(model.params), seed=2)
+    again.load(workdir)
+    np.testing.assert_array_equal(
+        again.frame_predictions(corpus["test"])[2], model.frame_predictions(corpus["test"])[2]
+    )
+    assert again.predict(corpus["test"])[0] == model.predict(corpus["test"])[0]
+
+
+def test_linear_head_frozen_encoders(corpus: dict[str, VideoData], tiny_clip: Path, tmp_path: Path) -> None:
+    params = {"model": str(tiny_clip), "epochs": 1, "head": "linear", "freeze_encoders": True, "threshold": 1}
+    model = ClipModel(CLASSES, params, seed=0)
+    summary = model.fit(corpus["train"], corpus["validation"], tmp_path)
+    assert summary["threshold"] == 1.0
+    trainable = [n for n, p in model.module.named_parameters() if p.requires_grad]
+    assert trainable and all(n.startswith("head.") for n in trainable)
+    with pytest.raises(ConfigError, match="head"):
+        ClipModel(CLASSES, {"model": str(tiny_clip), "head": "attention"}).build()

