@@ -50,9 +50,15 @@ def make_demo(out_dir: str | Path, *, duration: float = 5.0) -> Path:
     items = [(t, "1", "politics") for t in POLITICAL] + [(t, "0", "other") for t in OTHER]
     for i, (speech, label, topic) in enumerate(items):
         vid = f"demo{i:02d}"
-        # politics: studio-like static scenes; other: moving patterns. One static video
-        # (a single colour) shows near-duplicate removal keeping one frame.
-        scenes = [SCENES[3]] if i == 0 else [SCENES[i % 3], SCENES[3 + i % 3]]
+        # The footage carries the label too, so image models have something to learn:
+        # politics shows "studio" scenes (colour bars, plain backgrounds), other videos show
+        # moving patterns. Video 0 is a single colour: near-duplicate removal keeps 1 frame.
+        if i == 0:
+            scenes = [SCENES[3]]
+        elif label == "1":
+            scenes = [SCENES[1], SCENES[3 + i % 3]]
+        else:
+            scenes = [SCENES[0], SCENES[2]]
         path = media / f"{vid}.mp4"
         if not path.exists():
             make_video(path, duration=duration, scenes=scenes, speech=speech)

@@ -88,6 +88,14 @@ def get_model_info(name):
     return MODEL_KINDS.get(kind)
 
 
+# Models that want a GPU (torch fine-tuning) train in rule train_gpu, the others (SVM) in
+# rule train: the cluster profile sends only train_gpu to the GPU partition.
+GPU_MODELS = [m for m in MODELS if (info := get_model_info(m)) is not None and info.gpu]
+CPU_MODELS = [m for m in MODELS if m not in GPU_MODELS]
+CPU_MODEL_PATTERN = _names_pattern(CPU_MODELS)
+GPU_MODEL_PATTERN = _names_pattern(GPU_MODELS)
+
+
 def get_task_config(wildcards):
     return config["tasks"][wildcards.task]
 
@@ -122,11 +130,6 @@ def get_train_dedup(wildcards):
     if not _needs_frames(wildcards.model):
         return []
     return get_shard_files(rules.dedup.output.parquet)
-
-
-def get_train_gpu(wildcards):
-    info = get_model_info(wildcards.model)
-    return int(bool(info and info.gpu))
 
 
 def get_all_predictions(wildcards=None):

@@ -70,6 +70,8 @@ rule train:
     output:
         predictions="results/{task}/{model}/fold{fold}/predictions.parquet",
         model=directory("results/{task}/{model}/fold{fold}/model"),
+    wildcard_constraints:
+        model=CPU_MODEL_PATTERN,
     log:
         "logs/experiments/train/{task}/{model}/fold{fold}.log",
     benchmark:
@@ -78,15 +80,22 @@ rule train:
         "../../envs/gpu.yaml"
     threads: 4
     resources:
-        mem_mb=16000,
-        runtime=480,
-        gpu=get_train_gpu,
+        mem_mb=8000,
+        runtime=240,
     params:
         model_cfg=get_model_config,
         classes=get_task_classes,
         seed=config["experiments"]["seed"],
     script:
         "../scripts/train.py"
+
+
+use rule train as train_gpu with:
+    wildcard_constraints:
+        model=GPU_MODEL_PATTERN,
+    resources:
+        mem_mb=16000,
+        runtime=480,
 
 
 rule evaluate:
