@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from torchvision.transforms.v2 import functional as TF
 from polimodal.dedup import PerVideo, iter_video_slices, video_order
 from polimodal.errors import ConfigError, ModelLoadError, SchemaError
 from polimodal.nets import EXTRA_MODELS
+from polimodal.options import options_from_section
 from polimodal.resolve import PACKAGE_PREFIX, resolve_model_ref
 from polimodal.schemas import EMBEDDINGS
 from polimodal.shards import process_videos
@@ -74,12 +75,7 @@ class EmbedOptions:
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> EmbedOptions:
         """Build from the config's ``embed`` mapping; unknown keys are an error."""
-        section = dict(section or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise ConfigError(f"embed: unknown key(s) {unknown}; expected {sorted(known)}")
-        opts = cls(**section)
+        opts = options_from_section(cls, section, "embed")
         if not isinstance(opts.batch_size, int) or opts.batch_size < 1:
             raise ConfigError(f"embed.batch_size must be a positive integer, got {opts.batch_size!r}")
         if opts.device not in ("auto", "cpu", "cuda") and not str(opts.device).startswith("cuda:"):

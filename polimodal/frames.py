@@ -22,7 +22,7 @@ import logging
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +33,7 @@ import pyarrow as pa
 from PIL import Image
 
 from polimodal.errors import ConfigError, MediaUnavailable
+from polimodal.options import options_from_section
 from polimodal.schemas import FRAMES, table_from_rows
 from polimodal.shards import process_videos
 
@@ -54,12 +55,7 @@ class FrameOptions:
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> FrameOptions:
         """Build from the ``frames`` config section; missing keys take the defaults."""
-        section = dict(section or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise ConfigError(f"frames: unknown key(s) {unknown}; expected {sorted(known)}")
-        opts = cls(**section)
+        opts = options_from_section(cls, section, "frames")
         if not float(opts.fps) > 0:
             raise ConfigError(f"frames.fps: must be > 0, got {opts.fps!r}")
         if not 1 <= int(opts.jpeg_quality) <= 100:

@@ -43,7 +43,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ from yt_dlp.utils import YoutubeDLError
 
 from polimodal.errors import ConfigError, MediaUnavailable
 from polimodal.media import MediaInfo, probe
+from polimodal.options import options_from_section
 from polimodal.samples import YOUTUBE_ID_RE, VideoSource, source_kind
 from polimodal.schemas import UNAVAILABLE, VIDEOS, table_from_rows
 from polimodal.shards import part_paths, process_videos
@@ -92,13 +93,8 @@ class IngestOptions:
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> IngestOptions:
         """Build from the ``ingest`` section of the config (missing keys take defaults)."""
-        section = dict(section or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise ConfigError(f"config ingest: unknown key(s) {unknown}; known: {sorted(known)}")
+        opts = options_from_section(cls, section, "ingest")
         try:
-            opts = cls(**section)
             opts.retries = int(opts.retries)
             opts.sleep_interval = float(opts.sleep_interval)
             opts.socket_timeout = float(opts.socket_timeout)

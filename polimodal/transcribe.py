@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ import pyarrow as pa
 from faster_whisper import WhisperModel, decode_audio
 
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
+from polimodal.options import options_from_section
 from polimodal.resolve import resolve_model_ref
 from polimodal.schemas import SEGMENTS, TRANSCRIPTS, table_from_rows
 from polimodal.shards import process_videos
@@ -57,12 +58,7 @@ class TranscribeOptions:
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> TranscribeOptions:
         """Build from the ``transcribe`` config section; missing keys take the defaults."""
-        section = dict(section or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise ConfigError(f"transcribe: unknown key(s) {unknown}; expected {sorted(known)}")
-        opts = cls(**section)
+        opts = options_from_section(cls, section, "transcribe")
         if opts.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"transcribe.device: {opts.device!r} is not one of auto, cpu, cuda")
         if int(opts.beam_size) < 1:
