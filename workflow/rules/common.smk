@@ -88,8 +88,8 @@ def get_model_info(name):
     return MODEL_KINDS.get(kind)
 
 
-# Models that want a GPU (torch fine-tuning) train in rule train_gpu, the others (SVM) in
-# rule train: the cluster profile sends only train_gpu to the GPU partition.
+# Models that want a GPU (torch fine-tuning) train in the train_gpu rule and the others (SVM)
+# in the train rule, so that the cluster profile sends only train_gpu jobs to a GPU partition.
 GPU_MODELS = [m for m in MODELS if (info := get_model_info(m)) is not None and info.gpu]
 CPU_MODELS = [m for m in MODELS if m not in GPU_MODELS]
 CPU_MODEL_PATTERN = _names_pattern(CPU_MODELS)

@@ -70,12 +70,12 @@ rule train:
     output:
         predictions="results/{task}/{model}/fold{fold}/predictions.parquet",
         model=directory("results/{task}/{model}/fold{fold}/model"),
-    wildcard_constraints:
-        model=CPU_MODEL_PATTERN,
     log:
         "logs/experiments/train/{task}/{model}/fold{fold}.log",
     benchmark:
         "benchmarks/experiments/train/{task}/{model}/fold{fold}.tsv"
+    wildcard_constraints:
+        model=CPU_MODEL_PATTERN,
     conda:
         "../../envs/gpu.yaml"
     threads: 4
