@@ -22,6 +22,7 @@ import logging
 import math
 import os
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -107,7 +108,11 @@ def _row(video_id: str, k: int, t: float, jpeg: bytes, size: tuple[int, int]) ->
 def _extract_pyav(path: Path, options: FrameOptions, video_id: str) -> list[dict[str, Any]]:
     fps = float(options.fps)
     rows: list[dict[str, Any]] = []
-    with av.open(str(path), metadata_errors="ignore") as container:
+    jobs: list[tuple[int, Future[bytes]]] = []
+    with (
+        av.open(str(path), metadata_errors="ignore") as container,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg") as pool,
+    ):
         if not container.streams.video:
             return []
         stream = container.streams.video[0]
@@ -120,12 +125,15 @@ def _extract_pyav(path: Path, options: FrameOptions, video_id: str) -> list[dict
         k = 0  # next sampling time is k / fps
         held: tuple[float, av.VideoFrame] | None = None  # last decoded frame, not yet past
 
+        def encode(frame: av.VideoFrame) -> bytes:
+            return encode_jpeg(frame.to_image(width=size[0], height=size[1]), options.jpeg_quality)
+
         def emit_until(t_next: float) -> None:
-            # every sampling time before t_next shows the held frame
+            # every sampling time before t_next shows the held frame; scaling and JPEG
+            # encoding run in a worker thread (both release the GIL) while decoding goes on
             nonlocal k
             while held is not None and k / fps < t_next - _EPS:
-                image = held[1].to_image(width=size[0], height=size[1])
-                rows.append(_row(video_id, k, k / fps, encode_jpeg(image, options.jpeg_quality), size))
+                jobs.append((k, pool.submit(encode, held[1])))
                 k += 1
 
         def needed(packet: av.Packet) -> bool:
@@ -157,6 +165,7 @@ def _extract_pyav(path: Path, options: FrameOptions, video_id: str) -> list[dict
                 f"{path}: video decodes to {end:.2f} s of the declared {declared:.2f} s (truncated?)",
             )
         emit_until(end)
+        rows = [_row(video_id, j, j / fps, job.result(), size) for j, job in jobs]
     return rows
 
 
