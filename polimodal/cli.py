@@ -54,6 +54,14 @@ def summary(results: Path) -> str:
     for name in ["metrics/summary.csv", "report.html"]:
         if (results / name).exists():
             lines.append(f"  {name:<25} {results / name}")
+    table = results / "metrics" / "summary_table.csv"
+    if table.exists():
+        import pandas as pd
+
+        summary_table = pd.read_csv(table)
+        lines.append("  test macro F1 (mean ± sd over folds):")
+        for row in summary_table.itertuples():
+            lines.append(f"      {row.task:<16} {row.model:<24} {row.modality:<11} {row.macro_f1}")
     return "\n".join(lines)
 
 

@@ -194,3 +194,14 @@ def test_a_killed_run_resumes_without_redoing_finished_shards(run):
     wd, _, stamp = run
     assert (wd / "results" / "dedup" / "000000.parquet").stat().st_mtime_ns == stamp
     assert not list((wd / "results").rglob("*.parts"))  # no part files left behind
+
+
+def test_cli_summary_lists_the_artifacts(run):
+    from polimodal.cli import summary
+
+    wd, *_ = run
+    text = summary(wd / "results")
+    assert "(4 available)" in text
+    assert "gone: not_found" in text or "gone: download_error" in text
+    assert "missing: not_found" in text
+    assert "dedup flags" in text and "kept after near-duplicate removal" in text
