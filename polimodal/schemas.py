@@ -53,6 +53,12 @@ UNAVAILABLE = pa.schema(
     ]
 )
 
+
+def failure_row(video_id: str, source: str, stage: str, exc: Any) -> dict[str, str]:
+    """An UNAVAILABLE row for a video that a stage could not use (``exc``: MediaUnavailable)."""
+    return {"video_id": video_id, "source": source, "stage": stage, "kind": exc.kind, "reason": exc.reason}
+
+
 # ----------------------------------------------------------------------------- transcripts
 WORD = pa.struct(
     [

@@ -33,7 +33,7 @@ from faster_whisper import WhisperModel, decode_audio
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
 from polimodal.options import options_from_section
 from polimodal.resolve import resolve_model_ref
-from polimodal.schemas import SEGMENTS, TRANSCRIPTS, table_from_rows
+from polimodal.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, failure_row, table_from_rows
 from polimodal.shards import process_videos
 
 log = logging.getLogger(__name__)
@@ -196,18 +196,21 @@ def transcribe_shard(
     transcripts_out: str | os.PathLike[str],
     options: TranscribeOptions,
     *,
+    failures_out: str | os.PathLike[str] | None = None,
     cpu_threads: int = 0,
 ) -> list[tuple[str, str]]:
     """Transcribe every video of a shard (VIDEOS table) into SEGMENTS and TRANSCRIPTS files.
 
     The model is loaded once. A video with no media file or no audio gets a transcript
-    row with zero segments; a video whose audio cannot be decoded gets no rows and is
-    returned in the list of ``(video_id, reason)`` failures (also logged as a warning).
+    row with zero segments; a video whose audio cannot be decoded gets no rows, is
+    recorded in ``failures_out`` (UNAVAILABLE rows, stage ``transcribe``) when given, and
+    is returned in the list of ``(video_id, reason)`` failures of this call (also logged).
     Resumable: videos finished by an earlier, killed run are skipped.
     """
     media_dir = Path(media_dir)
     rows = {
-        r["video_id"]: r for r in videos_table.select(["video_id", "media_file", "has_audio"]).to_pylist()
+        r["video_id"]: r
+        for r in videos_table.select(["video_id", "source", "media_file", "has_audio"]).to_pylist()
     }
     model = load_whisper(options, cpu_threads=cpu_threads)
     failures: list[tuple[str, str]] = []
@@ -216,6 +219,7 @@ def transcribe_shard(
         info = rows[vid]
         media = info["media_file"]
         seg_rows: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
         if not media or not (media_dir / media).exists():
             log.info("%s: no media file, empty transcript", vid)
             row: dict[str, Any] | None = {
@@ -232,16 +236,19 @@ def transcribe_shard(
             except MediaUnavailable as exc:
                 log.warning("%s: %s", vid, exc)
                 failures.append((vid, str(exc)))
+                failed.append(failure_row(vid, info["source"], "transcribe", exc))
                 row = None
         return {
             "segments": table_from_rows(seg_rows, SEGMENTS),
             "transcripts": table_from_rows([row] if row else [], TRANSCRIPTS),
+            "failures": table_from_rows(failed, UNAVAILABLE),
         }
 
-    process_videos(
-        list(rows),
-        one,
-        {"segments": (Path(segments_out), SEGMENTS), "transcripts": (Path(transcripts_out), TRANSCRIPTS)},
-        label="transcribe",
-    )
+    outputs = {
+        "segments": (Path(segments_out), SEGMENTS),
+        "transcripts": (Path(transcripts_out), TRANSCRIPTS),
+    }
+    if failures_out is not None:
+        outputs["failures"] = (Path(failures_out), UNAVAILABLE)
+    process_videos(list(rows), one, outputs, label="transcribe")
     return failures

@@ -13,7 +13,7 @@ from PIL import Image
 import polimodal.frames as frames_mod
 from polimodal.errors import ConfigError, MediaUnavailable
 from polimodal.frames import FrameOptions, extract_frames, frames_shard, sample_times, target_size
-from polimodal.schemas import FRAMES, VIDEOS, read_parquet, table_from_rows
+from polimodal.schemas import FRAMES, UNAVAILABLE, VIDEOS, read_parquet, table_from_rows
 from polimodal.shards import parts_dir
 from polimodal.synth import SCENES, make_video
 
@@ -128,7 +128,12 @@ def test_frames_shard_writes_parquet_and_reports_failures(media, tmp_path, caplo
         ],
     )
     out = tmp_path / "frames" / "000000.parquet"
-    failures = frames_shard(videos, media_dir, out, FrameOptions(fps=1.0))
+    failed_out = tmp_path / "failures" / "000000.parquet"
+    failures = frames_shard(videos, media_dir, out, FrameOptions(fps=1.0), failures_out=failed_out)
+    recorded = read_parquet(failed_out, UNAVAILABLE).to_pylist()
+    assert [(r["video_id"], r["stage"], r["kind"], r["source"]) for r in recorded] == [
+        ("garbage", "frames", "corrupt", "garbage.mp4")
+    ]
     table = read_parquet(out, FRAMES)
     assert pq.read_schema(out).names == FRAMES.names
     counts = table.group_by("video_id").aggregate([("frame_idx", "count")]).to_pydict()

@@ -9,7 +9,7 @@ import pytest
 
 import polimodal.transcribe as tr
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
-from polimodal.schemas import SEGMENTS, TRANSCRIPTS, VIDEOS, read_parquet, table_from_rows
+from polimodal.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, VIDEOS, read_parquet, table_from_rows
 from polimodal.shards import parts_dir
 from polimodal.synth import make_video
 from polimodal.transcribe import TranscribeOptions, load_whisper, transcribe_file, transcribe_shard
@@ -177,7 +177,16 @@ def test_transcribe_shard_and_resume(media, options, tmp_path, monkeypatch):
 def test_transcribe_shard_reports_failures(media, options, tmp_path):
     videos = _videos([("garbage", "garbage.mp4", True)])
     failures = transcribe_shard(
-        videos, media["garbage"].parent, tmp_path / "s.parquet", tmp_path / "t.parquet", options
+        videos,
+        media["garbage"].parent,
+        tmp_path / "s.parquet",
+        tmp_path / "t.parquet",
+        options,
+        failures_out=tmp_path / "f.parquet",
     )
     assert [vid for vid, _ in failures] == ["garbage"]
+    recorded = read_parquet(tmp_path / "f.parquet", UNAVAILABLE).to_pylist()
+    assert [(r["video_id"], r["stage"], r["kind"]) for r in recorded] == [
+        ("garbage", "transcribe", "corrupt")
+    ]
     assert read_parquet(tmp_path / "t.parquet", TRANSCRIPTS).num_rows == 0

@@ -34,7 +34,12 @@ def get_shard_videos(wildcards):
 
 
 def get_shard_unavailable(wildcards):
-    return get_shard_files(rules.ingest.output.unavailable)
+    """Videos that could not be had (ingest) or used (frames, transcribe), every shard."""
+    return [
+        *get_shard_files(rules.ingest.output.unavailable),
+        *get_shard_files(rules.frames.output.failures),
+        *get_shard_files(rules.transcribe.output.failures),
+    ]
 
 
 def get_shard_transcripts(wildcards):

@@ -9,6 +9,7 @@ rule frames:
         media=rules.ingest.output.media,
     output:
         parquet="results/frames/{shard}.parquet",
+        failures="results/failures/frames/{shard}.parquet",
     log:
         "logs/frames/{shard}.log",
     benchmark:

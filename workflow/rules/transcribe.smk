@@ -8,6 +8,7 @@ rule transcribe:
     output:
         segments="results/transcripts/{shard}/segments.parquet",
         transcripts="results/transcripts/{shard}/videos.parquet",
+        failures="results/failures/transcribe/{shard}.parquet",
     log:
         "logs/transcribe/{shard}.log",
     benchmark:

@@ -14,5 +14,6 @@ frames_shard(
     read_parquet(snakemake.input.videos, VIDEOS),
     media_dir=snakemake.input.media,
     out=snakemake.output.parquet,
+    failures_out=snakemake.output.failures,
     options=FrameOptions.from_config(snakemake.params.options),
 )

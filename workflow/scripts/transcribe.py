@@ -15,5 +15,6 @@ transcribe_shard(
     media_dir=snakemake.input.media,
     segments_out=snakemake.output.segments,
     transcripts_out=snakemake.output.transcripts,
+    failures_out=snakemake.output.failures,
     options=TranscribeOptions.from_config(snakemake.params.options),
 )
