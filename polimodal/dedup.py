@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from polimodal.errors import SchemaError
 from polimodal.schemas import DEDUP, write_parquet
+from polimodal.shards import PerVideo, iter_video_slices, video_order
 
 log = logging.getLogger(__name__)
 
@@ -41,55 +39,6 @@ def _normalise(emb: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- streaming
-def video_order(path: str | Path) -> list[str]:
-    """Video ids of a per-frame Parquet file in order of first appearance (reads one column)."""
-    ids = pq.read_table(path, columns=["video_id"]).column("video_id")
-    unique = pc.unique(ids).to_pylist()
-    return [str(v) for v in unique]
-
-
-def iter_video_slices(
-    path: str | Path, columns: list[str], batch_size: int
-) -> Iterator[tuple[str, pa.RecordBatch]]:
-    """(video_id, slice) pieces of a per-frame file in row order; checks videos are contiguous."""
-    seen: set[str] = set()
-    last: str | None = None
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=columns):
-        ids = batch.column("video_id").to_pylist()
-        start = 0
-        for k in range(1, len(ids) + 1):
-            if k == len(ids) or ids[k] != ids[start]:
-                vid = ids[start]
-                if vid != last:
-                    if vid in seen:
-                        raise SchemaError(f"{path}: rows of video {vid!r} are not contiguous")
-                    seen.add(vid)
-                    last = vid
-                yield vid, batch.slice(start, k - start)
-                start = k
-
-
-class PerVideo:
-    """Hand out a stream's slices one video at a time, in file order."""
-
-    def __init__(self, pieces: Iterator[tuple[str, pa.RecordBatch]]) -> None:
-        self._pieces = pieces
-        self._head: tuple[str, pa.RecordBatch] | None = None
-
-    def _peek(self) -> tuple[str, pa.RecordBatch] | None:
-        if self._head is None:
-            self._head = next(self._pieces, None)
-        return self._head
-
-    def take(self, video_id: str) -> Iterator[pa.RecordBatch]:
-        """Yield ``video_id``'s slices, first skipping (unread) earlier videos."""
-        while (head := self._peek()) is not None and head[0] != video_id:
-            self._head = None
-        while (head := self._peek()) is not None and head[0] == video_id:
-            self._head = None
-            yield head[1]
-
-
 # ----------------------------------------------------------------------------- dedup
 def dedup_embeddings(emb: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Greedy near-duplicate removal over frames in time order.

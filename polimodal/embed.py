@@ -5,7 +5,7 @@ average-pooled output of the convolutional trunk, before any classifier layer. F
 ``mobilenet_v3_small`` that is the 576-d vector after ``features`` → ``avgpool`` →
 flatten (torchvision's classifier starts with a Linear 576→1024 + Hardswish, which is a
 learnt projection trained for the 1000 ImageNet classes; we drop it, so the whole
-``classifier`` is cut). In general (see :func:`_strip_head`): ``fc`` / ``heads`` / ``head``
+``classifier`` is cut). In general (see :func:`strip_head`): ``fc`` / ``heads`` / ``head``
 become identities, and a ``classifier`` Sequential is cut at its first Linear layer, so
 normalisation layers before it (ConvNeXt, MaxViT) are kept.
 
@@ -39,13 +39,12 @@ from torch import nn
 from torchvision.io import ImageReadMode, decode_jpeg
 from torchvision.transforms.v2 import functional as TF
 
-from polimodal.dedup import PerVideo, iter_video_slices, video_order
 from polimodal.errors import ConfigError, ModelLoadError, SchemaError
 from polimodal.nets import EXTRA_MODELS
 from polimodal.options import options_from_section
 from polimodal.resolve import PACKAGE_PREFIX, resolve_model_ref
 from polimodal.schemas import EMBEDDINGS
-from polimodal.shards import process_videos
+from polimodal.shards import PerVideo, iter_video_slices, process_videos, video_order
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +162,7 @@ def load_state_dict_strict(model: nn.Module, sd: Mapping[str, torch.Tensor], whe
     model.load_state_dict(sd, strict=True)
 
 
-def _strip_head(model: nn.Module, name: str) -> nn.Module:
+def strip_head(model: nn.Module, name: str) -> nn.Module:
     """Replace the classifier so that ``model(x)`` returns pooled penultimate features."""
     if hasattr(model, "_fc"):  # polimodal.nets.EfficientNetLite
         model._fc = nn.Identity()
@@ -188,7 +187,9 @@ def _strip_head(model: nn.Module, name: str) -> nn.Module:
     )
 
 
-def _build(name: str, weights: str | None) -> tuple[nn.Module, tuple[float, ...], tuple[float, ...]]:
+def build_image_model(
+    name: str, weights: str | None
+) -> tuple[nn.Module, tuple[float, ...], tuple[float, ...]]:
     """Build the classification model with its weights; return it and its input mean/std."""
     random_init = weights is None or str(weights).strip().lower() in ("", "none", "null")
     state_path: str | None = None
@@ -230,8 +231,8 @@ def _build(name: str, weights: str | None) -> tuple[nn.Module, tuple[float, ...]
 def load_embedder(options: EmbedOptions) -> Embedder:
     """Load the image model once: weights, classifier removed, eval mode, on the chosen device."""
     t0 = time.monotonic()
-    model, mean, std = _build(options.model, options.weights)
-    model = _strip_head(model, options.model).eval()
+    model, mean, std = build_image_model(options.model, options.weights)
+    model = strip_head(model, options.model).eval()
     device = _resolve_device(options.device)
     model.to(device)
     dtype = torch.float16 if device.type == "cuda" else None

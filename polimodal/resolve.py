@@ -43,7 +43,3 @@ def resolve_model_ref(ref: str) -> str:
     if ref.startswith(("/", "./", "../", "~")):
         raise ModelLoadError(f"model reference {ref!r} looks like a path but {p} does not exist")
     return ref
-
-
-def is_local(ref: str) -> bool:
-    return Path(resolve_model_ref(ref)).exists()

@@ -40,9 +40,8 @@ DEFAULT_WEIGHTS = "IMAGENET1K_V2"
 
 def build_backbone(name: str, weights: str | None) -> tuple[nn.Module, tuple[float, ...], tuple[float, ...]]:
     """``(network without its classifier, mean, std)`` via :mod:`polimodal.embed`'s loader."""
-    build = getattr(embed, "build_image_model", None) or embed._build
-    model, mean, std = build(name, weights)
-    return embed._strip_head(model, name), tuple(mean), tuple(std)
+    model, mean, std = embed.build_image_model(name, weights)
+    return embed.strip_head(model, name), tuple(mean), tuple(std)
 
 
 class FrameClassifier(nn.Module):
