@@ -39,20 +39,24 @@ def shard_name(index: int) -> str:
     return f"{index:06d}"
 
 
-def read_sample_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | None = None) -> pd.DataFrame:
     """Read and validate the sample sheet (TSV, or CSV when the name ends in .csv).
 
     Every column is read as text. Raises :class:`SampleSheetError` naming the row
     (1-based line number of the file, header = line 1) and the value for: a missing
     ``video_id``/``source`` column, an empty or malformed id, a duplicate id, an
-    empty source.
+    empty source. ``rows=(start, n)`` reads and checks only data rows ``start`` to
+    ``start + n - 1`` (a shard job need not parse a sheet of millions of rows).
     """
     path = Path(path)
     if not path.is_file():
         raise SampleSheetError(f"sample sheet {path} does not exist")
     sep = "," if path.suffix.lower() == ".csv" else "\t"
     try:
-        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, comment=None)
+        window = {} if rows is None else {"skiprows": range(1, rows[0] + 1), "nrows": rows[1]}
+        df = pd.read_csv(
+            path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, comment=None, **window
+        )
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise SampleSheetError(f"sample sheet {path}: cannot parse: {exc}") from exc
     df.columns = [str(c).strip() for c in df.columns]
@@ -64,7 +68,8 @@ def read_sample_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
         )
     df["video_id"] = df["video_id"].str.strip()
     df["source"] = df["source"].str.strip()
-    line = pd.Series(range(2, len(df) + 2), index=df.index)
+    first = 2 + (rows[0] if rows else 0)
+    line = pd.Series(range(first, len(df) + first), index=df.index)
 
     bad = ~df["video_id"].str.fullmatch(VIDEO_ID_RE.pattern)
     if bad.any():
@@ -102,6 +107,23 @@ def shard_rows(sheet: pd.DataFrame, index: int, shard_size: int) -> pd.DataFrame
 def shard_videos(sheet: pd.DataFrame, index: int, shard_size: int) -> list[VideoSource]:
     rows = shard_rows(sheet, index, shard_size)
     return [VideoSource(v, s) for v, s in zip(rows["video_id"], rows["source"], strict=True)]
+
+
+def read_shard_videos(
+    path: str | os.PathLike[str], index: int, shard_size: int, digest: str | None = None
+) -> list[VideoSource]:
+    """The videos of shard ``index``, reading only that shard's lines of the sheet.
+
+    ``digest`` (from :func:`shard_digests` of the whole sheet) guards against lines that
+    the whole-sheet reading counts differently (blank lines): on a mismatch the whole
+    sheet is read and the shard taken from it.
+    """
+    rows = read_sample_sheet(path, rows=(index * shard_size, shard_size))
+    if digest is not None and (rows.empty or shard_digests(rows, shard_size)[0] != digest):
+        return shard_videos(read_sample_sheet(path), index, shard_size)
+    if rows.empty:
+        raise SampleSheetError(f"shard {index} does not exist in {path}: the sheet is shorter")
+    return shard_videos(rows, 0, shard_size)
 
 
 def shard_digests(sheet: pd.DataFrame, shard_size: int) -> list[str]:

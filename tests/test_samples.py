@@ -8,6 +8,7 @@ from polimodal.errors import SampleSheetError
 from polimodal.samples import (
     n_shards,
     read_sample_sheet,
+    read_shard_videos,
     shard_digests,
     shard_name,
     shard_rows,
@@ -120,3 +121,28 @@ def test_digest_follows_source_changes(tmp_path):
 )
 def test_source_kind(source, kind):
     assert source_kind(source) == kind
+
+
+def test_a_shard_job_reads_only_its_rows(tmp_path):
+    lines = ["video_id\tsource"] + [f"v{i}\tsrc{i}" for i in range(25)]
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    full = shard_videos(read_sample_sheet(path), 2, 10)
+    assert read_shard_videos(path, 2, 10) == full
+    assert [v.video_id for v in read_shard_videos(path, 1, 10)] == [f"v{i}" for i in range(10, 20)]
+    with pytest.raises(SampleSheetError, match="shard 3 does not exist"):
+        read_shard_videos(path, 3, 10)
+
+
+def test_a_shard_names_the_file_line_of_a_bad_row(tmp_path):
+    lines = ["video_id\tsource"] + [f"v{i}\tsrc{i}" for i in range(12)] + ["bad/id\ts"]
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(SampleSheetError, match="line 14"):
+        read_shard_videos(path, 1, 10)
+
+
+def test_blank_lines_do_not_shift_a_shard(tmp_path):
+    lines = ["video_id\tsource", "v0\ts0", "", "v1\ts1", "v2\ts2", "v3\ts3"]
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    sheet = read_sample_sheet(path)
+    digest = shard_digests(sheet, 2)[1]
+    assert read_shard_videos(path, 1, 2, digest=digest) == shard_videos(sheet, 1, 2)

@@ -4,15 +4,19 @@ from typing import TYPE_CHECKING
 
 from polimodal.ingest import IngestOptions, ingest_shard
 from polimodal.logs import setup_logging
-from polimodal.samples import read_sample_sheet, shard_videos
+from polimodal.samples import read_shard_videos
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 setup_logging(snakemake.log[0])
-sheet = read_sample_sheet(snakemake.params.sheet)
 ingest_shard(
-    shard_videos(sheet, int(snakemake.wildcards.shard), snakemake.params.shard_size),
+    read_shard_videos(
+        snakemake.params.sheet,
+        int(snakemake.wildcards.shard),
+        snakemake.params.shard_size,
+        digest=snakemake.params.digest,
+    ),
     media_dir=snakemake.output.media,
     videos_out=snakemake.output.videos,
     unavailable_out=snakemake.output.unavailable,
