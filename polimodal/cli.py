@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "summary":
         print(summary(args.results))
     elif args.cmd == "demo":
-        from polimodal.demo import make_demo
+        from polimodal.synthetic.demo import make_demo
 
         print(make_demo(args.out_dir))
     return 0

@@ -1,22 +1,88 @@
-"""Stage options from a config section: dataclass fields are the allowed keys."""
+"""Option dataclasses: the one source of every setting's name, default and allowed values.
+
+A config section (``ingest``, ``transcribe``, ``frames``, ``embed``, ``dedup``, ``experiments``)
+and a model's parameters are read into a dataclass by :func:`options_from_section`: the
+dataclass's fields are the allowed keys, their defaults the defaults, and a field's metadata
+may declare ``choices`` (allowed values) or a regex ``pattern``; anything else the dataclass
+checks in a ``check(where)`` method. The JSON schema of the config repeats types and defaults
+for Snakemake's start-up validation; ``tests/test_options.py`` proves they agree with the
+dataclasses.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import fields
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, Field, field, fields
 from typing import Any, TypeVar
 
 from polimodal.errors import ConfigError
 
 T = TypeVar("T")
 
+#: A device setting: auto, cpu, cuda or cuda:N.
+DEVICE_PATTERN = r"^(auto|cpu|cuda(:[0-9]+)?)$"
 
-def options_from_section(cls: type[T], section: Mapping[str, Any] | None, name: str) -> T:
-    """``cls(**section)``, missing keys taking the dataclass defaults; an unknown key is a
-    :class:`ConfigError` naming the config section ``name`` and the keys it knows."""
-    section = dict(section or {})
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(section) - known)
+
+def choice(default: Any, choices: Sequence[Any]) -> Any:
+    """A dataclass field whose value must be one of ``choices``."""
+    return field(default=default, metadata={"choices": tuple(choices)})
+
+
+def device_field(default: str = "auto") -> Any:
+    """A dataclass field holding a device setting (:data:`DEVICE_PATTERN`)."""
+    return field(default=default, metadata={"pattern": DEVICE_PATTERN})
+
+
+def default_of(f: Field[Any]) -> Any:
+    """The default value of a dataclass field (MISSING when it has none)."""
+    if f.default is not MISSING:
+        return f.default
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    return MISSING
+
+
+def _allows_none(f: Field[Any]) -> bool:
+    return "None" in str(f.type) or f.type is Any
+
+
+def options_from_section(
+    cls: type[T],
+    section: Mapping[str, Any] | None,
+    name: str,
+    *,
+    ignore: Sequence[str] = (),
+    null_is_default: bool = False,
+    noun: str = "key",
+) -> T:
+    """``cls(**section)``, missing keys taking the dataclass defaults, then checked.
+
+    An unknown key (not a field, not in ``ignore``) is a :class:`ConfigError` naming the config
+    section ``name`` and the keys it knows; so is a value outside a field's ``choices`` or
+    ``pattern``, or one that ``cls.check`` rejects. ``null_is_default``: a ``null`` value of a
+    field that cannot be None takes the default (model parameters, where ``null`` means "unset").
+    """
+    section = {k: v for k, v in dict(section or {}).items() if k not in ignore}
+    known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(section) - set(known))
     if unknown:
-        raise ConfigError(f"config {name}: unknown key(s) {unknown}; expected {sorted(known)}")
-    return cls(**section)
+        raise ConfigError(f"{name}: unknown {noun}(s) {unknown}; expected {sorted(known)}")
+    if null_is_default:
+        section = {k: v for k, v in section.items() if v is not None or _allows_none(known[k])}
+    try:
+        opts = cls(**section)
+    except TypeError as exc:  # pragma: no cover - dataclass keyword errors
+        raise ConfigError(f"{name}: {exc}") from exc
+    for f in known.values():
+        value = getattr(opts, f.name)
+        choices = f.metadata.get("choices")
+        if choices is not None and value not in choices:
+            raise ConfigError(f"{name}.{f.name}: {value!r} is not one of {list(choices)}")
+        pattern = f.metadata.get("pattern")
+        if pattern is not None and not re.match(pattern, str(value)):
+            raise ConfigError(f"{name}.{f.name}: {value!r} does not match {pattern}")
+    check = getattr(opts, "check", None)
+    if callable(check):
+        check(name)
+    return opts

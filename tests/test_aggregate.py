@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from polimodal.aggregate import (
+from polimodal.experiments.aggregate import (
     aggregate,
     aggregate_video,
     binary_vote,

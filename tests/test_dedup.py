@@ -11,10 +11,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from polimodal.dedup import dedup_embeddings, dedup_shard, read_embeddings
-from polimodal.embed import embedding_array
+from polimodal.extract.dedup import dedup_embeddings, dedup_shard, read_embeddings
+from polimodal.extract.embed import embedding_array
 from polimodal.errors import SchemaError
-from polimodal.schemas import DEDUP, EMBEDDINGS, read_parquet, write_parquet
+from polimodal.corpus.schemas import DEDUP, EMBEDDINGS, read_parquet, write_parquet
 
 
 def unit(v: np.ndarray) -> np.ndarray:

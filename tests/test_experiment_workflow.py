@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from conftest import copy_workflow, run_snakemake
-from polimodal.schemas import TRANSCRIPTS, VIDEOS, write_parquet
+from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, write_parquet
 
 pytestmark = pytest.mark.slow
 

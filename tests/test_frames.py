@@ -1,4 +1,4 @@
-"""Frame sampling on real media made with ffmpeg (polimodal.synth)."""
+"""Frame sampling on real media made with ffmpeg (polimodal.synthetic.media)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-import polimodal.frames as frames_mod
+import polimodal.extract.frames as frames_mod
 from polimodal.errors import ConfigError, MediaUnavailable
-from polimodal.frames import FrameOptions, extract_frames, frames_shard, sample_times, target_size
-from polimodal.schemas import FRAMES, UNAVAILABLE, VIDEOS, read_parquet, table_from_rows
-from polimodal.shards import parts_dir
-from polimodal.synth import SCENES, make_video
+from polimodal.extract.frames import FrameOptions, extract_frames, frames_shard, sample_times, target_size
+from polimodal.corpus.schemas import FRAMES, UNAVAILABLE, VIDEOS, read_parquet, table_from_rows
+from polimodal.corpus.shards import parts_dir
+from polimodal.synthetic.media import SCENES, make_video
 
 
 @pytest.fixture(scope="module")

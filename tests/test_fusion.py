@@ -1,13 +1,13 @@
 """Proof that fusion is real: a label only recoverable from text **and** frames together.
 
-Synthetic task (:func:`polimodal.tinymodels.make_xor_corpus`): a video's text is about the
+Synthetic task (:func:`polimodal.synthetic.tinymodels.make_xor_corpus`): a video's text is about the
 economy or about sport, its frames are red or blue, and its label is "yes" iff exactly one of
 "topic is economy" and "frames are red" holds (XOR). The four combinations are balanced and
 every sentence occurs equally often with both colours, so a text-only model (BERT) and an
 image-only model (CNN) cannot beat chance, whatever they learn; the multimodal model (CLIP,
 text + frame fused per frame by concatenating their normalised embeddings, MLP head) can.
 
-All three are tiny *untrained* stand-ins (random weights, :mod:`polimodal.tinymodels`) trained
+All three are tiny *untrained* stand-ins (random weights, :mod:`polimodal.synthetic.tinymodels`) trained
 for a few epochs on CPU. A CLIP with a *linear* head on the same concatenation stays near chance
 too: a linear function of ``[t ; v]`` is additive in the modalities and cannot express XOR.
 """
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from polimodal.data import VideoData
+from polimodal.experiments.data import VideoData
 from polimodal.models import get_model_class
-from polimodal.models.torch_common import macro_f1
-from polimodal.tinymodels import make_xor_corpus, save_tiny_bert, save_tiny_clip, save_tiny_cnn
+from polimodal.models.torch.common_tmp import macro_f1
+from polimodal.synthetic.tinymodels import make_xor_corpus, save_tiny_bert, save_tiny_clip, save_tiny_cnn
 
 log = logging.getLogger(__name__)
 CLASSES = ["no", "yes"]

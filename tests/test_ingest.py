@@ -1,4 +1,4 @@
-"""polimodal.ingest on real files: a local HTTP server feeds yt-dlp's generic extractor.
+"""polimodal.extract.ingest on real files: a local HTTP server feeds yt-dlp's generic extractor.
 
 Nothing here reaches the network: every URL is http://127.0.0.1:<random port>/.
 """
@@ -20,9 +20,9 @@ import yaml
 import yt_dlp
 from yt_dlp.utils import DownloadError
 
-from polimodal import ingest
+from polimodal.extract import ingest
 from polimodal.errors import ConfigError, MediaUnavailable
-from polimodal.ingest import (
+from polimodal.extract.ingest import (
     IngestOptions,
     classify_download_error,
     ingest_shard,
@@ -30,11 +30,11 @@ from polimodal.ingest import (
     ydl_params,
     youtube_url,
 )
-from polimodal.media import probe
-from polimodal.samples import VideoSource
-from polimodal.schemas import UNAVAILABLE, VIDEOS, read_parquet
-from polimodal.shards import parts_dir
-from polimodal.synth import make_video
+from polimodal.extract.probe import probe
+from polimodal.corpus.samples import VideoSource
+from polimodal.corpus.schemas import UNAVAILABLE, VIDEOS, read_parquet
+from polimodal.corpus.shards import parts_dir
+from polimodal.synthetic.media import make_video
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = IngestOptions(retries=0, sleep_interval=0, socket_timeout=5, max_duration=60)

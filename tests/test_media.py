@@ -1,4 +1,4 @@
-"""polimodal.media.probe on real small files made with ffmpeg/espeak-ng."""
+"""polimodal.extract.probe.probe on real small files made with ffmpeg/espeak-ng."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from polimodal.errors import MediaUnavailable
-from polimodal.media import _rate, probe
-from polimodal.synth import make_video
+from polimodal.extract.probe import _rate, probe
+from polimodal.synthetic.media import make_video
 
 
 @pytest.fixture(scope="module")

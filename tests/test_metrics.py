@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from polimodal.metrics import (
+from polimodal.experiments.metrics import (
     classification_metrics,
     confusion,
     evaluate,
@@ -15,7 +15,7 @@ from polimodal.metrics import (
     summarise,
     summary_table,
 )
-from polimodal.schemas import PREDICTIONS, write_parquet
+from polimodal.corpus.schemas import PREDICTIONS, write_parquet
 
 CASES = [
     (["a", "a", "b", "b", "c"], ["a", "b", "b", "b", "a"], ["a", "b", "c"]),

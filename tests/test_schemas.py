@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from polimodal.errors import SchemaError
-from polimodal.schemas import DEDUP, UNAVAILABLE, concat_parquet, read_parquet, write_parquet
+from polimodal.corpus.schemas import DEDUP, UNAVAILABLE, concat_parquet, read_parquet, write_parquet
 
 
 def test_rows_round_trip(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from polimodal.schemas import UNAVAILABLE, read_parquet, table_from_rows
-from polimodal.shards import parts_dir, process_videos
+from polimodal.corpus.schemas import UNAVAILABLE, read_parquet, table_from_rows
+from polimodal.corpus.shards import parts_dir, process_videos
 
 
 def row(vid):

@@ -292,7 +292,7 @@ def demo(cluster, tmp_path_factory):
     work = _copy_workflow(tmp_path_factory.mktemp("slurm-demo"))
     local = _copy_workflow(tmp_path_factory.mktemp("local-demo"))
     subprocess.run(
-        [sys.executable, "-m", "polimodal.demo", "resources/demo"],
+        [sys.executable, "-m", "polimodal.synthetic.demo", "resources/demo"],
         cwd=work,
         check=True,
         capture_output=True,

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from polimodal.data import FrameStore, VideoData, load_fold, read_texts
+from polimodal.experiments.data import FrameStore, VideoData, load_fold, read_texts
 from polimodal.errors import ConfigError
-from polimodal.schemas import DEDUP, FRAMES, SPLITS, TRANSCRIPTS, VIDEOS, read_parquet, write_parquet
-from polimodal.splits import make_splits, write_splits
+from polimodal.corpus.schemas import DEDUP, FRAMES, SPLITS, TRANSCRIPTS, VIDEOS, read_parquet, write_parquet
+from polimodal.experiments.splits import make_splits, write_splits
 
 
 def labels_df(counts: dict[str, int]) -> pd.DataFrame:

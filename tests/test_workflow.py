@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, _QuietHandler, copy_workflow, run_snakemake
-from polimodal.synth import SCENES, make_video
+from polimodal.synthetic.media import SCENES, make_video
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 # functions named get_*). No logic beyond paths and lookups: everything else is in polimodal/.
 from snakemake.utils import validate
 
-from polimodal.samples import read_sample_sheet, shard_digests, shard_name
+from polimodal.corpus.samples import read_sample_sheet, shard_digests, shard_name
 
 validate(config, "../schemas/config.schema.yaml")
 
@@ -62,10 +62,11 @@ def get_final_outputs():
 
 
 # ---- experiments
-# Tasks, models and folds of the experiment spine (polimodal.tasks / .splits / .experiment).
+# Tasks, models and folds (polimodal.experiments); every model kind is declared once in
+# polimodal.models.registry, which says what each kind reads and whether it wants a GPU.
 import re as _re
 
-from polimodal.models import KINDS as MODEL_KINDS
+from polimodal.models.registry import check_model_config
 
 TASKS = list(config["tasks"])
 MODELS = config["experiments"]["models"] or list(config["models"])
@@ -75,6 +76,8 @@ if _undefined:
         f"config experiments.models names {_undefined}, which are not defined under `models:` "
         f"(defined: {sorted(config['models'])})"
     )
+# unknown kinds, unknown parameter names and bad values stop the run here, before any job
+MODEL_KINDS = {m: check_model_config(m, config["models"][m]) for m in MODELS}
 FOLDS = list(range(config["experiments"]["folds"]))
 
 
@@ -88,14 +91,9 @@ wildcard_constraints:
     model=_names_pattern(MODELS),
 
 
-def get_model_info(name):
-    kind = config["models"][name]["kind"]
-    return MODEL_KINDS.get(kind)
-
-
 # Models that want a GPU (torch fine-tuning) train in the train_gpu rule and the others (SVM)
 # in the train rule, so that the cluster profile sends only train_gpu jobs to a GPU partition.
-GPU_MODELS = [m for m in MODELS if (info := get_model_info(m)) is not None and info.gpu]
+GPU_MODELS = [m for m in MODELS if MODEL_KINDS[m].gpu]
 CPU_MODELS = [m for m in MODELS if m not in GPU_MODELS]
 CPU_MODEL_PATTERN = _names_pattern(CPU_MODELS)
 GPU_MODEL_PATTERN = _names_pattern(GPU_MODELS)
@@ -115,24 +113,18 @@ def get_model_config(wildcards):
 
 def get_model_modalities(wildcards=None):
     """Model name -> text | image | multimodal, for the tables and the colours of the plots."""
-    infos = {m: get_model_info(m) for m in MODELS}
-    return {m: info.modality if info else "" for m, info in infos.items()}
-
-
-def _needs_frames(model):
-    info = get_model_info(model)
-    return info is None or info.modality != "text"
+    return {m: MODEL_KINDS[m].modality for m in MODELS}
 
 
 def get_train_frames(wildcards):
-    """FRAMES shard files, for models that look at frames only."""
-    if not _needs_frames(wildcards.model):
+    """FRAMES shard files, for models that read frames only."""
+    if not MODEL_KINDS[wildcards.model].reads("frames"):
         return []
     return get_shard_files(rules.frames.output.parquet)
 
 
 def get_train_dedup(wildcards):
-    if not _needs_frames(wildcards.model):
+    if not MODEL_KINDS[wildcards.model].reads("frames"):
         return []
     return get_shard_files(rules.dedup.output.parquet)
 

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.experiment import write_data_table_for_config
+from polimodal.experiments.tasks import write_data_table_for_config
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.dedup import dedup_shard
+from polimodal.extract.dedup import dedup_shard
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.embed import EmbedOptions, embed_shard
+from polimodal.extract.embed import EmbedOptions, embed_shard
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:

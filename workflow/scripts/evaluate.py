@@ -2,8 +2,8 @@
 
 from typing import TYPE_CHECKING
 
+from polimodal.experiments.metrics import evaluate
 from polimodal.logs import setup_logging
-from polimodal.metrics import evaluate
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

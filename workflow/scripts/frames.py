@@ -2,9 +2,9 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.frames import FrameOptions, frames_shard
+from polimodal.corpus.schemas import VIDEOS, read_parquet
+from polimodal.extract.frames import FrameOptions, frames_shard
 from polimodal.logs import setup_logging
-from polimodal.schemas import VIDEOS, read_parquet
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal import schemas
+from polimodal.corpus import schemas
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:

@@ -2,9 +2,9 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.ingest import IngestOptions, ingest_shard
+from polimodal.corpus.samples import read_shard_videos
+from polimodal.extract.ingest import IngestOptions, ingest_shard
 from polimodal.logs import setup_logging
-from polimodal.samples import read_shard_videos
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

@@ -4,8 +4,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from polimodal.experiments.plots import plot_data_table
 from polimodal.logs import setup_logging
-from polimodal.plots import plot_data_table
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

@@ -2,8 +2,8 @@
 
 from typing import TYPE_CHECKING
 
+from polimodal.experiments.plots import make_plots
 from polimodal.logs import setup_logging
-from polimodal.plots import make_plots
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.experiment import write_task_splits
+from polimodal.experiments.splits import write_task_splits
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:

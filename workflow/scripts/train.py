@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.experiment import DataSources, run_fold
+from polimodal.experiments.run import DataSources, run_fold
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:

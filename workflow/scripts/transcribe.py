@@ -2,9 +2,9 @@
 
 from typing import TYPE_CHECKING
 
+from polimodal.corpus.schemas import VIDEOS, read_parquet
+from polimodal.extract.transcribe import TranscribeOptions, transcribe_shard
 from polimodal.logs import setup_logging
-from polimodal.schemas import VIDEOS, read_parquet
-from polimodal.transcribe import TranscribeOptions, transcribe_shard
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

@@ -1,0 +1,247 @@
+"""Classification tasks: which sheet column is the label, its allowed values, which rows count.
+
+Config (``tasks:`` in ``config/config.yaml``)::
+
+    tasks:
+      ideology:
+        column: ideology            # label column of the sample sheet (default: the task name)
+        values: [left, center, right]
+        subset: labelled            # optional, see below
+
+``subset`` says which rows of the sheet the task applies to:
+
+- absent / ``null``: every row; an empty label is then an error;
+- ``labelled``: the rows whose label is not empty (e.g. a task annotated for part of the corpus);
+- ``{column: [value, ...], ...}``: the rows where each named column has one of the values
+  (all conditions must hold); an empty label within those rows is an error.
+
+Within the rows it applies to, every label must be one of ``values`` (compared after stripping
+spaces) and every value needs at least 2 rows (:data:`MIN_PER_CLASS`); otherwise
+:class:`~polimodal.errors.LabelError` names the task, the value and the sheet lines (the header is
+line 1). Rows whose video is unavailable are then dropped (and counted, see :func:`task_labels`);
+after that each value must still have :data:`MIN_PER_CLASS` rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from polimodal.corpus.samples import read_sample_sheet
+from polimodal.corpus.schemas import VIDEOS, read_parquet
+from polimodal.errors import ConfigError, LabelError
+from polimodal.types import PathLike
+
+log = logging.getLogger(__name__)
+
+MIN_PER_CLASS = 2
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    column: str
+    values: tuple[str, ...]
+    subset: str | dict[str, tuple[str, ...]] | None = None
+
+    @classmethod
+    def from_config(cls, name: str, cfg: Mapping[str, Any]) -> Task:
+        values = tuple(str(v).strip() for v in cfg.get("values") or ())
+        if len(values) < 2 or len(set(values)) != len(values):
+            raise ConfigError(
+                f"task {name!r}: 'values' must list at least 2 distinct labels, got {list(values)}"
+            )
+        subset = cfg.get("subset")
+        if isinstance(subset, Mapping):
+            if not subset:
+                raise ConfigError(f"task {name!r}: subset filter is empty")
+            subset = {str(k): tuple(str(v).strip() for v in vs) for k, vs in subset.items()}
+        elif subset not in (None, "labelled", "all"):
+            raise ConfigError(
+                f"task {name!r}: subset must be null, 'labelled' or a column filter, got {subset!r}"
+            )
+        if subset == "all":
+            subset = None
+        return cls(name=name, column=str(cfg.get("column") or name), values=values, subset=subset)
+
+    @property
+    def binary(self) -> bool:
+        return len(self.values) == 2
+
+
+def tasks_from_config(config: Mapping[str, Any]) -> list[Task]:
+    """The tasks of a config, in config order (``[]`` when there are none)."""
+    return [Task.from_config(name, cfg or {}) for name, cfg in (config.get("tasks") or {}).items()]
+
+
+def get_task(config: Mapping[str, Any], name: str) -> Task:
+    for task in tasks_from_config(config):
+        if task.name == name:
+            return task
+    raise ConfigError(f"task {name!r} is not in config (tasks: {list(config.get('tasks') or {})})")
+
+
+def _lines(index: Iterable[int], limit: int = 20) -> str:
+    lines = [int(i) + 2 for i in index]
+    more = f" and {len(lines) - limit} more" if len(lines) > limit else ""
+    return ", ".join(map(str, lines[:limit])) + more
+
+
+@dataclass
+class TaskLabels:
+    """The labelled rows of a task: ``labels`` (video_id, label) of available videos only."""
+
+    task: Task
+    labels: pd.DataFrame  # columns video_id, label; in sheet order
+    unavailable: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["video_id", "label"]))
+
+    def counts(self) -> dict[str, int]:
+        vc = self.labels["label"].value_counts()
+        return {v: int(vc.get(v, 0)) for v in self.task.values}
+
+
+def task_labels(task: Task, sheet: pd.DataFrame, available: Iterable[str] | None = None) -> TaskLabels:
+    """Validate ``task`` against the sample sheet and return its rows (see module docstring).
+
+    ``sheet`` is :func:`polimodal.corpus.samples.read_sample_sheet`'s frame (row ``i`` = line ``i+2``).
+    ``available``: ids of the videos that could be processed (``results/videos.parquet``);
+    labelled rows of other videos go to ``TaskLabels.unavailable``. ``None``: all available.
+    """
+    if task.column not in sheet.columns:
+        raise LabelError(
+            f"task {task.name!r}: label column {task.column!r} is not in the sample sheet "
+            f"(columns: {list(sheet.columns)})"
+        )
+    sheet = sheet.reset_index(drop=True)
+    labels = sheet[task.column].astype(str).str.strip()
+    rows = pd.Series(True, index=sheet.index)
+    if task.subset == "labelled":
+        rows &= labels != ""
+    elif isinstance(task.subset, dict):
+        for col, values in task.subset.items():
+            if col not in sheet.columns:
+                raise LabelError(f"task {task.name!r}: subset column {col!r} is not in the sample sheet")
+            rows &= sheet[col].astype(str).str.strip().isin(values)
+    labels = labels[rows]
+    bad = labels[~labels.isin(task.values)]
+    if not bad.empty:
+        parts = [
+            f"{value!r} on line(s) {_lines(bad.index[bad == value])}"
+            for value in list(dict.fromkeys(bad))[:10]
+        ]
+        hint = " (use subset: labelled to skip unlabelled rows)" if (bad == "").any() else ""
+        raise LabelError(
+            f"task {task.name!r}, column {task.column!r}: label(s) not in {list(task.values)}: "
+            + "; ".join(parts)
+            + hint
+        )
+    _check_min(task, labels, "in the sample sheet")
+    df = pd.DataFrame({"video_id": sheet.loc[labels.index, "video_id"], "label": labels})
+    if available is None:
+        return TaskLabels(task, df.reset_index(drop=True))
+    ok = df["video_id"].isin(set(available))
+    kept = df[ok]
+    _check_min(task, kept["label"], "among available videos")
+    return TaskLabels(task, kept.reset_index(drop=True), df[~ok].reset_index(drop=True))
+
+
+def _check_min(task: Task, labels: pd.Series, where: str) -> None:
+    vc = labels.value_counts()
+    for value in task.values:
+        n = int(vc.get(value, 0))
+        if n < MIN_PER_CLASS:
+            rows = _lines(labels.index[labels == value]) or "none"
+            raise LabelError(
+                f"task {task.name!r}: value {value!r} has {n} example(s) {where} (at least "
+                f"{MIN_PER_CLASS} needed); line(s): {rows}"
+            )
+
+
+def data_table(task_labels_list: Iterable[TaskLabels]) -> pd.DataFrame:
+    """The "Data" table: per task and value, N and % of the task's usable videos.
+
+    Columns: ``task``, ``value``, ``n`` (available videos with that label), ``percent``
+    (of the task's available videos, 1 decimal), ``n_unavailable`` (labelled but unavailable,
+    excluded). Each task ends with a ``total`` row.
+    """
+    rows = []
+    for tl in task_labels_list:
+        counts = tl.counts()
+        total = sum(counts.values())
+        un = tl.unavailable["label"].value_counts() if not tl.unavailable.empty else pd.Series(dtype=int)
+        for value in tl.task.values:
+            n = counts[value]
+            rows.append(
+                {
+                    "task": tl.task.name,
+                    "value": value,
+                    "n": n,
+                    "percent": round(100 * n / total, 1) if total else 0.0,
+                    "n_unavailable": int(un.get(value, 0)),
+                }
+            )
+        rows.append(
+            {
+                "task": tl.task.name,
+                "value": "total",
+                "n": total,
+                "percent": 100.0,
+                "n_unavailable": len(tl.unavailable),
+            }
+        )
+    return pd.DataFrame(rows, columns=["task", "value", "n", "percent", "n_unavailable"])
+
+
+def to_markdown(df: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table of ``df`` (no extra dependency)."""
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_data_table(
+    tasks: Iterable[Task],
+    sheet: pd.DataFrame,
+    available: Iterable[str] | None,
+    csv_out: str | os.PathLike[str],
+    md_out: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """Validate every task and write the data table as CSV (and Markdown)."""
+    available = None if available is None else set(available)
+    df = data_table(task_labels(t, sheet, available) for t in tasks)
+    Path(csv_out).parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(csv_out, index=False)
+    if md_out is not None:
+        Path(md_out).write_text(to_markdown(df))
+    return df
+
+
+def available_videos(videos: PathLike) -> list[str]:
+    """Ids of the videos that could be processed (a VIDEOS table)."""
+    return read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
+
+
+def write_data_table_for_config(
+    tasks_cfg: Mapping[str, Mapping[str, Any]],
+    sheet: PathLike,
+    videos: PathLike,
+    *,
+    csv_out: PathLike,
+    md_out: PathLike | None = None,
+    html_out: PathLike | None = None,
+) -> pd.DataFrame:
+    """Validate every task of ``tasks_cfg`` against the sheet and write the data table."""
+    tasks = [Task.from_config(name, cfg) for name, cfg in tasks_cfg.items()]
+    df = write_data_table(tasks, read_sample_sheet(sheet), available_videos(videos), csv_out, md_out)
+    if html_out is not None:
+        Path(html_out).write_text(df.to_html(index=False, border=0))
+    log.info("data table of %d task(s):\n%s", len(tasks), df.to_string(index=False))
+    return df

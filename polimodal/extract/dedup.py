@@ -1,0 +1,149 @@
+"""Near-duplicate frame removal within each video, by cosine similarity of embeddings.
+
+Greedy in time order: the first frame is kept; a later frame is dropped iff its cosine
+similarity to some *earlier kept* frame is strictly greater than ``threshold``. So a
+static shot of ten minutes keeps one frame, and a cut back to an earlier scene (A, B, A)
+keeps only the first A.
+
+Similarities are computed once as a matrix product of the L2-normalised embeddings in
+float32 and compared with ``threshold`` cast to float32. The greedy pass loops over frames,
+not pairs: it keeps, for every later frame, the running maximum similarity to the kept
+frames so far (and which frame attains it), updated by one vectorised row operation per
+*kept* frame. An hour at 1 fps (3,600 × 576-d) takes ~0.1-0.3 s, mostly the matrix product.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from polimodal.corpus.schemas import DEDUP, write_parquet
+from polimodal.corpus.shards import PerVideo, iter_video_slices, video_order
+from polimodal.errors import SchemaError
+
+log = logging.getLogger(__name__)
+
+
+def _normalise(emb: np.ndarray) -> np.ndarray:
+    emb = np.asarray(emb, dtype=np.float32)
+    if emb.ndim != 2:
+        raise ValueError(f"embeddings must be a 2-d (n, d) array, got shape {emb.shape}")
+    norms = np.linalg.norm(emb, axis=1, keepdims=True)
+    if np.allclose(norms, 1.0, atol=1e-6):
+        return emb  # already unit length: keep the exact values
+    return emb / np.maximum(norms, np.float32(1e-12))
+
+
+# ----------------------------------------------------------------------------- streaming
+# ----------------------------------------------------------------------------- dedup
+def dedup_embeddings(emb: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Greedy near-duplicate removal over frames in time order.
+
+    Args:
+        emb: (n, d) embeddings, one row per frame in time order (normalised here if they
+            are not unit length already).
+        threshold: a frame whose cosine similarity to an earlier kept frame is strictly
+            greater than this is dropped.
+
+    Returns:
+        ``kept`` (bool[n]); ``duplicate_of`` (int64[n]): row index of the most similar
+        earlier kept frame for dropped frames (earliest on ties), -1 for kept ones;
+        ``max_similarity`` (float32[n]): highest similarity to an earlier kept frame,
+        NaN for frame 0.
+    """
+    x = _normalise(emb)
+    n = len(x)
+    kept = np.zeros(n, dtype=bool)
+    duplicate_of = np.full(n, -1, dtype=np.int64)
+    best = np.full(n, -np.inf, dtype=np.float32)
+    if n == 0:
+        return kept, duplicate_of, best
+    sim = x @ x.T
+    thr = np.float32(threshold)
+    best_idx = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        if best[i] > thr:
+            duplicate_of[i] = best_idx[i]
+            continue
+        kept[i] = True
+        row = sim[i, i + 1 :]
+        tail = best[i + 1 :]
+        better = row > tail
+        tail[better] = row[better]
+        best_idx[i + 1 :][better] = i
+    best[0] = np.nan
+    return kept, duplicate_of, best
+
+
+def read_embeddings(table: pa.Table | pa.RecordBatch) -> np.ndarray:
+    """The ``embedding`` column (list<float32>, equal lengths) as an (n, d) float32 array."""
+    col = table.column("embedding")
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    n = len(col)
+    if n == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    lengths = np.diff(col.offsets.to_numpy())
+    if lengths.min() != lengths.max():
+        raise SchemaError(f"embeddings of unequal length ({lengths.min()}..{lengths.max()})")
+    values = col.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    return values.reshape(n, int(lengths[0]))
+
+
+def dedup_table(video_id: str, table: pa.Table, threshold: float) -> pa.Table:
+    """DEDUP rows of one video from its EMBEDDINGS rows (sorted by frame_idx first)."""
+    table = table.sort_by("frame_idx")
+    frame_idx = table.column("frame_idx").to_numpy()
+    kept, dup, best = dedup_embeddings(read_embeddings(table), threshold)
+    dup_frame = np.where(dup >= 0, frame_idx[np.maximum(dup, 0)], 0)
+    n = len(kept)
+    return pa.table(
+        {
+            "video_id": pa.array([video_id] * n, pa.string()),
+            "frame_idx": table.column("frame_idx"),
+            "timestamp": table.column("timestamp"),
+            "kept": pa.array(kept),
+            "duplicate_of": pa.array(dup_frame.astype(np.int32), mask=kept),
+            "max_similarity": pa.array(best.astype(np.float32), mask=np.isnan(best)),
+        }
+    )
+
+
+def dedup_shard(embeddings_path: str | Path, out: str | Path, threshold: float) -> Path:
+    """Mark near-duplicate frames of every video of an EMBEDDINGS file; write DEDUP rows.
+
+    Streams the file video by video (rows of one video are contiguous), so only one
+    video's embeddings are in memory at a time. Fast enough that resumability is not
+    needed: the output is written once, atomically.
+    """
+    embeddings_path, out = Path(embeddings_path), Path(out)
+    t0 = time.monotonic()
+    videos = video_order(embeddings_path)
+    stream = PerVideo(
+        iter_video_slices(embeddings_path, ["video_id", "frame_idx", "timestamp", "embedding"], 4096)
+    )
+    tables: list[pa.Table] = []
+    n_kept = n_all = 0
+    for i, vid in enumerate(videos, 1):
+        table = pa.Table.from_batches(list(stream.take(vid)))
+        result = dedup_table(vid, table, threshold)
+        k = int(np.count_nonzero(result.column("kept").to_numpy(zero_copy_only=False)))
+        n_kept += k
+        n_all += len(result)
+        log.info("[dedup] %d/%d %s: kept %d of %d frame(s)", i, len(videos), vid, k, len(result))
+        tables.append(result)
+    table = pa.concat_tables(tables) if tables else DEDUP.empty_table()
+    write_parquet(table, out, DEDUP)
+    log.info(
+        "[dedup] %d video(s): kept %d of %d frame(s) (threshold %.3f) in %.1f s",
+        len(videos),
+        n_kept,
+        n_all,
+        threshold,
+        time.monotonic() - t0,
+    )
+    return out

@@ -1,0 +1,33 @@
+"""Parameters of the classic (non-neural) models; light to import, checked at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from polimodal.errors import ConfigError
+from polimodal.options import choice
+
+
+@dataclass(frozen=True)
+class SvmParams:
+    """``kind: svm``: TF-IDF → linear SVM, C chosen on the fold's validation split."""
+
+    max_features: int = 20000  # TF-IDF vocabulary size
+    stop_words: str | None = choice("english", ("english", None))
+    C: float | list[float] = field(default_factory=lambda: [0.01, 0.1, 1.0, 10.0, 100.0])  # grid
+    class_weight: str | None = choice(None, (None, "balanced"))
+
+    @property
+    def grid(self) -> list[float]:
+        """The C values tried, in order (ties on validation: the first, i.e. the smaller C)."""
+        return [float(c) for c in (self.C if isinstance(self.C, list | tuple) else [self.C])]
+
+    def check(self, where: str) -> None:
+        try:
+            grid = self.grid
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: C must be a number or a list of numbers, got {self.C!r}") from None
+        if not grid or min(grid) <= 0:
+            raise ConfigError(f"{where}: C must be > 0 (a number or a non-empty list), got {self.C!r}")
+        if int(self.max_features) < 1:
+            raise ConfigError(f"{where}: max_features must be >= 1, got {self.max_features!r}")

@@ -1,0 +1,120 @@
+"""The one registry of model kinds: what each kind is, which inputs it reads, whether it wants a GPU.
+
+Every consumer reads this table instead of re-deriving it: the workflow (``common.smk``: which
+shard files a train job needs, which jobs go to a GPU partition, start-up checks), the fold
+runner (:func:`polimodal.experiments.run.run_fold`: which data to load) and the plots (colour
+by modality). Importing this module imports no model code (no torch, no scikit-learn): a kind's
+class is imported on first use by :func:`model_class`.
+
+Adding a model kind: write its class (a :class:`~polimodal.models.base.Model` subclass whose
+``kind`` names it) and its parameter dataclass, then add one :class:`ModelKind` line below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from polimodal.errors import ConfigError
+from polimodal.models.classic.params import SvmParams
+from polimodal.models.torch.params import BertParams, ClipParams, CnnParams
+from polimodal.options import options_from_section
+
+if TYPE_CHECKING:
+    from polimodal.models.base import Model
+
+#: What a model can read. ``text``: the video's text (transcript, optionally title/description);
+#: ``frames``: its kept (deduplicated) frames. Later issues add ``audio``, ``words``, ``post_images``.
+INPUTS = ("text", "frames")
+#: Text parts a model's ``text_fields`` may name, in the order they are joined.
+TEXT_FIELDS = ("title", "description", "transcript")
+#: Keys of a model's config section read by the fold runner, not passed to the model.
+RUNNER_KEYS = ("kind", "text_fields")
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """One model kind: its class (``module:Class``), parameters, inputs and hardware."""
+
+    name: str
+    target: str
+    params: type
+    inputs: tuple[str, ...]
+    gpu: bool = False  # the train job asks the scheduler for a GPU
+
+    @property
+    def modality(self) -> str:
+        """``text``, ``image`` or ``multimodal``: the label of the plots and tables."""
+        if set(self.inputs) == {"text"}:
+            return "text"
+        if set(self.inputs) == {"frames"}:
+            return "image"
+        return "multimodal"
+
+    def reads(self, what: str) -> bool:
+        return what in self.inputs
+
+    def parse_params(self, params: Mapping[str, Any] | None, where: str) -> Any:
+        """The kind's parameter dataclass from a config section (runner keys ignored)."""
+        return options_from_section(
+            self.params, params, where, ignore=RUNNER_KEYS, null_is_default=True, noun="parameter"
+        )
+
+
+KINDS: dict[str, ModelKind] = {
+    k.name: k
+    for k in (
+        ModelKind("svm", "polimodal.models.classic.svm:TextSVM", SvmParams, ("text",)),
+        ModelKind("bert", "polimodal.models.torch.bert:BertModel", BertParams, ("text",), gpu=True),
+        ModelKind("cnn", "polimodal.models.torch.cnn:CnnModel", CnnParams, ("frames",), gpu=True),
+        ModelKind("clip", "polimodal.models.torch.clip:ClipModel", ClipParams, ("text", "frames"), gpu=True),
+    )
+}
+assert all(set(k.inputs) <= set(INPUTS) for k in KINDS.values())
+
+
+def get_kind(kind: str) -> ModelKind:
+    """The declaration of ``kind``; ConfigError naming the known kinds when there is none."""
+    try:
+        return KINDS[str(kind)]
+    except KeyError:
+        raise ConfigError(f"unknown model kind {kind!r}; known kinds: {sorted(KINDS)}") from None
+
+
+def model_class(kind: str) -> type[Model]:
+    """The Model class of ``kind``, imported on first use."""
+    spec = get_kind(kind)
+    module, _, name = spec.target.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"model kind {kind!r}: cannot import {spec.target}: {exc}") from exc
+    if getattr(cls, "kind", None) != spec.name:
+        raise TypeError(f"{spec.target}.kind is {getattr(cls, 'kind', None)!r}, registered as {spec.name!r}")
+    return cls
+
+
+def check_model_config(name: str, cfg: Mapping[str, Any]) -> ModelKind:
+    """Check one ``models.<name>`` section at start-up: known kind, known parameters, valid values.
+
+    Returns the kind's declaration. Errors name the model, the key and what is allowed.
+    """
+    if not isinstance(cfg, Mapping) or "kind" not in cfg:
+        raise ConfigError(f"models.{name}: needs a 'kind' (one of {sorted(KINDS)})")
+    try:
+        spec = get_kind(cfg["kind"])
+    except ConfigError as exc:
+        raise ConfigError(f"models.{name}: {exc}") from None
+    fields = cfg.get("text_fields")
+    if fields is not None:
+        bad = [f for f in fields if f not in TEXT_FIELDS]
+        if bad or not fields:
+            raise ConfigError(
+                f"models.{name}.text_fields {list(fields)}: each must be one of {list(TEXT_FIELDS)}"
+            )
+        if not spec.reads("text"):
+            raise ConfigError(f"models.{name}: kind {spec.name} reads no text, text_fields is not used")
+    spec.parse_params(cfg, f"models.{name} (kind {spec.name})")
+    return spec

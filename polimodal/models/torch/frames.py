@@ -1,0 +1,142 @@
+"""Per-frame classifiers whose frame labels are voted into video labels (CNN, CLIP, ...)."""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from polimodal.errors import ConfigError
+from polimodal.experiments.aggregate import aggregate, choose_threshold, positive_counts
+from polimodal.experiments.metrics import macro_f1
+from polimodal.models.torch.base import TorchModel
+from polimodal.models.torch.loop import Inputs, predict_proba
+from polimodal.models.torch.streams import batched, cap_frames, shuffle_buffer
+
+log = logging.getLogger(__name__)
+
+
+class FrameTorchModel(TorchModel):
+    """A per-frame classifier whose frame labels are voted into video labels (CNN, CLIP).
+
+    Training: every kept frame of a training video (at most ``frames_per_video`` of them, a
+    fresh random subset each epoch) is a sample labelled with its video's label. Frames are
+    streamed one video at a time (:meth:`VideoData.iter_video_frames`) through a shuffle buffer
+    of ``shuffle_buffer`` frames, so memory holds at most that many JPEGs. Class weights (when
+    ``weighted_loss``) come from the video labels.
+
+    Prediction: each kept frame (at most ``predict_frames_per_video``, evenly spaced; 0 = all)
+    gets the arg-max label of the network; :func:`polimodal.experiments.aggregate.aggregate` turns them into
+    video labels — binary tasks: positive iff the number of positive frames (``vote: count``) or
+    their share (``vote: fraction``) is ``> threshold``; ``threshold: auto`` picks it on the
+    validation split (best macro F1) after training; multiclass: the mode of the frame labels.
+    The positive class of a binary task is ``positive`` (default: the second of the task's
+    values). Scores are the vote fractions (share of frames per class). A video without a kept
+    frame is negative (binary) or gets the training majority class (multiclass).
+    """
+
+    def __init__(
+        self, classes: Sequence[str], params: Mapping[str, Any] | None = None, seed: int = 0
+    ) -> None:
+        super().__init__(classes, params, seed)
+        p = self.options
+        self.frames_per_video = int(p.frames_per_video or 0)
+        self.predict_frames_per_video = int(p.predict_frames_per_video or 0)
+        self.shuffle_size = int(p.shuffle_buffer or 1)
+        self.vote = str(p.vote)
+        self.auto_threshold = p.threshold in (None, "auto")
+        self.threshold = 0.0 if self.auto_threshold else float(p.threshold)
+        self.positive: str | None = None
+        if len(self.classes) == 2:
+            self.positive = str(p.positive or self.classes[1])
+            if self.positive not in self.classes:
+                raise ConfigError(f"model kind {self.kind}: positive {self.positive!r} not in {self.classes}")
+
+    @abstractmethod
+    def collate(self, data: Any, video_index: list[int], jpegs: list[bytes]) -> Inputs:
+        """Network inputs for frames ``jpegs`` of the videos at ``video_index`` of ``data``."""
+
+    # -- streams
+    def _training_frames(self, data: Any, rng: np.random.Generator) -> Iterator[tuple[int, bytes]]:
+        pos = {v: i for i, v in enumerate(data.video_ids)}
+        for vid, jpegs in data.iter_video_frames():
+            for jpeg in cap_frames(jpegs, self.frames_per_video, rng):
+                yield pos[vid], jpeg
+
+    def train_batches(
+        self, data: Any, y: np.ndarray, rng: np.random.Generator
+    ) -> Iterator[tuple[Inputs, torch.Tensor]]:
+        stream = shuffle_buffer(self._training_frames(data, rng), self.shuffle_size, rng)
+        for chunk in batched(stream, self.train_params.batch_size):
+            idx = [i for i, _ in chunk]
+            yield self.collate(data, idx, [j for _, j in chunk]), torch.as_tensor(y[idx])
+
+    def frame_predictions(self, data: Any) -> tuple[list[str], list[str], np.ndarray]:
+        """``(frame video ids, frame labels, frame probabilities)`` of the kept frames of ``data``."""
+        assert self.module is not None
+        pos = {v: i for i, v in enumerate(data.video_ids)}
+        owners: list[str] = []
+
+        def frames() -> Iterator[tuple[int, bytes]]:
+            for vid, jpegs in data.iter_video_frames():
+                for jpeg in cap_frames(jpegs, self.predict_frames_per_video):
+                    owners.append(vid)
+                    yield pos[vid], jpeg
+
+        batches = (
+            self.collate(data, [i for i, _ in chunk], [j for _, j in chunk])
+            for chunk in batched(frames(), self.train_params.predict_batch_size)
+        )
+        probs = predict_proba(self.module, self.forward, batches, self.runtime, len(self.classes))
+        labels = [self.classes[i] for i in np.argmax(probs, axis=1)] if len(probs) else []
+        return owners, labels, probs
+
+    # -- aggregation
+    def _aggregate(self, data: Any, owners: list[str], labels: list[str]) -> tuple[list[str], np.ndarray]:
+        default = (
+            self.classes[int(np.argmax(self.prior))] if getattr(self, "prior", None) is not None else None
+        )
+        return aggregate(
+            owners,
+            labels,
+            data.video_ids,
+            self.classes,
+            positive=self.positive,
+            threshold=self.threshold,
+            normalize=self.vote == "fraction",
+            default=default,
+        )
+
+    def _choose_threshold(self, data: Any, owners: list[str], labels: list[str]) -> None:
+        if self.positive is None or not self.auto_threshold:
+            return
+        values = positive_counts(
+            owners, labels, data.video_ids, self.positive, normalize=self.vote == "fraction"
+        )
+        self.threshold = choose_threshold(values, [lab == self.positive for lab in data.labels])
+
+    def validate(self, validation: Any) -> float:
+        owners, labels, _ = self.frame_predictions(validation)
+        self._choose_threshold(validation, owners, labels)
+        video_labels, _ = self._aggregate(validation, owners, labels)
+        return macro_f1(validation.labels, video_labels, self.classes)
+
+    def finalize(self, validation: Any) -> dict[str, Any]:
+        owners, labels, _ = self.frame_predictions(validation)
+        self._choose_threshold(validation, owners, labels)
+        return {"threshold": self.threshold, "positive": self.positive, "vote": self.vote}
+
+    def restore(self, meta: Mapping[str, Any]) -> None:
+        if meta.get("threshold") is not None:
+            self.threshold = float(meta["threshold"])
+
+    def predict_scores(self, data: Any) -> tuple[list[str], np.ndarray]:
+        owners, labels, _ = self.frame_predictions(data)
+        n_empty = len(set(data.video_ids) - set(owners))
+        if n_empty:
+            log.info("%s: %d of %d videos have no kept frame", self.kind, n_empty, len(data))
+        return self._aggregate(data, owners, labels)

@@ -1,0 +1,112 @@
+"""Parameters of the fine-tuned torch models: one dataclass per kind, defaults in one place.
+
+Imports nothing heavy (no torch), so the workflow checks every model's parameters at start-up
+(:func:`polimodal.models.registry.check_model_config`). A key of a model's config section that
+is not a field of its kind's dataclass is an error naming the model and the known keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from polimodal.errors import ConfigError
+from polimodal.options import choice, device_field
+
+#: Training runs at most this many epochs; the best epoch on validation macro F1 is kept.
+MAX_EPOCHS = 10
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """Training hyper-parameters common to every torch model (config keys of the same name)."""
+
+    epochs: int = 3  # at most MAX_EPOCHS; the best epoch on validation is kept
+    batch_size: int = 16  # samples per forward pass (videos for BERT, frames for CNN/CLIP)
+    eval_batch_size: int = 0  # 0: 2 × batch_size
+    grad_accum: int = 1  # forward passes per optimiser step (effective batch = batch_size × grad_accum)
+    lr: float = 2e-5
+    head_lr: float = 0.0  # learning rate of the new head (parameters named head.*); 0: lr
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1  # fraction of all optimiser steps with a linear warm-up
+    weighted_loss: bool = False  # class-weighted cross-entropy (weights n / (k · n_class))
+    patience: int = 2  # stop after this many epochs without a better validation macro F1
+    max_grad_norm: float = 1.0  # 0: no clipping
+    device: str = device_field()  # auto | cpu | cuda | cuda:N
+    log_every: int = 20  # log progress every this many optimiser steps
+
+    def check(self, where: str) -> None:
+        checks = [
+            (1 <= self.epochs <= MAX_EPOCHS, f"epochs must be 1..{MAX_EPOCHS}"),
+            (self.batch_size >= 1 and self.grad_accum >= 1, "batch_size and grad_accum must be >= 1"),
+            (self.eval_batch_size >= 0, "eval_batch_size must be >= 0"),
+            (self.lr > 0 and self.head_lr >= 0, "lr must be > 0, head_lr >= 0"),
+            (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
+            (self.patience >= 1, "patience must be >= 1"),
+            (self.log_every >= 1, "log_every must be >= 1"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise ConfigError(f"{where}: {msg} (got {self})")
+
+    @property
+    def predict_batch_size(self) -> int:
+        return self.eval_batch_size or 2 * self.batch_size
+
+
+@dataclass(frozen=True)
+class BertParams(TrainParams):
+    """``kind: bert``: a transformer encoder with a new sequence-classification head."""
+
+    model: str = "bert-base-uncased"  # hub id, local directory or package: reference
+    max_length: int = 512  # tokens; capped at the model's position count
+
+
+@dataclass(frozen=True)
+class FrameParams(TrainParams):
+    """Keys of every per-frame model whose frame labels are voted into video labels."""
+
+    frames_per_video: int = 16  # training frames drawn per video and epoch (0: all)
+    predict_frames_per_video: int = 0  # evenly spaced frames scored per video (0: all)
+    shuffle_buffer: int = 1024  # frames held in memory to shuffle the training stream
+    threshold: Any = "auto"  # binary: positive iff positive frames > threshold; auto: chosen on validation
+    vote: str = choice("count", ("count", "fraction"))
+    positive: str | None = None  # positive class of a binary task (default: the second value)
+    image_size: int = 0  # network input side (0: the model's own)
+
+    def check(self, where: str) -> None:
+        super().check(where)
+        if self.threshold not in (None, "auto"):
+            try:
+                float(self.threshold)
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"{where}: threshold must be auto or a number, got {self.threshold!r}"
+                ) from None
+
+
+@dataclass(frozen=True)
+class CnnParams(FrameParams):
+    """``kind: cnn``: an ImageNet CNN with a new linear head, fine-tuned per frame."""
+
+    model: str = "resnet50"  # torchvision classification model, or efficientnet_lite0
+    weights: str | None = "IMAGENET1K_V2"  # torchvision enum name, state dict, package: ref; null: random
+    dropout: float = 0.2
+    image_size: int = 224
+    lr: float = 1e-4
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
+class ClipParams(FrameParams):
+    """``kind: clip``: CLIP's text and image encoders fused per frame, fine-tuned."""
+
+    model: str = "openai/clip-vit-base-patch32"
+    max_length: int = 77  # text tokens (CLIP's context length)
+    head: str = choice("mlp", ("mlp", "linear"))  # mlp learns interactions; linear only adds them
+    head_hidden: int = 512
+    dropout: float = 0.1
+    freeze_encoders: bool = False  # train the head only
+    lr: float = 1e-5
+    head_lr: float = 1e-3
+    batch_size: int = 32

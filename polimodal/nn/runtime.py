@@ -1,0 +1,101 @@
+"""Where and in which precision a network runs: the one device/precision choice of the package.
+
+Every stage and model that runs a network (frame embeddings, transcription, fine-tuning)
+asks :func:`resolve_device` (the device string, for libraries that take one, such as
+CTranslate2) or :func:`select_runtime` (a torch device + autocast dtype).
+
+Precision: CUDA → bf16 autocast when the GPU supports it (A100/H100), else fp16 autocast
+(with a ``GradScaler`` when training); CPU → fp32 (CPU autocast is slower than fp32 on most
+CPUs). Weights stay fp32 (mixed precision, not half-precision training).
+
+Seeding (:func:`seed_everything`): Python, NumPy and torch (all devices) from one seed; a
+NumPy generator of the same seed is returned for sampling and shuffling. cuDNN autotuning is
+left on: GPU runs are repeatable to within floating-point noise, CPU runs are bit-identical.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from polimodal.errors import ConfigError, ModelLoadError
+
+#: The values a ``device`` setting may take (besides ``cuda:N``).
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def check_device(device: str, where: str = "device") -> str:
+    """``device`` if it is auto, cpu, cuda or cuda:N; else a ConfigError naming ``where``."""
+    value = str(device)
+    if value in DEVICES or (value.startswith("cuda:") and value[5:].isdigit()):
+        return value
+    raise ConfigError(f"{where}: must be one of {', '.join(DEVICES)} or cuda:N, got {device!r}")
+
+
+def resolve_device(
+    device: str = "auto", *, cuda_available: Callable[[], bool] | None = None, where: str = "device"
+) -> str:
+    """The concrete device of a ``device`` setting: ``auto`` → ``cuda`` when a GPU is usable, else ``cpu``.
+
+    ``cuda_available`` tells whether the library that will run the network sees a GPU
+    (default: torch's view). Asking for CUDA where there is none is a ModelLoadError.
+    """
+    device = check_device(device, where)
+    available = cuda_available or torch.cuda.is_available
+    if device == "auto":
+        return "cuda" if available() else "cpu"
+    if device.startswith("cuda") and not available():
+        raise ModelLoadError(f"{where}: {device!r} requested but CUDA is not available")
+    return device
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A torch device and the autocast dtype used on it (None: fp32)."""
+
+    device: torch.device
+    amp_dtype: torch.dtype | None = None
+
+    @property
+    def uses_scaler(self) -> bool:
+        """fp16 training needs loss scaling; bf16 and fp32 do not."""
+        return self.amp_dtype == torch.float16
+
+    def autocast(self) -> contextlib.AbstractContextManager[Any]:
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
+
+    def describe(self) -> str:
+        precision = {None: "fp32", torch.bfloat16: "bf16 autocast", torch.float16: "fp16 autocast"}
+        name = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "CPU"
+        return f"{self.device} ({name}), {precision.get(self.amp_dtype, str(self.amp_dtype))}"
+
+
+def select_runtime(device: str = "auto", where: str = "device") -> Runtime:
+    """``auto``: CUDA when available (bf16 if supported, else fp16 autocast), else CPU in fp32."""
+    dev = torch.device(resolve_device(device, where=where))
+    if dev.type == "cuda":
+        return Runtime(dev, torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16)
+    return Runtime(dev, None)
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seed Python, NumPy and torch; return a NumPy generator for sampling and shuffling."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    return np.random.default_rng(seed)
+
+
+def to_device(inputs: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    """Move every tensor of a batch to ``device``."""
+    return {k: v.to(device, non_blocking=True) for k, v in inputs.items()}
