@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,28 @@ from polimodal.corpus.samples import read_sample_sheet
 from polimodal.corpus.schemas import SPLITS, write_parquet
 from polimodal.errors import ConfigError
 from polimodal.experiments.tasks import Task, available_videos, task_labels
+from polimodal.options import options_from_section
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExperimentOptions:
+    """Config section ``experiments``: the settings that define the splits, and which models run."""
+
+    seed: int = 42  # fixes the test split and every fold's train/validation split
+    folds: int = 3
+    test_size: float = 0.2  # share of each class held out as the test set
+    validation_size: float = 0.2  # share of the non-test part of each class used for validation
+    models: list[str] | None = None  # names of `models` to run; None: all of them
+
+    def check(self, where: str) -> None:
+        if int(self.folds) < 1:
+            raise ConfigError(f"{where}.folds: must be >= 1, got {self.folds}")
+        for key in ("test_size", "validation_size"):
+            if not 0 < float(getattr(self, key)) < 1:
+                raise ConfigError(f"{where}.{key}: must be in (0, 1), got {getattr(self, key)}")
 
 
 def stratified_holdout(
@@ -83,15 +102,16 @@ def make_splits(
     task: str,
     labels: pd.DataFrame,
     classes: Sequence[str],
-    *,
-    folds: int = 3,
-    seed: int = 42,
-    test_size: float = 0.2,
-    validation_size: float = 0.2,
+    **settings: Any,
 ) -> pa.Table:
-    """The SPLITS table of one task from its usable ``labels`` (columns video_id, label)."""
-    if folds < 1:
-        raise ConfigError(f"folds must be >= 1, got {folds}")
+    """The SPLITS table of one task from its usable ``labels`` (columns video_id, label).
+
+    ``settings``: ``seed``, ``folds``, ``test_size``, ``validation_size`` (defaults and checks:
+    :class:`ExperimentOptions`).
+    """
+    opts = options_from_section(ExperimentOptions, settings, "experiments")
+    seed, test_size, validation_size = opts.seed, opts.test_size, opts.validation_size
+    folds = opts.folds
     if labels["video_id"].duplicated().any():
         raise ConfigError(f"task {task!r}: duplicate video ids in labels")
     label_of = dict(zip(labels["video_id"], labels["label"], strict=True))
@@ -113,11 +133,11 @@ def write_splits(
     task: str,
     labels: pd.DataFrame,
     classes: Sequence[str],
-    out: str | os.PathLike[str],
-    **options: float | int,
+    out: PathLike,
+    **settings: Any,
 ) -> Path:
     """:func:`make_splits` written to ``out`` (checked against SPLITS)."""
-    return write_parquet(make_splits(task, labels, classes, **options), out, SPLITS)  # type: ignore[arg-type]
+    return write_parquet(make_splits(task, labels, classes, **settings), out, SPLITS)
 
 
 def write_task_splits(
@@ -126,13 +146,12 @@ def write_task_splits(
     sheet: PathLike,
     videos: PathLike,
     out: PathLike,
-    *,
-    seed: int = 42,
-    folds: int = 3,
-    test_size: float = 0.2,
-    validation_size: float = 0.2,
+    **settings: Any,
 ) -> Path:
-    """The SPLITS of one task: its labelled, available videos split as described above."""
+    """The SPLITS of one task: its labelled, available videos split as described above.
+
+    ``settings``: the split keys of the ``experiments`` section (:class:`ExperimentOptions`).
+    """
     task = Task.from_config(name, task_cfg)
     tl = task_labels(task, read_sample_sheet(sheet), available_videos(videos))
     log.info(
@@ -142,13 +161,4 @@ def write_task_splits(
         tl.counts(),
         len(tl.unavailable),
     )
-    return write_splits(
-        name,
-        tl.labels,
-        task.values,
-        out,
-        folds=folds,
-        seed=seed,
-        test_size=test_size,
-        validation_size=validation_size,
-    )
+    return write_splits(name, tl.labels, task.values, out, **settings)

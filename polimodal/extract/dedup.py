@@ -16,16 +16,35 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from polimodal.corpus.schemas import DEDUP, write_parquet
 from polimodal.corpus.shards import PerVideo, iter_video_slices, video_order
-from polimodal.errors import SchemaError
+from polimodal.errors import ConfigError, SchemaError
+from polimodal.options import options_from_section
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class DedupOptions:
+    """Settings of the ``dedup`` config section."""
+
+    threshold: float = 0.9  # a frame more similar than this to an earlier kept frame is dropped
+
+    def check(self, where: str) -> None:
+        if not -1 <= float(self.threshold) <= 1:
+            raise ConfigError(f"{where}.threshold: must be in [-1, 1], got {self.threshold!r}")
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> DedupOptions:
+        return options_from_section(cls, section, "config dedup")
 
 
 def _normalise(emb: np.ndarray) -> np.ndarray:

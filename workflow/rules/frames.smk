@@ -1,6 +1,6 @@
-# Frames at a fixed rate (decord, seeking only to the frames needed), their embeddings
-# (one model load per shard job), then near-duplicate removal. Dedup is its own rule so
-# that changing the threshold reruns neither decoding nor embedding.
+# Frames at a fixed rate (PyAV by default: frames never shown at a sampling time are not
+# decoded), their embeddings (one model load per shard job), then near-duplicate removal.
+# Dedup is its own rule so that changing the threshold reruns neither decoding nor embedding.
 
 
 rule frames:
@@ -63,6 +63,6 @@ rule dedup:
         mem_mb=2000,
         runtime=30,
     params:
-        threshold=config["dedup"]["threshold"],
+        options=config["dedup"],
     script:
         "../scripts/dedup.py"

@@ -3,8 +3,8 @@
 The backbone comes from :mod:`polimodal.nn.backbones` (the loader of the frame-embedding stage:
 any torchvision classification model, or ``efficientnet_lite0``, with torchvision weights by
 enum name, a local state dict, or a ``package:`` reference); its ImageNet classifier is removed
-(pooled penultimate features, as in the frame-embedding stage) and a **new** linear head of ``len(classes)`` outputs (with dropout) is put on top. The whole
-network is fine-tuned.
+(pooled penultimate features, as in the frame-embedding stage) and a **new** linear head of
+``len(classes)`` outputs (with dropout) is put on top. The whole network is fine-tuned.
 
 Preprocessing: decode, resize the shorter side to ``image_size`` (224),
 centre-crop ``image_size``×``image_size``, normalise with the weights' mean/std. Training,
