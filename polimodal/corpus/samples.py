@@ -42,11 +42,13 @@ def shard_name(index: int) -> str:
 def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | None = None) -> pd.DataFrame:
     """Read and validate the sample sheet (TSV, or CSV when the name ends in .csv).
 
-    Every column is read as text. Raises :class:`SampleSheetError` naming the row
-    (1-based line number of the file, header = line 1) and the value for: a missing
-    ``video_id``/``source`` column, an empty or malformed id, a duplicate id, an
-    empty source. ``rows=(start, n)`` reads and checks only data rows ``start`` to
-    ``start + n - 1`` (a shard job need not parse a sheet of millions of rows).
+    Every column is read as text; blank lines are skipped. Raises :class:`SampleSheetError`
+    naming the row (1-based line number of the file, header = line 1; :func:`sheet_line`
+    gives it for any row of the result) and the value for: a byte that is not UTF-8 (line
+    and column), a missing ``video_id``/``source`` column, an empty or malformed id, a
+    duplicate id, an empty source, and a sheet without rows. ``rows=(start, n)`` reads and
+    checks only data rows ``start`` to ``start + n - 1`` (a shard job need not parse a sheet
+    of millions of rows; an empty window is not an error there).
     """
     path = Path(path)
     if not path.is_file():
@@ -55,9 +57,19 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
     try:
         window = {} if rows is None else {"skiprows": range(1, rows[0] + 1), "nrows": rows[1]}
         df = pd.read_csv(
-            path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, comment=None, **window
+            path,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            comment=None,
+            skip_blank_lines=False,
+            encoding="utf-8",
+            **window,
         )
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise SampleSheetError(f"sample sheet {path}: {_encoding_error(path)}") from exc
+    except pd.errors.ParserError as exc:
         raise SampleSheetError(f"sample sheet {path}: cannot parse: {exc}") from exc
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
@@ -66,10 +78,14 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
             f"sample sheet {path}: missing column(s) {missing}; found {list(df.columns)}"
             + (" (is it tab-separated?)" if len(df.columns) == 1 else "")
         )
+    first = 2 + (rows[0] if rows else 0)
+    blank = (df.fillna("") == "").all(axis=1)
+    df = df[~blank]
+    line = pd.Series(df.index.to_numpy() + first, index=df.index)
     df["video_id"] = df["video_id"].str.strip()
     df["source"] = df["source"].str.strip()
-    first = 2 + (rows[0] if rows else 0)
-    line = pd.Series(range(first, len(df) + first), index=df.index)
+    if rows is None and df.empty:
+        raise SampleSheetError(f"sample sheet {path} has no rows: add one row per video below the header")
 
     bad = ~df["video_id"].str.fullmatch(VIDEO_ID_RE.pattern)
     if bad.any():
@@ -87,7 +103,29 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
     if empty.any():
         rows = [f"line {line[i]} ({df.at[i, 'video_id']})" for i in df.index[empty][:10]]
         raise SampleSheetError(f"sample sheet {path}: empty source on " + ", ".join(rows))
-    return df.reset_index(drop=True)
+    df = df.reset_index(drop=True)
+    df.attrs["lines"] = line.tolist()
+    return df
+
+
+def sheet_line(sheet: pd.DataFrame, row: int) -> int:
+    """The file line (header = 1) of row ``row`` (0-based position) of a sheet read here."""
+    lines = sheet.attrs.get("lines")
+    return int(lines[row]) if lines is not None and 0 <= row < len(lines) else int(row) + 2
+
+
+def _encoding_error(path: Path) -> str:
+    """Where the first byte that is not UTF-8 stands in ``path``: line, column and value."""
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        line = raw.count(b"\n", 0, start) + 1
+        column = len(raw[line_start:start].decode("utf-8", errors="replace")) + 1
+        return f"line {line}, column {column}: byte 0x{raw[start]:02x} is not UTF-8 (save the sheet as UTF-8)"
+    return "cannot be read as UTF-8"
 
 
 def n_shards(n_videos: int, shard_size: int) -> int:

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from polimodal.corpus.samples import read_sample_sheet
+from polimodal.corpus.samples import read_sample_sheet, sheet_line
 from polimodal.corpus.schemas import VIDEOS, read_parquet
 from polimodal.errors import ConfigError, LabelError
 from polimodal.types import PathLike
@@ -87,8 +87,8 @@ def get_task(config: Mapping[str, Any], name: str) -> Task:
     raise ConfigError(f"task {name!r} is not in config (tasks: {list(config.get('tasks') or {})})")
 
 
-def _lines(index: Iterable[int], limit: int = 20) -> str:
-    lines = [int(i) + 2 for i in index]
+def _lines(index: Iterable[int], sheet: pd.DataFrame, limit: int = 20) -> str:
+    lines = [sheet_line(sheet, int(i)) for i in index]
     more = f" and {len(lines) - limit} more" if len(lines) > limit else ""
     return ", ".join(map(str, lines[:limit])) + more
 
@@ -132,7 +132,7 @@ def task_labels(task: Task, sheet: pd.DataFrame, available: Iterable[str] | None
     bad = labels[~labels.isin(task.values)]
     if not bad.empty:
         parts = [
-            f"{value!r} on line(s) {_lines(bad.index[bad == value])}"
+            f"{value!r} on line(s) {_lines(bad.index[bad == value], sheet)}"
             for value in list(dict.fromkeys(bad))[:10]
         ]
         hint = " (use subset: labelled to skip unlabelled rows)" if (bad == "").any() else ""
@@ -141,22 +141,22 @@ def task_labels(task: Task, sheet: pd.DataFrame, available: Iterable[str] | None
             + "; ".join(parts)
             + hint
         )
-    _check_min(task, labels, "in the sample sheet")
+    _check_min(task, labels, "in the sample sheet", sheet)
     df = pd.DataFrame({"video_id": sheet.loc[labels.index, "video_id"], "label": labels})
     if available is None:
         return TaskLabels(task, df.reset_index(drop=True))
     ok = df["video_id"].isin(set(available))
     kept = df[ok]
-    _check_min(task, kept["label"], "among available videos")
+    _check_min(task, kept["label"], "among available videos", sheet)
     return TaskLabels(task, kept.reset_index(drop=True), df[~ok].reset_index(drop=True))
 
 
-def _check_min(task: Task, labels: pd.Series, where: str) -> None:
+def _check_min(task: Task, labels: pd.Series, where: str, sheet: pd.DataFrame) -> None:
     vc = labels.value_counts()
     for value in task.values:
         n = int(vc.get(value, 0))
         if n < MIN_PER_CLASS:
-            rows = _lines(labels.index[labels == value]) or "none"
+            rows = _lines(labels.index[labels == value], sheet) or "none"
             raise LabelError(
                 f"task {task.name!r}: value {value!r} has {n} example(s) {where} (at least "
                 f"{MIN_PER_CLASS} needed); line(s): {rows}"

@@ -141,10 +141,15 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     # and still miss most of the data: ffprobe then succeeds. In MP4/MOV the stream bit
     # rates come from that index (exact sample sizes), so they tell how many bytes the
     # file should hold. Other containers report nominal rates, so they are not checked.
+    # Each stream counts for its own duration: an audio track may end long before the picture
+    # (a clip cut short), and its bit rate times the container's duration would overestimate.
     format_name = str(fmt.get("format_name") or "")
     rates = [_float(s.get("bit_rate")) for s in video + audio]
     if "mp4" in format_name.split(",") and rates and all(rates):
-        expected = sum(r for r in rates if r) * duration / 8
+        expected = (
+            sum((r or 0) * (d if d and d > 0 else duration) for r, d in zip(rates, durations, strict=True))
+            / 8
+        )
         if size < TRUNCATION_RATIO * expected:
             raise MediaUnavailable(
                 "corrupt",

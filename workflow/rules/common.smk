@@ -66,7 +66,7 @@ def get_final_outputs():
 # polimodal.models.registry, which says what each kind reads and whether it wants a GPU.
 import re as _re
 
-from polimodal.models.registry import check_model_config
+from polimodal.startup import check_run
 
 TASKS = list(config["tasks"])
 MODELS = config["experiments"]["models"] or list(config["models"])
@@ -76,8 +76,9 @@ if _undefined:
         f"config experiments.models names {_undefined}, which are not defined under `models:` "
         f"(defined: {sorted(config['models'])})"
     )
-# unknown kinds, unknown parameter names and bad values stop the run here, before any job
-MODEL_KINDS = {m: check_model_config(m, config["models"][m]) for m in MODELS}
+# unknown model kinds, parameter names and references, and labels that do not fit their task
+# stop the run here, before any job (also for `snakemake -n`)
+MODEL_KINDS = check_run(config, SHEET, MODELS)
 FOLDS = list(range(config["experiments"]["folds"]))
 
 

@@ -1,0 +1,54 @@
+"""Every mistake that can be known before work starts: checked when the workflow is parsed.
+
+:func:`check_run` is called by ``workflow/rules/common.smk`` at start-up (also for
+``snakemake -n``), so a bad model kind, a misspelt model parameter, a model reference that does
+not exist, or labels that do not fit their task stop the run before any job, with a message
+that names the key, value or sheet line. It imports no model code (no torch): parsing stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from polimodal.errors import ConfigError, ModelLoadError
+from polimodal.experiments.tasks import Task, task_labels
+from polimodal.models.registry import ModelKind, check_model_config
+from polimodal.resolve import resolve_model_ref
+
+#: Keys of a model's config section (and config sections) that name a model or weights.
+MODEL_REF_KEYS = ("model", "weights")
+
+
+def model_refs(config: Mapping[str, Any], models: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """``(where, reference)`` of every model reference of the run: the whisper model, the frame
+    embedder's weights, and each model's ``model``/``weights``."""
+    for section in ("transcribe", "embed"):
+        for key in MODEL_REF_KEYS:
+            ref = (config.get(section) or {}).get(key)
+            if isinstance(ref, str):
+                yield f"{section}.{key}", ref
+    for name in models:
+        for key in MODEL_REF_KEYS:
+            ref = (config.get("models", {}).get(name) or {}).get(key)
+            if isinstance(ref, str):
+                yield f"models.{name}.{key}", ref
+
+
+def check_run(config: Mapping[str, Any], sheet: pd.DataFrame, models: Sequence[str]) -> dict[str, ModelKind]:
+    """Check the models, model references and tasks of a run; return each model's kind.
+
+    Raises ConfigError (model kind, parameter, reference) or LabelError (a task's label column
+    missing, a label outside ``values``, a class with fewer than 2 examples) naming what is wrong.
+    """
+    kinds = {name: check_model_config(name, config["models"][name]) for name in models}
+    for where, ref in model_refs(config, models):
+        try:
+            resolve_model_ref(ref)
+        except ModelLoadError as exc:
+            raise ConfigError(f"config {where}: {exc}") from None
+    for name, cfg in (config.get("tasks") or {}).items():
+        task_labels(Task.from_config(name, cfg or {}), sheet)
+    return kinds
