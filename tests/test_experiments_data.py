@@ -1,91 +1,18 @@
-"""Splits (stratification, determinism, same rows for every model) and the data a model sees
-(VideoData: texts, frames streamed from FRAMES/DEDUP shards, load_fold)."""
+"""The data a model sees (:mod:`polimodal.experiments.data`): VideoData, texts, frames streamed
+from FRAMES/DEDUP shards, load_fold."""
 
 from __future__ import annotations
 
 import io
 
-import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from PIL import Image
 
-from polimodal.experiments.data import FrameStore, VideoData, load_fold, read_texts
+from polimodal.corpus.schemas import DEDUP, FRAMES, TRANSCRIPTS, VIDEOS, write_parquet
 from polimodal.errors import ConfigError
-from polimodal.corpus.schemas import DEDUP, FRAMES, SPLITS, TRANSCRIPTS, VIDEOS, read_parquet, write_parquet
-from polimodal.experiments.splits import make_splits, write_splits
-
-
-def labels_df(counts: dict[str, int]) -> pd.DataFrame:
-    rows = [(f"{c}{i:03d}", c) for c, n in counts.items() for i in range(n)]
-    return pd.DataFrame(rows, columns=["video_id", "label"])
-
-
-def test_structure_and_stratification():
-    lab = labels_df({"a": 60, "b": 30, "c": 10})
-    df = make_splits("t", lab, ["a", "b", "c"], folds=3, seed=1).to_pandas()
-    for _, g in df.groupby("fold"):
-        assert set(g["video_id"]) == set(lab["video_id"]), "every video once per fold"
-        assert not g["video_id"].duplicated().any()
-        n = g.groupby(["split", "label"]).size()
-        assert (n["test"]["a"], n["test"]["b"], n["test"]["c"]) == (12, 6, 2)
-        assert (n["validation"]["a"], n["validation"]["b"], n["validation"]["c"]) == (10, 5, 2)
-        assert (n["train"]["a"], n["train"]["b"], n["train"]["c"]) == (38, 19, 6)
-    tests = [set(g.loc[g["split"] == "test", "video_id"]) for _, g in df.groupby("fold")]
-    assert tests[0] == tests[1] == tests[2], "the test set is shared by all folds"
-    vals = [frozenset(g.loc[g["split"] == "validation", "video_id"]) for _, g in df.groupby("fold")]
-    assert len(set(vals)) == 3, "each fold draws its own validation set"
-
-
-def test_deterministic_and_order_independent():
-    lab = labels_df({"a": 20, "b": 15})
-    a = make_splits("t", lab, ["a", "b"], seed=5)
-    b = make_splits("t", lab.sample(frac=1, random_state=3), ["a", "b"], seed=5)
-    assert a.equals(b)
-    c = make_splits("t", lab, ["a", "b"], seed=6)
-    assert not a.equals(c)
-
-
-def test_tiny_classes_keep_a_training_example():
-    lab = labels_df({"a": 10, "b": 2})
-    df = make_splits("t", lab, ["a", "b"], folds=2, seed=0).to_pandas()
-    b = df[df["label"] == "b"]
-    for _, g in b.groupby("fold"):
-        assert sorted(g["split"]) == ["test", "train"]
-
-
-@settings(deadline=None, max_examples=40)
-@given(st.lists(st.integers(2, 40), min_size=2, max_size=4), st.integers(0, 10**6), st.integers(1, 4))
-def test_properties(sizes, seed, folds):
-    classes = [f"c{i}" for i in range(len(sizes))]
-    lab = labels_df(dict(zip(classes, sizes, strict=True)))
-    df = make_splits("t", lab, classes, folds=folds, seed=seed).to_pandas()
-    assert sorted(df["fold"].unique()) == list(range(folds))
-    for _, g in df.groupby("fold"):
-        assert len(g) == len(lab)
-        train = g[g["split"] == "train"]
-        assert set(train["label"]) == set(classes)  # every class is trained on
-        for c, n in zip(classes, sizes, strict=True):
-            k = int((g[(g["split"] == "test")]["label"] == c).sum())
-            assert k == min(max(1, int(np.floor(n * 0.2 + 0.5))), n - 1)
-
-
-def test_write_splits_schema(tmp_path):
-    out = write_splits("t", labels_df({"a": 5, "b": 5}), ["a", "b"], tmp_path / "s.parquet", folds=2, seed=3)
-    t = read_parquet(out, SPLITS)
-    assert t.num_rows == 20 and set(t.column("split").to_pylist()) == {"train", "validation", "test"}
-
-
-def test_bad_options():
-    with pytest.raises(ConfigError):
-        make_splits("t", labels_df({"a": 5, "b": 5}), ["a", "b"], folds=0)
-    with pytest.raises(ConfigError):
-        make_splits("t", labels_df({"a": 5, "b": 5}), ["a", "b"], test_size=1.0)
-
-
-# ----------------------------------------------------------------------------- VideoData
+from polimodal.experiments.data import FrameStore, VideoData, load_fold, read_texts
+from polimodal.experiments.splits import make_splits
 
 
 def jpeg(value: int) -> bytes:

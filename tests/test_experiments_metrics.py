@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
+from polimodal.corpus.schemas import PREDICTIONS, write_parquet
 from polimodal.experiments.metrics import (
     classification_metrics,
     confusion,
@@ -15,7 +16,6 @@ from polimodal.experiments.metrics import (
     summarise,
     summary_table,
 )
-from polimodal.corpus.schemas import PREDICTIONS, write_parquet
 
 CASES = [
     (["a", "a", "b", "b", "c"], ["a", "b", "b", "b", "a"], ["a", "b", "c"]),

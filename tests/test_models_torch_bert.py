@@ -1,6 +1,7 @@
 """BERT model: fine-tuning on tiny data with a tiny *untrained* BERT (and once with a real encoder).
 
-The tiny model comes from :func:`polimodal.synthetic.tinymodels.save_tiny_bert`: random weights, a real
+The tiny model comes from :func:`polimodal.synthetic.tinymodels.save_tiny_bert` (fixture
+``tiny_bert`` of conftest.py): random weights, a real
 WordPiece vocabulary; it stands in for ``bert-base-uncased`` so the real code path runs on CPU in
 seconds. Nothing here reaches a model hub.
 """
@@ -11,21 +12,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
-from polimodal.experiments.data import VideoData
 from polimodal.errors import ConfigError
-from polimodal.models import get_model_class
+from polimodal.experiments.data import VideoData
+from polimodal.experiments.metrics import macro_f1
+from polimodal.models import KINDS, model_class
 from polimodal.models.torch.bert import BertModel
-from polimodal.models.torch.common_tmp import (
-    CHECKPOINT,
-    TrainParams,
-    class_weights,
-    macro_f1,
-    select_runtime,
-    shuffle_buffer,
-)
-from polimodal.synthetic.tinymodels import TOPIC_SENTENCES, save_tiny_bert
+from polimodal.models.torch.loop import CHECKPOINT
+from polimodal.models.torch.params import BertParams, TrainParams
+from polimodal.synthetic.xor import TOPIC_SENTENCES
 
 CLASSES = ["economy", "sport"]
 
@@ -41,11 +36,6 @@ def topic_data(n_per_class: int, offset: int = 0) -> VideoData:
 
 
 @pytest.fixture(scope="module")
-def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
-
-
-@pytest.fixture(scope="module")
 def trained(tiny_bert: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[BertModel, Path, dict]:
     workdir = tmp_path_factory.mktemp("bert_fold")
     params = {"model": str(tiny_bert), "epochs": 3, "batch_size": 4, "lr": 1e-3, "patience": 3}
@@ -55,8 +45,8 @@ def trained(tiny_bert: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
 
 
 def test_registered() -> None:
-    assert get_model_class("bert") is BertModel
-    assert BertModel.modality == "text"
+    assert model_class("bert") is BertModel
+    assert KINDS[BertModel.kind].modality == "text"
 
 
 def test_fit_predict_shapes(trained: tuple[BertModel, Path, dict]) -> None:
@@ -85,8 +75,7 @@ def test_checkpoint_reload_gives_identical_predictions(trained: tuple[BertModel,
 
 
 def test_weighted_loss(tiny_bert: Path, tmp_path: Path) -> None:
-    w = class_weights(np.array([0, 0, 0, 1]), 3)
-    torch.testing.assert_close(w, torch.tensor([4 / 6, 2.0, 0.0]))
+    """Class-weighted cross-entropy on imbalanced data (the weights: tests/test_nn_losses.py)."""
     train = topic_data(6).subset([f"economy_{i}" for i in range(6)] + ["sport_0", "sport_1"])
     params = {"model": str(tiny_bert), "epochs": 1, "batch_size": 4, "weighted_loss": True}
     model = BertModel(CLASSES, params, seed=0)
@@ -99,14 +88,10 @@ def test_params_are_checked(tiny_bert: Path) -> None:
         BertModel(CLASSES, {"model": str(tiny_bert), "epoch": 3})
     with pytest.raises(ConfigError, match="epochs"):
         BertModel(CLASSES, {"model": str(tiny_bert), "epochs": 11})
-    assert TrainParams.from_params({"lr": 1e-4, "model": "x"}).lr == 1e-4
-    assert select_runtime("cpu").amp_dtype is None
-
-
-def test_shuffle_buffer_is_a_permutation() -> None:
-    rng = np.random.default_rng(0)
-    out = list(shuffle_buffer(range(100), 10, rng))
-    assert sorted(out) == list(range(100)) and out != list(range(100))
+    # model and training keys are read into one dataclass (nothing is loaded yet)
+    model = BertModel(CLASSES, {"lr": 1e-4, "model": "x"})
+    assert isinstance(model.train_params, TrainParams) and isinstance(model.options, BertParams)
+    assert model.train_params.lr == 1e-4 and model.model_ref == "x"
 
 
 def test_real_minilm_encoder(tmp_path: Path) -> None:

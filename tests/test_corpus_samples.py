@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from polimodal.errors import SampleSheetError
 from polimodal.corpus.samples import (
     n_shards,
     read_sample_sheet,
@@ -15,6 +14,7 @@ from polimodal.corpus.samples import (
     shard_videos,
     source_kind,
 )
+from polimodal.errors import SampleSheetError
 
 
 def write(tmp_path, text, name="videos.tsv"):

@@ -1,6 +1,7 @@
 """CLIP model: text + frame fusion fine-tuned per frame, with a tiny *untrained* CLIP.
 
-The model comes from :func:`polimodal.synthetic.tinymodels.save_tiny_clip`: random weights, CLIP's
+The model comes from :func:`polimodal.synthetic.tinymodels.save_tiny_clip` (fixture ``tiny_clip``
+of conftest.py): random weights, CLIP's
 text/vision transformers at toy sizes, a real BERT WordPiece vocabulary as its tokenizer (CLIP's
 BPE vocabulary is not shipped in any installed package). Nothing here reaches a model hub.
 """
@@ -13,24 +14,18 @@ import numpy as np
 import pytest
 import torch
 
-from polimodal.experiments.data import VideoData
 from polimodal.errors import ConfigError
-from polimodal.models import get_model_class
+from polimodal.experiments.data import VideoData
+from polimodal.models import KINDS, model_class
 from polimodal.models.torch.clip import ClipModel, _pooled
-from polimodal.models.torch.common_tmp import CHECKPOINT
-from polimodal.synthetic.tinymodels import make_xor_corpus, save_tiny_clip
+from polimodal.models.torch.loop import CHECKPOINT
 
 CLASSES = ["no", "yes"]
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, VideoData]:
-    return make_xor_corpus(tmp_path_factory.mktemp("clip_data"), {"train": 3, "validation": 2, "test": 2})
-
-
-@pytest.fixture(scope="module")
-def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_tiny_clip(tmp_path_factory.mktemp("tiny_clip"))
+def corpus(xor_corpus: dict[str, VideoData]) -> dict[str, VideoData]:
+    return xor_corpus
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +38,7 @@ def trained(corpus: dict[str, VideoData], tiny_clip: Path, tmp_path_factory: pyt
 
 
 def test_registered() -> None:
-    assert get_model_class("clip") is ClipModel and ClipModel.modality == "multimodal"
+    assert model_class("clip") is ClipModel and KINDS[ClipModel.kind].modality == "multimodal"
 
 
 def test_fit_predict_shapes(trained: tuple, corpus: dict[str, VideoData]) -> None:

@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 
 import polimodal.extract.frames as frames_mod
-from polimodal.errors import ConfigError, MediaUnavailable
-from polimodal.extract.frames import FrameOptions, extract_frames, frames_shard, sample_times, target_size
 from polimodal.corpus.schemas import FRAMES, UNAVAILABLE, VIDEOS, read_parquet, table_from_rows
 from polimodal.corpus.shards import parts_dir
+from polimodal.errors import ConfigError, MediaUnavailable
+from polimodal.extract.frames import FrameOptions, extract_frames, frames_shard, sample_times, target_size
 from polimodal.synthetic.media import SCENES, make_video
 
 
@@ -53,7 +53,7 @@ def test_target_size_keeps_aspect():
 
 def test_options_from_config():
     assert FrameOptions.from_config({"fps": 2, "jpeg_quality": 80, "max_side": 0}) == FrameOptions(2, 80, 0)
-    with pytest.raises(ConfigError, match="unknown"):
+    with pytest.raises(ConfigError, match=r"config frames: unknown key\(s\) \['fsp'\]"):
         FrameOptions.from_config({"fsp": 1})
     with pytest.raises(ConfigError, match="fps"):
         FrameOptions.from_config({"fps": 0})

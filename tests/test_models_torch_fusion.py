@@ -1,6 +1,6 @@
 """Proof that fusion is real: a label only recoverable from text **and** frames together.
 
-Synthetic task (:func:`polimodal.synthetic.tinymodels.make_xor_corpus`): a video's text is about the
+Synthetic task (:func:`polimodal.synthetic.xor.make_xor_corpus`): a video's text is about the
 economy or about sport, its frames are red or blue, and its label is "yes" iff exactly one of
 "topic is economy" and "frames are red" holds (XOR). The four combinations are balanced and
 every sentence occurs equally often with both colours, so a text-only model (BERT) and an
@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from polimodal.experiments.data import VideoData
-from polimodal.models import get_model_class
-from polimodal.models.torch.common_tmp import macro_f1
-from polimodal.synthetic.tinymodels import make_xor_corpus, save_tiny_bert, save_tiny_clip, save_tiny_cnn
+from polimodal.experiments.metrics import macro_f1
+from polimodal.models import model_class
+from polimodal.synthetic.xor import make_xor_corpus
 
 log = logging.getLogger(__name__)
 CLASSES = ["no", "yes"]
@@ -36,13 +36,12 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, VideoData]:
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    root = tmp_path_factory.mktemp("tiny_models")
+def models(tiny_bert: Path, tiny_cnn: Path, tiny_clip: Path) -> dict[str, dict]:
     common = {"batch_size": 16, "patience": 2}
     return {
         "bert": {
             "kind": "bert",
-            "model": str(save_tiny_bert(root / "bert")),
+            "model": str(tiny_bert),
             "lr": 2e-3,
             "epochs": 3,
             **common,
@@ -50,7 +49,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         "cnn": {
             "kind": "cnn",
             "model": "shufflenet_v2_x0_5",
-            "weights": str(save_tiny_cnn(root / "cnn.pt")),
+            "weights": str(tiny_cnn),
             "image_size": 64,
             "lr": 1e-3,
             "epochs": 2,
@@ -58,7 +57,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         },
         "clip": {
             "kind": "clip",
-            "model": str(save_tiny_clip(root / "clip")),
+            "model": str(tiny_clip),
             "lr": 1e-3,
             "head_lr": 1e-2,
             "head_hidden": 64,
@@ -71,7 +70,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 def run(name: str, cfg: dict, corpus: dict[str, VideoData], workdir: Path) -> float:
     params = {k: v for k, v in cfg.items() if k != "kind"}
-    model = get_model_class(cfg["kind"])(CLASSES, params, seed=0)
+    model = model_class(cfg["kind"])(CLASSES, params, seed=0)
     model.fit(corpus["train"], corpus["validation"], workdir)
     labels, _ = model.predict(corpus["test"])
     f1 = macro_f1(corpus["test"].labels, labels, CLASSES)

@@ -1,0 +1,170 @@
+"""Option dataclasses (:mod:`polimodal.options`): reading a config section, and the proof that the
+JSON schema of the config (workflow/schemas/config.schema.yaml) and the shipped config agree with
+the dataclasses, which are the one source of every setting's name, default and allowed values."""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import ROOT
+from polimodal.errors import ConfigError
+from polimodal.experiments.splits import ExperimentOptions
+from polimodal.extract.dedup import DedupOptions
+from polimodal.extract.embed import EmbedOptions
+from polimodal.extract.frames import FrameOptions
+from polimodal.extract.ingest import IngestOptions
+from polimodal.extract.transcribe import TranscribeOptions
+from polimodal.options import DEVICE_PATTERN, choice, default_of, device_field, options_from_section
+
+#: Config section → the dataclass that reads it.
+SECTIONS = {
+    "ingest": IngestOptions,
+    "transcribe": TranscribeOptions,
+    "frames": FrameOptions,
+    "embed": EmbedOptions,
+    "dedup": DedupOptions,
+    "experiments": ExperimentOptions,
+}
+
+
+def _yaml(path: str) -> dict[str, Any]:
+    return yaml.safe_load((ROOT / path).read_text())
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    return _yaml("workflow/schemas/config.schema.yaml")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, and not merely because True == 1 or a tuple equals nothing in YAML."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list | tuple) or isinstance(b, list | tuple):
+        return (
+            isinstance(a, list | tuple)
+            and isinstance(b, list | tuple)
+            and len(a) == len(b)
+            and all(_same(x, y) for x, y in zip(a, b, strict=True))
+        )
+    return a == b
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    return {f.name: default_of(f) for f in fields(cls)}
+
+
+# ----------------------------------------------------------------------------- schema = dataclasses
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_schema_names_the_dataclass_fields(schema: dict, section: str) -> None:
+    prop = schema["properties"][section]
+    assert prop["type"] == "object" and prop["additionalProperties"] is False
+    assert prop.get("default") == {}, f"{section}: a missing section must take every default"
+    assert sorted(prop["properties"]) == sorted(f.name for f in fields(SECTIONS[section]))
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_schema_defaults_are_the_dataclass_defaults(schema: dict, section: str) -> None:
+    props = schema["properties"][section]["properties"]
+    wrong = {}
+    for f in fields(SECTIONS[section]):
+        default = default_of(f)
+        assert default is not MISSING, f"{section}.{f.name} has no default"
+        if "default" not in props.get(f.name, {}) or not _same(props[f.name]["default"], default):
+            wrong[f.name] = (props.get(f.name, {}).get("default", "<none>"), default)
+        else:
+            jsonschema.validate(default, props[f.name])  # and the default has the schema's type
+    assert not wrong, f"{section}: schema default vs dataclass default: {wrong}"
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_schema_enums_and_patterns_are_the_field_metadata(schema: dict, section: str) -> None:
+    props = schema["properties"][section]["properties"]
+    for f in fields(SECTIONS[section]):
+        prop = props[f.name]
+        choices = f.metadata.get("choices")
+        assert prop.get("enum") == (list(choices) if choices is not None else None), (
+            f"{section}.{f.name}: schema enum {prop.get('enum')} vs dataclass choices {choices}"
+        )
+        pattern = f.metadata.get("pattern")
+        assert prop.get("pattern") == pattern, (
+            f"{section}.{f.name}: schema pattern {prop.get('pattern')!r} vs dataclass pattern {pattern!r}"
+        )
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_schema_fills_in_the_dataclass_defaults(section: str) -> None:
+    """What Snakemake's validation fills in for an empty section is what the dataclass reads."""
+    from snakemake.utils import validate
+
+    config = {"samples": "x.tsv"}
+    validate(config, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"), set_default=True)
+    assert config[section] == _defaults(SECTIONS[section])
+    assert options_from_section(SECTIONS[section], config[section], section) == SECTIONS[section]()
+
+
+# ----------------------------------------------------------------------------- shipped config
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_shipped_config_spells_out_the_defaults(section: str) -> None:
+    shipped = _yaml("config/config.yaml")[section]
+    defaults = _defaults(SECTIONS[section])
+    assert sorted(shipped) == sorted(defaults), f"config/config.yaml {section}: keys differ"
+    wrong = {k: (shipped[k], defaults[k]) for k in defaults if not _same(shipped[k], defaults[k])}
+    assert not wrong, f"config/config.yaml {section}: (config, default) {wrong}"
+    assert options_from_section(SECTIONS[section], shipped, section) == SECTIONS[section]()
+
+
+# ----------------------------------------------------------------------------- options_from_section
+@dataclass(frozen=True)
+class Demo:
+    name: str = "x"
+    size: int = 3
+    mode: str = choice("fast", ("fast", "slow"))
+    device: str = device_field()
+    note: str | None = "hello"
+    grid: list[int] = field(default_factory=lambda: [1, 2])
+
+    def check(self, where: str) -> None:
+        if self.size < 1:
+            raise ConfigError(f"{where}.size: must be >= 1")
+
+
+def test_missing_keys_take_the_defaults() -> None:
+    assert options_from_section(Demo, None, "demo") == Demo()
+    assert options_from_section(Demo, {"size": 5}, "demo") == Demo(size=5)
+    assert default_of(fields(Demo)[-1]) == [1, 2]
+
+
+def test_unknown_keys_are_named_with_the_known_ones() -> None:
+    with pytest.raises(ConfigError) as err:
+        options_from_section(Demo, {"sise": 5, "colour": 1}, "config demo")
+    assert str(err.value) == (
+        "config demo: unknown key(s) ['colour', 'sise']; expected "
+        "['device', 'grid', 'mode', 'name', 'note', 'size']"
+    )
+    with pytest.raises(ConfigError, match=r"models\.m: unknown parameter\(s\) \['sise'\]"):
+        options_from_section(Demo, {"sise": 5}, "models.m", noun="parameter")
+    assert options_from_section(Demo, {"kind": "k", "size": 2}, "m", ignore=("kind",)) == Demo(size=2)
+
+
+def test_choices_patterns_and_check() -> None:
+    with pytest.raises(ConfigError, match=r"demo\.mode: 'medium' is not one of \['fast', 'slow'\]"):
+        options_from_section(Demo, {"mode": "medium"}, "demo")
+    for device in ("auto", "cpu", "cuda", "cuda:3"):
+        assert options_from_section(Demo, {"device": device}, "demo").device == device
+    with pytest.raises(ConfigError, match=r"demo\.device: 'tpu' does not match"):
+        options_from_section(Demo, {"device": "tpu"}, "demo")
+    assert fields(Demo)[3].metadata["pattern"] == DEVICE_PATTERN
+    with pytest.raises(ConfigError, match=r"demo\.size: must be >= 1"):
+        options_from_section(Demo, {"size": 0}, "demo")
+
+
+def test_null_is_default_only_where_asked_and_only_for_non_optional_fields() -> None:
+    opts = options_from_section(Demo, {"size": None, "note": None}, "demo", null_is_default=True)
+    assert opts.size == 3 and opts.note is None
+    assert options_from_section(Demo, {"note": None}, "demo").note is None

