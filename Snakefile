@@ -1,5 +1,5 @@
 # polimodal: YouTube videos (and image+text posts) -> aligned multimodal data -> classifiers.
-# Read the rule files top to bottom: ingest -> transcribe / frames -> embed / dedup ->
+# Read the rule files top to bottom: ingest (metadata, frames, audio) -> transcribe / embed -> dedup ->
 # splits -> train -> evaluate -> report.
 from snakemake.utils import min_version
 
@@ -12,7 +12,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/transcribe.smk"
-include: "workflow/rules/frames.smk"
+include: "workflow/rules/embed.smk"
 include: "workflow/rules/gather.smk"
 include: "workflow/rules/experiments.smk"
 include: "workflow/rules/report.smk"

@@ -24,7 +24,9 @@ VIDEOS = pa.schema(
         pa.field("video_id", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),  # as written in the sheet
         pa.field("source_kind", pa.string(), nullable=False),  # youtube | url | local
-        pa.field("media_file", pa.string()),  # file name inside the shard's media dir
+        pa.field("media_file", pa.string()),  # the downloaded (or linked) file's name
+        pa.field("media_bytes", pa.int64()),  # its size
+        pa.field("media_digest", pa.string()),  # sha256 of its bytes (first 32 hex digits)
         pa.field("title", pa.string()),
         pa.field("description", pa.string()),
         pa.field("tags", pa.list_(pa.string())),
@@ -39,6 +41,10 @@ VIDEOS = pa.schema(
         pa.field("fps", pa.float64()),
         pa.field("has_video", pa.bool_()),
         pa.field("has_audio", pa.bool_()),
+        # what the ingest job extracted from the media (later stages are keyed by them):
+        pa.field("n_frames", pa.int32()),
+        pa.field("frames_digest", pa.string()),  # sha256 of the video's FRAMES rows (null: none)
+        pa.field("audio_digest", pa.string()),  # sha256 of its AUDIO row's FLAC (null: no audio)
     ]
 )
 
@@ -58,6 +64,21 @@ def failure_row(video_id: str, source: str, stage: str, exc: Any) -> dict[str, s
     """An UNAVAILABLE row for a video that a stage could not use (``exc``: MediaUnavailable)."""
     return {"video_id": video_id, "source": source, "stage": stage, "kind": exc.kind, "reason": exc.reason}
 
+
+# ----------------------------------------------------------------------------- audio
+#: One row per video with an audio track (``results/audio/{shard}.parquet``): the whole track
+#: as 16 kHz mono FLAC (lossless; decode with :func:`polimodal.extract.audio.decode_flac`).
+AUDIO = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("sample_rate", pa.int32(), nullable=False),
+        pa.field("n_samples", pa.int64(), nullable=False),
+        pa.field("duration", pa.float64(), nullable=False),  # seconds decoded
+        pa.field("stream_duration", pa.float64()),  # seconds the container announces for the track
+        pa.field("lost_seconds", pa.float64(), nullable=False),  # undecodable (damaged packets), >= 0
+        pa.field("flac", pa.binary(), nullable=False),
+    ]
+)
 
 # ----------------------------------------------------------------------------- transcripts
 WORD = pa.struct(
@@ -197,6 +218,15 @@ def conform(table: pa.Table, schema: pa.Schema, what: str = "table") -> pa.Table
         raise SchemaError(f"{what}: cannot cast to the declared schema: {exc}") from exc
 
 
+def _publish(tmp: str, path: Path) -> None:
+    """Give ``tmp`` the permissions of a normally created file (mkstemp makes it 0600), then
+    rename it to ``path``: readers see the whole file or none of it."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
+    os.replace(tmp, path)
+
+
 def write_parquet(
     table: pa.Table | Sequence[Mapping[str, Any]],
     path: str | os.PathLike[str],
@@ -217,7 +247,31 @@ def write_parquet(
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_size)
-        os.replace(tmp, path)
+        _publish(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_parquet_stream(
+    tables: Iterable[pa.Table], path: str | os.PathLike[str], schema: pa.Schema, row_group_size: int = 1024
+) -> Path:
+    """Write ``tables`` one after another into one file, checked and atomic, never all in memory.
+
+    Each table starts a new row group, so a shard gathered from per-video parts keeps each
+    video in its own row groups (one video's audio or frames can be read without the rest).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for table in tables:
+                if table.num_rows:
+                    writer.write_table(conform(table, schema, what=str(path)), row_group_size=row_group_size)
+        _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -237,7 +291,5 @@ def read_parquet(
 def concat_parquet(
     paths: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str], schema: pa.Schema
 ) -> Path:
-    """Concatenate artifacts of one schema (e.g. all shards) into ``out``."""
-    tables = [read_parquet(p, schema) for p in paths]
-    table = pa.concat_tables(tables) if tables else schema.empty_table()
-    return write_parquet(table, out, schema)
+    """Concatenate artifacts of one schema (e.g. all shards) into ``out``, one file at a time."""
+    return write_parquet_stream((read_parquet(p, schema) for p in paths), out, schema)

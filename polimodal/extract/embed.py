@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from polimodal.corpus.schemas import EMBEDDINGS
-from polimodal.corpus.shards import PerVideo, iter_video_slices, process_videos, video_order
+from polimodal.corpus.shards import PerVideo, iter_video_slices, process_videos, video_order, work_key
 from polimodal.errors import ConfigError, SchemaError
 from polimodal.nn.backbones import image_backbone
 from polimodal.nn.images import INPUT_SIZE, PixelNormalize, decode_frames
@@ -155,7 +155,12 @@ def embedding_array(vectors: np.ndarray) -> pa.Array:
 
 
 def embed_shard(
-    frames_path: PathLike, out: PathLike, options: EmbedOptions, *, threads: int | None = None
+    frames_path: PathLike,
+    out: PathLike,
+    options: EmbedOptions,
+    *,
+    threads: int | None = None,
+    videos: pa.Table | None = None,
 ) -> Path:
     """Embed every frame of a FRAMES Parquet file into an EMBEDDINGS Parquet file.
 
@@ -168,6 +173,9 @@ def embed_shard(
     per core oversubscribes a shared node, which on a busy machine made the forward pass
     several times slower in our measurements). JPEG decoding of the next batch runs in one
     extra thread.
+
+    ``videos``: the shard's VIDEOS table; its ``frames_digest`` keys each video's finished
+    part, so a resumed job redoes a video whose frames changed since the killed run.
     """
     if threads is not None:
         torch.set_num_threads(max(1, int(threads)))
@@ -176,7 +184,7 @@ def embed_shard(
     lacking = [c for c in ("video_id", "frame_idx", "timestamp", "jpeg") if c not in file_cols]
     if lacking:
         raise SchemaError(f"{frames_path}: not a FRAMES file, missing column(s) {lacking}")
-    videos = video_order(frames_path)
+    order = video_order(frames_path)
     embedder = load_embedder(options)
     stream = PerVideo(
         iter_video_slices(frames_path, ["video_id", "frame_idx", "timestamp", "jpeg"], options.batch_size)
@@ -219,5 +227,14 @@ def embed_shard(
         )
         return {"embeddings": table}
 
-    process_videos(videos, one, {"embeddings": (out, EMBEDDINGS)}, label=f"embed {out.name}")
+    digests = {}
+    if videos is not None:
+        digests = dict(
+            zip(*(videos.column(c).to_pylist() for c in ("video_id", "frames_digest")), strict=True)
+        )
+
+    def key(video_id: str) -> str:
+        return work_key("embed", digests.get(video_id), options)
+
+    process_videos(order, one, {"embeddings": (out, EMBEDDINGS)}, key=key, label=f"embed {out.name}")
     return out

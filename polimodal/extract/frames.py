@@ -30,11 +30,8 @@ from typing import Any, Literal
 
 import av
 import numpy as np
-import pyarrow as pa
 from PIL import Image
 
-from polimodal.corpus.schemas import FRAMES, UNAVAILABLE, failure_row, table_from_rows
-from polimodal.corpus.shards import process_videos
 from polimodal.errors import ConfigError, MediaUnavailable
 from polimodal.options import choice, options_from_section
 
@@ -213,54 +210,3 @@ def extract_frames(
         return _extract_pyav(path, options, vid)
     except av.error.FFmpegError as exc:
         raise MediaUnavailable("corrupt", f"{path}: cannot decode video: {exc}") from exc
-
-
-def frames_shard(
-    videos_table: pa.Table,
-    media_dir: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    options: FrameOptions,
-    *,
-    failures_out: str | os.PathLike[str] | None = None,
-) -> list[tuple[str, str]]:
-    """Sample frames of every video of a shard (VIDEOS table) into one FRAMES file.
-
-    Videos without media file or video stream get no frames. A video that cannot be
-    decoded gets no frames, a warning in the log and an entry ``(video_id, reason)``
-    in the returned list (only for videos processed in this call: a resumed run does
-    not repeat the failures of the killed one); with ``failures_out`` every failure is
-    also recorded there (UNAVAILABLE rows, stage ``frames``), resumed runs included.
-    """
-    media_dir = Path(media_dir)
-    rows = {
-        r["video_id"]: r
-        for r in videos_table.select(["video_id", "source", "media_file", "has_video"]).to_pylist()
-    }
-    failures: list[tuple[str, str]] = []
-
-    def one(vid: str) -> dict[str, pa.Table]:
-        info = rows[vid]
-        media = info["media_file"]
-        frame_rows: list[dict[str, Any]] = []
-        failed: list[dict[str, Any]] = []
-        if not media or not (media_dir / media).exists():
-            log.info("%s: no media file, no frames", vid)
-        elif info["has_video"] is False:
-            log.info("%s: no video stream, no frames", vid)
-        else:
-            try:
-                frame_rows = extract_frames(media_dir / media, options, video_id=vid, backend=options.backend)
-            except MediaUnavailable as exc:
-                log.warning("%s: %s", vid, exc)
-                failures.append((vid, str(exc)))
-                failed.append(failure_row(vid, info["source"], "frames", exc))
-        return {
-            "frames": table_from_rows(frame_rows, FRAMES),
-            "failures": table_from_rows(failed, UNAVAILABLE),
-        }
-
-    outputs = {"frames": (Path(out), FRAMES)}
-    if failures_out is not None:
-        outputs["failures"] = (Path(failures_out), UNAVAILABLE)
-    process_videos(list(rows), one, outputs, label="frames")
-    return failures

@@ -1,4 +1,12 @@
-"""Ingest: fetch each video of a shard into the shard's media folder, with its metadata.
+"""Ingest: fetch each video of a shard, extract what later stages need, delete the media.
+
+The ingest job is the only one that touches media (as video2dataset does): for each video in
+turn it fetches the file, records its metadata (VIDEOS), samples its frames (FRAMES,
+:mod:`polimodal.extract.frames`) and extracts its audio track as 16 kHz mono FLAC (AUDIO,
+:mod:`polimodal.extract.audio`), then deletes the file before the next video, so scratch disk
+holds one video per job. ``ingest.keep_media: true`` keeps the files in the media folder.
+Transcription, embeddings and everything after read those tables, never the media; changing
+``frames.fps`` (or anything else extracted here) therefore fetches the videos again.
 
 Three kinds of source (:func:`polimodal.corpus.samples.source_kind`):
 
@@ -9,8 +17,7 @@ Three kinds of source (:func:`polimodal.corpus.samples.source_kind`):
   are downloaded with the yt-dlp Python API to ``{media_dir}/{video_id}.{ext}``;
 
 * ``local`` -- a file path, used in place: ``{media_dir}/{video_id}{suffix}`` becomes a
-  symlink to the absolute path of the file, so deleting the (temporary) media folder
-  never touches the user's file.
+  symlink to the absolute path of the file, so deleting media never touches the user's file.
 
 Every file is checked with ffprobe (:func:`polimodal.extract.probe.probe`), which also gives the
 duration, frame size, frame rate and which streams exist. A video that cannot be used
@@ -38,6 +45,7 @@ the UNAVAILABLE table and goes on. ``kind`` values raised here:
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import re
@@ -50,22 +58,23 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import yt_dlp
 from yt_dlp.utils import YoutubeDLError
 
 from polimodal.corpus.samples import YOUTUBE_ID_RE, VideoSource, source_kind
-from polimodal.corpus.schemas import UNAVAILABLE, VIDEOS, table_from_rows
-from polimodal.corpus.shards import part_paths, process_videos
+from polimodal.corpus.schemas import AUDIO, FRAMES, UNAVAILABLE, VIDEOS, failure_row, table_from_rows
+from polimodal.corpus.shards import process_videos, work_key
 from polimodal.errors import ConfigError, MediaUnavailable
+from polimodal.extract.audio import SAMPLE_RATE, digest, extract_audio
+from polimodal.extract.frames import FrameOptions, extract_frames
 from polimodal.extract.probe import MediaInfo, probe
 from polimodal.options import options_from_section
+from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
 
-#: Names of the two outputs of :func:`ingest_shard`, as ``process_videos`` sees them.
-#: "videos" comes first, so the part folder is ``parts_dir(videos_out)``.
-OUTPUT_NAMES = ("videos", "unavailable")
+#: What the ingest job extracts from a video besides its metadata (changing it re-fetches).
+EXTRACTED = ("frames", "audio")
 
 #: A factory of YoutubeDL-like objects: called with the params dict, used as a context
 #: manager, must offer ``extract_info(url, download=True)``. Default ``yt_dlp.YoutubeDL``.
@@ -89,6 +98,9 @@ class IngestOptions:
     max_duration: float | None = 7200
     #: Seconds to wait for an unresponsive host.
     socket_timeout: float = 30
+    #: Keep each fetched media file in the media folder (default: deleted once frames and
+    #: audio are extracted; a corpus of millions of videos cannot be kept).
+    keep_media: bool = False
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> IngestOptions:
@@ -296,7 +308,9 @@ def _local_path(source: str) -> Path:
     return Path(os.path.abspath(Path(source).expanduser()))
 
 
-def _ingest_local(video: VideoSource, media_dir: Path, options: IngestOptions) -> dict[str, Any]:
+def _ingest_local(
+    video: VideoSource, media_dir: Path, options: IngestOptions
+) -> tuple[dict[str, Any], MediaInfo]:
     path = _local_path(video.source)
     try:
         media = probe(path)
@@ -308,7 +322,7 @@ def _ingest_local(video: VideoSource, media_dir: Path, options: IngestOptions) -
         link.unlink()
     link.symlink_to(path)
     linked = MediaInfo(**{**media.__dict__, "path": link})
-    return _row(video, "local", linked, {"title": path.stem})
+    return _row(video, "local", linked, {"title": path.stem}), linked
 
 
 def _downloaded_file(info: Mapping[str, Any], staging: Path, video_id: str) -> Path | None:
@@ -327,7 +341,7 @@ def _downloaded_file(info: Mapping[str, Any], staging: Path, video_id: str) -> P
 
 def _ingest_remote(
     video: VideoSource, kind: str, media_dir: Path, options: IngestOptions, ydl: YdlFactory | None
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], MediaInfo]:
     url = youtube_url(video.source)
     where = f"video {video.video_id} ({url})"
     # yt-dlp writes into a private staging folder (part files, separate audio/video
@@ -389,12 +403,12 @@ def _ingest_remote(
     except MediaUnavailable:
         final.unlink(missing_ok=True)
         raise
-    return _row(video, kind, media, info)
+    return _row(video, kind, media, info), media
 
 
 def ingest_video(
     video: VideoSource,
-    media_dir: str | os.PathLike[str],
+    media_dir: PathLike,
     options: IngestOptions,
     ydl: YdlFactory | None = None,
 ) -> dict[str, Any]:
@@ -405,55 +419,109 @@ def ingest_video(
     the video unusable (see the module docstring for the kinds); the media file of an
     unusable video is not left in ``media_dir``.
     """
+    return fetch_video(video, media_dir, options, ydl)[0]
+
+
+def fetch_video(
+    video: VideoSource, media_dir: PathLike, options: IngestOptions, ydl: YdlFactory | None = None
+) -> tuple[dict[str, Any], MediaInfo]:
+    """:func:`ingest_video`, also returning what ffprobe said of the file."""
     media_dir = Path(media_dir)
     media_dir.mkdir(parents=True, exist_ok=True)
     kind = source_kind(video.source)
     if kind == "local":
-        return _ingest_local(video, media_dir, options)
-    return _ingest_remote(video, kind, media_dir, options, ydl)
+        row, media = _ingest_local(video, media_dir, options)
+    else:
+        row, media = _ingest_remote(video, kind, media_dir, options, ydl)
+    row["media_bytes"] = media.size
+    row["media_digest"] = file_digest(media.path)
+    return row, media
+
+
+def file_digest(path: PathLike, chunk: int = 1 << 22) -> str:
+    """sha256 of a file's bytes (first 32 hex digits), read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()[:32]
 
 
 # ----------------------------------------------------------------------------- one shard
-def _drop_stale_parts(videos: list[VideoSource], media_dir: Path, videos_out: Path) -> None:
-    """Forget finished videos whose media file has gone, so they are fetched again.
+def extract_media(
+    video_id: str,
+    source: str,
+    media: MediaInfo,
+    frame_options: FrameOptions,
+) -> tuple[dict[str, Any], dict[str, pa.Table], list[dict[str, Any]]]:
+    """Frames and audio of one fetched file: ``(VIDEOS columns, tables, failure rows)``.
 
-    ``process_videos`` skips every video with part files, but the media folder is
-    temporary: if a resumed job finds a video recorded as available while its file
-    (or, for a local source, the file its symlink points to) is missing, the part
-    files are deleted and the video is ingested again.
+    A file whose frames or audio cannot be decoded keeps its metadata and whatever else could
+    be had; the failure becomes an UNAVAILABLE row of stage ``frames`` or ``audio``.
     """
-    for video in videos:
-        parts = part_paths(videos_out, video.video_id, OUTPUT_NAMES)
-        if not parts[0].exists():
-            continue
+    failed: list[dict[str, Any]] = []
+    frame_rows: list[dict[str, Any]] = []
+    audio_rows: list[dict[str, Any]] = []
+    if media.has_video:
         try:
-            files = pq.read_table(parts[0], columns=["media_file"]).column("media_file").to_pylist()
-        except (OSError, pa.ArrowException, KeyError):
-            files = [None]  # unreadable part: redo the video
-        if all(f and (media_dir / f).exists() for f in files):
-            continue
-        log.info("%s: media file %s missing, ingesting again", video.video_id, files)
-        for p in parts:
-            p.unlink(missing_ok=True)
+            frame_rows = extract_frames(
+                media.path, frame_options, video_id=video_id, backend=frame_options.backend
+            )
+        except MediaUnavailable as exc:
+            log.warning("%s: frames: %s", video_id, exc)
+            failed.append(failure_row(video_id, source, "frames", exc))
+    if media.has_audio:
+        try:
+            audio_rows = [extract_audio(media.path, stream_duration=media.audio_duration, video_id=video_id)]
+        except MediaUnavailable as exc:
+            log.warning("%s: audio: %s", video_id, exc)
+            failed.append(failure_row(video_id, source, "audio", exc))
+    frames = table_from_rows(frame_rows, FRAMES)
+    extra = {
+        "n_frames": len(frame_rows),
+        "frames_digest": frames_digest(frames) if frame_rows else None,
+        "audio_digest": digest(audio_rows[0]["flac"]) if audio_rows else None,
+    }
+    return extra, {"frames": frames, "audio": table_from_rows(audio_rows, AUDIO)}, failed
+
+
+def frames_digest(frames: pa.Table) -> str:
+    """The digest of a video's FRAMES rows (frame numbers, times and JPEG bytes)."""
+    h = hashlib.sha256()
+    for idx, t, jpeg in zip(
+        *(frames.column(c).to_pylist() for c in ("frame_idx", "timestamp", "jpeg")), strict=True
+    ):
+        h.update(f"{idx}:{t!r}:{len(jpeg)}:".encode())
+        h.update(jpeg)
+    return h.hexdigest()[:32]
 
 
 def ingest_shard(
     videos: list[VideoSource],
-    media_dir: str | os.PathLike[str],
-    videos_out: str | os.PathLike[str],
-    unavailable_out: str | os.PathLike[str],
+    media_dir: PathLike,
+    videos_out: PathLike,
+    unavailable_out: PathLike,
     options: IngestOptions,
     *,
+    frames_out: PathLike,
+    audio_out: PathLike,
+    frame_options: FrameOptions | None = None,
     ydl: YdlFactory | None = None,
 ) -> None:
-    """Ingest a shard: each video lands in exactly one of ``videos_out`` (VIDEOS) or
-    ``unavailable_out`` (UNAVAILABLE, stage ``ingest``).
+    """Ingest a shard: fetch each video, extract its frames and audio, delete the file.
 
-    Resumable: finished videos are kept in part files beside the outputs (see
-    :mod:`polimodal.corpus.shards`) and skipped by a rerun unless their media file is gone.
-    Never raises for a single bad video; raises for problems of the machine (ffprobe
-    missing, disk full).
+    Each video lands in exactly one of ``videos_out`` (VIDEOS) or ``unavailable_out``
+    (UNAVAILABLE, stage ``ingest``); its frames go to ``frames_out`` (FRAMES) and its audio
+    track to ``audio_out`` (AUDIO); a video whose frames or audio cannot be decoded stays
+    available and gets an UNAVAILABLE row of stage ``frames``/``audio`` too. ``media_dir`` is
+    the scratch folder (one video at a time; kept with ``options.keep_media``).
+
+    Resumable: finished videos are kept in part files (see :mod:`polimodal.corpus.shards`),
+    keyed by the row's source and the settings of what is extracted, so a rerun after a kill
+    skips exactly the videos whose row and settings are unchanged. Never raises for a single
+    bad video; raises for problems of the machine (ffmpeg missing, disk full).
     """
+    frame_options = frame_options or FrameOptions()
     media_dir = Path(media_dir)
     videos_out = Path(videos_out)
     media_dir.mkdir(parents=True, exist_ok=True)
@@ -461,36 +529,63 @@ def ingest_shard(
     if len(by_id) != len(videos):
         dups = sorted({v.video_id for v in videos if sum(w.video_id == v.video_id for w in videos) > 1})
         raise ValueError(f"ingest_shard: duplicate video id(s) {dups[:10]}")
-    _drop_stale_parts(videos, media_dir, videos_out)
+    settings = {
+        "format": options.format,
+        "max_duration": options.max_duration,
+        "cookies": options.cookies,
+        "frames": frame_options,
+        "audio_rate": SAMPLE_RATE,
+    }
+
+    def key(video_id: str) -> str:
+        return work_key("ingest", by_id[video_id].source, settings)
 
     def one(video_id: str) -> dict[str, pa.Table]:
         video = by_id[video_id]
         try:
-            row = ingest_video(video, media_dir, options, ydl=ydl)
+            row, media = fetch_video(video, media_dir, options, ydl=ydl)
         except MediaUnavailable as exc:
             log.warning("%s (%s): unavailable (%s): %s", video_id, video.source, exc.kind, exc.reason)
-            bad = {
-                "video_id": video_id,
-                "source": video.source,
-                "stage": "ingest",
-                "kind": exc.kind,
-                "reason": exc.reason,
+            bad = failure_row(video_id, video.source, "ingest", exc)
+            return {
+                "videos": VIDEOS.empty_table(),
+                "unavailable": table_from_rows([bad], UNAVAILABLE),
+                "frames": FRAMES.empty_table(),
+                "audio": AUDIO.empty_table(),
             }
-            return {"videos": VIDEOS.empty_table(), "unavailable": table_from_rows([bad], UNAVAILABLE)}
+        try:
+            extra, tables, failed = extract_media(video_id, video.source, media, frame_options)
+        finally:
+            if not options.keep_media:
+                media.path.unlink(missing_ok=True)
+        row.update(extra)
         streams = "+".join(s for s in ("video", "audio") if row[f"has_{s}"])
         log.info(
-            "%s (%s): available: %s, %.1f s, %s",
+            "%s (%s): available: %.1f s, %s, %d frame(s), %.1f s of audio",
             video_id,
             video.source,
-            row["media_file"],
             row["duration"],
             streams,
+            row["n_frames"],
+            tables["audio"].column("duration")[0].as_py() if tables["audio"].num_rows else 0.0,
         )
-        return {"videos": table_from_rows([row], VIDEOS), "unavailable": UNAVAILABLE.empty_table()}
+        return {
+            "videos": table_from_rows([row], VIDEOS),
+            "unavailable": table_from_rows(failed, UNAVAILABLE),
+            **tables,
+        }
 
     process_videos(
         [v.video_id for v in videos],
         one,
-        {"videos": (videos_out, VIDEOS), "unavailable": (Path(unavailable_out), UNAVAILABLE)},
+        {
+            "videos": (videos_out, VIDEOS),
+            "unavailable": (Path(unavailable_out), UNAVAILABLE),
+            "frames": (Path(frames_out), FRAMES),
+            "audio": (Path(audio_out), AUDIO),
+        },
+        key=key,
         label=f"ingest {videos_out.parent.name}",
     )
+    if not options.keep_media:
+        shutil.rmtree(media_dir, ignore_errors=True)

@@ -45,6 +45,7 @@ class MediaInfo:
     fps: float | None
     format_name: str  # ffprobe's format_name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
     size: int  # bytes
+    audio_duration: float | None = None  # seconds of the first audio stream, when announced
 
 
 def _ffprobe() -> str:
@@ -170,4 +171,5 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         fps=fps,
         format_name=format_name,
         size=size,
+        audio_duration=_float(audio[0].get("duration")) if audio else None,
     )

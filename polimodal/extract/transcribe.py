@@ -1,5 +1,8 @@
 """Speech to text with faster-whisper: one transcript per video, one row per segment.
 
+The shard job reads each video's audio track from the AUDIO table that the ingest job wrote
+(16 kHz mono FLAC), never the media.
+
 The model is loaded once per job (:func:`load_whisper`) and passed to
 :func:`transcribe_file` for each video; :func:`transcribe_shard` does both for a
 shard, resumably (see :mod:`polimodal.corpus.shards`).
@@ -28,14 +31,17 @@ import av
 import ctranslate2
 import numpy as np
 import pyarrow as pa
-from faster_whisper import WhisperModel, decode_audio
+from faster_whisper import WhisperModel
 
 from polimodal.corpus.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, failure_row, table_from_rows
-from polimodal.corpus.shards import process_videos
+from polimodal.corpus.shards import process_videos, read_video_rows, video_row_groups, work_key
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
+from polimodal.extract.audio import decode_flac, extract_audio
+from polimodal.extract.probe import probe
 from polimodal.nn.runtime import resolve_device
 from polimodal.options import device_field, options_from_section
 from polimodal.resolve import resolve_model_ref
+from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,7 @@ class TranscribeOptions:
     vad_filter: bool = True
     language: str | None = None  # None: detect per video
     word_timestamps: bool = True
+    seed: int = 0  # seeds the sampling of faster-whisper's temperature fallback (reproducible runs)
 
     def check(self, where: str) -> None:
         if int(self.beam_size) < 1:
@@ -105,40 +112,44 @@ def load_whisper(options: TranscribeOptions, *, cpu_threads: int = 0) -> Whisper
         ) from exc
 
 
-def _read_audio(path: Path, sampling_rate: int, has_audio: bool | None) -> np.ndarray | None:
-    """Decode mono audio at ``sampling_rate``; None when the file has no audio stream."""
-    if has_audio is False:
-        return None
-    try:
-        with av.open(str(path), metadata_errors="ignore") as container:
-            if not container.streams.audio:
-                return None
-        audio = decode_audio(str(path), sampling_rate=sampling_rate)
-    except (av.error.FFmpegError, OSError, IndexError, ValueError) as exc:
-        raise MediaUnavailable("corrupt", f"{path}: cannot decode audio: {exc}") from exc
-    if audio.size == 0:
-        raise MediaUnavailable("corrupt", f"{path}: the audio stream decodes to no samples")
-    return audio
-
-
 def transcribe_file(
     model: WhisperModel,
-    path: str | os.PathLike[str],
+    path: PathLike,
     options: TranscribeOptions,
     *,
     video_id: str | None = None,
     has_audio: bool | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Transcribe one media file.
+    """Transcribe one media file (its first audio track, decoded as the ingest job does).
 
     Returns a TRANSCRIPTS row and a list of SEGMENTS rows (``video_id`` defaults to the
-    file's stem). ``has_audio=False`` (from the VIDEOS table) skips decoding. No audio
-    stream or silence gives zero segments, an empty text and ``language`` None.
+    file's stem). A file without audio stream (or ``has_audio=False``) or with silence gives
+    zero segments, an empty text and ``language`` None. Undecodable audio raises
+    :class:`MediaUnavailable` (``corrupt``).
     """
     path = Path(path)
     vid = video_id if video_id is not None else path.stem
+    audio = None
+    if has_audio is not False:
+        media = probe(path)
+        if media.has_audio:
+            audio = decode_flac(
+                extract_audio(path, stream_duration=media.audio_duration, video_id=vid)["flac"]
+            )
+    return transcribe_audio(model, audio, options, video_id=vid)
+
+
+def transcribe_audio(
+    model: WhisperModel, audio: np.ndarray | None, options: TranscribeOptions, *, video_id: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Transcribe 16 kHz mono samples (None: the video has no audio track).
+
+    Deterministic: CTranslate2's sampler (used by the temperature fallback when a greedy or
+    beam decode looks wrong) is seeded with ``options.seed`` before each video, so two runs
+    give the same transcript.
+    """
+    vid = video_id
     sampling_rate = model.feature_extractor.sampling_rate
-    audio = _read_audio(path, sampling_rate, has_audio)
     row: dict[str, Any] = {
         "video_id": vid,
         "language": None,
@@ -151,6 +162,7 @@ def transcribe_file(
     if audio is None or float(np.abs(audio).max()) < SILENCE_PEAK:
         log.info("%s: %s, no transcript", vid, "no audio stream" if audio is None else "silent audio")
         return row, []
+    ctranslate2.set_random_seed(int(options.seed))
     segments, info = model.transcribe(
         audio,
         language=options.language,
@@ -195,53 +207,49 @@ def transcribe_file(
 
 def transcribe_shard(
     videos_table: pa.Table,
-    media_dir: str | os.PathLike[str],
-    segments_out: str | os.PathLike[str],
-    transcripts_out: str | os.PathLike[str],
+    audio_path: PathLike,
+    segments_out: PathLike,
+    transcripts_out: PathLike,
     options: TranscribeOptions,
     *,
-    failures_out: str | os.PathLike[str] | None = None,
+    failures_out: PathLike | None = None,
     cpu_threads: int = 0,
 ) -> list[tuple[str, str]]:
-    """Transcribe every video of a shard (VIDEOS table) into SEGMENTS and TRANSCRIPTS files.
+    """Transcribe every video of a shard (VIDEOS table) from its AUDIO file into SEGMENTS and
+    TRANSCRIPTS files.
 
-    The model is loaded once. A video with no media file or no audio gets a transcript
-    row with zero segments; a video whose audio cannot be decoded gets no rows, is
-    recorded in ``failures_out`` (UNAVAILABLE rows, stage ``transcribe``) when given, and
-    is returned in the list of ``(video_id, reason)`` failures of this call (also logged).
-    Resumable: videos finished by an earlier, killed run are skipped.
+    The model is loaded once; one video's audio is in memory at a time. A video without
+    audio track gets a transcript row with zero segments; a video whose stored audio cannot
+    be decoded gets no rows, is recorded in ``failures_out`` (UNAVAILABLE rows, stage
+    ``transcribe``) when given, and is returned in the list of ``(video_id, reason)`` failures
+    of this call (also logged). Resumable: videos finished by an earlier, killed run are
+    skipped when their audio (``audio_digest``) and the options are unchanged.
     """
-    media_dir = Path(media_dir)
-    rows = {
-        r["video_id"]: r
-        for r in videos_table.select(["video_id", "source", "media_file", "has_audio"]).to_pylist()
-    }
+    rows = {r["video_id"]: r for r in videos_table.select(["video_id", "source", "audio_digest"]).to_pylist()}
+    groups = video_row_groups(audio_path)
     model = load_whisper(options, cpu_threads=cpu_threads)
     failures: list[tuple[str, str]] = []
 
+    def key(vid: str) -> str:
+        return work_key("transcribe", rows[vid]["audio_digest"], options)
+
     def one(vid: str) -> dict[str, pa.Table]:
         info = rows[vid]
-        media = info["media_file"]
         seg_rows: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
-        if not media or not (media_dir / media).exists():
-            log.info("%s: no media file, empty transcript", vid)
-            row: dict[str, Any] | None = {
-                "video_id": vid,
-                "n_segments": 0,
-                "text": "",
-                "model": options.model,
-            }
-        else:
-            try:
-                row, seg_rows = transcribe_file(
-                    model, media_dir / media, options, video_id=vid, has_audio=info["has_audio"]
-                )
-            except MediaUnavailable as exc:
-                log.warning("%s: %s", vid, exc)
-                failures.append((vid, str(exc)))
-                failed.append(failure_row(vid, info["source"], "transcribe", exc))
-                row = None
+        row: dict[str, Any] | None
+        try:
+            audio = None
+            if vid in groups:
+                flac = read_video_rows(audio_path, vid, groups[vid], ["video_id", "flac"]).column("flac")
+                audio = decode_flac(flac[0].as_py())
+            row, seg_rows = transcribe_audio(model, audio, options, video_id=vid)
+        except (MediaUnavailable, av.error.FFmpegError, ValueError) as exc:
+            exc = exc if isinstance(exc, MediaUnavailable) else MediaUnavailable("corrupt", f"audio: {exc}")
+            log.warning("%s: %s", vid, exc)
+            failures.append((vid, str(exc)))
+            failed.append(failure_row(vid, info["source"], "transcribe", exc))
+            row = None
         return {
             "segments": table_from_rows(seg_rows, SEGMENTS),
             "transcripts": table_from_rows([row] if row else [], TRANSCRIPTS),
@@ -254,5 +262,5 @@ def transcribe_shard(
     }
     if failures_out is not None:
         outputs["failures"] = (Path(failures_out), UNAVAILABLE)
-    process_videos(list(rows), one, outputs, label="transcribe")
+    process_videos(list(rows), one, outputs, key=key, label="transcribe")
     return failures

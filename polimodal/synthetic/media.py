@@ -94,3 +94,34 @@ def make_video(
         args += ["-t", f"{duration:.3f}", "-movflags", "+faststart", str(out)]
         subprocess.run(args, check=True, capture_output=True)
     return out
+
+
+def make_damaged_avi(out: str | Path, *, speech: str, duration: float = 5.0, frame: int = 0) -> Path:
+    """An AVI (MPEG-4 video, AC3 audio) whose AC3 frame number ``frame`` has a damaged header.
+
+    ffmpeg skips the damaged frame and decodes the rest of the track; PyAV's decoder raises on
+    it (``frame=0``: faster-whisper's ``decode_audio`` then returns no samples; ``frame=-1``:
+    it fails). The file is otherwise valid: ``ffprobe`` reads it and the video decodes.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ffmpeg = _need("ffmpeg")
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = speak(speech, Path(tmp) / "speech.wav")
+        clean = Path(tmp) / "clean.avi"
+        subprocess.run(
+            [ffmpeg, "-y", "-loglevel", "error", "-f", "lavfi", "-t", f"{duration:.3f}"]
+            + ["-i", "testsrc=size=160x120:rate=10", "-i", str(wav), "-filter_complex", "[1:a]apad[a]"]
+            + ["-map", "0:v", "-map", "[a]", "-c:v", "mpeg4", "-c:a", "ac3", "-b:a", "96k"]
+            + ["-t", f"{duration:.3f}", str(clean)],
+            check=True,
+            capture_output=True,
+        )
+        data = bytearray(clean.read_bytes())
+    syncs = [i for i in range(len(data) - 1) if data[i] == 0x0B and data[i + 1] == 0x77]
+    if not syncs:
+        raise RuntimeError(f"{clean}: no AC3 frame found")
+    start = syncs[frame]
+    data[start + 2 : start + 8] = b"\xff" * 6  # CRC and sample-rate/frame-size code of the frame
+    out.write_bytes(bytes(data))
+    return out

@@ -24,6 +24,11 @@ def get_shard_digest(wildcards):
     return DIGESTS[int(wildcards.shard)]
 
 
+def get_media_dir(wildcards):
+    """Scratch folder of an ingest job: one video at a time (or every video with ingest.keep_media)."""
+    return f"results/media/{wildcards.shard}"
+
+
 def get_shard_files(pattern):
     """``pattern`` (with ``{shard}``) for every shard of the sheet."""
     return expand(pattern, shard=SHARDS)
@@ -34,10 +39,9 @@ def get_shard_videos(wildcards):
 
 
 def get_shard_unavailable(wildcards):
-    """Videos that could not be had (ingest) or used (frames, transcribe), every shard."""
+    """Videos that could not be had (ingest) or used (frames, audio, transcribe), every shard."""
     return [
         *get_shard_files(rules.ingest.output.unavailable),
-        *get_shard_files(rules.frames.output.failures),
         *get_shard_files(rules.transcribe.output.failures),
     ]
 
@@ -121,7 +125,7 @@ def get_train_frames(wildcards):
     """FRAMES shard files, for models that read frames only."""
     if not MODEL_KINDS[wildcards.model].reads("frames"):
         return []
-    return get_shard_files(rules.frames.output.parquet)
+    return get_shard_files(rules.ingest.output.frames)
 
 
 def get_train_dedup(wildcards):

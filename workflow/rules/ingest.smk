@@ -1,27 +1,30 @@
-# Ingest: download (yt-dlp) or link each video of a shard, record metadata, and record every
-# video that cannot be had with its reason. Media is temporary: deleted once frames and
-# transcripts are extracted.
+# Ingest: for each video of a shard in turn, download (yt-dlp) or link it, record its metadata,
+# sample its frames and extract its audio track, then delete it: media never outlive this job
+# (ingest.keep_media keeps them). Every video that cannot be had is recorded with its reason.
 
 
 rule ingest:
     output:
         videos="results/ingest/{shard}/videos.parquet",
         unavailable="results/ingest/{shard}/unavailable.parquet",
-        media=temp(directory("results/ingest/{shard}/media")),
+        frames="results/frames/{shard}.parquet",
+        audio="results/audio/{shard}.parquet",
     log:
         "logs/ingest/{shard}.log",
     benchmark:
         "benchmarks/ingest/{shard}.tsv"
     conda:
         "../../envs/cpu.yaml"
-    threads: 1
+    threads: 2
     resources:
-        mem_mb=2000,
-        runtime=240,
+        mem_mb=4000,
+        runtime=480,
     params:
         sheet=config["samples"],
         shard_size=config["shard_size"],
         digest=get_shard_digest,
         options=config["ingest"],
+        frames=config["frames"],
+        media_dir=get_media_dir,
     script:
         "../scripts/ingest.py"

@@ -1,10 +1,11 @@
-# Transcribe: faster-whisper over each video's audio; one model load per shard job.
+# Transcribe: faster-whisper over each video's audio track (extracted by the ingest job);
+# one model load per shard job.
 
 
 rule transcribe:
     input:
         videos=rules.ingest.output.videos,
-        media=rules.ingest.output.media,
+        audio=rules.ingest.output.audio,
     output:
         segments="results/transcripts/{shard}/segments.parquet",
         transcripts="results/transcripts/{shard}/videos.parquet",

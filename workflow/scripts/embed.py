@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from polimodal.corpus.schemas import VIDEOS, read_parquet
 from polimodal.extract.embed import EmbedOptions, embed_shard
 from polimodal.logs import setup_logging
 
@@ -14,4 +15,5 @@ embed_shard(
     out=snakemake.output.parquet,
     options=EmbedOptions.from_config(snakemake.params.options),
     threads=snakemake.threads,
+    videos=read_parquet(snakemake.input.videos, VIDEOS),
 )

@@ -1,8 +1,9 @@
-"""Snakemake adapter: ingest one shard (download/link, metadata, unavailable videos)."""
+"""Snakemake adapter: fetch one shard's videos, extract frames and audio, record the unavailable."""
 
 from typing import TYPE_CHECKING
 
 from polimodal.corpus.samples import read_shard_videos
+from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions, ingest_shard
 from polimodal.logs import setup_logging
 
@@ -17,8 +18,11 @@ ingest_shard(
         snakemake.params.shard_size,
         digest=snakemake.params.digest,
     ),
-    media_dir=snakemake.output.media,
+    media_dir=snakemake.params.media_dir,
     videos_out=snakemake.output.videos,
     unavailable_out=snakemake.output.unavailable,
     options=IngestOptions.from_config(snakemake.params.options),
+    frames_out=snakemake.output.frames,
+    audio_out=snakemake.output.audio,
+    frame_options=FrameOptions.from_config(snakemake.params.frames),
 )

@@ -1,4 +1,4 @@
-"""Snakemake adapter: transcribe one shard with faster-whisper (model loaded once)."""
+"""Snakemake adapter: transcribe one shard's audio with faster-whisper (model loaded once)."""
 
 from typing import TYPE_CHECKING
 
@@ -12,9 +12,10 @@ if TYPE_CHECKING:
 setup_logging(snakemake.log[0])
 transcribe_shard(
     read_parquet(snakemake.input.videos, VIDEOS),
-    media_dir=snakemake.input.media,
+    audio_path=snakemake.input.audio,
     segments_out=snakemake.output.segments,
     transcripts_out=snakemake.output.transcripts,
     failures_out=snakemake.output.failures,
     options=TranscribeOptions.from_config(snakemake.params.options),
+    cpu_threads=snakemake.threads,
 )
