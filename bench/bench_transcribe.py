@@ -1,9 +1,10 @@
 """Benchmark: ``transcribe_shard`` vs bare faster-whisper on the same clips, same run.
 
 Makes a few speech clips (:func:`polimodal.synthetic.media.make_video`) and times, with
-interleaved repeats, (a) ``transcribe_shard`` (model load + per-video Parquet parts +
-final tables) against (b) ``WhisperModel(...)`` + ``model.transcribe(...)`` with the
-same settings, consuming the segment generator. Target: ours <= 1.1x bare.
+interleaved repeats, (a) ``transcribe_shard`` on the clips' AUDIO table (model load, FLAC
+decoding, per-video Parquet parts, final tables) against (b) ``WhisperModel(...)`` +
+``model.transcribe(...)`` of the media with the same settings, consuming the segment
+generator. Target: ours <= 1.1x bare.
 
     .venv/bin/python bench/bench_transcribe.py [--clips 4] [--repeats 3] [--model REF]
 """
@@ -16,10 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from faster_whisper import WhisperModel
 
-from polimodal.corpus.schemas import VIDEOS, table_from_rows
+from polimodal.corpus.schemas import AUDIO, VIDEOS, table_from_rows, write_parquet
+from polimodal.extract.audio import digest, extract_audio
 from polimodal.extract.transcribe import TranscribeOptions, transcribe_shard, whisper_device
 from polimodal.resolve import resolve_model_ref
 from polimodal.synthetic.media import SCENES, make_video
@@ -50,21 +53,22 @@ def _bare(clips: list[Path], options: TranscribeOptions) -> int:
     return n
 
 
-def _ours(clips: list[Path], options: TranscribeOptions, work: Path, run: int) -> int:
+def _shard(clips: list[Path], work: Path) -> tuple[pa.Table, Path]:
+    """VIDEOS rows and the AUDIO file the ingest job would write for ``clips`` (not timed)."""
+    audio = [extract_audio(c, video_id=c.stem) for c in clips]
     rows = [
-        {
-            "video_id": c.stem,
-            "source": str(c),
-            "source_kind": "local",
-            "media_file": c.name,
-            "has_audio": True,
-        }
-        for c in clips
-    ]
+        {"video_id": c.stem, "source": str(c), "source_kind": "local", "has_audio": True,
+         "audio_digest": digest(a["flac"])}
+        for c, a in zip(clips, audio, strict=True)
+    ]  # fmt: skip
+    return table_from_rows(rows, VIDEOS), write_parquet(audio, work / "audio.parquet", AUDIO)
+
+
+def _ours(shard: tuple[pa.Table, Path], options: TranscribeOptions, work: Path, run: int) -> int:
     out = work / f"run{run}"
     transcribe_shard(
-        table_from_rows(rows, VIDEOS),
-        clips[0].parent,
+        shard[0],
+        shard[1],
         out / "segments.parquet",
         out / "videos.parquet",
         options,
@@ -91,9 +95,10 @@ def main() -> None:
             )
             for i in range(args.clips)
         ]
+        shard = _shard(clips, Path(tmp))
         counts = {
             "bare faster-whisper": _bare(clips, options),
-            "transcribe_shard": _ours(clips, options, Path(tmp), 0),
+            "transcribe_shard": _ours(shard, options, Path(tmp), 0),
         }
         times: dict[str, list[float]] = {name: [] for name in counts}
         for run in range(1, args.repeats + 1):
@@ -101,7 +106,7 @@ def main() -> None:
             _bare(clips, options)
             times["bare faster-whisper"].append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            _ours(clips, options, Path(tmp), run)
+            _ours(shard, options, Path(tmp), run)
             times["transcribe_shard"].append(time.perf_counter() - t0)
     device, index, compute_type = whisper_device(options.device, options.compute_type)
     ref = statistics.median(times["bare faster-whisper"])

@@ -12,6 +12,7 @@ from polimodal.corpus.samples import (
     shard_name,
     shard_rows,
     shard_videos,
+    sheet_line,
     source_kind,
 )
 from polimodal.errors import SampleSheetError
@@ -146,3 +147,35 @@ def test_blank_lines_do_not_shift_a_shard(tmp_path):
     sheet = read_sample_sheet(path)
     digest = shard_digests(sheet, 2)[1]
     assert read_shard_videos(path, 1, 2, digest=digest) == shard_videos(sheet, 1, 2)
+
+
+def test_blank_lines_do_not_shift_reported_lines(tmp_path):
+    lines = ["video_id\tsource", "v0\ts0", "", "", "v1\ts1", "", "v2\ts2", "", "bad id\ts3"]
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(SampleSheetError, match=r"line 9: 'bad id'"):
+        read_sample_sheet(path)
+    path = write(tmp_path, "\n".join(lines[:-1]) + "\nv1\ts9\n")
+    with pytest.raises(SampleSheetError, match=r"'v1' on lines \[5, 9\]"):
+        read_sample_sheet(path)
+
+
+def test_file_lines_of_the_rows_are_kept(tmp_path):
+    path = write(tmp_path, "video_id\tsource\tlab\n\na\tx\t1\n\n\nb\ty\t0\n")
+    sheet = read_sample_sheet(path)
+    assert list(sheet["video_id"]) == ["a", "b"]
+    assert [sheet_line(sheet, i) for i in range(2)] == [3, 6]
+
+
+def test_a_byte_that_is_not_utf8_is_reported_by_line_and_column(tmp_path):
+    path = tmp_path / "latin1.tsv"
+    path.write_bytes(b"video_id\tsource\na\tx.mp4\n" + "b\tcafé.mp4\n".encode("latin-1"))
+    with pytest.raises(SampleSheetError, match=r"line 3, column 6: byte 0xe9 is not UTF-8"):
+        read_sample_sheet(path)
+
+
+def test_a_sheet_without_rows_says_so(tmp_path):
+    path = write(tmp_path, "video_id\tsource\n\n")
+    with pytest.raises(SampleSheetError, match="has no rows"):
+        read_sample_sheet(path)
+    # a shard job's window past the end is not an error of the sheet
+    assert read_sample_sheet(write(tmp_path, "video_id\tsource\na\tx\n"), rows=(5, 5)).empty

@@ -128,3 +128,18 @@ def test_data_table_for_config_from_files(tmp_path):
     assert out["md"].read_text().startswith("| task | value |") and "<table" in out["html"].read_text()
     with pytest.raises(ConfigError, match="task 'bad'"):
         write_data_table_for_config({"bad": {"values": ["x"]}}, path, videos, csv_out=out["csv"])
+
+
+def test_label_errors_name_the_file_lines_of_a_sheet_with_blank_lines(tmp_path):
+    from polimodal.corpus.samples import read_sample_sheet
+
+    path = tmp_path / "s.tsv"
+    path.write_text(
+        "video_id\tsource\tparty\na\tx\tdem\n\nb\ty\trep\n\n\nc\tz\tgreen\nd\tw\tdem\ne\tv\trep\n"
+    )
+    task = Task.from_config("party", {"values": ["dem", "rep"]})
+    with pytest.raises(LabelError, match=r"'green' on line\(s\) 7"):
+        task_labels(task, read_sample_sheet(path))
+    path.write_text("video_id\tsource\tparty\na\tx\tdem\n\nb\ty\trep\n\nc\tz\tdem\n")
+    with pytest.raises(LabelError, match=r"value 'rep' has 1 example\(s\).*line\(s\): 4"):
+        task_labels(task, read_sample_sheet(path))

@@ -248,15 +248,22 @@ def test_embed_shard_resumes_skipping_done_videos(random_mobilenet, tmp_path, mo
     write_parquet(frames_table({"a": imgs[:2], "b": imgs[2:4], "c": imgs[4:]}), frames, FRAMES)
     out = tmp_path / "emb.parquet"
     opts = EmbedOptions(model="resnet18", weights=None, batch_size=2, device="cpu")
-    full = tmp_path / "full.parquet"
-    embed_shard(frames, full, opts)
-    # simulate a killed run: video "a" done (its part file exists) — it must not be recomputed
-    parts = out.with_name(out.name + ".parts")
-    parts.mkdir()
-    done = read_parquet(full, EMBEDDINGS).filter(pa.compute.equal(pa.compute.field("video_id"), "a"))
-    write_parquet(done, parts / "a.embeddings.parquet", EMBEDDINGS)
     import polimodal.extract.embed as embed_mod
 
+    # a killed run: video "a" is finished when the job dies on "b"
+    real_stream = embed_mod.embed_stream
+    streams: list[int] = []
+
+    def dying(embedder, chunks):
+        streams.append(1)
+        if len(streams) == 2:
+            raise KeyboardInterrupt("killed")
+        yield from real_stream(embedder, chunks)
+
+    monkeypatch.setattr(embed_mod, "embed_stream", dying)
+    with pytest.raises(KeyboardInterrupt):
+        embed_shard(frames, out, opts)
+    monkeypatch.setattr(embed_mod, "embed_stream", real_stream)
     seen: list[int] = []
     real = embed_mod.decode_frames
     monkeypatch.setattr(embed_mod, "decode_frames", lambda j: (seen.append(len(j)), real(j))[1])

@@ -6,15 +6,11 @@ import io
 import math
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-import polimodal.extract.frames as frames_mod
-from polimodal.corpus.schemas import FRAMES, UNAVAILABLE, VIDEOS, read_parquet, table_from_rows
-from polimodal.corpus.shards import parts_dir
 from polimodal.errors import ConfigError, MediaUnavailable
-from polimodal.extract.frames import FrameOptions, extract_frames, frames_shard, sample_times, target_size
+from polimodal.extract.frames import FrameOptions, extract_frames, sample_times, target_size
 from polimodal.synthetic.media import SCENES, make_video
 
 
@@ -105,67 +101,3 @@ def test_corrupt_file_raises(media, backend, name):
         extract_frames(media[name], FrameOptions(), backend=backend)
     assert info.value.kind == "corrupt"
     assert name in str(info.value)
-
-
-def _videos(media_dir: Path, entries: list[tuple[str, str | None, bool]]):
-    rows = [
-        {"video_id": vid, "source": f"{vid}.mp4", "source_kind": "local", "media_file": mf, "has_video": hv}
-        for vid, mf, hv in entries
-    ]
-    return table_from_rows(rows, VIDEOS)
-
-
-def test_frames_shard_writes_parquet_and_reports_failures(media, tmp_path, caplog):
-    media_dir = media["color"].parent
-    videos = _videos(
-        media_dir,
-        [
-            ("color", "color.mp4", True),
-            ("audio_only", "audio_only.mp4", False),
-            ("missing", None, True),
-            ("garbage", "garbage.mp4", True),
-            ("odd", "odd.mp4", True),
-        ],
-    )
-    out = tmp_path / "frames" / "000000.parquet"
-    failed_out = tmp_path / "failures" / "000000.parquet"
-    failures = frames_shard(videos, media_dir, out, FrameOptions(fps=1.0), failures_out=failed_out)
-    recorded = read_parquet(failed_out, UNAVAILABLE).to_pylist()
-    assert [(r["video_id"], r["stage"], r["kind"], r["source"]) for r in recorded] == [
-        ("garbage", "frames", "corrupt", "garbage.mp4")
-    ]
-    table = read_parquet(out, FRAMES)
-    assert pq.read_schema(out).names == FRAMES.names
-    counts = table.group_by("video_id").aggregate([("frame_idx", "count")]).to_pydict()
-    assert dict(zip(counts["video_id"], counts["frame_idx_count"], strict=True)) == {"color": 3, "odd": 3}
-    assert [vid for vid, _ in failures] == ["garbage"]
-    assert "garbage" in caplog.text
-    assert not parts_dir(out).exists()
-
-
-def test_frames_shard_resumes(media, tmp_path, monkeypatch):
-    media_dir = media["color"].parent
-    videos = _videos(media_dir, [("color", "color.mp4", True), ("odd", "odd.mp4", True)])
-    out = tmp_path / "frames.parquet"
-    real = frames_mod.extract_frames
-    calls: list[str] = []
-
-    def crash_on_odd(path, options, *, video_id=None, backend="pyav"):
-        calls.append(video_id)
-        if video_id == "odd":
-            raise KeyboardInterrupt("killed")
-        return real(path, options, video_id=video_id, backend=backend)
-
-    monkeypatch.setattr(frames_mod, "extract_frames", crash_on_odd)
-    with pytest.raises(KeyboardInterrupt):
-        frames_shard(videos, media_dir, out, FrameOptions())
-    assert not out.exists()
-    assert (parts_dir(out) / "color.frames.parquet").exists()
-
-    calls.clear()
-    monkeypatch.setattr(
-        frames_mod, "extract_frames", lambda *a, **k: calls.append(k["video_id"]) or real(*a, **k)
-    )
-    frames_shard(videos, media_dir, out, FrameOptions())
-    assert calls == ["odd"]
-    assert read_parquet(out, FRAMES).column("video_id").to_pylist() == ["color"] * 3 + ["odd"] * 3

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow.parquet as pq
 import pytest
@@ -18,10 +18,12 @@ from yt_dlp.utils import DownloadError
 
 from conftest import ROOT
 from polimodal.corpus.samples import VideoSource
-from polimodal.corpus.schemas import UNAVAILABLE, VIDEOS, read_parquet
+from polimodal.corpus.schemas import AUDIO, FRAMES, UNAVAILABLE, VIDEOS, read_parquet
 from polimodal.corpus.shards import parts_dir
 from polimodal.errors import ConfigError, MediaUnavailable
 from polimodal.extract import ingest
+from polimodal.extract.audio import SAMPLE_RATE
+from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import (
     IngestOptions,
     classify_download_error,
@@ -151,7 +153,7 @@ def test_url_download(server: str, tmp_path: Path) -> None:
     assert row["duration"] == pytest.approx(info.duration)
     assert (row["width"], row["height"], row["fps"]) == (320, 240, pytest.approx(25.0))
     assert row["title"] == "clip" and row["webpage_url"] == f"{server}/clip.mp4"
-    assert set(row) == set(VIDEOS.names)
+    assert set(row) | set(ingest.EXTRACTED_COLUMNS) == set(VIDEOS.names)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.mp4"]  # no staging leftovers
 
 
@@ -292,84 +294,134 @@ def shard_videos(server: str, files: Path) -> list[VideoSource]:
     ]
 
 
+OUTPUTS = ("videos", "unavailable", "frames", "audio")
+
+
+def ingest_to(out: Path, videos: list[VideoSource], options: IngestOptions = FAST) -> dict[str, Path]:
+    """Run ingest_shard into ``out``; return the paths of its four outputs."""
+    paths = {name: out / f"{name}.parquet" for name in OUTPUTS}
+    ingest_shard(
+        videos,
+        out / "media",
+        paths["videos"],
+        paths["unavailable"],
+        options,
+        frames_out=paths["frames"],
+        audio_out=paths["audio"],
+        frame_options=FrameOptions(fps=1.0),
+    )
+    return paths
+
+
 def test_ingest_shard_outputs(server: str, files: Path, tmp_path: Path) -> None:
     out = tmp_path / "000000"
     videos = shard_videos(server, files)
-    ingest_shard(videos, out / "media", out / "videos.parquet", out / "unavailable.parquet", FAST)
-    ok = read_parquet(out / "videos.parquet", VIDEOS).to_pylist()
-    bad = read_parquet(out / "unavailable.parquet", UNAVAILABLE).to_pylist()
+    paths = ingest_to(out, videos)
+    ok = read_parquet(paths["videos"], VIDEOS).to_pylist()
+    bad = read_parquet(paths["unavailable"], UNAVAILABLE).to_pylist()
     assert [r["video_id"] for r in ok] == ["ok_url", "ok_local", "ok_url2"]
     assert {r["video_id"]: r["kind"] for r in bad} == {"gone": "not_found", "no_file": "not_found"}
     assert all(r["stage"] == "ingest" for r in bad)
     assert {r["video_id"] for r in ok} | {r["video_id"] for r in bad} == {v.video_id for v in videos}
-    for r in ok:
-        assert (out / "media" / r["media_file"]).exists()
-    assert not parts_dir(out / "videos.parquet").exists()
+    # frames and audio were extracted in the same job: 1 fps, 16 kHz mono FLAC
+    frames = read_parquet(paths["frames"], FRAMES).to_pandas()
+    assert frames.groupby("video_id").size().to_dict() == {"ok_url": 2, "ok_url2": 3}
+    audio = read_parquet(paths["audio"], AUDIO).to_pandas().set_index("video_id")
+    assert sorted(audio.index) == ["ok_local", "ok_url"]  # long.mp4 has no audio track
+    assert audio.loc["ok_url", "duration"] == pytest.approx(2.0, abs=0.1)
+    assert (audio["sample_rate"] == SAMPLE_RATE).all() and (audio["lost_seconds"] == 0).all()
+    rows = {r["video_id"]: r for r in ok}
+    assert rows["ok_url"]["n_frames"] == 2 and rows["ok_local"]["n_frames"] == 0
+    assert rows["ok_url"]["frames_digest"] and rows["ok_local"]["frames_digest"] is None
+    assert rows["ok_url"]["audio_digest"] and rows["ok_url2"]["audio_digest"] is None
+    assert rows["ok_url"]["media_bytes"] == (files / "clip.mp4").stat().st_size
+    # the media lived only inside the job; the user's local file is untouched
+    assert not (out / "media").exists()
+    assert (files / "audio.m4a").is_file()
+    assert not parts_dir(paths["videos"]).exists()
 
 
-def test_ingest_shard_resumes(
-    server: str, files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_keep_media_keeps_the_fetched_files(server: str, files: Path, tmp_path: Path) -> None:
+    out = tmp_path / "kept"
+    ingest_to(
+        out, [VideoSource("a", f"{server}/clip.mp4")], IngestOptions(**{**FAST.__dict__, "keep_media": True})
+    )
+    assert probe(out / "media" / "a.mp4").has_audio
+
+
+def test_undecodable_frames_keep_the_video_and_its_audio(
+    files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    out = tmp_path / "000001"
-    media_dir = out / "media"
-    videos = shard_videos(server, files)
-    calls: list[str] = []
-    real = yt_dlp.YoutubeDL
+    def broken(path: Any, options: Any, *, video_id: str, backend: str) -> list[dict[str, Any]]:
+        raise MediaUnavailable("corrupt", f"{path}: cannot decode video: damaged")
 
-    class Counting(real):  # type: ignore[misc, valid-type]
-        crash_on: str | None = "long.mp4"
+    monkeypatch.setattr(ingest, "extract_frames", broken)
+    paths = ingest_to(tmp_path / "out", [VideoSource("v", str(files / "clip.mp4"))])
+    assert read_parquet(paths["videos"], VIDEOS).column("video_id").to_pylist() == ["v"]
+    bad = read_parquet(paths["unavailable"], UNAVAILABLE).to_pylist()
+    assert [(r["video_id"], r["stage"], r["kind"]) for r in bad] == [("v", "frames", "corrupt")]
+    assert read_parquet(paths["frames"], FRAMES).num_rows == 0
+    assert read_parquet(paths["audio"], AUDIO).num_rows == 1
 
-        def extract_info(self, url: str, *args: Any, **kwargs: Any) -> Any:
-            calls.append(url.rsplit("/", 1)[-1])
-            if Counting.crash_on and url.endswith(Counting.crash_on):
-                raise RuntimeError("job killed")  # not a per-video error: the job dies
-            return super().extract_info(url, *args, **kwargs)
 
+class Counting(yt_dlp.YoutubeDL):  # type: ignore[misc]
+    """yt-dlp that records the files it is asked for and can die like a killed job."""
+
+    calls: ClassVar[list[str]] = []
+    crash_on: ClassVar[str | None] = None
+
+    def extract_info(self, url: str, *args: Any, **kwargs: Any) -> Any:
+        Counting.calls.append(url.rsplit("/", 1)[-1])
+        if Counting.crash_on and url.endswith(Counting.crash_on):
+            raise RuntimeError("job killed")  # not a per-video error: the job dies
+        return super().extract_info(url, *args, **kwargs)
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> type[Counting]:
+    Counting.calls = []
+    Counting.crash_on = None
     monkeypatch.setattr(ingest.yt_dlp, "YoutubeDL", Counting)
-    args = (media_dir, out / "videos.parquet", out / "unavailable.parquet", FAST)
+    return Counting
+
+
+def test_ingest_shard_resumes(server: str, files: Path, tmp_path: Path, counting: type[Counting]) -> None:
+    out = tmp_path / "000001"
+    videos = shard_videos(server, files)
+    counting.crash_on = "long.mp4"
     with pytest.raises(RuntimeError, match="job killed"):
-        ingest_shard(videos, *args)
-    assert calls == ["clip.mp4", "missing.mp4", "long.mp4"]
+        ingest_to(out, videos)
+    assert counting.calls == ["clip.mp4", "missing.mp4", "long.mp4"]
     assert not (out / "videos.parquet").exists()
     parts = parts_dir(out / "videos.parquet")
-    assert (parts / "ok_url.videos.parquet").exists() and (parts / "no_file.unavailable.parquet").exists()
+    assert (parts / "ok_url.frames.parquet").exists() and (parts / "no_file.unavailable.parquet").exists()
 
     # Rerun: the four finished videos are skipped, only the one that crashed is fetched.
-    calls.clear()
-    Counting.crash_on = None
-    ingest_shard(videos, *args)
-    assert calls == ["long.mp4"]
-    ok = pq.read_table(out / "videos.parquet").column("video_id").to_pylist()
+    counting.calls.clear()
+    counting.crash_on = None
+    paths = ingest_to(out, videos)
+    assert counting.calls == ["long.mp4"]
+    ok = pq.read_table(paths["videos"]).column("video_id").to_pylist()
     assert ok == ["ok_url", "ok_local", "ok_url2"]
-    assert pq.read_table(out / "unavailable.parquet").num_rows == 2
+    assert pq.read_table(paths["unavailable"]).num_rows == 2
+    assert pq.read_table(paths["frames"]).column("video_id").to_pylist() == ["ok_url"] * 2 + ["ok_url2"] * 3
 
 
-def test_resume_refetches_deleted_media(
-    server: str, files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_row_changed_after_a_kill_is_fetched_again(
+    server: str, files: Path, tmp_path: Path, counting: type[Counting]
 ) -> None:
     out = tmp_path / "000002"
-    media_dir = out / "media"
     videos = [VideoSource("a", f"{server}/clip.mp4"), VideoSource("b", f"{server}/audio.m4a")]
-    calls: list[str] = []
-    real = yt_dlp.YoutubeDL
-
-    class Counting(real):  # type: ignore[misc, valid-type]
-        crash = True
-
-        def extract_info(self, url: str, *args: Any, **kwargs: Any) -> Any:
-            calls.append(url.rsplit("/", 1)[-1])
-            if Counting.crash and url.endswith("audio.m4a"):
-                raise RuntimeError("job killed")
-            return super().extract_info(url, *args, **kwargs)
-
-    monkeypatch.setattr(ingest.yt_dlp, "YoutubeDL", Counting)
-    args = (media_dir, out / "videos.parquet", out / "unavailable.parquet", FAST)
+    counting.crash_on = "audio.m4a"
     with pytest.raises(RuntimeError):
-        ingest_shard(videos, *args)
-    (media_dir / "a.mp4").unlink()  # e.g. the temp media folder was cleaned in between
-    calls.clear()
-    Counting.crash = False
-    ingest_shard(videos, *args)
-    assert calls == ["clip.mp4", "audio.m4a"]
-    assert probe(media_dir / "a.mp4").has_audio
-    assert pq.read_table(out / "videos.parquet").column("video_id").to_pylist() == ["a", "b"]
+        ingest_to(out, videos)
+    # the user points row a at another file before the rerun: a is fetched again, from there
+    counting.calls.clear()
+    counting.crash_on = None
+    changed = [VideoSource("a", f"{server}/long.mp4"), videos[1]]
+    paths = ingest_to(out, changed)
+    assert counting.calls == ["long.mp4", "audio.m4a"]
+    rows = {r["video_id"]: r for r in read_parquet(paths["videos"], VIDEOS).to_pylist()}
+    assert rows["a"]["source"].endswith("long.mp4") and not rows["a"]["has_audio"]
+    assert pq.read_table(paths["frames"]).column("video_id").to_pylist() == ["a"] * 3
+    assert pq.read_table(paths["audio"]).column("video_id").to_pylist() == ["b"]

@@ -102,3 +102,20 @@ def test_rate_parsing() -> None:
     assert _rate("0/0") is None
     assert _rate("N/A") is None
     assert _rate(None) is None
+
+
+def test_audio_that_ends_before_the_picture_is_not_truncated(tmp_path: Path) -> None:
+    """A clip cut short: speech for 3 s over 12 s of picture. Each stream counts for its own
+    duration; the container's 12 s times the audio bit rate would call the file truncated."""
+    clip = tmp_path / "cut.mp4"
+    args = ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=12"]
+    args += ["-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-c:v", "libx264", "-preset", "ultrafast"]
+    args += ["-b:v", "200k", "-c:a", "aac", "-b:a", "256k", "-movflags", "+faststart", str(clip)]
+    subprocess.run(args, check=True)
+    info = probe(clip)
+    assert info.duration == pytest.approx(12.0, abs=0.1)
+    assert info.audio_duration == pytest.approx(3.0, abs=0.1)
+    half = tmp_path / "half.mp4"
+    half.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
+    with pytest.raises(MediaUnavailable, match="truncated"):
+        probe(half)

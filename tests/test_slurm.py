@@ -100,6 +100,22 @@ def test_gpu_rules_ask_for_one_gpu_on_partition_gpu() -> None:
     )
 
 
+def test_profile_slurm_by_name_from_the_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`snakemake --profile slurm`, the README's command, finds profiles/slurm from the repo root
+    (Snakemake looks in the working directory first; the link `slurm` points there), not a copy
+    in ~/.config/snakemake."""
+    from snakemake.cli import get_profile_dir
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/nonexistent")  # no user-level profile can answer
+    found = get_profile_dir("slurm")
+    assert found is not None
+    folder, config = found
+    assert folder.resolve() == (ROOT / "profiles" / "slurm").resolve()
+    assert config.resolve() == (ROOT / "profiles" / "slurm" / "config.yaml").resolve()
+    assert (ROOT / "slurm").is_symlink() and os.readlink(ROOT / "slurm") == "profiles/slurm"
+
+
 def _workflow_rules() -> set[str]:
     names = set()
     for smk in [ROOT / "Snakefile", *(ROOT / "workflow" / "rules").glob("*.smk")]:
@@ -366,7 +382,7 @@ def test_corpus_scale_job_count(demo, tmp_path) -> None:
         f"\n[slurm] dry run: {len(big)} videos, {shards} shards -> {sum(planned.values())} jobs "
         f"(3N = {3 * len(big)}): {dict(planned)}"
     )
-    assert all(planned[r] == shards for r in ("ingest", "transcribe", "frames", "embed", "dedup"))
+    assert all(planned[r] == shards for r in ("ingest", "transcribe", "embed", "dedup"))
     assert sum(planned.values()) < 3 * len(big) / 50
 
 
@@ -409,7 +425,7 @@ def test_reruns_only_what_changed(demo, tmp_path) -> None:
     shard_jobs = [j for j in jobs if j.shard is not None]
     assert {j.shard for j in shard_jobs} == {last}, shard_jobs
     assert Counter(j.rule for j in shard_jobs) == Counter(
-        {r: 1 for r in ("ingest", "transcribe", "frames", "embed", "dedup")}
+        {r: 1 for r in ("ingest", "transcribe", "embed", "dedup")}
     )
     videos = pq.read_table(work / "results" / "videos.parquet").column("video_id").to_pylist()
     assert "demo_appended" in videos

@@ -130,9 +130,13 @@ def test_frames_at_one_per_second_and_dedup(run):
     assert len(emb) == len(frames)  # all frames keep their embedding, whatever the threshold
 
 
-def test_media_is_temporary(run):
+def test_media_lives_only_inside_the_ingest_job(run):
     wd, *_ = run
-    assert not list((wd / "results/ingest").glob("*/media"))
+    assert not list((wd / "results").rglob("media"))
+    assert not [p for p in (wd / "results").rglob("*") if p.suffix in (".mp4", ".m4a", ".webm")]
+    audio = pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/audio").glob("*.parquet")))
+    assert sorted(audio.video_id) == ["speech", "static", "web"]  # noaudio has no track
+    assert (audio.sample_rate == 16000).all() and (audio.lost_seconds == 0).all()
 
 
 def dry_run_jobs(wd, *args):
@@ -166,7 +170,7 @@ def test_appended_row_reruns_only_its_shard(run):
     try:
         sheet.write_text(original + f"late\t{wd / 'media' / 'static.mp4'}\tx\n")
         jobs = dry_run_jobs(wd, "--configfile", "config/test.yaml")
-        stages = {"ingest", "transcribe", "frames", "embed", "dedup"}
+        stages = {"ingest", "transcribe", "embed", "dedup"}
         gathers = {"gather_videos", "gather_unavailable", "gather_transcripts", "all"}
         # only the shard the row joined (000003), then the corpus-wide tables
         assert jobs == {(s, "000003") for s in stages} | {(g, None) for g in gathers}

@@ -73,8 +73,8 @@ from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
 
-#: What the ingest job extracts from a video besides its metadata (changing it re-fetches).
-EXTRACTED = ("frames", "audio")
+#: VIDEOS columns about what the job extracted from the media (not known to :func:`ingest_video`).
+EXTRACTED_COLUMNS = ("n_frames", "frames_digest", "audio_digest")
 
 #: A factory of YoutubeDL-like objects: called with the params dict, used as a context
 #: manager, must offer ``extract_info(url, download=True)``. Default ``yt_dlp.YoutubeDL``.

@@ -109,14 +109,11 @@ def make_damaged_avi(out: str | Path, *, speech: str, duration: float = 5.0, fra
     with tempfile.TemporaryDirectory() as tmp:
         wav = speak(speech, Path(tmp) / "speech.wav")
         clean = Path(tmp) / "clean.avi"
-        subprocess.run(
-            [ffmpeg, "-y", "-loglevel", "error", "-f", "lavfi", "-t", f"{duration:.3f}"]
-            + ["-i", "testsrc=size=160x120:rate=10", "-i", str(wav), "-filter_complex", "[1:a]apad[a]"]
-            + ["-map", "0:v", "-map", "[a]", "-c:v", "mpeg4", "-c:a", "ac3", "-b:a", "96k"]
-            + ["-t", f"{duration:.3f}", str(clean)],
-            check=True,
-            capture_output=True,
-        )
+        args = [ffmpeg, "-y", "-loglevel", "error", "-f", "lavfi", "-t", f"{duration:.3f}"]
+        args += ["-i", "testsrc=size=160x120:rate=10", "-i", str(wav), "-filter_complex", "[1:a]apad[a]"]
+        args += ["-map", "0:v", "-map", "[a]", "-c:v", "mpeg4", "-c:a", "ac3", "-b:a", "96k"]
+        args += ["-t", f"{duration:.3f}", str(clean)]
+        subprocess.run(args, check=True, capture_output=True)
         data = bytearray(clean.read_bytes())
     syncs = [i for i in range(len(data) - 1) if data[i] == 0x0B and data[i + 1] == 0x77]
     if not syncs:

@@ -26,7 +26,7 @@ def get_shard_digest(wildcards):
 
 def get_media_dir(wildcards):
     """Scratch folder of an ingest job: one video at a time (or every video with ingest.keep_media)."""
-    return f"results/media/{wildcards.shard}"
+    return f"results/ingest/{wildcards.shard}/media"
 
 
 def get_shard_files(pattern):

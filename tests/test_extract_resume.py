@@ -1,4 +1,9 @@
-"""Drafts: per-video parts are keyed by what made them; two clean runs give identical artifacts."""
+"""Resuming the extract stages after a kill, and reproducibility across runs.
+
+Per-video part files are keyed by what made them (the row's source, the digest of the audio or
+frames a stage reads, the stage's options): a video whose input or settings changed between a
+killed run and its rerun is done again. Two clean runs give identical artifacts.
+"""
 
 from __future__ import annotations
 
@@ -83,20 +88,26 @@ def _texts(path: Path) -> dict[str, str]:
 
 def test_a_changed_source_after_a_kill_is_transcribed_again(clips, tmp_path, monkeypatch):
     opts = TranscribeOptions(model=MODEL, device="cpu", beam_size=1)
-    first = _ingest(tmp_path / "ingest", [VideoSource("a", str(clips["taxes"])), VideoSource("b", str(clips["other"]))])
+    first = _ingest(
+        tmp_path / "ingest", [VideoSource("a", str(clips["taxes"])), VideoSource("b", str(clips["other"]))]
+    )
     with monkeypatch.context() as m:
         _killed_after_first(m, "b")
         with pytest.raises(KeyboardInterrupt):
             _transcribe(tmp_path / "tr", first, opts)
     # the user points row a at another file; the shard is ingested again, then transcribed
-    again = _ingest(tmp_path / "ingest", [VideoSource("a", str(clips["sport"])), VideoSource("b", str(clips["other"]))])
+    again = _ingest(
+        tmp_path / "ingest", [VideoSource("a", str(clips["sport"])), VideoSource("b", str(clips["other"]))]
+    )
     texts = _texts(_transcribe(tmp_path / "tr", again, opts)["transcripts"])
     assert "football" in texts["a"].lower() and "senate" not in texts["a"].lower()
     assert "weather" in texts["b"].lower()
 
 
 def test_changed_options_after_a_kill_redo_finished_videos(clips, tmp_path, monkeypatch):
-    ingested = _ingest(tmp_path / "ingest", [VideoSource("a", str(clips["taxes"])), VideoSource("b", str(clips["other"]))])
+    ingested = _ingest(
+        tmp_path / "ingest", [VideoSource("a", str(clips["taxes"])), VideoSource("b", str(clips["other"]))]
+    )
     with_words = TranscribeOptions(model=MODEL, device="cpu", beam_size=1, word_timestamps=True)
     with monkeypatch.context() as m:
         _killed_after_first(m, "b")
