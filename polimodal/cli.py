@@ -51,6 +51,8 @@ def summary(results: Path) -> str:
             lines.append(
                 f"  {label + ':':<25} {results / stage}/ ({len(files)} shard files, {n} rows{extra})"
             )
+    for path in sorted((results / "classified").glob("*/*.parquet")):
+        lines.append(f"  {'corpus classified:':<25} {path}  ({_rows(path)} videos)")
     for name in ["metrics/summary.csv", "report.html"]:
         if (results / name).exists():
             lines.append(f"  {name:<25} {results / name}")

@@ -49,6 +49,15 @@ def check_run(config: Mapping[str, Any], sheet: pd.DataFrame, models: Sequence[s
             resolve_model_ref(ref)
         except ModelLoadError as exc:
             raise ConfigError(f"config {where}: {exc}") from None
-    for name, cfg in (config.get("tasks") or {}).items():
+    tasks = config.get("tasks") or {}
+    for name, cfg in tasks.items():
         task_labels(Task.from_config(name, cfg or {}), sheet)
+    for task, chosen in (config.get("classify") or {}).items():
+        if task not in tasks:
+            raise ConfigError(f"config classify.{task}: no such task (tasks: {sorted(tasks)})")
+        unknown = [] if chosen == "best" else [m for m in chosen if m not in models]
+        if unknown:
+            raise ConfigError(
+                f"config classify.{task}: model(s) {unknown} are not run (models: {list(models)})"
+            )
     return kinds

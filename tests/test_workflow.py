@@ -57,7 +57,9 @@ def run(tmp_path_factory, module_http_dir):
         ("broken", broken),
     ]
     sheet = wd / "config" / "videos.tsv"
-    pd.DataFrame(rows, columns=["video_id", "source"]).assign(label="x").to_csv(sheet, sep="\t", index=False)
+    labels = ["politics", "other", "politics", "other", "other", "politics", "politics"]
+    table = pd.DataFrame(rows, columns=["video_id", "source"]).assign(label=labels)
+    table.to_csv(sheet, sep="\t", index=False)
     shutil.copy(config_file("workflow.yaml"), wd / "config" / "test.yaml")
     # First run: killed hard (SIGKILL to the whole process group) as soon as one shard is
     # finished, as a node failure or an impatient user would. The rerun must complete
@@ -168,14 +170,37 @@ def test_appended_row_reruns_only_its_shard(run):
     sheet = wd / "config" / "videos.tsv"
     original = sheet.read_text()
     try:
-        sheet.write_text(original + f"late\t{wd / 'media' / 'static.mp4'}\tx\n")
+        sheet.write_text(original + f"late\t{wd / 'media' / 'static.mp4'}\tother\n")
         jobs = dry_run_jobs(wd, "--configfile", "config/test.yaml")
         stages = {"ingest", "transcribe", "embed", "dedup"}
-        gathers = {"gather_videos", "gather_unavailable", "gather_transcripts", "all"}
-        # only the shard the row joined (000003), then the corpus-wide tables
-        assert jobs == {(s, "000003") for s in stages} | {(g, None) for g in gathers}
+        # only the shard the row joined (000003) is processed again ...
+        assert {j for j in jobs if j[0] in stages} == {(s, "000003") for s in stages}
+        # ... then the corpus-wide tables, and the experiment and classification (the sheet changed)
+        corpus = {"gather_videos", "gather_unavailable", "gather_transcripts", "all"}
+        assert {(g, None) for g in corpus} <= jobs
+        assert {rule for rule, shard in jobs if shard is None} - corpus <= EXPERIMENT_AND_CLASSIFY
     finally:
         sheet.write_text(original)
+
+
+EXPERIMENT_AND_CLASSIFY = {
+    "data_table", "plot_data_table", "splits", "task_data", "train", "evaluate", "plots",
+    "choose_models", "gather_classified", "classified_table",
+}  # fmt: skip
+
+
+def test_every_available_video_is_classified(run):
+    wd, *_ = run
+    classified = read(wd, "results/classified/topic/svm.parquet").set_index("video_id")
+    assert sorted(classified.index) == ["noaudio", "speech", "static", "web"]
+    assert set(classified.predicted) <= {"politics", "other"}
+    assert list(classified.loc["static", "lacks"]) == ["transcript"]  # a silent video, still classified
+    assert list(classified.loc["speech", "lacks"]) == []
+    chosen = pd.read_csv(wd / "results/classified/topic/chosen.tsv", sep="\t")
+    assert chosen.model.tolist() == ["svm"] and (classified.fold == chosen.fold[0]).all()
+    table = pd.read_csv(wd / "results/tables/classified.csv")
+    assert table.n.sum() == 4 and set(table.task) == {"topic"}
+    assert (wd / "results/classified/topic/svm.csv").exists()
 
 
 def test_a_killed_run_resumes_without_redoing_finished_shards(run):

@@ -21,7 +21,7 @@ from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, write_parquet
 
 pytestmark = pytest.mark.slow
 
-EXPERIMENT_RULES = ["data_table", "splits", "train", "evaluate", "plots", "plot_data_table"]
+EXPERIMENT_RULES = ["data_table", "splits", "task_data", "train", "evaluate", "plots", "plot_data_table"]
 WORDS = {
     "dem": "union workers healthcare climate equality wages teachers",
     "rep": "taxes freedom business border military liberty enterprise",
@@ -153,3 +153,25 @@ def test_lint_with_tasks(run):
     wd, _, _ = run
     proc = run_snakemake(wd, "--lint")
     assert "Congratulations" in proc.stdout + proc.stderr
+
+
+def test_train_jobs_read_their_task_not_the_corpus(run):
+    """A train job's inputs are the task's splits and its own tables, whatever the corpus size."""
+    wd, _, _ = run
+    out = run_snakemake(
+        wd,
+        "--allowed-rules",
+        *EXPERIMENT_RULES,
+        "-n",
+        "--forcerun",
+        "train",
+        "--",
+        "results/metrics/summary_table.csv",
+    ).stdout
+    parts = re.split(r"^(?:local)?rule (\w+):$", out, flags=re.M)
+    trains = [block for rule, block in zip(parts[1::2], parts[2::2], strict=True) if rule == "train"]
+    assert trains
+    for block in trains:
+        task = re.search(r"wildcards: task=(\w+)", block).group(1)
+        inputs = re.search(r"^\s*input: (.*)$", block, flags=re.M).group(1).split(", ")
+        assert sorted(inputs) == [f"results/splits/{task}.parquet", f"results/tasks/{task}/texts.parquet"]

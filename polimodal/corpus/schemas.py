@@ -169,6 +169,19 @@ SPLITS = pa.schema(
     ]
 )
 
+#: One row per video of a task (``results/tasks/{task}/texts.parquet``): every text part a model
+#: may read (``text_fields``), null when the video has none.
+TASK_TEXTS = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("description", pa.string()),
+        pa.field("transcript", pa.string()),
+    ]
+)
+# A task's kept frames (``results/tasks/{task}/frames.parquet``) are FRAMES rows: only the task's
+# videos, only the frames that survive near-duplicate removal.
+
 #: One row per task × model × fold × scored video (``results/{task}/{model}/fold{fold}/predictions.parquet``).
 PREDICTIONS = pa.schema(
     [
@@ -187,6 +200,24 @@ PREDICTIONS = pa.schema(
 
 
 # ----------------------------------------------------------------------------- I/O
+# ----------------------------------------------------------------------------- corpus classification
+#: One row per available video of a shard, as the chosen model of a task classifies it
+#: (``results/classified/{task}/{model}.parquet``; per shard below it while running).
+CLASSIFIED = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("task", pa.string(), nullable=False),
+        pa.field("model", pa.string(), nullable=False),
+        pa.field("fold", pa.int32(), nullable=False),  # whose checkpoint classified it
+        pa.field("predicted", pa.string(), nullable=False),
+        pa.field("classes", pa.list_(pa.string()), nullable=False),
+        pa.field("scores", pa.list_(pa.float64()), nullable=False),  # one per class, as in PREDICTIONS
+        # what the video lacked of what the model reads ("transcript", "frames"); empty: nothing
+        pa.field("lacks", pa.list_(pa.string()), nullable=False),
+    ]
+)
+
+
 def table_from_rows(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
     """Build a table of ``schema`` from dict rows; unknown keys are an error."""
     names = set(schema.names)

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from polimodal.corpus.schemas import SPLITS, TRANSCRIPTS, VIDEOS, read_parquet
+from polimodal.corpus.schemas import SPLITS, TASK_TEXTS, TRANSCRIPTS, VIDEOS, read_parquet
 from polimodal.errors import ConfigError, SchemaError
 from polimodal.models.registry import TEXT_FIELDS
 from polimodal.types import PathLike
@@ -217,11 +217,7 @@ def read_texts(
     table (needed for ``title``/``description``). The parts always come in the order title,
     description, transcript. Videos absent from both tables are absent from the result.
     """
-    bad = [f for f in fields if f not in TEXT_FIELDS]
-    if bad or not fields:
-        raise ConfigError(
-            f"text_fields {list(fields)}: each must be one of {list(TEXT_FIELDS)}, at least one"
-        )
+    fields = _check_fields(fields)
     parts: dict[str, dict[str, str]] = defaultdict(dict)
     if "transcript" in fields:
         if transcripts is None:
@@ -237,6 +233,30 @@ def read_texts(
         for row in t.to_pylist():
             for f in meta:
                 parts[row["video_id"]][f] = row[f] or ""
+    return _join_parts(parts, fields)
+
+
+def read_task_texts(path: PathLike, fields: Sequence[str] = ("transcript",)) -> dict[str, str]:
+    """:func:`read_texts` from a task's TASK_TEXTS table (:mod:`polimodal.experiments.taskdata`).
+
+    Every video of the task is in the result; a part it lacks counts as empty.
+    """
+    fields = _check_fields(fields)
+    t = read_parquet(path, TASK_TEXTS, columns=["video_id", *fields])
+    parts = {row["video_id"]: {f: row[f] or "" for f in fields} for row in t.to_pylist()}
+    return _join_parts(parts, fields)
+
+
+def _check_fields(fields: Sequence[str]) -> list[str]:
+    bad = [f for f in fields if f not in TEXT_FIELDS]
+    if bad or not fields:
+        raise ConfigError(
+            f"text_fields {list(fields)}: each must be one of {list(TEXT_FIELDS)}, at least one"
+        )
+    return list(fields)
+
+
+def _join_parts(parts: dict[str, dict[str, str]], fields: Sequence[str]) -> dict[str, str]:
     return {
         vid: "\n\n".join(p[f].strip() for f in TEXT_FIELDS if f in fields and p.get(f, "").strip())
         for vid, p in parts.items()

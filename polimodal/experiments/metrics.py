@@ -147,6 +147,14 @@ def summary_table(summary: pd.DataFrame, split: str = "test") -> pd.DataFrame:
     )
 
 
+def read_metrics(path: PathLike) -> pd.DataFrame:
+    """The tidy metrics table :func:`evaluate` wrote (Parquet, or CSV by suffix)."""
+    path = Path(path)
+    if path.suffix == ".csv":
+        return pd.read_csv(path, keep_default_na=False)
+    return pd.read_parquet(path)
+
+
 def read_predictions(paths: Iterable[PathLike]) -> pd.DataFrame:
     frames = [read_parquet(p, PREDICTIONS).to_pandas() for p in paths]
     if not frames:

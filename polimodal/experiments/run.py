@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from polimodal.corpus.schemas import PREDICTIONS, write_parquet
-from polimodal.experiments.data import FrameStore, VideoData, load_fold, read_splits, read_texts
+from polimodal.experiments.data import (
+    FrameStore,
+    VideoData,
+    load_fold,
+    read_splits,
+    read_task_texts,
+    read_texts,
+)
 from polimodal.models.registry import RUNNER_KEYS, check_model_config, model_class
 from polimodal.types import PathLike
 
@@ -32,12 +39,20 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class DataSources:
-    """Where the per-video artifacts are (aggregates + frame shard files)."""
+    """Where a fold's data is: the task's own tables (``texts`` + ``frames``, what the workflow
+    gives, see :mod:`polimodal.experiments.taskdata`), or corpus-wide tables and shard files
+    (``transcripts``/``videos`` + ``frames``/``dedup``; fine for a small corpus)."""
 
+    texts: PathLike | None = None
     transcripts: PathLike | None = None
     videos: PathLike | None = None
     frames: Sequence[PathLike] = field(default_factory=list)
     dedup: Sequence[PathLike] | None = None
+
+    def read_texts(self, fields: Sequence[str]) -> dict[str, str]:
+        if self.texts is not None:
+            return read_task_texts(self.texts, fields)
+        return read_texts(self.transcripts, self.videos, fields)
 
 
 def predictions_table(
@@ -99,7 +114,7 @@ def run_fold(
         sys.modules["torch"].set_num_threads(int(threads))
     params = {k: v for k, v in model_cfg.items() if k not in RUNNER_KEYS}
     text_fields = list(model_cfg.get("text_fields") or ["transcript"])
-    texts = read_texts(data.transcripts, data.videos, text_fields) if spec.reads("text") else {}
+    texts = data.read_texts(text_fields) if spec.reads("text") else {}
     store = FrameStore(data.frames, data.dedup) if spec.reads("frames") else None
     df = splits if isinstance(splits, pd.DataFrame) else read_splits(splits)
     parts = load_fold(df, fold, texts, store)

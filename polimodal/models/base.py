@@ -12,7 +12,9 @@ A model is trained and scored once per task × fold by :func:`polimodal.experime
    use for checkpoints (beside the predictions file). The validation split is for model
    selection (hyper-parameters, early stopping, thresholds), never for training. ``summary``
    is a small JSON-serialisable dict (chosen hyper-parameters, epochs, best validation macro-F1).
-3. ``labels, scores = model.predict(data)`` — video-level predicted labels (each one of
+3. ``model.load(workdir)`` restores a model that ``fit`` trained into ``workdir`` (what the
+   corpus classification jobs do).
+4. ``labels, scores = model.predict(data)`` — video-level predicted labels (each one of
    ``classes``) and a float array of shape ``(len(data), len(classes))``: probabilities or
    decision values, higher = more likely, column ``j`` for ``classes[j]``.
 
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from polimodal.errors import ConfigError
+from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.models.registry import ModelKind, get_kind
 
 if TYPE_CHECKING:
@@ -67,6 +69,10 @@ class Model(ABC):
     @abstractmethod
     def fit(self, train: VideoData, validation: VideoData, workdir: Path) -> dict[str, Any]:
         """Train on ``train``, select on ``validation``; return a JSON-serialisable summary."""
+
+    def load(self, workdir: Path) -> None:
+        """Restore the model that :meth:`fit` trained into ``workdir`` (to classify new videos)."""
+        raise ModelLoadError(f"model kind {self.kind!r} cannot be restored from {workdir}: no load()")
 
     @abstractmethod
     def predict(self, data: VideoData) -> tuple[list[str], np.ndarray]:

@@ -70,6 +70,7 @@ def get_final_outputs():
 # polimodal.models.registry, which says what each kind reads and whether it wants a GPU.
 import re as _re
 
+from polimodal.experiments.classify import chosen_fold, read_chosen
 from polimodal.startup import check_run
 
 TASKS = list(config["tasks"])
@@ -121,17 +122,83 @@ def get_model_modalities(wildcards=None):
     return {m: MODEL_KINDS[m].modality for m in MODELS}
 
 
-def get_train_frames(wildcards):
-    """FRAMES shard files, for models that read frames only."""
-    if not MODEL_KINDS[wildcards.model].reads("frames"):
+def _task_reads_frames(task):
+    """Whether any model run on ``task`` reads frames (every model runs on every task)."""
+    return any(MODEL_KINDS[m].reads("frames") for m in MODELS)
+
+
+def get_task_frames(wildcards):
+    """Every shard's FRAMES file, when a model reads frames (the task data selects its videos')."""
+    if not _task_reads_frames(wildcards.task):
         return []
     return get_shard_files(rules.ingest.output.frames)
 
 
-def get_train_dedup(wildcards):
-    if not MODEL_KINDS[wildcards.model].reads("frames"):
+def get_task_dedup(wildcards):
+    if not _task_reads_frames(wildcards.task):
         return []
     return get_shard_files(rules.dedup.output.parquet)
+
+
+def get_train_frames(wildcards):
+    """The task's kept frames, for models that read frames only."""
+    if not MODEL_KINDS[wildcards.model].reads("frames"):
+        return []
+    return [rules.task_data.output.frames.format(task=wildcards.task)]
+
+
+# ---- classify the corpus (classify.smk)
+def get_classify_setting(wildcards):
+    """``best`` or the list of model names that classify the task's corpus."""
+    return config["classify"].get(wildcards.task, "best")
+
+
+def _chosen(wildcards):
+    return checkpoints.choose_models.get(task=wildcards.task).output.tsv
+
+
+def get_classify_fold(wildcards):
+    """The fold whose checkpoint the model classifies with (known once the models are compared)."""
+    return chosen_fold(_chosen(wildcards), wildcards.model)
+
+
+def get_classify_model_dir(wildcards):
+    fold = get_classify_fold(wildcards)
+    return rules.train.output.model.format(
+        task=wildcards.task, model=wildcards.model, fold=fold
+    )
+
+
+def get_classify_frames(wildcards):
+    if not MODEL_KINDS[wildcards.model].reads("frames"):
+        return []
+    return rules.ingest.output.frames.format(shard=wildcards.shard)
+
+
+def get_classify_dedup(wildcards):
+    if not MODEL_KINDS[wildcards.model].reads("frames"):
+        return []
+    return rules.dedup.output.parquet.format(shard=wildcards.shard)
+
+
+def get_classified_shards(wildcards):
+    return expand(
+        rules.classify.output.parquet,
+        task=wildcards.task,
+        model=wildcards.model,
+        shard=SHARDS,
+    )
+
+
+def get_classified_tables(wildcards):
+    """Every task's gathered classification table, for the models chosen to classify it."""
+    tables = []
+    for task in TASKS:
+        chosen = read_chosen(checkpoints.choose_models.get(task=task).output.tsv)
+        tables += expand(
+            rules.gather_classified.output.parquet, task=task, model=chosen["model"]
+        )
+    return tables
 
 
 def get_all_predictions(wildcards=None):
@@ -153,4 +220,5 @@ def get_experiment_outputs():
         *rules.plot_data_table.output,
         *rules.evaluate.output,
         *expand(rules.plots.output, task=TASKS),
+        *rules.classified_table.output,
     ]

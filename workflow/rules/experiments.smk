@@ -1,6 +1,7 @@
 # Experiments: per task, validate the labels and count them (data table), draw the splits once
-# (test set + one train/validation split per fold, shared by every model), train and score each
-# model once per task x fold, then evaluate every prediction table together.
+# (test set + one train/validation split per fold, shared by every model), gather the task's own
+# data once (its videos' texts and kept frames: train jobs never open the corpus's shards), train
+# and score each model once per task x fold, then evaluate every prediction table together.
 
 
 rule data_table:
@@ -60,13 +61,35 @@ rule splits:
         "../scripts/splits.py"
 
 
-rule train:
+rule task_data:
     input:
         splits=rules.splits.output.parquet,
         videos=rules.gather_videos.output.parquet,
         transcripts=rules.gather_transcripts.output.parquet,
+        frames=get_task_frames,
+        dedup=get_task_dedup,
+    output:
+        texts="results/tasks/{task}/texts.parquet",
+        frames="results/tasks/{task}/frames.parquet",
+    log:
+        "logs/experiments/task_data/{task}.log",
+    benchmark:
+        "benchmarks/experiments/task_data/{task}.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    script:
+        "../scripts/task_data.py"
+
+
+rule train:
+    input:
+        splits=rules.splits.output.parquet,
+        texts=rules.task_data.output.texts,
         frames=get_train_frames,
-        dedup=get_train_dedup,
     output:
         predictions="results/{task}/{model}/fold{fold}/predictions.parquet",
         model=directory("results/{task}/{model}/fold{fold}/model"),

@@ -13,12 +13,7 @@ run_fold(
     snakemake.wildcards.task,
     int(snakemake.wildcards.fold),
     snakemake.input.splits,
-    DataSources(
-        transcripts=snakemake.input.transcripts,
-        videos=snakemake.input.videos,
-        frames=list(snakemake.input.frames),
-        dedup=list(snakemake.input.dedup),
-    ),
+    DataSources(texts=snakemake.input.texts, frames=list(snakemake.input.frames)),
     snakemake.wildcards.model,
     snakemake.params.model_cfg,
     snakemake.output.predictions,

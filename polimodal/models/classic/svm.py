@@ -25,16 +25,21 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from polimodal.errors import ModelLoadError
 from polimodal.experiments.data import VideoData
 from polimodal.experiments.metrics import macro_f1
 from polimodal.models.base import Model
 
 log = logging.getLogger(__name__)
+
+#: The trained pipeline in the fold's model folder (scikit-learn's joblib format).
+MODEL_FILE = "svm.joblib"
 
 
 class TextSVM(Model):
@@ -62,6 +67,25 @@ class TextSVM(Model):
         )
 
     def fit(self, train: VideoData, validation: VideoData, workdir: Path) -> dict[str, Any]:
+        summary = self._fit(train, validation)
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        joblib.dump(
+            {"pipeline": self.pipeline, "majority": self.majority, "classes": self.classes},
+            Path(workdir) / MODEL_FILE,
+        )
+        return summary
+
+    def load(self, workdir: Path) -> None:
+        path = Path(workdir) / MODEL_FILE
+        try:
+            saved = joblib.load(path)
+        except (OSError, EOFError, ValueError) as exc:
+            raise ModelLoadError(f"cannot read the trained SVM {path}: {exc}") from exc
+        if saved["classes"] != self.classes:
+            raise ModelLoadError(f"{path}: trained for classes {saved['classes']}, not {self.classes}")
+        self.pipeline, self.majority = saved["pipeline"], saved["majority"]
+
+    def _fit(self, train: VideoData, validation: VideoData) -> dict[str, Any]:
         self.majority = Counter(train.labels).most_common(1)[0][0]
         if len(set(train.labels)) < 2:
             log.warning("training split has one class only (%s): predicting it", self.majority)

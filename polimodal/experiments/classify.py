@@ -1,0 +1,223 @@
+"""Classify the whole corpus with the chosen model(s) of each task.
+
+Why political scientists train classifiers: to measure a concept over every video, labelled or
+not. After the models are compared, each task's chosen model classifies every available video:
+
+- :func:`choose_models`: which model(s) and which fold's checkpoint. By default the model with
+  the best mean *validation* macro F1 over folds (the test split stays untouched by the choice),
+  and for every applied model the fold whose validation macro F1 was best (its checkpoint is
+  used as it is: no refit, so the classifier is exactly one that was evaluated);
+- :func:`classify_shard`: one shard's videos through that model, CLASSIFIED rows with the
+  predicted label, the class scores and ``lacks``: what a video did not have of what the model
+  reads (no transcript, no kept frame). Such a video still gets a prediction (a text model sees
+  the empty text; a frame model votes with no frame), flagged, never silently nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from polimodal.corpus.schemas import CLASSIFIED, DEDUP, TRANSCRIPTS, VIDEOS, read_parquet, write_parquet
+from polimodal.errors import ConfigError
+from polimodal.experiments.data import FrameStore, VideoData, read_texts
+from polimodal.experiments.metrics import read_metrics
+from polimodal.models.registry import RUNNER_KEYS, check_model_config, model_class
+from polimodal.types import PathLike
+
+log = logging.getLogger(__name__)
+
+#: Columns of the table :func:`choose_models` writes (``results/classified/{task}/chosen.tsv``).
+CHOSEN_COLUMNS = ["task", "model", "fold", "validation_macro_f1_mean", "fold_validation_macro_f1"]
+#: The ``classify`` value that picks the best model on validation.
+BEST = "best"
+
+
+def choose_models(
+    metrics: PathLike | pd.DataFrame,
+    task: str,
+    models: Sequence[str] | str = BEST,
+    out: PathLike | None = None,
+) -> pd.DataFrame:
+    """The model(s) that classify ``task``'s corpus and the fold whose checkpoint each uses.
+
+    ``models``: names, or ``"best"`` (the best mean validation macro F1 over folds; ties: the
+    first in name order). Each model's fold: its best validation macro F1 (ties: the lowest fold).
+    """
+    df = metrics if isinstance(metrics, pd.DataFrame) else read_metrics(metrics)
+    val = df[(df["task"] == task) & (df["split"] == "validation") & (df["metric"] == "macro_f1")]
+    val = val[val["class"] == ""]
+    if val.empty:
+        raise ConfigError(f"task {task!r}: no validation macro F1 in the metrics: nothing to choose from")
+    means = val.groupby("model")["value"].mean().sort_index()
+    if models == BEST:
+        chosen = [str(means.idxmax())]
+    else:
+        chosen = list(models)
+        missing = [m for m in chosen if m not in means.index]
+        if missing:
+            raise ConfigError(f"classify.{task}: model(s) {missing} were not evaluated on {task!r}")
+    rows = []
+    for model in chosen:
+        folds = val[val["model"] == model].sort_values(["value", "fold"], ascending=[False, True])
+        best = folds.iloc[0]
+        rows.append([task, model, int(best["fold"]), float(means[model]), float(best["value"])])
+    table = pd.DataFrame(rows, columns=CHOSEN_COLUMNS)
+    log.info("task %s: classify the corpus with\n%s", task, table.to_string(index=False))
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, sep="\t", index=False)
+    return table
+
+
+def read_chosen(path: PathLike) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", dtype={"task": str, "model": str})
+
+
+def chosen_fold(path: PathLike, model: str) -> int:
+    """The fold whose checkpoint ``model`` classifies with (from :func:`choose_models`' table)."""
+    table = read_chosen(path)
+    row = table[table["model"] == model]
+    if row.empty:
+        raise ConfigError(f"{path}: model {model!r} was not chosen (chosen: {table['model'].tolist()})")
+    return int(row["fold"].iloc[0])
+
+
+def _kept_counts(dedup: PathLike) -> dict[str, int]:
+    t = read_parquet(dedup, DEDUP, columns=["video_id", "kept"])
+    counts = t.filter(t.column("kept")).group_by("video_id").aggregate([("kept", "count")])
+    return dict(
+        zip(counts.column("video_id").to_pylist(), counts.column("kept_count").to_pylist(), strict=True)
+    )
+
+
+def classify_shard(
+    task: str,
+    model_name: str,
+    model_cfg: Mapping[str, Any],
+    classes: Sequence[str],
+    model_dir: PathLike,
+    fold: int,
+    *,
+    videos: PathLike,
+    transcripts: PathLike | None,
+    frames: PathLike | None,
+    dedup: PathLike | None,
+    out: PathLike,
+    threads: int | None = None,
+) -> pa.Table:
+    """Classify every video of a shard (its VIDEOS file) with the model trained in ``model_dir``."""
+    t0 = time.monotonic()
+    spec = check_model_config(model_name, model_cfg)
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
+    params = {k: v for k, v in model_cfg.items() if k not in RUNNER_KEYS}
+    model = model_class(spec.name)(list(classes), params, 0)
+    model.load(Path(model_dir))
+    ids = read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
+    fields = list(model_cfg.get("text_fields") or ["transcript"])
+    texts: dict[str, str] = {}
+    lacks: dict[str, list[str]] = {vid: [] for vid in ids}
+    if spec.reads("text"):
+        texts = read_texts(transcripts, videos, fields)
+        have = set()
+        if transcripts is not None:
+            t = read_parquet(transcripts, TRANSCRIPTS, columns=["video_id", "text"])
+            have = set(
+                t.filter(pc.not_equal(pc.utf8_trim_whitespace(t.column("text")), ""))
+                .column("video_id")
+                .to_pylist()
+            )
+        for vid in ids:
+            if vid not in have:
+                lacks[vid].append("transcript")
+    store = None
+    if spec.reads("frames"):
+        if frames is None or dedup is None:
+            raise ConfigError(f"model {model_name!r} reads frames: give the shard's FRAMES and DEDUP files")
+        store = FrameStore([frames], [dedup])
+        kept = _kept_counts(dedup)
+        for vid in ids:
+            if not kept.get(vid):
+                lacks[vid].append("frames")
+    data = VideoData(ids, [""] * len(ids), [texts.get(v, "") for v in ids], store)
+    labels, scores = model.predict(data)
+    table = pa.table(
+        {
+            "video_id": ids,
+            "task": [task] * len(ids),
+            "model": [model_name] * len(ids),
+            "fold": pa.array([fold] * len(ids), pa.int32()),
+            "predicted": list(labels),
+            "classes": [list(classes)] * len(ids),
+            "scores": [[float(x) for x in row] for row in scores],
+            "lacks": [lacks[v] for v in ids],
+        }
+    )
+    write_parquet(table, out, CLASSIFIED)
+    n_lacking = sum(1 for v in ids if lacks[v])
+    log.info(
+        "task %s, model %s (fold %d): %d video(s) classified (%d lacking input) in %.1f s: %s",
+        task,
+        model_name,
+        fold,
+        len(ids),
+        n_lacking,
+        time.monotonic() - t0,
+        dict(pd.Series(list(labels), dtype=object).value_counts()),
+    )
+    return table
+
+
+def gather_classified(shards: Sequence[PathLike], parquet_out: PathLike, csv_out: PathLike) -> pd.DataFrame:
+    """One task × model's CLASSIFIED table from its shards, as Parquet and CSV (scores per class)."""
+    from polimodal.corpus.schemas import concat_parquet
+
+    concat_parquet(shards, parquet_out, CLASSIFIED)
+    df = read_parquet(parquet_out, CLASSIFIED).to_pandas()
+    flat = df[["video_id", "task", "model", "fold", "predicted"]].copy()
+    if len(df):
+        for j, c in enumerate(df["classes"].iloc[0]):
+            flat[f"score_{c}"] = [row[j] for row in df["scores"]]
+    flat["lacks"] = [";".join(x) for x in df["lacks"]]
+    flat.to_csv(csv_out, index=False)
+    return df
+
+
+def distribution(classified: Sequence[PathLike]) -> pd.DataFrame:
+    """Per task × model × predicted value: the number and share of the corpus's videos."""
+    rows = []
+    for path in classified:
+        df = read_parquet(path, CLASSIFIED, columns=["task", "model", "predicted", "lacks"]).to_pandas()
+        if df.empty:
+            continue
+        total = len(df)
+        for (task, model, value), g in df.groupby(["task", "model", "predicted"], sort=True):
+            rows.append(
+                {
+                    "task": task,
+                    "model": model,
+                    "value": value,
+                    "n": len(g),
+                    "percent": round(100 * len(g) / total, 1),
+                    "n_lacking_input": int(sum(len(x) > 0 for x in g["lacks"])),
+                }
+            )
+    return pd.DataFrame(rows, columns=["task", "model", "value", "n", "percent", "n_lacking_input"])
+
+
+def write_distribution(classified: Sequence[PathLike], csv_out: PathLike, html_out: PathLike) -> pd.DataFrame:
+    df = distribution(classified)
+    df.to_csv(csv_out, index=False)
+    Path(html_out).write_text(df.to_html(index=False, border=0))
+    log.info("predicted labels over the corpus:\n%s", df.to_string(index=False))
+    return df

@@ -1,0 +1,138 @@
+"""A task's own data, built once per task: every model × fold of the task reads only this.
+
+A corpus of millions of videos is labelled for a few thousand: a train job must not open every
+shard of the corpus. :func:`build_task_data` selects, with vectorised filters, the task's videos
+(those of its SPLITS) from the corpus-wide tables and shard files:
+
+- ``texts``: TASK_TEXTS rows (title, description, transcript) of each task video;
+- ``frames``: FRAMES rows of the frames each task video keeps after near-duplicate removal.
+
+Selection reads the ``video_id`` column of each row group first (pyarrow ``is_in``), then only
+the row groups that hold a task video (shard files are written with small row groups, a few
+videos each): the JPEG bytes of other videos are never read, so the cost follows the corpus's
+*ids*, not its frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from polimodal.corpus.schemas import (
+    DEDUP,
+    FRAMES,
+    SPLITS,
+    TASK_TEXTS,
+    TRANSCRIPTS,
+    VIDEOS,
+    read_parquet,
+    write_parquet,
+    write_parquet_stream,
+)
+from polimodal.errors import SchemaError
+from polimodal.types import PathLike
+
+log = logging.getLogger(__name__)
+
+
+def select_videos(path: PathLike, video_ids: pa.Array, columns: Sequence[str]) -> Iterator[pa.Table]:
+    """The rows of ``path`` whose ``video_id`` is in ``video_ids``, row group by row group.
+
+    Only the ``video_id`` column of a row group without such a row is read.
+    """
+    pf = pq.ParquetFile(path)
+    missing = [c for c in columns if c not in pf.schema_arrow.names]
+    if missing:
+        raise SchemaError(f"{path}: missing column(s) {missing}")
+    for rg in range(pf.num_row_groups):
+        mask = pc.is_in(pf.read_row_group(rg, columns=["video_id"]).column("video_id"), value_set=video_ids)
+        if not pc.any(mask).as_py():
+            continue
+        table = pf.read_row_group(rg, columns=list(columns))
+        yield table.filter(mask)
+
+
+def _concat(tables: Iterable[pa.Table], schema: pa.Schema) -> pa.Table:
+    parts = [t for t in tables if t.num_rows]
+    return pa.concat_tables(parts) if parts else schema.empty_table()
+
+
+def task_texts(video_ids: pa.Array, videos: PathLike, transcripts: PathLike) -> pa.Table:
+    """TASK_TEXTS of ``video_ids`` (in that order): metadata texts and the transcript."""
+    meta = _concat(select_videos(videos, video_ids, ["video_id", "title", "description"]), VIDEOS)
+    words = _concat(select_videos(transcripts, video_ids, ["video_id", "text"]), TRANSCRIPTS)
+    base = pa.table({"video_id": video_ids})
+    table = base.join(meta.select(["video_id", "title", "description"]), "video_id", join_type="left outer")
+    words = words.select(["video_id", "text"]).rename_columns(["video_id", "transcript"])
+    table = table.join(words, "video_id", join_type="left outer")
+    order = pc.index_in(table.column("video_id"), value_set=video_ids)
+    return table.take(pc.sort_indices(order)).select(TASK_TEXTS.names)
+
+
+def kept_frames(
+    video_ids: pa.Array, frames_paths: Sequence[PathLike], dedup_paths: Sequence[PathLike]
+) -> Iterator[pa.Table]:
+    """FRAMES rows of the kept frames of ``video_ids``, one shard (FRAMES + DEDUP file) at a time."""
+    if len(frames_paths) != len(dedup_paths):
+        raise ValueError(f"{len(frames_paths)} FRAMES files but {len(dedup_paths)} DEDUP files")
+    for frames_path, dedup_path in zip(frames_paths, dedup_paths, strict=True):
+        dedup = _concat(select_videos(dedup_path, video_ids, ["video_id", "frame_idx", "kept"]), DEDUP)
+        if not dedup.num_rows:
+            continue
+        kept = dedup.filter(dedup.column("kept")).select(["video_id", "frame_idx"])
+        frames = _concat(select_videos(frames_path, video_ids, FRAMES.names), FRAMES)
+        # a semi join keeps the left table's row order (videos contiguous, frames in time order)
+        yield frames.join(kept, ["video_id", "frame_idx"], join_type="left semi").sort_by(
+            [("video_id", "ascending"), ("frame_idx", "ascending")]
+        )
+
+
+def build_task_data(
+    splits: PathLike,
+    videos: PathLike,
+    transcripts: PathLike,
+    frames_paths: Sequence[PathLike],
+    dedup_paths: Sequence[PathLike],
+    *,
+    texts_out: PathLike,
+    frames_out: PathLike,
+) -> dict[str, int]:
+    """Write the task's TASK_TEXTS and kept FRAMES (see the module docstring); return counts.
+
+    ``frames_paths``/``dedup_paths``: the FRAMES and DEDUP files of every shard, in the same
+    order (empty when no model of the task reads frames: ``frames_out`` is then empty).
+    """
+    t0 = time.monotonic()
+    ids = pc.unique(read_parquet(splits, SPLITS, columns=["video_id"]).column("video_id"))
+    ids = ids.cast(pa.string())
+    texts = task_texts(ids, videos, transcripts)
+    write_parquet(texts, texts_out, TASK_TEXTS)
+    n_frames = 0
+
+    def counted(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
+        nonlocal n_frames
+        for table in tables:
+            n_frames += table.num_rows
+            yield table
+
+    write_parquet_stream(counted(kept_frames(ids, frames_paths, dedup_paths)), frames_out, FRAMES)
+    counts = {
+        "videos": len(ids),
+        "with_transcript": texts.column("transcript").null_count,
+        "frames": n_frames,
+    }
+    counts["with_transcript"] = len(ids) - counts["with_transcript"]
+    log.info(
+        "task data: %d videos (%d with a transcript), %d kept frames from %d shard(s), in %.1f s",
+        counts["videos"],
+        counts["with_transcript"],
+        n_frames,
+        len(frames_paths),
+        time.monotonic() - t0,
+    )
+    return counts
