@@ -173,3 +173,14 @@ def test_a_model_that_was_not_trained_cannot_classify(tmp_path):
             "t", "svm", {"kind": "svm"}, ["a", "b"], tmp_path / "nowhere", 0,
             videos=videos, transcripts=transcripts, frames=None, dedup=None, out=tmp_path / "c.parquet",
         )  # fmt: skip
+
+
+def test_without_validation_predictions_the_first_model_and_fold_0_are_taken(caplog):
+    rows = [
+        ["t", m, "text", f, "test", "macro_f1", "", 0.9 if m == "svm" else 0.1]
+        for m in ("bert", "svm")
+        for f in (0, 1)
+    ]
+    chosen = choose_models(pd.DataFrame(rows, columns=METRIC_COLUMNS), "t")
+    assert chosen[["model", "fold"]].values.tolist() == [["bert", 0]]  # not svm: the test split is not used
+    assert "no validation predictions" in caplog.text

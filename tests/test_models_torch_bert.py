@@ -107,3 +107,26 @@ def test_real_minilm_encoder(tmp_path: Path) -> None:
     assert model.max_length == 32
     # a pretrained encoder separates politics from sport after a few steps
     assert macro_f1(test.labels, labels, CLASSES) == 1.0
+
+
+def test_texts_are_tokenised_once(tiny_bert: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each split is tokenised once, not once per batch and epoch, and the cached tokens pad to
+    exactly the tensors that tokenising the batch gives."""
+    model = BertModel(CLASSES, {"model": str(tiny_bert), "epochs": 3, "batch_size": 4, "patience": 3}, seed=1)
+    model.build()
+    cls = type(model.tokenizer)
+    real = cls.__call__
+    calls: list[int] = []
+
+    def counting(self, texts, *args, **kwargs):
+        calls.append(len(texts))
+        return real(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(cls, "__call__", counting)
+    train, validation = topic_data(8), topic_data(4, offset=8)
+    model.fit(train, validation, tmp_path)
+    assert sorted(calls) == [len(validation), len(train)]
+    padded = model.pad(model.tokens(train)[:4])
+    direct = model.encode(list(train.texts[:4]))
+    assert padded.keys() == direct.keys()
+    assert all((padded[k] == direct[k]).all() for k in direct)

@@ -52,13 +52,18 @@ def choose_models(
     first in name order). Each model's fold: its best validation macro F1 (ties: the lowest fold).
     """
     df = metrics if isinstance(metrics, pd.DataFrame) else read_metrics(metrics)
-    val = df[(df["task"] == task) & (df["split"] == "validation") & (df["metric"] == "macro_f1")]
-    val = val[val["class"] == ""]
+    df = df[(df["task"] == task) & (df["metric"] == "macro_f1") & (df["class"] == "")]
+    if df.empty:
+        raise ConfigError(f"task {task!r}: no model was evaluated: nothing to choose from")
+    val = df[df["split"] == "validation"]
     if val.empty:
-        raise ConfigError(f"task {task!r}: no validation macro F1 in the metrics: nothing to choose from")
+        # every fold's validation split is empty (a task with very few videos per class): no
+        # evidence to choose by, and the test split must not be used for it
+        log.warning("task %s: no validation predictions; the first model and fold 0 are taken", task)
+        val = df.assign(value=float("nan")).drop_duplicates(["model", "fold"])
     means = val.groupby("model")["value"].mean().sort_index()
     if models == BEST:
-        chosen = [str(means.idxmax())]
+        chosen = [str(means.idxmax()) if means.notna().any() else str(means.index[0])]
     else:
         chosen = list(models)
         missing = [m for m in chosen if m not in means.index]
@@ -66,7 +71,9 @@ def choose_models(
             raise ConfigError(f"classify.{task}: model(s) {missing} were not evaluated on {task!r}")
     rows = []
     for model in chosen:
-        folds = val[val["model"] == model].sort_values(["value", "fold"], ascending=[False, True])
+        folds = val[val["model"] == model].sort_values(
+            ["value", "fold"], ascending=[False, True], na_position="last"
+        )
         best = folds.iloc[0]
         rows.append([task, model, int(best["fold"]), float(means[model]), float(best["value"])])
     table = pd.DataFrame(rows, columns=CHOSEN_COLUMNS)

@@ -46,6 +46,7 @@ class BertModel(TorchModel):
         self.model_ref = str(self.options.model)
         self.max_length = int(self.options.max_length)
         self.tokenizer: Any = None
+        self._tokens: dict[int, tuple[VideoData, list[dict[str, list[int]]]]] = {}
 
     def build(self) -> nn.Module:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -82,12 +83,29 @@ class BertModel(TorchModel):
         )
         return dict(enc)
 
+    def tokens(self, data: VideoData) -> list[dict[str, list[int]]]:
+        """Every text of ``data`` tokenised once (unpadded), kept for the following epochs."""
+        hit = self._tokens.get(id(data))
+        if hit is None or hit[0] is not data:  # train, validation and test splits are cached apart
+            enc = self.tokenizer(list(data.texts), truncation=True, max_length=self.max_length)
+            keys = list(enc.keys())
+            hit = (data, [{k: enc[k][i] for k in keys} for i in range(len(data))])
+            if len(self._tokens) >= 4:
+                self._tokens.pop(next(iter(self._tokens)))
+            self._tokens[id(data)] = hit
+        return hit[1]
+
+    def pad(self, features: list[dict[str, list[int]]]) -> Inputs:
+        """A batch of tokenised texts padded to its longest: the same tensors as :meth:`encode`."""
+        return dict(self.tokenizer.pad(features, padding=True, return_tensors="pt"))
+
     def train_batches(
         self, data: VideoData, y: np.ndarray, rng: np.random.Generator
     ) -> Iterator[tuple[Inputs, torch.Tensor]]:
+        tokens = self.tokens(data)  # tokenised in the first epoch only
         order = rng.permutation(len(data))
         for idx in batched(order.tolist(), self.train_params.batch_size):
-            yield self.encode([data.texts[i] for i in idx]), torch.as_tensor(y[idx])
+            yield self.pad([tokens[i] for i in idx]), torch.as_tensor(y[idx])
 
     def steps_per_epoch(self, data: VideoData) -> int:
         return math.ceil(math.ceil(len(data) / self.train_params.batch_size) / self.train_params.grad_accum)
@@ -97,8 +115,9 @@ class BertModel(TorchModel):
 
     def predict_scores(self, data: VideoData) -> tuple[list[str], np.ndarray]:
         assert self.module is not None
+        tokens = self.tokens(data)
         batches: Iterable[Inputs] = (
-            self.encode(texts) for texts in batched(list(data.texts), self.train_params.predict_batch_size)
+            self.pad(chunk) for chunk in batched(tokens, self.train_params.predict_batch_size)
         )
         scores = predict_proba(self.module, self.forward, batches, self.runtime, len(self.classes))
         return self.labels_from_scores(scores), scores

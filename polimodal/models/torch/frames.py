@@ -15,7 +15,7 @@ from polimodal.experiments.aggregate import aggregate, choose_threshold, positiv
 from polimodal.experiments.metrics import macro_f1
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
-from polimodal.models.torch.streams import batched, cap_frames, shuffle_buffer
+from polimodal.models.torch.streams import batched, cap_frames, prefetched, shuffle_buffer
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +71,13 @@ class FrameTorchModel(TorchModel):
         self, data: Any, y: np.ndarray, rng: np.random.Generator
     ) -> Iterator[tuple[Inputs, torch.Tensor]]:
         stream = shuffle_buffer(self._training_frames(data, rng), self.shuffle_size, rng)
-        for chunk in batched(stream, self.train_params.batch_size):
+
+        def prepare(chunk: list[tuple[int, bytes]]) -> tuple[Inputs, torch.Tensor]:
             idx = [i for i, _ in chunk]
-            yield self.collate(data, idx, [j for _, j in chunk]), torch.as_tensor(y[idx])
+            return self.collate(data, idx, [j for _, j in chunk]), torch.as_tensor(y[idx])
+
+        # frames are decoded off the training thread, one batch ahead
+        yield from prefetched(batched(stream, self.train_params.batch_size), prepare)
 
     def frame_predictions(self, data: Any) -> tuple[list[str], list[str], np.ndarray]:
         """``(frame video ids, frame labels, frame probabilities)`` of the kept frames of ``data``."""
@@ -87,9 +91,9 @@ class FrameTorchModel(TorchModel):
                     owners.append(vid)
                     yield pos[vid], jpeg
 
-        batches = (
-            self.collate(data, [i for i, _ in chunk], [j for _, j in chunk])
-            for chunk in batched(frames(), self.train_params.predict_batch_size)
+        batches = prefetched(
+            batched(frames(), self.train_params.predict_batch_size),
+            lambda chunk: self.collate(data, [i for i, _ in chunk], [j for _, j in chunk]),
         )
         probs = predict_proba(self.module, self.forward, batches, self.runtime, len(self.classes))
         labels = [self.classes[i] for i in np.argmax(probs, axis=1)] if len(probs) else []

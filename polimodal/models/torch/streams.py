@@ -1,13 +1,16 @@
-"""Streams of training samples: batches, a bounded shuffle buffer, frame sub-sampling."""
+"""Streams of training samples: batches, a bounded shuffle buffer, frame sub-sampling, and
+prefetching (preparing the next batch in a background thread while the network runs)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -50,3 +53,23 @@ def cap_frames(frames: list[bytes], cap: int, rng: np.random.Generator | None = 
     else:
         idx = np.sort(rng.choice(n, size=cap, replace=False))
     return [frames[i] for i in idx]
+
+
+def prefetched(items: Iterable[T], fn: Callable[[T], R]) -> Iterator[R]:
+    """``fn(item)`` for each item, in order, computing the next one in a background thread.
+
+    The items are drawn in the caller's thread (so random draws keep their order and the result
+    is the same as without prefetching); only ``fn`` (JPEG decoding, which releases the GIL)
+    runs beside the training step that consumes the previous result.
+    """
+    iterator = iter(items)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
+        first = next(iterator, None)
+        if first is None:
+            return
+        pending = pool.submit(fn, first)
+        for item in iterator:
+            ready = pending.result()
+            pending = pool.submit(fn, item)
+            yield ready
+        yield pending.result()
