@@ -40,3 +40,16 @@ def test_prefetched_keeps_order_and_runs_beside_the_consumer():
     assert list(prefetched(range(6), square)) == [0, 1, 4, 9, 16, 25]
     assert all(name.startswith("prefetch") for name in threads)
     assert list(prefetched([], square)) == []
+
+
+def test_prefetching_can_be_turned_off():
+    import threading
+
+    threads: list[str] = []
+
+    def record(x: int) -> int:
+        threads.append(threading.current_thread().name)
+        return x
+
+    assert list(prefetched(range(3), record, enabled=False)) == [0, 1, 2]
+    assert threads == [threading.current_thread().name] * 3

@@ -76,8 +76,9 @@ class FrameTorchModel(TorchModel):
             idx = [i for i, _ in chunk]
             return self.collate(data, idx, [j for _, j in chunk]), torch.as_tensor(y[idx])
 
-        # frames are decoded off the training thread, one batch ahead
-        yield from prefetched(batched(stream, self.train_params.batch_size), prepare)
+        # on a GPU, frames are decoded off the training thread, one batch ahead
+        on_gpu = self.runtime.device.type == "cuda"
+        yield from prefetched(batched(stream, self.train_params.batch_size), prepare, enabled=on_gpu)
 
     def frame_predictions(self, data: Any) -> tuple[list[str], list[str], np.ndarray]:
         """``(frame video ids, frame labels, frame probabilities)`` of the kept frames of ``data``."""
@@ -94,6 +95,7 @@ class FrameTorchModel(TorchModel):
         batches = prefetched(
             batched(frames(), self.train_params.predict_batch_size),
             lambda chunk: self.collate(data, [i for i, _ in chunk], [j for _, j in chunk]),
+            enabled=self.runtime.device.type == "cuda",
         )
         probs = predict_proba(self.module, self.forward, batches, self.runtime, len(self.classes))
         labels = [self.classes[i] for i in np.argmax(probs, axis=1)] if len(probs) else []
