@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from polimodal.models.torch.streams import batched, cap_frames, prefetched, shuffle_buffer
+from polimodal.models.torch.streams import batched, cap_frames, shuffle_buffer
 
 
 def test_batched() -> None:
@@ -26,30 +26,3 @@ def test_cap_frames() -> None:
     assert len(sub) == 4 and sub == sorted(sub, key=frames.index)  # a subset, in time order
     assert cap_frames(frames, 0) == frames
     assert cap_frames(frames[:3], 4) == frames[:3]
-
-
-def test_prefetched_keeps_order_and_runs_beside_the_consumer():
-    import threading
-
-    threads: list[str] = []
-
-    def square(x: int) -> int:
-        threads.append(threading.current_thread().name)
-        return x * x
-
-    assert list(prefetched(range(6), square)) == [0, 1, 4, 9, 16, 25]
-    assert all(name.startswith("prefetch") for name in threads)
-    assert list(prefetched([], square)) == []
-
-
-def test_prefetching_can_be_turned_off():
-    import threading
-
-    threads: list[str] = []
-
-    def record(x: int) -> int:
-        threads.append(threading.current_thread().name)
-        return x
-
-    assert list(prefetched(range(3), record, enabled=False)) == [0, 1, 2]
-    assert threads == [threading.current_thread().name] * 3

@@ -12,6 +12,7 @@ from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.nn.runtime import (
     Runtime,
     check_device,
+    prefetched,
     resolve_device,
     seed_everything,
     select_runtime,
@@ -73,3 +74,30 @@ def test_to_device() -> None:
     batch = {"x": torch.ones(2), "y": torch.zeros(1, dtype=torch.long)}
     moved = to_device(batch, torch.device("cpu"))
     assert moved.keys() == batch.keys() and all(v.device.type == "cpu" for v in moved.values())
+
+
+def test_prefetched_keeps_order_and_runs_beside_the_consumer():
+    import threading
+
+    threads: list[str] = []
+
+    def square(x: int) -> int:
+        threads.append(threading.current_thread().name)
+        return x * x
+
+    assert list(prefetched(range(6), square)) == [0, 1, 4, 9, 16, 25]
+    assert all(name.startswith("prefetch") for name in threads)
+    assert list(prefetched([], square)) == []
+
+
+def test_prefetching_can_be_turned_off():
+    import threading
+
+    threads: list[str] = []
+
+    def record(x: int) -> int:
+        threads.append(threading.current_thread().name)
+        return x
+
+    assert list(prefetched(range(3), record, enabled=False)) == [0, 1, 2]
+    assert threads == [threading.current_thread().name] * 3

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from polimodal.corpus.shards import PerVideo, iter_video_slices, process_videos,
 from polimodal.errors import ConfigError, SchemaError
 from polimodal.nn.backbones import image_backbone
 from polimodal.nn.images import INPUT_SIZE, PixelNormalize, decode_frames
-from polimodal.nn.runtime import Runtime, select_runtime
+from polimodal.nn.runtime import Runtime, prefetched, select_runtime
 from polimodal.options import device_field, options_from_section
 from polimodal.types import PathLike
 
@@ -124,17 +123,8 @@ def embed_stream(embedder: Embedder, chunks: Iterable[list[bytes]]) -> Iterator[
     Decoding and resizing of the next batch runs in a background thread while the model
     processes the current one (both release the GIL).
     """
-    batches = _rechunk(chunks, embedder.batch_size)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg") as pool:
-        first = next(batches, None)
-        if first is None:
-            return
-        pending = pool.submit(decode_frames, first)
-        for nxt in batches:
-            current = pending.result()
-            pending = pool.submit(decode_frames, nxt)
-            yield embedder.forward(current).numpy()
-        yield embedder.forward(pending.result()).numpy()
+    for pixels in prefetched(_rechunk(chunks, embedder.batch_size), decode_frames):
+        yield embedder.forward(pixels).numpy()
 
 
 def embed_images(embedder: Embedder, jpegs: list[bytes]) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Where and in which precision a network runs: the one device/precision choice of the package.
+"""Where and in which precision a network runs (the one device/precision choice of the package),
+and how its input is prepared beside it (:func:`prefetched`).
 
 Every stage and model that runs a network (frame embeddings, transcription, fine-tuning)
 asks :func:`resolve_device` (the device string, for libraries that take one, such as
@@ -17,14 +18,18 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from polimodal.errors import ConfigError, ModelLoadError
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: The values a ``device`` setting may take (besides ``cuda:N``).
 DEVICES = ("auto", "cpu", "cuda")
@@ -99,3 +104,29 @@ def seed_everything(seed: int) -> np.random.Generator:
 def to_device(inputs: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
     """Move every tensor of a batch to ``device``."""
     return {k: v.to(device, non_blocking=True) for k, v in inputs.items()}
+
+
+def prefetched(items: Iterable[T], fn: Callable[[T], R], *, enabled: bool = True) -> Iterator[R]:
+    """``fn(item)`` for each item, in order, computing the next one in a background thread.
+
+    The items are drawn in the caller's thread (so random draws keep their order and the result
+    is the same as without prefetching); only ``fn`` (JPEG decoding, which releases the GIL)
+    runs beside the step that consumes the previous result (a forward pass, a training step).
+    Frame embedding uses it everywhere; training uses it on a GPU only: on the CPU the decoding
+    thread competes with torch's own threads during backward passes (measured on 2 cores: 0.58x
+    instead of 1.03x a bare loop), so the frame models pass ``enabled=False`` there.
+    """
+    if not enabled:
+        yield from (fn(item) for item in items)
+        return
+    iterator = iter(items)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
+        first = next(iterator, None)
+        if first is None:
+            return
+        pending = pool.submit(fn, first)
+        for item in iterator:
+            ready = pending.result()
+            pending = pool.submit(fn, item)
+            yield ready
+        yield pending.result()

@@ -15,7 +15,8 @@ from polimodal.experiments.aggregate import aggregate, choose_threshold, positiv
 from polimodal.experiments.metrics import macro_f1
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
-from polimodal.models.torch.streams import batched, cap_frames, prefetched, shuffle_buffer
+from polimodal.models.torch.streams import batched, cap_frames, shuffle_buffer
+from polimodal.nn.runtime import prefetched
 
 log = logging.getLogger(__name__)
 

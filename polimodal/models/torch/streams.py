@@ -1,16 +1,13 @@
-"""Streams of training samples: batches, a bounded shuffle buffer, frame sub-sampling, and
-prefetching (preparing the next batch in a background thread while the network runs)."""
+"""Streams of training samples: batches, a bounded shuffle buffer, frame sub-sampling."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 import numpy as np
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -53,28 +50,3 @@ def cap_frames(frames: list[bytes], cap: int, rng: np.random.Generator | None = 
     else:
         idx = np.sort(rng.choice(n, size=cap, replace=False))
     return [frames[i] for i in idx]
-
-
-def prefetched(items: Iterable[T], fn: Callable[[T], R], *, enabled: bool = True) -> Iterator[R]:
-    """``fn(item)`` for each item, in order, computing the next one in a background thread.
-
-    The items are drawn in the caller's thread (so random draws keep their order and the result
-    is the same as without prefetching); only ``fn`` (JPEG decoding, which releases the GIL)
-    runs beside the training step that consumes the previous result. Worth it when the network
-    runs on a GPU; on the CPU the decoding thread competes with torch's own threads (measured
-    on 2 cores: 0.58x instead of 1.07x a bare loop), so callers pass ``enabled=False`` there.
-    """
-    if not enabled:
-        yield from (fn(item) for item in items)
-        return
-    iterator = iter(items)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
-        first = next(iterator, None)
-        if first is None:
-            return
-        pending = pool.submit(fn, first)
-        for item in iterator:
-            ready = pending.result()
-            pending = pool.submit(fn, item)
-            yield ready
-        yield pending.result()
