@@ -225,3 +225,13 @@ def test_a_damaged_packet_no_longer_costs_the_transcript(options, model, tmp_pat
     row, segments = transcribe_file(model, clip, options, video_id="clip")
     assert "senate" in row["text"].lower() and "budget" in row["text"].lower()
     assert segments
+
+
+def test_batched_pipeline_setting(model, media, tmp_path):
+    """``batch_size: 8`` runs faster-whisper's BatchedInferencePipeline: same words here."""
+    opts = TranscribeOptions(model=MODEL, device="cpu", beam_size=1, batch_size=8)
+    row, segments = transcribe_file(model, media["speech"], opts, video_id="speech")
+    assert "senate" in row["text"].lower() and segments
+    assert all(w["start"] <= w["end"] for s in segments for w in (s["words"] or []))
+    with pytest.raises(ConfigError, match="batch_size"):
+        TranscribeOptions.from_config({"batch_size": -1})

@@ -31,14 +31,14 @@ import av
 import ctranslate2
 import numpy as np
 import pyarrow as pa
-from faster_whisper import WhisperModel
+from faster_whisper import BatchedInferencePipeline, WhisperModel
 
 from polimodal.corpus.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, failure_row, table_from_rows
 from polimodal.corpus.shards import process_videos, read_video_rows, video_row_groups, work_key
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
 from polimodal.extract.audio import decode_flac, extract_audio
 from polimodal.extract.probe import probe
-from polimodal.nn.runtime import resolve_device
+from polimodal.nn.devices import resolve_device
 from polimodal.options import device_field, options_from_section
 from polimodal.resolve import resolve_model_ref
 from polimodal.types import PathLike
@@ -62,10 +62,13 @@ class TranscribeOptions:
     language: str | None = None  # None: detect per video
     word_timestamps: bool = True
     seed: int = 0  # seeds the sampling of faster-whisper's temperature fallback (reproducible runs)
+    batch_size: int = 0  # > 0: faster-whisper's BatchedInferencePipeline over VAD chunks (faster)
 
     def check(self, where: str) -> None:
         if int(self.beam_size) < 1:
             raise ConfigError(f"{where}.beam_size: must be >= 1, got {self.beam_size!r}")
+        if int(self.batch_size) < 0:
+            raise ConfigError(f"{where}.batch_size: must be >= 0, got {self.batch_size!r}")
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> TranscribeOptions:
@@ -163,8 +166,12 @@ def transcribe_audio(
         log.info("%s: %s, no transcript", vid, "no audio stream" if audio is None else "silent audio")
         return row, []
     ctranslate2.set_random_seed(int(options.seed))
-    segments, info = model.transcribe(
+    batched = int(options.batch_size) > 0
+    runner: Any = BatchedInferencePipeline(model) if batched else model
+    extra = {"batch_size": int(options.batch_size)} if batched else {}
+    segments, info = runner.transcribe(
         audio,
+        **extra,
         language=options.language,
         beam_size=int(options.beam_size),
         vad_filter=bool(options.vad_filter),

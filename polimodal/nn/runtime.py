@@ -26,38 +26,19 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
-from polimodal.errors import ConfigError, ModelLoadError
+from polimodal.nn.devices import DEVICES, check_device, resolve_device
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-#: The values a ``device`` setting may take (besides ``cuda:N``).
-DEVICES = ("auto", "cpu", "cuda")
-
-
-def check_device(device: str, where: str = "device") -> str:
-    """``device`` if it is auto, cpu, cuda or cuda:N; else a ConfigError naming ``where``."""
-    value = str(device)
-    if value in DEVICES or (value.startswith("cuda:") and value[5:].isdigit()):
-        return value
-    raise ConfigError(f"{where}: must be one of {', '.join(DEVICES)} or cuda:N, got {device!r}")
-
-
-def resolve_device(
-    device: str = "auto", *, cuda_available: Callable[[], bool] | None = None, where: str = "device"
-) -> str:
-    """The concrete device of a ``device`` setting: ``auto`` → ``cuda`` when a GPU is usable, else ``cpu``.
-
-    ``cuda_available`` tells whether the library that will run the network sees a GPU
-    (default: torch's view). Asking for CUDA where there is none is a ModelLoadError.
-    """
-    device = check_device(device, where)
-    available = cuda_available or torch.cuda.is_available
-    if device == "auto":
-        return "cuda" if available() else "cpu"
-    if device.startswith("cuda") and not available():
-        raise ModelLoadError(f"{where}: {device!r} requested but CUDA is not available")
-    return device
+__all__ = [
+    "DEVICES",
+    "Runtime",
+    "check_device",
+    "prefetched",
+    "resolve_device",
+    "seed_everything",
+    "select_runtime",
+]
 
 
 @dataclass(frozen=True)
