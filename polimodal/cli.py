@@ -35,6 +35,7 @@ def summary(results: Path) -> str:
     for stage, label in [
         ("transcripts", "transcript segments"),
         ("frames", "frames (JPEG)"),
+        ("audio", "audio tracks (FLAC)"),
         ("embeddings", "frame embeddings"),
         ("dedup", "dedup flags"),
     ]:

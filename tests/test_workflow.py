@@ -218,3 +218,4 @@ def test_cli_summary_lists_the_artifacts(run):
     assert "gone: not_found" in text or "gone: download_error" in text
     assert "missing: not_found" in text
     assert "dedup flags" in text and "kept after near-duplicate removal" in text
+    assert "audio tracks (FLAC)" in text and "corpus classified" in text
