@@ -16,6 +16,7 @@ not. After the models are compared, each task's chosen model classifies every av
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,9 +24,8 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from polimodal.corpus.schemas import CLASSIFIED, DEDUP, TRANSCRIPTS, VIDEOS, read_parquet, write_parquet
+from polimodal.corpus.schemas import CLASSIFIED, DEDUP, VIDEOS, read_parquet, write_parquet
 from polimodal.errors import ConfigError
 from polimodal.experiments.data import FrameStore, VideoData, read_texts
 from polimodal.experiments.metrics import read_metrics
@@ -123,29 +123,20 @@ def classify_shard(
     """Classify every video of a shard (its VIDEOS file) with the model trained in ``model_dir``."""
     t0 = time.monotonic()
     spec = check_model_config(model_name, model_cfg)
-    if threads:
-        import torch
-
-        torch.set_num_threads(int(threads))
     params = {k: v for k, v in model_cfg.items() if k not in RUNNER_KEYS}
     model = model_class(spec.name)(list(classes), params, 0)
+    if threads and "torch" in sys.modules:  # a torch model (an SVM job does not import torch)
+        sys.modules["torch"].set_num_threads(int(threads))
     model.load(Path(model_dir))
     ids = read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
     fields = list(model_cfg.get("text_fields") or ["transcript"])
     texts: dict[str, str] = {}
     lacks: dict[str, list[str]] = {vid: [] for vid in ids}
     if spec.reads("text"):
-        texts = read_texts(transcripts, videos, fields)
-        have = set()
-        if transcripts is not None:
-            t = read_parquet(transcripts, TRANSCRIPTS, columns=["video_id", "text"])
-            have = set(
-                t.filter(pc.not_equal(pc.utf8_trim_whitespace(t.column("text")), ""))
-                .column("video_id")
-                .to_pylist()
-            )
+        spoken = read_texts(transcripts, None, ["transcript"]) if transcripts is not None else {}
+        texts = spoken if fields == ["transcript"] else read_texts(transcripts, videos, fields)
         for vid in ids:
-            if vid not in have:
+            if not spoken.get(vid):
                 lacks[vid].append("transcript")
     store = None
     if spec.reads("frames"):

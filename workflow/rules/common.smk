@@ -122,20 +122,19 @@ def get_model_modalities(wildcards=None):
     return {m: MODEL_KINDS[m].modality for m in MODELS}
 
 
-def _task_reads_frames(task):
-    """Whether any model run on ``task`` reads frames (every model runs on every task)."""
-    return any(MODEL_KINDS[m].reads("frames") for m in MODELS)
+# every model runs on every task: the task data holds frames when any model reads them
+FRAMES_READ = any(MODEL_KINDS[m].reads("frames") for m in MODELS)
 
 
 def get_task_frames(wildcards):
     """Every shard's FRAMES file, when a model reads frames (the task data selects its videos')."""
-    if not _task_reads_frames(wildcards.task):
+    if not FRAMES_READ:
         return []
     return get_shard_files(rules.ingest.output.frames)
 
 
 def get_task_dedup(wildcards):
-    if not _task_reads_frames(wildcards.task):
+    if not FRAMES_READ:
         return []
     return get_shard_files(rules.dedup.output.parquet)
 
