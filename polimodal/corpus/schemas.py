@@ -156,6 +156,50 @@ DEDUP = pa.schema(
     ]
 )
 
+# ----------------------------------------------------------------------------- pitch and alignment
+#: One row per voiced 10 ms analysis frame of a video's audio (``results/pitch/{shard}.parquet``):
+#: Praat's F0 (autocorrelation, :mod:`polimodal.extract.pitch`) and intensity. Unvoiced frames
+#: have no row; a video without audio or without voiced speech has no rows.
+PITCH = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("time", pa.float64(), nullable=False),  # seconds from start (centre of the frame)
+        pa.field("f0", pa.float32(), nullable=False),  # Hz
+        pa.field("intensity", pa.float32()),  # dB (Praat's intensity, not calibrated)
+    ]
+)
+
+#: One row per transcript word (``results/aligned/{shard}.parquet``): the explicit alignment of
+#: words, pitch and frames (:mod:`polimodal.align.table`). F0 statistics are over the word's
+#: voiced PITCH frames (null when it has none); ``*_z`` are the same in standard deviations of
+#: the video's voiced F0 from its mean (speaker-relative pitch); ``frame_idx`` is the kept frame
+#: shown while the word is spoken (join FRAMES/EMBEDDINGS on video_id + frame_idx).
+ALIGNED = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("segment_id", pa.int32(), nullable=False),
+        pa.field("word_idx", pa.int32(), nullable=False),  # 0, 1, 2, ... within the video
+        pa.field("word", pa.string(), nullable=False),  # as transcribed, stripped
+        pa.field("start", pa.float64(), nullable=False),
+        pa.field("end", pa.float64(), nullable=False),
+        pa.field("probability", pa.float64()),
+        pa.field("n_voiced", pa.int32(), nullable=False),  # voiced 10 ms frames within the word
+        pa.field("f0_mean", pa.float32()),
+        pa.field("f0_median", pa.float32()),
+        pa.field("f0_sd", pa.float32()),
+        pa.field("f0_min", pa.float32()),
+        pa.field("f0_max", pa.float32()),
+        pa.field("f0_mean_z", pa.float32()),
+        pa.field("f0_median_z", pa.float32()),
+        pa.field("f0_sd_z", pa.float32()),  # f0_sd / the video's F0 sd
+        pa.field("f0_min_z", pa.float32()),
+        pa.field("f0_max_z", pa.float32()),
+        pa.field("intensity_mean", pa.float32()),  # dB, over the word's voiced frames
+        pa.field("frame_idx", pa.int32()),  # null: the video has no kept frame
+        pa.field("frame_timestamp", pa.float64()),
+    ]
+)
+
 # ----------------------------------------------------------------------------- experiments
 #: One row per task × fold × video (``results/splits/{task}.parquet``). Test rows are the
 #: same in every fold.

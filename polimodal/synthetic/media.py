@@ -28,11 +28,14 @@ def _need(binary: str) -> str:
     return path
 
 
-def speak(text: str, out: str | Path, *, voice: str = "en-us", speed: int = 150) -> Path:
-    """Write ``text`` spoken by espeak-ng to a WAV file."""
+def speak(
+    text: str, out: str | Path, *, voice: str = "en-us", speed: int = 150, pitch: int | None = None
+) -> Path:
+    """Write ``text`` spoken by espeak-ng to a WAV file (``pitch``: espeak-ng's -p, 0-99, default 50)."""
     out = Path(out)
+    extra = ["-p", str(int(pitch))] if pitch is not None else []
     subprocess.run(
-        [_need("espeak-ng"), "-v", voice, "-s", str(speed), "-w", str(out), text],
+        [_need("espeak-ng"), "-v", voice, "-s", str(speed), *extra, "-w", str(out), text],
         check=True,
         capture_output=True,
     )
@@ -50,13 +53,15 @@ def make_video(
     size: tuple[int, int] = (320, 240),
     fps: int = 25,
     voice: str = "en-us",
+    pitch: int | None = None,
 ) -> Path:
     """Encode an MP4 (H.264 + AAC) of ``duration`` seconds.
 
     ``scenes``: lavfi source templates (see :data:`SCENES`), shown for equal parts of
     the duration; default one moving test pattern. A single ``color=...`` scene gives
     identical frames throughout. ``speech``: words spoken by espeak-ng (padded with
-    silence, cut at ``duration``); without it the audio track is silence. ``audio`` /
+    silence, cut at ``duration``; ``voice``/``pitch``: espeak-ng's -v and -p); without it the
+    audio track is silence. ``audio`` /
     ``video`` False leave that stream out.
     """
     if not (audio or video):
@@ -80,7 +85,7 @@ def make_video(
             n_inputs = len(scenes)
         if audio:
             if speech:
-                wav = speak(speech, Path(tmp) / "speech.wav", voice=voice)
+                wav = speak(speech, Path(tmp) / "speech.wav", voice=voice, pitch=pitch)
                 args += ["-i", str(wav)]
                 filters.append(f"[{n_inputs}:a]aresample=16000,apad[a]")
             else:
