@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -37,6 +38,9 @@ from polimodal.corpus.schemas import SPLITS, TASK_TEXTS, TRANSCRIPTS, VIDEOS, re
 from polimodal.errors import ConfigError, SchemaError
 from polimodal.models.registry import TEXT_FIELDS
 from polimodal.types import PathLike
+
+if TYPE_CHECKING:
+    from polimodal.align.sequences import SequenceStore, VideoSequences
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +170,8 @@ class VideoData:
     labels: list[str]
     texts: list[str]
     store: FrameStore | None = field(default=None, repr=False)
+    #: per-video word / audio / frame-embedding sequences (models that read ``words``/``audio``)
+    sequences: SequenceStore | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.video_ids)
@@ -194,6 +200,12 @@ class VideoData:
         """``(video_id, frame_idx, jpeg)`` for every kept frame of the split's videos (file order)."""
         return self._need_store().iter_frames(self.video_ids, batch_size=batch_size)
 
+    def sequence(self, video_id: str) -> VideoSequences:
+        """The video's word, audio and frame-embedding sequences (:mod:`polimodal.align.sequences`)."""
+        if self.sequences is None:
+            raise ConfigError("this VideoData has no sequences: the model needs the task's aligned data")
+        return self.sequences.get(video_id)
+
     def subset(self, video_ids: Iterable[str]) -> VideoData:
         """The same data restricted to ``video_ids`` (in that order)."""
         pos = {v: i for i, v in enumerate(self.video_ids)}
@@ -203,6 +215,7 @@ class VideoData:
             [self.labels[i] for i in idx],
             [self.texts[i] for i in idx],
             self.store,
+            self.sequences,
         )
 
 
@@ -273,6 +286,7 @@ def load_fold(
     fold: int,
     texts: dict[str, str] | None = None,
     frames: FrameStore | None = None,
+    sequences: SequenceStore | None = None,
 ) -> dict[str, VideoData]:
     """``{"train": VideoData, "validation": ..., "test": ...}`` of ``fold`` in SPLITS order.
 
@@ -287,5 +301,7 @@ def load_fold(
     for split in ("train", "validation", "test"):
         part = df[df["split"] == split]
         ids = part["video_id"].tolist()
-        out[split] = VideoData(ids, part["label"].tolist(), [texts.get(v, "") for v in ids], frames)
+        out[split] = VideoData(
+            ids, part["label"].tolist(), [texts.get(v, "") for v in ids], frames, sequences
+        )
     return out

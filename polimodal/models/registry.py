@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 from polimodal.errors import ConfigError
 from polimodal.models.classic.params import SvmParams
-from polimodal.models.torch.params import BertParams, ClipParams, CnnParams
+from polimodal.models.torch.params import BertParams, ClipParams, CnnParams, EarlyFusionParams, MultParams
 from polimodal.options import options_from_section
 
 if TYPE_CHECKING:
     from polimodal.models.base import Model
 
 #: What a model can read. ``text``: the video's text (transcript, optionally title/description);
-#: ``frames``: its kept (deduplicated) frames. Later issues add ``audio``, ``words``, ``post_images``.
-INPUTS = ("text", "frames")
+#: ``frames``: its kept (deduplicated) frames; ``words``: its transcript's words with their times
+#: (the aligned table); ``audio``: its pitch and intensity frames (both come with the embeddings
+#: of its kept frames: :mod:`polimodal.align.sequences`). Later issues add ``post_images``.
+INPUTS = ("text", "frames", "words", "audio")
 #: Text parts a model's ``text_fields`` may name, in the order they are joined.
 TEXT_FIELDS = ("title", "description", "transcript")
 #: Keys of a model's config section read by the fold runner, not passed to the model.
@@ -70,6 +72,13 @@ KINDS: dict[str, ModelKind] = {
         ModelKind("bert", "polimodal.models.torch.bert:BertModel", BertParams, ("text",), gpu=True),
         ModelKind("cnn", "polimodal.models.torch.cnn:CnnModel", CnnParams, ("frames",), gpu=True),
         ModelKind("clip", "polimodal.models.torch.clip:ClipModel", ClipParams, ("text", "frames"), gpu=True),
+        ModelKind("mult", "polimodal.models.torch.mult:MultModel", MultParams, ("words", "audio"), gpu=True),
+        ModelKind(
+            "early_fusion",
+            "polimodal.models.torch.mult:EarlyFusionModel",
+            EarlyFusionParams,
+            ("words", "audio"),
+        ),
     )
 }
 assert all(set(k.inputs) <= set(INPUTS) for k in KINDS.values())

@@ -110,3 +110,61 @@ class ClipParams(FrameParams):
     lr: float = 1e-5
     head_lr: float = 1e-3
     batch_size: int = 32
+
+
+#: The sequences a cross-modal model may read (:mod:`polimodal.align.sequences`).
+SEQUENCE_MODALITIES = ("words", "audio", "frames")
+
+
+@dataclass(frozen=True)
+class SequenceParams(TrainParams):
+    """Keys of the models over per-video word / audio / frame-embedding sequences (MulT, early fusion)."""
+
+    modalities: Any = SEQUENCE_MODALITIES  # which sequences the model reads (words, audio, frames)
+    # words: null: embeddings learned from the training words; or a BERT-family model (hub id, path,
+    # package: ref) whose frozen input embeddings embed each word (mean over its word pieces)
+    text_model: str | None = None
+    vocab_size: int = 20000  # learned word embeddings: the most frequent training words (others: unknown)
+    dim: int = 64  # width of every modality's representation
+    max_words: int = 512  # longer sequences are sub-sampled evenly (their times kept)
+    max_audio: int = 1024  # audio windows of 0.1 s (1024: 102 s of voiced speech)
+    max_frames: int = 64
+    dropout: float = 0.1
+    lr: float = 1e-3
+    batch_size: int = 16
+    epochs: int = 10
+
+    def check(self, where: str) -> None:
+        super().check(where)
+        mods = list(self.modalities) if isinstance(self.modalities, list | tuple) else None
+        if not mods or len(set(mods)) != len(mods) or set(mods) - set(SEQUENCE_MODALITIES):
+            raise ConfigError(
+                f"{where}.modalities: a non-empty list of distinct values of {list(SEQUENCE_MODALITIES)}, "
+                f"got {self.modalities!r}"
+            )
+        if min(self.dim, self.vocab_size, self.max_words, self.max_audio, self.max_frames) < 1:
+            raise ConfigError(f"{where}: dim, vocab_size and max_* must be >= 1")
+
+
+@dataclass(frozen=True)
+class MultParams(SequenceParams):
+    """``kind: mult``: a cross-modal transformer (Tsai et al. 2019), implicit alignment."""
+
+    heads: int = 4  # attention heads (dim must be divisible by heads)
+    layers: int = 1  # cross-modal attention blocks per ordered pair of modalities
+    self_layers: int = 1  # self-attention layers per target modality after the cross-modal blocks
+
+    def check(self, where: str) -> None:
+        super().check(where)
+        if self.heads < 1 or self.dim % self.heads or self.layers < 1 or self.self_layers < 0:
+            raise ConfigError(f"{where}: need heads >= 1 dividing dim, layers >= 1, self_layers >= 0")
+
+
+@dataclass(frozen=True)
+class EarlyFusionParams(SequenceParams):
+    """``kind: early_fusion``: each modality pooled (mean and max), concatenated, then an MLP."""
+
+    hidden: int = 128  # MLP width
+    # true: explicit alignment: each word carries its own pitch and frame (the aligned table); an MLP
+    # reads each word's fused vector before pooling. false: pool each modality on its own first
+    aligned: bool = False
