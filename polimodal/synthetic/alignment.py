@@ -10,8 +10,9 @@ at chance: a model must match *when* a word is said with *when* the pitch is hig
 Sequences are made directly (no media): words on a time grid with jitter, audio windows every
 0.1 s (F0 z-scores, voiced share, intensity), and a few random frame embeddings that carry
 nothing; each word also carries its own mean pitch (the explicit alignment of the aligned
-table, read by ``early_fusion`` with ``aligned: true``). :func:`make_alignment_corpus` returns ``{"train"|"validation"|"test": VideoData}`` whose
-``sequence(video_id)`` serves them, as the fold runner's task data does.
+table, read by ``early_fusion`` with ``aligned: true``). :func:`make_alignment_corpus` returns
+``{"train"|"validation"|"test": VideoData}`` whose ``sequence(video_id)`` serves them, as the fold
+runner's task data does.
 """
 
 from __future__ import annotations
