@@ -1,6 +1,6 @@
 # polimodal: YouTube videos (and image+text posts) -> aligned multimodal data -> classifiers.
 # Read the rule files top to bottom: ingest (metadata, frames, audio) -> transcribe / embed -> dedup ->
-# splits -> task data -> train -> evaluate -> report -> classify the corpus.
+# align (pitch, aligned words) -> splits -> task data -> train -> evaluate -> report -> classify the corpus.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -13,6 +13,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/transcribe.smk"
 include: "workflow/rules/embed.smk"
+include: "workflow/rules/align.smk"
 include: "workflow/rules/gather.smk"
 include: "workflow/rules/experiments.smk"
 include: "workflow/rules/report.smk"

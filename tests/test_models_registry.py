@@ -23,6 +23,8 @@ MISSPELT = {
     "bert": "max_lenght",
     "cnn": "frames_per_vido",
     "clip": "head_hiden",
+    "mult": "self_layer",
+    "early_fusion": "hiden",
 }
 
 
@@ -48,8 +50,10 @@ def test_modalities_and_hardware() -> None:
         "bert": "text",
         "cnn": "image",
         "clip": "multimodal",
+        "mult": "multimodal",
+        "early_fusion": "multimodal",
     }
-    assert {k for k, s in KINDS.items() if s.gpu} == {"bert", "cnn", "clip"}
+    assert {k for k, s in KINDS.items() if s.gpu} == {"bert", "cnn", "clip", "mult"}
     assert KINDS["clip"].reads("text") and KINDS["clip"].reads("frames")
     assert not KINDS["cnn"].reads("text") and not KINDS["svm"].reads("frames")
 

@@ -12,12 +12,14 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from polimodal.align.query import QueryOptions
 from polimodal.errors import ConfigError
 from polimodal.experiments.splits import ExperimentOptions
 from polimodal.extract.dedup import DedupOptions
 from polimodal.extract.embed import EmbedOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
+from polimodal.extract.pitch import PitchOptions
 from polimodal.extract.transcribe import TranscribeOptions
 from polimodal.options import DEVICE_PATTERN, choice, default_of, device_field, options_from_section
 
@@ -29,6 +31,8 @@ SECTIONS = {
     "embed": EmbedOptions,
     "dedup": DedupOptions,
     "experiments": ExperimentOptions,
+    "pitch": PitchOptions,
+    "query": QueryOptions,
 }
 
 

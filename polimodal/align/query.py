@@ -18,8 +18,10 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,7 @@ import pyarrow.parquet as pq
 
 from polimodal.corpus.schemas import ALIGNED
 from polimodal.errors import ConfigError
+from polimodal.options import choice, options_from_section
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -269,8 +272,13 @@ def contact_sheet(
     """A JPEG grid of ``(caption, jpeg)`` items (PIL), each scaled to ``side`` px wide."""
     from PIL import Image, ImageDraw
 
-    if not items:
-        raise ConfigError("no frame to show: no matching word has a kept frame")
+    if not items:  # a small sheet that says so, rather than no file
+        blank = Image.new("RGB", (columns * side, 40), "white")
+        ImageDraw.Draw(blank).text((4, 12), "no matching word has a kept frame", fill="black")
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        blank.save(out, format="JPEG", quality=90)
+        return out
     thumbs = []
     for caption, jpeg in items:
         img = Image.open(io.BytesIO(jpeg)).convert("RGB")
@@ -288,3 +296,75 @@ def contact_sheet(
     out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(out, format="JPEG", quality=90)
     return out
+
+
+@dataclass(frozen=True)
+class QueryOptions:
+    """Settings of the ``query`` config section: the cross-modal query of the report."""
+
+    pattern: str | None = None  # regex a whole word must match (any case); null and no words: no query
+    words: list[str] = field(default_factory=list)  # or a word list (used when pattern is null)
+    by: list[str] = field(default_factory=list)  # sample sheet column(s) to group by
+    unit: str = choice("word", UNITS)  # word | segment (a segment matches when the regex occurs in it)
+    measure: str = "f0_mean_z"  # a column of the aligned table
+    level: str = choice("word", LEVELS)  # confidence intervals over words or over videos
+    top: int = 20  # the words said at the highest relative pitch, listed beside
+    max_frames: int = 16  # frames of the contact sheet
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.pattern) or bool(self.words)
+
+    def check(self, where: str) -> None:
+        if self.pattern:
+            word_matcher(self.pattern)
+        if self.measure not in ALIGNED.names or not self.measure.startswith(("f0_", "intensity")):
+            names = [n for n in ALIGNED.names if n.startswith(("f0_", "intensity"))]
+            raise ConfigError(f"{where}.measure: {self.measure!r} is not one of {names}")
+        if self.top < 1 or self.max_frames < 1:
+            raise ConfigError(f"{where}: top and max_frames must be >= 1")
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> QueryOptions:
+        return options_from_section(cls, section, "config query")
+
+
+def run_query(
+    aligned: PathLike | Sequence[PathLike],
+    sheet: pd.DataFrame,
+    options: QueryOptions,
+    *,
+    table_out: PathLike,
+    figure_out: PathLike,
+    top_out: PathLike | None = None,
+    frames: Sequence[PathLike] = (),
+    sheet_out: PathLike | None = None,
+) -> pd.DataFrame:
+    """The query of ``options`` as a CSV table and a figure (+ the top words and a contact sheet)."""
+    table = read_aligned(aligned)
+    pattern = options.pattern or None
+    words = None if pattern else list(options.words)
+    result = pitch_by_group(
+        table,
+        sheet,
+        options.by,
+        pattern,
+        words,
+        unit=options.unit,
+        measure=options.measure,
+        level=options.level,
+    )
+    Path(table_out).parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(table_out, index=False)
+    what = pattern or ", ".join(options.words)
+    title = f"{options.measure} of the {options.unit}s matching {what!r}" + (
+        f" by {', '.join(options.by)}" if options.by else ""
+    )
+    plot_pitch_by_group(result, figure_out, by=options.by, title=title, measure=options.measure)
+    if top_out is not None:
+        highest_pitch(table, options.top, measure=options.measure).to_csv(top_out, index=False)
+    if sheet_out is not None:
+        items = frames_while_said(table, frames, pattern, words, max_frames=options.max_frames)
+        contact_sheet(items, sheet_out)
+    log.info("query %s:\n%s", title, result.to_string(index=False))
+    return result

@@ -119,8 +119,13 @@ def classify_shard(
     dedup: PathLike | None,
     out: PathLike,
     threads: int | None = None,
+    sequences: Mapping[str, PathLike] | None = None,
 ) -> pa.Table:
-    """Classify every video of a shard (its VIDEOS file) with the model trained in ``model_dir``."""
+    """Classify every video of a shard (its VIDEOS file) with the model trained in ``model_dir``.
+
+    ``sequences``: the shard's ``aligned``, ``pitch``, ``embeddings`` and ``dedup`` files, for a
+    model that reads ``words``/``audio``.
+    """
     t0 = time.monotonic()
     spec = check_model_config(model_name, model_cfg)
     params = {k: v for k, v in model_cfg.items() if k not in RUNNER_KEYS}
@@ -147,7 +152,23 @@ def classify_shard(
         for vid in ids:
             if not kept.get(vid):
                 lacks[vid].append("frames")
-    data = VideoData(ids, [""] * len(ids), [texts.get(v, "") for v in ids], store)
+    seqs = None
+    if spec.reads("words") or spec.reads("audio"):
+        from polimodal.align.sequences import SequenceStore
+
+        if not sequences:
+            raise ConfigError(f"model {model_name!r} reads words/audio: give the shard's aligned data")
+        seqs = SequenceStore(
+            [sequences["aligned"]], [sequences["pitch"]], [sequences["embeddings"]], [sequences["dedup"]],
+            video_ids=ids,
+        )  # fmt: skip
+        for vid in ids:
+            seq = seqs.get(vid)
+            if spec.reads("words") and not seq.words:
+                lacks[vid].append("words")
+            if spec.reads("audio") and not len(seq.audio):
+                lacks[vid].append("audio")
+    data = VideoData(ids, [""] * len(ids), [texts.get(v, "") for v in ids], store, seqs)
     labels, scores = model.predict(data)
     table = pa.table(
         {

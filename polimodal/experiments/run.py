@@ -2,7 +2,8 @@
 
 :func:`run_fold` reads the task's SPLITS, builds the fold's :class:`~polimodal.experiments.data.VideoData`
 (texts from transcripts/metadata per the model's ``text_fields``; frames only for models whose
-modality is not ``text``), builds the model from the registry (``models.<name>.kind``), fits it
+modality is not ``text``; word / audio / frame-embedding sequences for models that read ``words``
+or ``audio``), builds the model from the registry (``models.<name>.kind``), fits it
 on the training split with the validation split for selection, predicts the validation and test
 splits and writes PREDICTIONS (+ ``summary.json`` in ``workdir``). The model seed is
 ``experiments.seed + fold``.
@@ -48,6 +49,11 @@ class DataSources:
     videos: PathLike | None = None
     frames: Sequence[PathLike] = field(default_factory=list)
     dedup: Sequence[PathLike] | None = None
+    #: ALIGNED, PITCH and EMBEDDINGS files (models that read ``words``/``audio``; the task's own,
+    #: see :func:`polimodal.experiments.taskdata.build_task_sequences`, or every shard's + ``dedup``)
+    aligned: Sequence[PathLike] = field(default_factory=list)
+    pitch: Sequence[PathLike] = field(default_factory=list)
+    embeddings: Sequence[PathLike] = field(default_factory=list)
 
     def read_texts(self, fields: Sequence[str]) -> dict[str, str]:
         if self.texts is not None:
@@ -117,7 +123,15 @@ def run_fold(
     texts = data.read_texts(text_fields) if spec.reads("text") else {}
     store = FrameStore(data.frames, data.dedup) if spec.reads("frames") else None
     df = splits if isinstance(splits, pd.DataFrame) else read_splits(splits)
-    parts = load_fold(df, fold, texts, store)
+    sequences = None
+    if spec.reads("words") or spec.reads("audio"):
+        from polimodal.align.sequences import SequenceStore
+
+        sequences = SequenceStore(
+            data.aligned, data.pitch, data.embeddings, data.dedup if data.embeddings else None,
+            video_ids=df["video_id"].astype(str).unique().tolist(),
+        )  # fmt: skip
+    parts = load_fold(df, fold, texts, store, sequences)
     log.info(
         "task %s, model %s (%s), fold %d: %s",
         task,

@@ -5,7 +5,10 @@ shard of the corpus. :func:`build_task_data` selects, with vectorised filters, t
 (those of its SPLITS) from the corpus-wide tables and shard files:
 
 - ``texts``: TASK_TEXTS rows (title, description, transcript) of each task video;
-- ``frames``: FRAMES rows of the frames each task video keeps after near-duplicate removal.
+- ``frames``: FRAMES rows of the frames each task video keeps after near-duplicate removal;
+- ``aligned`` / ``pitch`` / ``embeddings`` (:func:`build_task_sequences`, when a model reads
+  ``words`` or ``audio``): ALIGNED and PITCH rows of the task videos and EMBEDDINGS rows of their
+  kept frames.
 
 Selection reads the ``video_id`` column of each row group first (pyarrow ``is_in``), then only
 the row groups that hold a task video (shard files are written with small row groups, a few
@@ -135,4 +138,50 @@ def build_task_data(
         len(frames_paths),
         time.monotonic() - t0,
     )
+    return counts
+
+
+def build_task_sequences(
+    splits: PathLike,
+    aligned_paths: Sequence[PathLike],
+    pitch_paths: Sequence[PathLike],
+    embeddings_paths: Sequence[PathLike],
+    dedup_paths: Sequence[PathLike],
+    *,
+    aligned_out: PathLike,
+    pitch_out: PathLike,
+    embeddings_out: PathLike,
+) -> dict[str, int]:
+    """Write the task videos' ALIGNED, PITCH and kept-frame EMBEDDINGS rows (every shard's files,
+    embeddings and DEDUP in the same order); empty lists write empty files. Returns row counts."""
+    from polimodal.corpus.schemas import ALIGNED, EMBEDDINGS, PITCH
+
+    t0 = time.monotonic()
+    ids = pc.unique(read_parquet(splits, SPLITS, columns=["video_id"]).column("video_id")).cast(pa.string())
+    counts: dict[str, int] = {}
+
+    def rows(paths: Sequence[PathLike], schema: pa.Schema, name: str) -> Iterator[pa.Table]:
+        counts[name] = 0
+        for path in paths:
+            for table in select_videos(path, ids, schema.names):
+                counts[name] += table.num_rows
+                yield table
+
+    write_parquet_stream(rows(aligned_paths, ALIGNED, "aligned"), aligned_out, ALIGNED)
+    write_parquet_stream(rows(pitch_paths, PITCH, "pitch"), pitch_out, PITCH)
+    if len(embeddings_paths) != len(dedup_paths):
+        raise ValueError(f"{len(embeddings_paths)} EMBEDDINGS files but {len(dedup_paths)} DEDUP files")
+
+    def kept_embeddings() -> Iterator[pa.Table]:
+        counts["embeddings"] = 0
+        for emb_path, dedup_path in zip(embeddings_paths, dedup_paths, strict=True):
+            dedup = _concat(select_videos(dedup_path, ids, ["video_id", "frame_idx", "kept"]), DEDUP)
+            kept = dedup.filter(dedup.column("kept")).select(["video_id", "frame_idx"])
+            emb = _concat(select_videos(emb_path, ids, EMBEDDINGS.names), EMBEDDINGS)
+            table = emb.join(kept, ["video_id", "frame_idx"], join_type="left semi")
+            counts["embeddings"] += table.num_rows
+            yield table.sort_by([("video_id", "ascending"), ("frame_idx", "ascending")])
+
+    write_parquet_stream(kept_embeddings(), embeddings_out, EMBEDDINGS)
+    log.info("task sequences: %s rows for %d videos in %.1f s", counts, len(ids), time.monotonic() - t0)
     return counts

@@ -27,6 +27,7 @@ checkpoint choose_models:
 
 rule classify:
     input:
+        unpack(get_classify_sequences),
         chosen=rules.choose_models.output.tsv,
         model=get_classify_model_dir,
         videos=rules.ingest.output.videos,

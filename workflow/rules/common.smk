@@ -62,7 +62,7 @@ def get_artifact_outputs():
 
 
 def get_final_outputs():
-    return get_artifact_outputs() + get_experiment_outputs()
+    return get_artifact_outputs() + get_experiment_outputs() + get_align_outputs()
 
 
 # ---- experiments
@@ -221,3 +221,79 @@ def get_experiment_outputs():
         *expand(rules.plots.output, task=TASKS),
         *rules.classified_table.output,
     ]
+
+
+# ---- alignment (align.smk): pitch and the aligned table of every shard, the report's query, and
+# the word / audio / frame-embedding sequences of the models that read words or audio
+from polimodal.align.query import QueryOptions
+
+QUERY = QueryOptions.from_config(config["query"])
+_query_missing = [c for c in QUERY.by if c not in SHEET.columns]
+if _query_missing:
+    raise ValueError(
+        f"config query.by names {_query_missing}, which are not columns of the sample sheet "
+        f"{config['samples']} (columns: {list(SHEET.columns)})"
+    )
+
+
+def _reads_sequences(model):
+    return MODEL_KINDS[model].reads("words") or MODEL_KINDS[model].reads("audio")
+
+
+SEQUENCES_READ = any(_reads_sequences(m) for m in MODELS)
+
+
+def get_shard_aligned(wildcards=None):
+    return get_shard_files(rules.align.output.parquet)
+
+
+def get_query_frames(wildcards):
+    return get_shard_files(rules.ingest.output.frames)
+
+
+def get_align_outputs():
+    """The aligned table of every shard, and the report's query when the config asks for one."""
+    outputs = get_shard_aligned()
+    if QUERY.enabled:
+        outputs += list(rules.query.output)
+    return outputs
+
+
+def get_task_aligned(wildcards):
+    return get_shard_aligned() if SEQUENCES_READ else []
+
+
+def get_task_pitch(wildcards):
+    return get_shard_files(rules.pitch.output.parquet) if SEQUENCES_READ else []
+
+
+def get_task_embeddings(wildcards):
+    return get_shard_files(rules.embed.output.parquet) if SEQUENCES_READ else []
+
+
+def get_task_sequence_dedup(wildcards):
+    return get_shard_files(rules.dedup.output.parquet) if SEQUENCES_READ else []
+
+
+def get_train_sequences(wildcards):
+    """The task's aligned words, pitch and kept-frame embeddings, for models that read them."""
+    if not _reads_sequences(wildcards.model):
+        return {}
+    out = rules.task_sequences.output
+    return {
+        name: getattr(out, name).format(task=wildcards.task)
+        for name in ("aligned", "pitch", "embeddings")
+    }
+
+
+def get_classify_sequences(wildcards):
+    """The shard's aligned words, pitch, embeddings and dedup flags, for models that read them."""
+    if not _reads_sequences(wildcards.model):
+        return {}
+    shard = wildcards.shard
+    return {
+        "aligned": rules.align.output.parquet.format(shard=shard),
+        "pitch": rules.pitch.output.parquet.format(shard=shard),
+        "embeddings": rules.embed.output.parquet.format(shard=shard),
+        "sequence_dedup": rules.dedup.output.parquet.format(shard=shard),
+    }

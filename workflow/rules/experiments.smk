@@ -85,8 +85,36 @@ rule task_data:
         "../scripts/task_data.py"
 
 
+# the task's aligned words, pitch and kept-frame embeddings: only when a model reads words or audio
+# (mult, early_fusion); otherwise empty files, and no shard's aligned data is needed
+rule task_sequences:
+    input:
+        splits=rules.splits.output.parquet,
+        aligned=get_task_aligned,
+        pitch=get_task_pitch,
+        embeddings=get_task_embeddings,
+        dedup=get_task_sequence_dedup,
+    output:
+        aligned="results/tasks/{task}/aligned.parquet",
+        pitch="results/tasks/{task}/pitch.parquet",
+        embeddings="results/tasks/{task}/embeddings.parquet",
+    log:
+        "logs/experiments/task_sequences/{task}.log",
+    benchmark:
+        "benchmarks/experiments/task_sequences/{task}.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    script:
+        "../scripts/task_sequences.py"
+
+
 rule train:
     input:
+        unpack(get_train_sequences),
         splits=rules.splits.output.parquet,
         texts=rules.task_data.output.texts,
         frames=get_train_frames,

@@ -22,4 +22,14 @@ classify_shard(
     dedup=snakemake.input.dedup or None,
     out=snakemake.output.parquet,
     threads=snakemake.threads,
+    sequences=(
+        {
+            "aligned": snakemake.input.aligned,
+            "pitch": snakemake.input.pitch,
+            "embeddings": snakemake.input.embeddings,
+            "dedup": snakemake.input.sequence_dedup,
+        }
+        if "aligned" in snakemake.input.keys()
+        else None
+    ),
 )
