@@ -2,6 +2,7 @@
 
 polimodal summary [RESULTS]      where the artifacts are and what they hold
 polimodal demo [DIR]             make the demo corpus (media + sample sheet)
+polimodal query [RESULTS] ...    pitch of the words matching a pattern, by sheet column (see --help)
 """
 
 from __future__ import annotations
@@ -68,6 +69,63 @@ def summary(results: Path) -> str:
     return "\n".join(lines)
 
 
+def query(args: argparse.Namespace) -> int:
+    """``polimodal query``: see its ``--help``."""
+    import pandas as pd
+
+    from polimodal.align.query import (
+        contact_sheet,
+        frames_while_said,
+        highest_pitch,
+        pitch_by_group,
+        plot_pitch_by_group,
+        read_aligned,
+    )
+    from polimodal.corpus.samples import read_sample_sheet
+    from polimodal.errors import ConfigError
+
+    pd.set_option("display.width", 160)
+    try:
+        aligned = read_aligned(args.results)
+        words = [w for w in args.words.split(",") if w.strip()] if args.words else None
+        if args.top:
+            print(highest_pitch(aligned, args.top, measure=args.measure).to_string(index=False))
+        if args.pattern is None and words is None:
+            if not args.top:
+                raise ConfigError("give --pattern or --words (or --top N)")
+            return 0
+        sheet = read_sample_sheet(args.sheet) if args.sheet else None
+        table = pitch_by_group(
+            aligned,
+            sheet,
+            args.by,
+            args.pattern,
+            words,
+            unit=args.unit,
+            measure=args.measure,
+            level=args.level,
+        )
+    except ConfigError as exc:
+        print(f"polimodal query: {exc}", file=sys.stderr)
+        return 2
+    print(table.to_string(index=False))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        if args.out.suffix == ".parquet":
+            table.to_parquet(args.out, index=False)
+        else:
+            table.to_csv(args.out, index=False)
+    if args.plot:
+        what = args.pattern or args.words
+        plot_pitch_by_group(
+            table, args.plot, by=args.by, title=f"{args.measure}: {what!r}", measure=args.measure
+        )
+    if args.frames:
+        frames = sorted((args.results / "frames").glob("*.parquet"))
+        contact_sheet(frames_while_said(aligned, frames, args.pattern, words), args.frames)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="polimodal", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -77,7 +135,33 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("results", nargs="?", default="results", type=Path)
     p = sub.add_parser("demo", help="make the demo corpus")
     p.add_argument("out_dir", nargs="?", default="resources/demo")
+    p = sub.add_parser(
+        "query",
+        help="cross-modal query over the aligned table: pitch of matching words by group",
+        description="Pitch of the words (or segments) matching --pattern or --words, grouped by sheet "
+        "column(s) --by, beside the other words of each group: mean, sd and 95%% CI. --top N lists "
+        "the words said at the highest relative pitch; --frames writes a contact sheet of the "
+        "frames shown while a matching word is said.",
+    )
+    p.add_argument(
+        "results", nargs="?", default="results", type=Path, help="results folder (aligned/ inside)"
+    )
+    p.add_argument("--sheet", type=Path, help="the sample sheet (needed for --by)")
+    p.add_argument("--pattern", help="regex a whole word must match (any case), e.g. 'tax(es)?'")
+    p.add_argument("--words", help="comma-separated word list (instead of --pattern)")
+    p.add_argument("--by", nargs="*", default=[], help="sheet column(s) to group by")
+    p.add_argument("--unit", choices=["word", "segment"], default="word")
+    p.add_argument("--measure", default="f0_mean_z", help="aligned-table column (default f0_mean_z)")
+    p.add_argument("--level", choices=["word", "video"], default="word", help="CIs over words or videos")
+    p.add_argument("--out", type=Path, help="write the table here (.csv or .parquet)")
+    p.add_argument("--plot", type=Path, help="write the figure here (.png)")
+    p.add_argument("--top", type=int, default=0, help="list the N words at the highest relative pitch")
+    p.add_argument(
+        "--frames", type=Path, help="contact sheet (.jpg) of the frames shown while a match is said"
+    )
     args = parser.parse_args(argv)
+    if args.cmd == "query":
+        return query(args)
     if args.cmd == "summary":
         print(summary(args.results))
     elif args.cmd == "demo":

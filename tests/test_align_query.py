@@ -11,6 +11,7 @@ from PIL import Image
 from scipy import stats
 
 from polimodal.align.query import (
+    QueryOptions,
     contact_sheet,
     frames_while_said,
     highest_pitch,
@@ -112,3 +113,16 @@ def test_frames_while_said_make_a_contact_sheet(aligned, tmp_path):
     sheet = contact_sheet(items, tmp_path / "sheet.jpg", columns=2, side=64)
     assert Image.open(sheet).size == (128, 64 + 16)
     assert frames_while_said(aligned, [path], pattern="nothing") == []
+
+
+def test_query_options_and_an_empty_contact_sheet(tmp_path):
+    assert not QueryOptions.from_config({}).enabled
+    assert QueryOptions.from_config({"words": ["AfD"], "by": ["party"]}).enabled
+    with pytest.raises(ConfigError, match="measure"):
+        QueryOptions.from_config({"pattern": "x", "measure": "word"})
+    with pytest.raises(ConfigError, match="pattern"):
+        QueryOptions.from_config({"pattern": "("})
+    with pytest.raises(ConfigError, match="unit"):
+        QueryOptions.from_config({"pattern": "x", "unit": "sentence"})
+    blank = contact_sheet([], tmp_path / "none.jpg")  # says so rather than failing the report
+    assert Image.open(blank).size[1] == 40

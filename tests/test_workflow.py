@@ -162,7 +162,9 @@ def test_threshold_change_reruns_only_dedup(run):
     wd, *_ = run
     overlay = shutil.copy(config_file("threshold.yaml"), wd / "config" / "threshold.yaml")
     jobs = dry_run_jobs(wd, "--configfile", "config/test.yaml", str(overlay))
-    assert jobs == {("dedup", f"{i:06d}") for i in range(4)} | {("all", None)}
+    # the aligned table names the kept frame shown at each word: it follows the dedup flags
+    shards = [f"{i:06d}" for i in range(4)]
+    assert jobs == {(r, s) for r in ("dedup", "align") for s in shards} | {("all", None)}
 
 
 def test_appended_row_reruns_only_its_shard(run):
@@ -172,11 +174,11 @@ def test_appended_row_reruns_only_its_shard(run):
     try:
         sheet.write_text(original + f"late\t{wd / 'media' / 'static.mp4'}\tother\n")
         jobs = dry_run_jobs(wd, "--configfile", "config/test.yaml")
-        stages = {"ingest", "transcribe", "embed", "dedup"}
+        stages = {"ingest", "transcribe", "embed", "dedup", "pitch", "align"}
         # only the shard the row joined (000003) is processed again ...
         assert {j for j in jobs if j[0] in stages} == {(s, "000003") for s in stages}
         # ... then the corpus-wide tables, and the experiment and classification (the sheet changed)
-        corpus = {"gather_videos", "gather_unavailable", "gather_transcripts", "all"}
+        corpus = {"gather_videos", "gather_unavailable", "gather_transcripts", "query", "all"}
         assert {(g, None) for g in corpus} <= jobs
         assert {rule for rule, shard in jobs if shard is None} - corpus <= EXPERIMENT_AND_CLASSIFY
     finally:
@@ -185,7 +187,7 @@ def test_appended_row_reruns_only_its_shard(run):
 
 EXPERIMENT_AND_CLASSIFY = {
     "data_table", "plot_data_table", "splits", "task_data", "train", "evaluate", "plots",
-    "choose_models", "gather_classified", "classified_table",
+    "choose_models", "gather_classified", "classified_table", "task_sequences",
 }  # fmt: skip
 
 
@@ -197,9 +199,15 @@ def test_every_available_video_is_classified(run):
     assert list(classified.loc["static", "lacks"]) == ["transcript"]  # a silent video, still classified
     assert list(classified.loc["speech", "lacks"]) == []
     chosen = pd.read_csv(wd / "results/classified/topic/chosen.tsv", sep="\t")
-    assert chosen.model.tolist() == ["svm"] and (classified.fold == chosen.fold[0]).all()
+    assert chosen.model.tolist() == ["svm", "early_fusion"] and (classified.fold == chosen.fold[0]).all()
     table = pd.read_csv(wd / "results/tables/classified.csv")
-    assert table.n.sum() == 4 and set(table.task) == {"topic"}
+    assert table.n.sum() == 8 and set(table.task) == {"topic"}
+    # early fusion over the aligned sequences: the silent video lacks words and audio
+    fused = read(wd, "results/classified/topic/early_fusion.parquet").set_index("video_id")
+    assert sorted(fused.index) == ["noaudio", "speech", "static", "web"]
+    assert (
+        set(fused.loc["static", "lacks"]) == {"words", "audio"} and list(fused.loc["speech", "lacks"]) == []
+    )
     assert (wd / "results/classified/topic/svm.csv").exists()
 
 
@@ -219,3 +227,47 @@ def test_cli_summary_lists_the_artifacts(run):
     assert "missing: not_found" in text
     assert "dedup flags" in text and "kept after near-duplicate removal" in text
     assert "audio tracks (FLAC)" in text and "corpus classified" in text
+
+
+def test_aligned_table_lines_up_words_pitch_and_frames(run):
+    wd, *_ = run
+    pitch = pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/pitch").glob("*.parquet")))
+    assert set(pitch.video_id) == {"speech", "web"}  # static is silent, noaudio has no track
+    assert pitch.f0.between(75, 500).all()
+    aligned = pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/aligned").glob("*.parquet")))
+    segs = pd.concat(
+        pd.read_parquet(p) for p in sorted((wd / "results/transcripts").glob("*/segments.parquet"))
+    )
+    speech = aligned[aligned.video_id == "speech"].sort_values("word_idx")
+    words = [w for ws in segs[segs.video_id == "speech"].sort_values("segment_id").words for w in ws]
+    # one row per transcript word, with the transcript's timestamps
+    assert speech.word.tolist() == [w["word"].strip() for w in words]
+    assert speech.start.tolist() == [w["start"] for w in words] and speech.end.tolist() == [
+        w["end"] for w in words
+    ]
+    assert speech.f0_mean.notna().mean() > 0.7  # espeak-ng speech: most words are voiced
+    own = pitch[pitch.video_id == "speech"]
+    for row in speech.itertuples():
+        n = ((own.time >= row.start) & (own.time < row.end)).sum()
+        assert row.n_voiced == n
+    # the frame shown is a kept frame of the video, at most half a frame interval from the midpoint
+    dedup = pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/dedup").glob("*.parquet")))
+    kept = set(dedup[(dedup.video_id == "speech") & dedup.kept].frame_idx)
+    assert set(speech.frame_idx) <= kept
+    assert set(aligned.video_id) == {"speech", "web"}  # words only where something was said
+
+
+def test_query_figure_table_and_task_sequences(run):
+    wd, *_ = run
+    table = pd.read_csv(wd / "results/query/pitch_by_group.csv")
+    assert set(table.label) <= {"politics", "other"} and table.matches.any()
+    hits = table[table.matches]
+    assert set(hits.label) == {"politics"} and hits.n.sum() >= 3  # senate, budget (speech), web
+    assert (wd / "results/query/pitch_by_group.png").stat().st_size > 5000
+    assert (wd / "results/query/frames_while_said.jpg").stat().st_size > 1000
+    top = pd.read_csv(wd / "results/query/highest_pitch.csv")
+    assert len(top) and top.f0_mean_z.is_monotonic_decreasing
+    seq = read(wd, "results/tasks/topic/aligned.parquet")
+    assert set(seq.video_id) == {"speech", "web"}
+    emb = read(wd, "results/tasks/topic/embeddings.parquet")
+    assert set(emb.video_id) <= {"speech", "static", "web", "noaudio"} and len(emb) >= 5
