@@ -14,8 +14,9 @@ def _aligned(results):
     rows = []
     for vid, z in [("a1", 2.0), ("b1", 0.0)]:
         for k, w in enumerate(["the", "tax", "vote"]):
+            z_word = z if w == "tax" else -0.5
             rows.append({"video_id": vid, "segment_id": 0, "word_idx": k, "word": w, "start": float(k),
-                         "end": k + 0.5, "n_voiced": 10, "f0_mean": 120.0, "f0_mean_z": z if w == "tax" else -0.5})  # fmt: skip
+                         "end": k + 0.5, "n_voiced": 10, "f0_mean": 120.0, "f0_mean_z": z_word})  # fmt: skip
     df = pd.DataFrame(rows)
     for f in ALIGNED.names:
         if f not in df:
