@@ -1,6 +1,12 @@
 """The bundled demo corpus: short real videos made on the spot (espeak-ng speech over
 ffmpeg footage), a sample sheet with labels, and one unavailable source.
 
+Two speakers with known voices (the truth behind the report's cross-modal query): speaker ``A``
+speaks low (espeak-ng ``-p 35``, about 90 Hz) and raises the pitch of the words in
+:data:`EMPHASIS` (SSML prosody, about +30 %); speaker ``B`` speaks higher (``-p 70``, about 125 Hz)
+without emphasis. The sheet's ``speaker`` column says who speaks; videos alternate speakers
+within each class, so the speaker says nothing about the label.
+
 ``python -m polimodal.synthetic.demo resources/demo`` writes ``resources/demo/videos.tsv`` and the
 media; ``config/demo.yaml`` points at it.
 """
@@ -41,6 +47,23 @@ OTHER = [
 ]
 
 
+#: Words speaker A says at raised pitch (SSML ``<prosody pitch="+100%">``, about +30 % in espeak-ng).
+EMPHASIS = ("tax", "taxes", "budget")
+#: speaker -> (espeak-ng -p, emphasises EMPHASIS)
+SPEAKERS = {"A": (35, True), "B": (70, False)}
+
+
+def speech_ssml(text: str, emphasis: bool) -> str:
+    """``text`` as SSML, the words of :data:`EMPHASIS` at raised pitch when ``emphasis``."""
+    words = []
+    for word in text.split():
+        core = word.strip(",.").lower()
+        if emphasis and core in EMPHASIS:
+            word = f'<prosody pitch="+100%">{word}</prosody>'
+        words.append(word)
+    return "<speak>" + " ".join(words) + "</speak>"
+
+
 def make_demo(out_dir: str | Path, *, duration: float = 5.0) -> Path:
     """Write the demo media and ``videos.tsv`` into ``out_dir``; return the sheet path."""
     out = Path(out_dir)
@@ -59,10 +82,21 @@ def make_demo(out_dir: str | Path, *, duration: float = 5.0) -> Path:
             scenes = [SCENES[1], SCENES[3 + i % 3]]
         else:
             scenes = [SCENES[0], SCENES[2]]
-        path = media / f"{vid}.mp4"
+        speaker = "A" if i % 2 == 0 else "B"
+        pitch, emphasis = SPEAKERS[speaker]
+        path = media / f"{vid}_{speaker}.mp4"
         if not path.exists():
-            make_video(path, duration=duration, scenes=scenes, speech=speech)
-        rows.append({"video_id": vid, "source": str(path.resolve()), "us_politics": label, "topic": topic})
+            ssml = speech_ssml(speech, emphasis)
+            make_video(path, duration=duration, scenes=scenes, speech=ssml, pitch=pitch, ssml=True)
+        rows.append(
+            {
+                "video_id": vid,
+                "source": str(path.resolve()),
+                "us_politics": label,
+                "topic": topic,
+                "speaker": speaker,
+            }
+        )
     # a source that cannot be had: recorded as unavailable, never stops the run
     rows.append(
         {
@@ -70,6 +104,7 @@ def make_demo(out_dir: str | Path, *, duration: float = 5.0) -> Path:
             "source": str((media / "deleted.mp4").resolve()),
             "us_politics": "1",
             "topic": "politics",
+            "speaker": "A",
         }
     )
     # no CLIP weights exist offline: an untrained tiny random CLIP fills the CLIP slot

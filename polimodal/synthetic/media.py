@@ -29,11 +29,19 @@ def _need(binary: str) -> str:
 
 
 def speak(
-    text: str, out: str | Path, *, voice: str = "en-us", speed: int = 150, pitch: int | None = None
+    text: str,
+    out: str | Path,
+    *,
+    voice: str = "en-us",
+    speed: int = 150,
+    pitch: int | None = None,
+    ssml: bool = False,
 ) -> Path:
-    """Write ``text`` spoken by espeak-ng to a WAV file (``pitch``: espeak-ng's -p, 0-99, default 50)."""
+    """Write ``text`` spoken by espeak-ng to a WAV file (``pitch``: espeak-ng's -p, 0-99, default 50;
+    ``ssml``: ``text`` is SSML, e.g. ``<speak>... <prosody pitch="+100%">word</prosody></speak>``)."""
     out = Path(out)
     extra = ["-p", str(int(pitch))] if pitch is not None else []
+    extra += ["-m"] if ssml else []
     subprocess.run(
         [_need("espeak-ng"), "-v", voice, "-s", str(speed), *extra, "-w", str(out), text],
         check=True,
@@ -54,13 +62,14 @@ def make_video(
     fps: int = 25,
     voice: str = "en-us",
     pitch: int | None = None,
+    ssml: bool = False,
 ) -> Path:
     """Encode an MP4 (H.264 + AAC) of ``duration`` seconds.
 
     ``scenes``: lavfi source templates (see :data:`SCENES`), shown for equal parts of
     the duration; default one moving test pattern. A single ``color=...`` scene gives
     identical frames throughout. ``speech``: words spoken by espeak-ng (padded with
-    silence, cut at ``duration``; ``voice``/``pitch``: espeak-ng's -v and -p); without it the
+    silence, cut at ``duration``; ``voice``/``pitch``: espeak-ng's -v and -p; ``ssml``: ``speech`` is SSML); without it the
     audio track is silence. ``audio`` /
     ``video`` False leave that stream out.
     """
@@ -85,7 +94,7 @@ def make_video(
             n_inputs = len(scenes)
         if audio:
             if speech:
-                wav = speak(speech, Path(tmp) / "speech.wav", voice=voice, pitch=pitch)
+                wav = speak(speech, Path(tmp) / "speech.wav", voice=voice, pitch=pitch, ssml=ssml)
                 args += ["-i", str(wav)]
                 filters.append(f"[{n_inputs}:a]aresample=16000,apad[a]")
             else:
