@@ -69,9 +69,9 @@ def make_video(
     ``scenes``: lavfi source templates (see :data:`SCENES`), shown for equal parts of
     the duration; default one moving test pattern. A single ``color=...`` scene gives
     identical frames throughout. ``speech``: words spoken by espeak-ng (padded with
-    silence, cut at ``duration``; ``voice``/``pitch``: espeak-ng's -v and -p; ``ssml``: ``speech`` is SSML); without it the
-    audio track is silence. ``audio`` /
-    ``video`` False leave that stream out.
+    silence, cut at ``duration``; ``voice``/``pitch``: espeak-ng's -v and -p; ``ssml``: ``speech``
+    is SSML); without it the audio track is silence. ``audio`` / ``video`` False leave that
+    stream out.
     """
     if not (audio or video):
         raise ValueError("a media file needs at least one stream")
