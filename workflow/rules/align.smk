@@ -65,7 +65,7 @@ rule query:
             labels={"query": "pitch by group"},
         ),
         top="results/query/highest_pitch.csv",
-        sheet=report(
+        contact_sheet=report(
             "results/query/frames_while_said.jpg",
             caption="../report/query_frames.rst",
             category="Alignment",

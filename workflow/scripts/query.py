@@ -18,5 +18,5 @@ run_query(
     figure_out=snakemake.output.figure,
     top_out=snakemake.output.top,
     frames=list(snakemake.input.frames),
-    sheet_out=snakemake.output.sheet,
+    sheet_out=snakemake.output.contact_sheet,
 )
