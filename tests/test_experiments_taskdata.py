@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow.parquet as pq
+import pytest
 
 from polimodal.corpus.schemas import (
     DEDUP,
@@ -131,3 +132,85 @@ def test_without_frame_models_no_frames_are_read(tmp_path):
 def test_data_sources_read_task_texts(tmp_path):
     path = write_parquet([{"video_id": "a", "transcript": "hello"}], tmp_path / "t.parquet", TASK_TEXTS)
     assert DataSources(texts=path).read_texts(["transcript"]) == {"a": "hello"}
+
+
+def test_task_sequences_select_the_task_videos_and_their_kept_frame_embeddings(tmp_path):
+    from polimodal.align.sequences import SequenceStore
+    from polimodal.corpus.schemas import ALIGNED, EMBEDDINGS, PITCH
+
+    _, dedup, *_ = _corpus(tmp_path, n_shards=2, per_shard=3)
+    aligned, pitch, emb = [], [], []
+    for s in range(2):
+        vids = [f"s{s}v{v}" for v in range(3)]
+        aligned.append(
+            write_parquet(
+                [
+                    {
+                        "video_id": v,
+                        "segment_id": 0,
+                        "word_idx": k,
+                        "word": w,
+                        "start": k * 0.5,
+                        "end": k * 0.5 + 0.4,
+                        "n_voiced": 3,
+                        "f0_mean": 100.0 + k,
+                        "f0_mean_z": float(k),
+                        "frame_idx": k,
+                    }
+                    for v in vids
+                    for k, w in enumerate(["tax", "vote"])
+                ],
+                tmp_path / f"aligned{s}.parquet",
+                ALIGNED,
+                row_group_size=2,
+            )
+        )
+        pitch.append(
+            write_parquet(
+                [
+                    {"video_id": v, "time": t / 100, "f0": 100.0 + t, "intensity": 60.0}
+                    for v in vids
+                    for t in range(30)
+                ],
+                tmp_path / f"pitch{s}.parquet",
+                PITCH,
+                row_group_size=30,
+            )
+        )
+        emb.append(
+            write_parquet(
+                [
+                    {
+                        "video_id": v,
+                        "frame_idx": k,
+                        "timestamp": float(k),
+                        "embedding": [float(k), 1.0],
+                        "model": "m",
+                    }
+                    for v in vids
+                    for k in range(4)
+                ],
+                tmp_path / f"emb{s}.parquet",
+                EMBEDDINGS,
+                row_group_size=8,
+            )
+        )
+    splits = _splits(tmp_path, ["s0v1", "s1v2"])
+    out = {n: tmp_path / "task" / f"{n}.parquet" for n in ("aligned", "pitch", "embeddings")}
+    counts = taskdata.build_task_sequences(
+        splits, aligned, pitch, emb, dedup,
+        aligned_out=out["aligned"], pitch_out=out["pitch"], embeddings_out=out["embeddings"],
+    )  # fmt: skip
+    assert counts == {"aligned": 4, "pitch": 60, "embeddings": 6}  # frame 1 of each video is not kept
+    e = read_parquet(out["embeddings"], EMBEDDINGS).to_pandas()
+    assert set(e.video_id) == {"s0v1", "s1v2"} and 1 not in set(e.frame_idx)
+    store = SequenceStore([out["aligned"]], [out["pitch"]], [out["embeddings"]])
+    seq = store.get("s1v2")
+    assert seq.words == ["tax", "vote"] and seq.word_pitch.tolist() == [0.0, 1.0]
+    assert len(seq.audio) == 3 and seq.audio_times.tolist() == pytest.approx([0.05, 0.15, 0.25])
+    assert seq.frames.shape == (3, 2) and seq.frame_idx == [0, 2, 3]
+    assert store.get("nobody").words == [] and store.get("nobody").frames.shape == (0, 2)
+    # without a model that reads words/audio the workflow passes no shard files: empty tables
+    taskdata.build_task_sequences(splits, [], [], [], [], aligned_out=out["aligned"],
+                                  pitch_out=out["pitch"], embeddings_out=out["embeddings"])  # fmt: skip
+    assert pq.read_metadata(out["aligned"]).num_rows == 0

@@ -178,7 +178,12 @@ def build_task_sequences(
             dedup = _concat(select_videos(dedup_path, ids, ["video_id", "frame_idx", "kept"]), DEDUP)
             kept = dedup.filter(dedup.column("kept")).select(["video_id", "frame_idx"])
             emb = _concat(select_videos(emb_path, ids, EMBEDDINGS.names), EMBEDDINGS)
-            table = emb.join(kept, ["video_id", "frame_idx"], join_type="left semi")
+            # joins cannot carry list columns: join the keys with row numbers, then take the rows
+            keys = emb.select(["video_id", "frame_idx"]).append_column(
+                "row", pa.array(range(emb.num_rows), pa.int64())
+            )
+            rows = keys.join(kept, ["video_id", "frame_idx"], join_type="left semi").column("row")
+            table = emb.take(rows)
             counts["embeddings"] += table.num_rows
             yield table.sort_by([("video_id", "ascending"), ("frame_idx", "ascending")])
 
