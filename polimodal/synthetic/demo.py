@@ -4,8 +4,8 @@ ffmpeg footage), a sample sheet with labels, and one unavailable source.
 Two speakers with known voices (the truth behind the report's cross-modal query): speaker ``A``
 speaks low (espeak-ng ``-p 35``, about 90 Hz) and raises the pitch of the words in
 :data:`EMPHASIS` (SSML prosody, about +30 %); speaker ``B`` speaks higher (``-p 70``, about 125 Hz)
-without emphasis. The sheet's ``speaker`` column says who speaks; videos alternate speakers
-within each class, so the speaker says nothing about the label.
+without emphasis. The sheet's ``speaker`` column says who speaks; each class has both speakers
+(5 and 4 videos), so the speaker says little about the label.
 
 ``python -m polimodal.synthetic.demo resources/demo`` writes ``resources/demo/videos.tsv`` and the
 media; ``config/demo.yaml`` points at it.
@@ -82,7 +82,7 @@ def make_demo(out_dir: str | Path, *, duration: float = 5.0) -> Path:
             scenes = [SCENES[1], SCENES[3 + i % 3]]
         else:
             scenes = [SCENES[0], SCENES[2]]
-        speaker = "A" if i % 2 == 0 else "B"
+        speaker = "A" if i % 4 in (0, 3) else "B"  # both say tax/budget (videos 0, 4: A; 6: B)
         pitch, emphasis = SPEAKERS[speaker]
         path = media / f"{vid}_{speaker}.mp4"
         if not path.exists():
