@@ -162,9 +162,15 @@ def test_threshold_change_reruns_only_dedup(run):
     wd, *_ = run
     overlay = shutil.copy(config_file("threshold.yaml"), wd / "config" / "threshold.yaml")
     jobs = dry_run_jobs(wd, "--configfile", "config/test.yaml", str(overlay))
-    # the aligned table names the kept frame shown at each word: it follows the dedup flags
+    # the aligned table names the kept frame shown at each word: it follows the dedup flags, and
+    # so do the query and the models that read kept-frame embeddings (early fusion)
     shards = [f"{i:06d}" for i in range(4)]
-    assert jobs == {(r, s) for r in ("dedup", "align") for s in shards} | {("all", None)}
+    assert {j for j in jobs if j[0] in ("dedup", "align")} == {
+        (r, s) for r in ("dedup", "align") for s in shards
+    }
+    rules = {rule for rule, _ in jobs}
+    assert not rules & {"ingest", "transcribe", "embed", "pitch"}
+    assert rules <= {"dedup", "align", "query", "classify", "all"} | EXPERIMENT_AND_CLASSIFY
 
 
 def test_appended_row_reruns_only_its_shard(run):
