@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from polimodal.errors import ConfigError
 from polimodal.models.classic.params import SvmParams
-from polimodal.models.torch.params import BertParams, ClipParams, CnnParams
+from polimodal.models.torch.params import BertParams, ClipParams, CnnParams, FndClipParams
 from polimodal.options import options_from_section
 
 if TYPE_CHECKING:
@@ -70,6 +70,13 @@ KINDS: dict[str, ModelKind] = {
         ModelKind("bert", "polimodal.models.torch.bert:BertModel", BertParams, ("text",), gpu=True),
         ModelKind("cnn", "polimodal.models.torch.cnn:CnnModel", CnnParams, ("frames",), gpu=True),
         ModelKind("clip", "polimodal.models.torch.clip:ClipModel", ClipParams, ("text", "frames"), gpu=True),
+        ModelKind(
+            "fndclip",
+            "polimodal.models.torch.fndclip:FndClipModel",
+            FndClipParams,
+            ("text", "frames"),
+            gpu=True,
+        ),
     )
 }
 assert all(set(k.inputs) <= set(INPUTS) for k in KINDS.values())
