@@ -6,7 +6,8 @@ label is whether they agree. Every colour word and every image colour occurs equ
 agreeing and disagreeing posts, so the text-only (BERT) and image-only (CNN) models cannot beat
 chance, whatever they learn; FND-CLIP with ``dot`` (dot-product alignment) can (the other fusions
 learn it more slowly with these tiny random encoders: their numbers are in
-``bench/bench_fndclip.py``). All encoders are tiny *untrained* stand-ins (random weights) trained on CPU for a few epochs.
+``bench/bench_fndclip.py``). All encoders are tiny *untrained* stand-ins (random weights),
+trained on CPU for a few epochs.
 """
 
 from __future__ import annotations

@@ -256,7 +256,7 @@ class FndClipModel(FrameTorchModel):
         return CrossEntropyGuided(weights, self.lam, float(self.options.temperature))
 
     def _encoded(self, data: VideoData, which: str) -> tuple[torch.Tensor, torch.Tensor]:
-        """Token ids and masks of every text of ``data`` for the text encoder or the guide (once per split)."""
+        """Token ids and masks of the texts of ``data`` for the text encoder or the guide (once per split)."""
         key = (id(data), which)
         hit = self._texts.get(key)
         if hit is None or hit[0] is not data:
