@@ -23,6 +23,7 @@ MISSPELT = {
     "bert": "max_lenght",
     "cnn": "frames_per_vido",
     "clip": "head_hiden",
+    "fndclip": "fusoin",
 }
 
 
@@ -48,8 +49,9 @@ def test_modalities_and_hardware() -> None:
         "bert": "text",
         "cnn": "image",
         "clip": "multimodal",
+        "fndclip": "multimodal",
     }
-    assert {k for k, s in KINDS.items() if s.gpu} == {"bert", "cnn", "clip"}
+    assert {k for k, s in KINDS.items() if s.gpu} == {"bert", "cnn", "clip", "fndclip"}
     assert KINDS["clip"].reads("text") and KINDS["clip"].reads("frames")
     assert not KINDS["cnn"].reads("text") and not KINDS["svm"].reads("frames")
 

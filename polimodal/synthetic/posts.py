@@ -151,3 +151,25 @@ def write_posts_sheet(path: str | Path, rows: list[dict[str, str]]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def make_demo_posts(out_dir: str | Path, m: int = 3) -> Path:
+    """The demo's posts corpus: ``12m`` synthetic agree posts plus bad rows; returns the sheet.
+
+    Everything here is synthetic (noisy solid-colour images, template sentences naming a colour),
+    labelled by construction (column ``agree``). The bad rows show what is recorded instead of
+    stopping the run: an image that does not exist, an HTML page saved as an image (both posts keep
+    their text), and a post without an image.
+    """
+    out = Path(out_dir)
+    images, rows = write_agree_posts(out, m=m, size=64)
+    page = images / "consent_page.jpg"
+    page.write_text("<!DOCTYPE html><html><body>Before you continue, accept the cookies</body></html>")
+    rows += [
+        {"post_id": "missing_image", "text": "our new poster is red", "image": str(images / "deleted.png"),
+         "agree": "agree"},
+        {"post_id": "html_image", "text": "the campaign colour is blue this year",
+         "image": str(page.resolve()), "agree": "disagree"},
+        {"post_id": "text_only", "text": "everything here is painted green", "image": "", "agree": "agree"},
+    ]  # fmt: skip
+    return write_posts_sheet(out / "posts.tsv", rows)
