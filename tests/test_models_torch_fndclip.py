@@ -134,7 +134,7 @@ def test_contrastive_term_trains_with_the_clip_guide(
     assert net is not None and len(net._guide) == 1
     assert not any(k.startswith("_guide") or "clip" in k for k in net.state_dict())
     inputs = model.collate(
-        corpus["train"], [0, 1, 2], corpus["train"].frames(corpus["train"].video_ids[0]) * 3
+        corpus["train"], [0, 1, 2], corpus["train"].frames(corpus["train"].video_ids[0])[:1] * 3
     )
     net.train()
     out = net(**inputs)
@@ -142,3 +142,11 @@ def test_contrastive_term_trains_with_the_clip_guide(
     value = model.make_loss(None)(out, torch.tensor([0, 1, 0]))
     value.backward()
     assert net.head.text[1].weight.grad is not None and torch.isfinite(value)
+    # a last micro-batch of one trains too (the projections' batch norm uses its running statistics)
+    t1, v1 = net.head.project(
+        torch.randn(1, net.head.text[0].num_features), torch.randn(1, net.head.image[0].num_features)
+    )
+    assert t1.shape == v1.shape == (1, net.head.dim)
+    scorer = model_class("fndclip")(CLASSES, {k: v for k, v in cfg.items() if k != "kind"}, seed=0)
+    scorer.load(tmp_path)  # scoring: no guide loaded
+    assert scorer.module is not None and not scorer.module._guide

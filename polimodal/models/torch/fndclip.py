@@ -87,8 +87,18 @@ class FusionHead(nn.Module):
         kind = "linear" if fusion == "dot" else "mlp"
         self.classifier = classification_head(kind, width, n_classes, hidden=hidden, dropout=dropout)
 
+    @staticmethod
+    def _projected(proj: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+        bn, linear = proj[0], proj[1]
+        if proj.training and x.shape[0] == 1:  # a last micro-batch of one: batch statistics undefined
+            x = F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
+            return linear(x)
+        return proj(x)
+
     def project(self, text: torch.Tensor, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return F.normalize(self.text(text.float()), dim=-1), F.normalize(self.image(image.float()), dim=-1)
+        t = self._projected(self.text, text.float())
+        v = self._projected(self.image, image.float())
+        return F.normalize(t, dim=-1), F.normalize(v, dim=-1)
 
     def forward(self, t: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         root = math.sqrt(self.dim)
@@ -178,6 +188,15 @@ class FndClipModel(FrameTorchModel):
         self.clip_tokenizer: Any = None
         self.clip_length = 77
         self._texts: dict[tuple[int, str], tuple[VideoData, torch.Tensor, torch.Tensor]] = {}
+        self._scoring_only = False  # load(): the guide is needed for training only
+
+    def load(self, workdir: Any) -> None:
+        """Restore a trained model for scoring (the CLIP guide is not loaded)."""
+        self._scoring_only = True
+        try:
+            super().load(workdir)
+        finally:
+            self._scoring_only = False
 
     def _load_guide(self) -> tuple[Any, tuple[float, ...], tuple[float, ...], int]:
         from transformers import AutoTokenizer, CLIPModel
@@ -233,7 +252,7 @@ class FndClipModel(FrameTorchModel):
         )
         guide: Any = None
         gmean, gstd, gsize = CLIP_MEAN, CLIP_STD, 224
-        if self.lam > 0:
+        if self.lam > 0 and not self._scoring_only:
             guide, gmean, gstd, gsize = self._load_guide()
         net = FndClipNet(text_encoder, backbone, head, mean, std, guide, gmean, gstd, gsize)
         self._texts.clear()
