@@ -24,7 +24,8 @@ text-image pair of the batch; the model's similarities ``t · v / temperature`` 
 CLIP's. ``contrastive: 0`` turns it off (and CLIP is then not loaded). CLIP is the guide only: it
 is not part of the checkpoint (frozen, reloaded from ``clip_model``) and does not feed the
 classifier. Text encoder, image encoder, projections and head are fine-tuned (``head_lr`` for the
-projections and head, ``lr`` for the encoders).
+projections and head, ``lr`` for the encoders); ``freeze_encoders: true`` trains the projections
+and head only (much faster on a CPU: no backward pass through the encoders).
 
 Defaults: ``model: bert-base-uncased``, ``image_model: resnet34`` with ``weights: IMAGENET1K_V1``,
 ``clip_model: openai/clip-vit-base-patch32``. Offline stand-ins (the demo): MiniLM
@@ -250,6 +251,9 @@ class FndClipModel(FrameTorchModel):
             int(p.head_hidden),
             float(p.dropout),
         )
+        if p.freeze_encoders:  # projections and head only: no backward pass through the encoders
+            text_encoder.requires_grad_(False)
+            backbone.requires_grad_(False)
         guide: Any = None
         gmean, gstd, gsize = CLIP_MEAN, CLIP_STD, 224
         if self.lam > 0 and not self._scoring_only:

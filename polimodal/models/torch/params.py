@@ -130,6 +130,7 @@ class FndClipParams(FrameParams):
     projection_dim: int = 256  # width of the text and image projections
     head_hidden: int = 256  # hidden units of the concat / fusion_layer heads
     dropout: float = 0.1
+    freeze_encoders: bool = False  # train the projections and the fusion head only
     image_size: int = 224
     lr: float = 2e-5
     head_lr: float = 1e-3  # projections and fusion head (parameters named head.*)
