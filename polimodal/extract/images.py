@@ -11,7 +11,8 @@ HTTP 404/410 and other 4xx answers are not retried (429 and 5xx are). A response
 - RGB: palette (``P``), CMYK, greyscale, 16-bit and alpha images are converted (transparency
   composited on white);
 - EXIF orientation applied (``ImageOps.exif_transpose``), so a phone photo stands upright;
-- size cap: the longer side is reduced to ``max_side`` (``frames.max_side``; 0 keeps the size);
+- size cap: the longer side is reduced to ``max_side`` (``frames.max_side``; 0 keeps the size); a
+  large JPEG is decoded at a reduced DCT scale first (Pillow's ``draft``, never below ``max_side``);
 - decompression-bomb guard: an image of more than ``max_pixels`` pixels (Pillow's
   ``Image.MAX_IMAGE_PIXELS`` by default, ~89 megapixels) is refused before it is decoded;
 - animated images (GIF, WebP, APNG): the first frame;
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import os
 import time
 import urllib.error
@@ -119,6 +121,10 @@ def normalise_image(
             n_frames = int(getattr(img, "n_frames", 1) or 1)
             if n_frames > 1:
                 img.seek(0)
+            if fmt == "JPEG" and max_side and max(width, height) > max_side:
+                # decode at the smallest DCT scale whose longer side is still >= max_side
+                scale = max_side / max(width, height)
+                img.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
             img.load()
             img = ImageOps.exif_transpose(img) or img
             img = _to_rgb(img)
