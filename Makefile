@@ -15,6 +15,11 @@ demo: setup
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/demo.yaml --scheduler greedy
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/demo.yaml --report results/report.html
 	.venv/bin/python -m polimodal.cli summary results
+	# the posts demo (config/demo_posts.yaml): the same workflow in its own working directory
+	mkdir -p results/posts
+	$(SNAKEMAKE) --cores $(CORES) --configfile config/demo_posts.yaml -d results/posts --scheduler greedy
+	$(SNAKEMAKE) --cores $(CORES) --configfile config/demo_posts.yaml -d results/posts --report report.html
+	.venv/bin/python -m polimodal.cli summary results/posts/results
 
 test: setup
 	bash scripts/test.sh

@@ -11,6 +11,7 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
+include: "workflow/rules/posts.smk"
 include: "workflow/rules/transcribe.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/align.smk"

@@ -19,7 +19,7 @@ from polimodal.models.registry import ModelKind, check_model_config
 from polimodal.resolve import resolve_model_ref
 
 #: Keys of a model's config section (and config sections) that name a model or weights.
-MODEL_REF_KEYS = ("model", "weights", "text_model")
+MODEL_REF_KEYS = ("model", "weights", "text_model", "clip_model")
 
 
 def model_refs(config: Mapping[str, Any], models: Sequence[str]) -> Iterator[tuple[str, str]]:

@@ -25,6 +25,7 @@ MISSPELT = {
     "clip": "head_hiden",
     "mult": "self_layer",
     "early_fusion": "hiden",
+    "fndclip": "fusoin",
 }
 
 
@@ -52,8 +53,9 @@ def test_modalities_and_hardware() -> None:
         "clip": "multimodal",
         "mult": "multimodal",
         "early_fusion": "multimodal",
+        "fndclip": "multimodal",
     }
-    assert {k for k, s in KINDS.items() if s.gpu} == {"bert", "cnn", "clip", "mult"}
+    assert {k for k, s in KINDS.items() if s.gpu} == {"bert", "cnn", "clip", "mult", "fndclip"}
     assert KINDS["clip"].reads("text") and KINDS["clip"].reads("frames")
     assert not KINDS["cnn"].reads("text") and not KINDS["svm"].reads("frames")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from polimodal.corpus.posts import is_posts_header, posts_frame
 from polimodal.errors import SampleSheetError
 
 #: A video id: letters, digits, ``_``, ``-`` and ``.`` (YouTube ids fit), no leading dot,
@@ -72,6 +73,8 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
     except pd.errors.ParserError as exc:
         raise SampleSheetError(f"sample sheet {path}: cannot parse: {exc}") from exc
     df.columns = [str(c).strip() for c in df.columns]
+    if is_posts_header(df.columns):  # a posts sheet (corpus: posts): see polimodal.corpus.posts
+        return posts_frame(df, path, first_line=2 + (rows[0] if rows else 0), windowed=rows is not None)
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise SampleSheetError(

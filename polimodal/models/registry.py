@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from polimodal.errors import ConfigError
 from polimodal.models.classic.params import SvmParams
-from polimodal.models.torch.params import BertParams, ClipParams, CnnParams, EarlyFusionParams, MultParams
+from polimodal.models.torch.params import (
+    BertParams,
+    ClipParams,
+    CnnParams,
+    EarlyFusionParams,
+    FndClipParams,
+    MultParams,
+)
 from polimodal.options import options_from_section
 
 if TYPE_CHECKING:
@@ -78,6 +85,13 @@ KINDS: dict[str, ModelKind] = {
             "polimodal.models.torch.mult:EarlyFusionModel",
             EarlyFusionParams,
             ("words", "audio"),
+        ),
+        ModelKind(
+            "fndclip",
+            "polimodal.models.torch.fndclip:FndClipModel",
+            FndClipParams,
+            ("text", "frames"),
+            gpu=True,
         ),
     )
 }

@@ -42,3 +42,54 @@ class CrossEntropy(nn.Module):
 
     def forward(self, output: Output, targets: torch.Tensor) -> torch.Tensor:
         return nn.functional.cross_entropy(logits_of(output).float(), targets, weight=self.weights)
+
+
+def guided_contrastive(
+    text: torch.Tensor,
+    image: torch.Tensor,
+    guide_logits: torch.Tensor,
+    temperature: float,
+) -> torch.Tensor:
+    """CLIP-guided contrastive term over a batch of ``n`` text-image pairs.
+
+    ``text``/``image``: the model's L2-normalised ``(n, d)`` projections; ``guide_logits``: the
+    frozen guide's ``(n, n)`` text-image logits (CLIP's scaled cosine similarities). The model's
+    similarities ``text @ image.T / temperature`` are pulled, row-wise (text → images) and
+    column-wise (image → texts), towards the guide's softmax distributions (soft cross-entropy):
+    the encoders learn which texts and images go together as CLIP sees it, instead of the hard
+    "each post's own pair" targets of plain InfoNCE (a post whose text and image disagree is not
+    pulled together). ``n < 2``: zero.
+    """
+    if text.shape[0] < 2:
+        return text.new_zeros(())
+    sims = text.float() @ image.float().t() / temperature
+    guide = guide_logits.float().detach()
+    rows = -(guide.softmax(dim=1) * sims.log_softmax(dim=1)).sum(dim=1).mean()
+    cols = -(guide.t().softmax(dim=1) * sims.t().log_softmax(dim=1)).sum(dim=1).mean()
+    return (rows + cols) / 2
+
+
+class CrossEntropyGuided(nn.Module):
+    """Cross-entropy + ``weight`` · :func:`guided_contrastive` (FND-CLIP's objective).
+
+    The forward output is a mapping with ``logits`` and, while training with ``weight > 0``,
+    ``text``, ``image`` (normalised projections) and ``guide_logits``; without them (or with
+    ``weight`` 0) this is plain (class-weighted) cross-entropy.
+    """
+
+    def __init__(self, weights: torch.Tensor | None, weight: float, temperature: float) -> None:
+        super().__init__()
+        self.ce = CrossEntropy(weights)
+        self.weight = float(weight)
+        self.temperature = float(temperature)
+
+    def forward(self, output: Output, targets: torch.Tensor) -> torch.Tensor:
+        value = self.ce(output, targets)
+        if self.weight > 0 and not isinstance(output, torch.Tensor) and "guide_logits" in output:
+            value = value + self.weight * guided_contrastive(
+                output["text"], output["image"], output["guide_logits"], self.temperature
+            )
+        return value
+
+    def extra_repr(self) -> str:
+        return f"contrastive weight={self.weight}, temperature={self.temperature}"

@@ -4,4 +4,6 @@
 - :mod:`~polimodal.synthetic.tinymodels`: tiny *untrained* models saved like real checkpoints;
 - :mod:`~polimodal.synthetic.xor`: the XOR corpus (label = text XOR frame colour);
 - :mod:`~polimodal.synthetic.demo`: the demo corpus behind ``make demo``.
+- :mod:`~polimodal.synthetic.posts`: the "agree" posts corpus (label = text and image name the
+  same colour) of the FND-CLIP tests, benchmark and the posts demo.
 """

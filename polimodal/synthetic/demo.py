@@ -119,6 +119,10 @@ def make_demo(out_dir: str | Path, *, duration: float = 5.0) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     log.info("demo corpus: %d videos in %s", len(rows), sheet)
+    # the posts corpus of config/demo_posts.yaml (synthetic image + text posts: polimodal.synthetic.posts)
+    from polimodal.synthetic.posts import make_demo_posts
+
+    log.info("demo posts: %s", make_demo_posts(out / "posts"))
     return sheet
 
 

@@ -31,7 +31,7 @@ rule classify:
         chosen=rules.choose_models.output.tsv,
         model=get_classify_model_dir,
         videos=rules.ingest.output.videos,
-        transcripts=rules.transcribe.output.transcripts,
+        transcripts=get_transcripts,
         frames=get_classify_frames,
         dedup=get_classify_dedup,
     output:

@@ -3,15 +3,25 @@
 from snakemake.utils import validate
 
 from polimodal.corpus.samples import read_sample_sheet, shard_digests, shard_name
+from polimodal.corpus.posts import check_corpus_kind, post_shard_digests
 
 validate(config, "../schemas/config.schema.yaml")
 
 SHEET = read_sample_sheet(config["samples"])
+# one kind of corpus per sheet (config `corpus: videos | posts`): the other kind stops the run here
+check_corpus_kind(SHEET, config["corpus"], config["samples"])
 # the JSON schema of a row; read_sample_sheet has already checked every row (vectorised)
-validate(SHEET.head(1000), "../schemas/samples.schema.yaml")
+SHEET_SCHEMA = {"videos": "samples", "posts": "posts"}[config["corpus"]]
+validate(SHEET.head(1000), f"../schemas/{SHEET_SCHEMA}.schema.yaml")
 SHARD_SIZE = config["shard_size"]
 DIGESTS = shard_digests(SHEET, SHARD_SIZE)
 SHARDS = [shard_name(i) for i in range(len(DIGESTS))]
+# corpus: videos | posts (polimodal.corpus.posts)
+CORPUS = config["corpus"]
+POSTS = CORPUS == "posts"
+# a post's digest covers its text too (the post_texts job reruns when it changes)
+if POSTS:
+    DIGESTS = post_shard_digests(SHEET, SHARD_SIZE)
 
 
 wildcard_constraints:
@@ -40,6 +50,10 @@ def get_shard_videos(wildcards):
 
 def get_shard_unavailable(wildcards):
     """Videos that could not be had (ingest) or used (frames, audio, transcribe), every shard."""
+    if (
+        POSTS
+    ):  # posts: images that could not be had, posts without text or image (no transcription)
+        return get_shard_files(rules.ingest.output.unavailable)
     return [
         *get_shard_files(rules.ingest.output.unavailable),
         *get_shard_files(rules.transcribe.output.failures),
@@ -47,7 +61,16 @@ def get_shard_unavailable(wildcards):
 
 
 def get_shard_transcripts(wildcards):
+    if POSTS:  # a post's text takes the transcript's place
+        return get_shard_files(rules.post_texts.output.transcripts)
     return get_shard_files(rules.transcribe.output.transcripts)
+
+
+def get_transcripts(wildcards):
+    """The TRANSCRIPTS file of one shard: its transcripts, or its posts' texts."""
+    if POSTS:
+        return rules.post_texts.output.transcripts.format(shard=wildcards.shard)
+    return rules.transcribe.output.transcripts.format(shard=wildcards.shard)
 
 
 def get_artifact_outputs():
@@ -56,13 +79,18 @@ def get_artifact_outputs():
         rules.gather_videos.output.parquet,
         rules.gather_unavailable.output.parquet,
         rules.gather_transcripts.output.parquet,
-        *get_shard_files(rules.transcribe.output.segments),
+        *([] if POSTS else get_shard_files(rules.transcribe.output.segments)),
         *get_shard_files(rules.dedup.output.parquet),
     ]
 
 
 def get_final_outputs():
-    return get_artifact_outputs() + get_experiment_outputs() + get_align_outputs()
+    return (
+        get_artifact_outputs()
+        + get_experiment_outputs()
+        + get_align_outputs()
+        + get_ablation_outputs()
+    )
 
 
 # ---- experiments
@@ -241,6 +269,12 @@ def _reads_sequences(model):
 
 
 SEQUENCES_READ = any(_reads_sequences(m) for m in MODELS)
+if POSTS and (SEQUENCES_READ or QUERY.enabled):
+    raise ValueError(
+        "corpus: posts has no audio or spoken words: models "
+        f"{[m for m in MODELS if _reads_sequences(m)]} (they read words/audio) and the `query` "
+        "section apply to videos only"
+    )
 
 
 def get_shard_aligned(wildcards=None):
@@ -253,6 +287,8 @@ def get_query_frames(wildcards):
 
 def get_align_outputs():
     """The aligned table of every shard, and the report's query when the config asks for one."""
+    if POSTS:  # posts have no audio and no spoken words
+        return []
     outputs = get_shard_aligned()
     if QUERY.enabled:
         outputs += list(rules.query.output)
@@ -297,3 +333,16 @@ def get_classify_sequences(wildcards):
         "embeddings": rules.embed.output.parquet.format(shard=shard),
         "sequence_dedup": rules.dedup.output.parquet.format(shard=shard),
     }
+
+
+# ---- FND-CLIP ablation (report.smk)
+def get_run_models():
+    """The config sections of the models of the run (name -> kind and parameters)."""
+    return {m: dict(config["models"][m]) for m in MODELS}
+
+
+def get_ablation_outputs():
+    """The ablation table, when a task runs and a model of the run is of kind fndclip."""
+    if not TASKS or not any(MODEL_KINDS[m].name == "fndclip" for m in MODELS):
+        return []
+    return list(rules.ablation.output)

@@ -26,5 +26,6 @@ rule ingest:
         options=config["ingest"],
         frames=config["frames"],
         media_dir=get_media_dir,
+        corpus=CORPUS,
     script:
         "../scripts/ingest.py"

@@ -60,3 +60,37 @@ rule plot_data_table:
         runtime=15,
     script:
         "../scripts/plot_data_table.py"
+
+
+# FND-CLIP ablation (when the run has kind: fndclip models): each fusion with and without the
+# CLIP-guided contrastive term, next to the text-only, image-only and CLIP baselines, per task.
+rule ablation:
+    input:
+        table=rules.evaluate.output.table,
+    output:
+        csv=report(
+            "results/tables/ablation.csv",
+            caption="../report/ablation.rst",
+            category="Results",
+            labels={"table": "FND-CLIP ablation (CSV)"},
+        ),
+        html=report(
+            "results/tables/ablation.html",
+            caption="../report/ablation.rst",
+            category="Results",
+            labels={"table": "FND-CLIP ablation"},
+        ),
+    log:
+        "logs/experiments/ablation.log",
+    benchmark:
+        "benchmarks/experiments/ablation.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        models=get_run_models(),
+    script:
+        "../scripts/ablation.py"

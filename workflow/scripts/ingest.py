@@ -1,28 +1,33 @@
-"""Snakemake adapter: fetch one shard's videos, extract frames and audio, record the unavailable."""
+"""Snakemake adapter: fetch one shard's videos (or posts' images), extract frames and audio,
+record the unavailable."""
 
 from typing import TYPE_CHECKING
 
+from polimodal.corpus.posts import read_shard_posts
 from polimodal.corpus.samples import read_shard_videos
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions, ingest_shard
+from polimodal.extract.posts import ingest_posts_shard
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 setup_logging(snakemake.log[0])
-ingest_shard(
-    read_shard_videos(
-        snakemake.params.sheet,
-        int(snakemake.wildcards.shard),
-        snakemake.params.shard_size,
-        digest=snakemake.params.digest,
-    ),
-    media_dir=snakemake.params.media_dir,
-    videos_out=snakemake.output.videos,
-    unavailable_out=snakemake.output.unavailable,
-    options=IngestOptions.from_config(snakemake.params.options),
-    frames_out=snakemake.output.frames,
-    audio_out=snakemake.output.audio,
-    frame_options=FrameOptions.from_config(snakemake.params.frames),
-)
+shard = (snakemake.params.sheet, int(snakemake.wildcards.shard), snakemake.params.shard_size)
+outputs = {
+    "videos_out": snakemake.output.videos,
+    "unavailable_out": snakemake.output.unavailable,
+    "options": IngestOptions.from_config(snakemake.params.options),
+    "frames_out": snakemake.output.frames,
+    "audio_out": snakemake.output.audio,
+    "frame_options": FrameOptions.from_config(snakemake.params.frames),
+}
+if snakemake.params.corpus == "posts":
+    ingest_posts_shard(read_shard_posts(*shard, digest=snakemake.params.digest), **outputs)
+else:
+    ingest_shard(
+        read_shard_videos(*shard, digest=snakemake.params.digest),
+        media_dir=snakemake.params.media_dir,
+        **outputs,
+    )

@@ -168,3 +168,35 @@ class EarlyFusionParams(SequenceParams):
     # true: explicit alignment: each word carries its own pitch and frame (the aligned table); an MLP
     # reads each word's fused vector before pooling. false: pool each modality on its own first
     aligned: bool = False
+
+
+@dataclass(frozen=True)
+class FndClipParams(FrameParams):
+    """``kind: fndclip``: FND-CLIP (Zhou et al. 2022): a BERT text encoder and a CNN image encoder,
+    fused over L2-normalised projections, guided by a frozen CLIP through a contrastive term."""
+
+    model: str = "bert-base-uncased"  # text encoder (BERT family): hub id, local directory or package:
+    max_length: int = 128  # text tokens
+    image_model: str = "resnet34"  # torchvision classification model, or efficientnet_lite0
+    weights: str | None = (
+        "IMAGENET1K_V1"  # image encoder weights: enum name, state dict, package:; null: random
+    )
+    clip_model: str = "openai/clip-vit-base-patch32"  # the frozen guide (text + image encoders)
+    fusion: str = choice("fusion_layer", ("concat", "dot", "fusion_layer"))
+    contrastive: float = 0.1  # λ: loss = cross-entropy + λ · CLIP-guided contrastive term (0: off, no CLIP)
+    temperature: float = 0.07  # of the model's text-image similarities in the contrastive term
+    projection_dim: int = 256  # width of the text and image projections
+    head_hidden: int = 256  # hidden units of the concat / fusion_layer heads
+    dropout: float = 0.1
+    freeze_encoders: bool = False  # train the projections and the fusion head only
+    image_size: int = 224
+    lr: float = 2e-5
+    head_lr: float = 1e-3  # projections and fusion head (parameters named head.*)
+    batch_size: int = 16
+
+    def check(self, where: str) -> None:
+        super().check(where)
+        if self.contrastive < 0 or self.temperature <= 0 or self.projection_dim < 1:
+            raise ConfigError(
+                f"{where}: contrastive must be >= 0, temperature > 0 and projection_dim >= 1 (got {self})"
+            )

@@ -1,0 +1,91 @@
+"""Posts sheets: read like videos sheets, one kind per sheet, errors naming the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from polimodal.corpus.posts import (
+    check_corpus_kind,
+    post_shard_digests,
+    read_shard_posts,
+    sheet_corpus,
+    sheet_posts,
+)
+from polimodal.corpus.samples import read_sample_sheet, sheet_line
+from polimodal.errors import SampleSheetError
+
+
+def _sheet(tmp_path: Path, text: str, name: str = "posts.tsv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_posts_sheet_reads_images_from_one_cell_and_numbered_columns(tmp_path: Path) -> None:
+    path = _sheet(
+        tmp_path,
+        "post_id\ttext\timage\timage_2\timage_1\tstance\n"
+        "p1\tTax cuts now\ta.jpg | https://x.org/b.png\td.jpg\tc.jpg\tpro\n"
+        "\t\t\t\t\t\n"
+        "p2\tNo picture here\t\t\t\tcontra\n"
+        "p3\t\tfile:///tmp/e.png\t\t\tpro\n",
+    )
+    sheet = read_sample_sheet(path)
+    assert sheet_corpus(sheet) == "posts"
+    assert list(sheet["video_id"]) == ["p1", "p2", "p3"]
+    assert [sheet_line(sheet, i) for i in range(3)] == [2, 4, 5]
+    posts = sheet_posts(sheet)
+    assert posts[0].images == ("a.jpg", "https://x.org/b.png", "c.jpg", "d.jpg")
+    assert posts[1].images == () and posts[1].text == "No picture here"
+    assert posts[2].text == "" and posts[2].images == ("file:///tmp/e.png",)
+    assert sheet.loc[0, "stance"] == "pro"
+    check_corpus_kind(sheet, "posts", path)
+    with pytest.raises(SampleSheetError, match="holds posts but the config says `corpus: videos`"):
+        check_corpus_kind(sheet, "videos", path)
+
+
+def test_videos_sheet_under_a_posts_config_is_an_error(tmp_path: Path) -> None:
+    path = _sheet(tmp_path, "video_id\tsource\nv1\tabc.mp4\n")
+    with pytest.raises(SampleSheetError, match="holds videos but the config says `corpus: posts`"):
+        check_corpus_kind(read_sample_sheet(path), "posts", path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("post_id\ttext\tsource\np1\thi\tv.mp4\n", r"must not have the video column\(s\) \['source'\]"),
+        ("post_id\tlabel\np1\tx\n", "needs a `text` column and/or image columns"),
+        (
+            "post_id\ttext\timage\np1\thi\ta.jpg\np1\tho\tb.jpg\n",
+            r"duplicate post_id\(s\): 'p1' on lines \[2, 3\]",
+        ),
+        (
+            "post_id\ttext\timage\np1\thi\ta.jpg\np2\t\t\n",
+            r"line 3 \(post p2\) has neither text nor an image",
+        ),
+        ("post_id\ttext\timage\nbad id\thi\ta.jpg\n", "line 2: 'bad id'"),
+        (
+            "post_id\ttext\timage\np1\thi\tftp://x.org/a.jpg\n",
+            r"line 2 \(post p1\): image .*ftp:// is not supported",
+        ),
+        ("post_id\ttext\timage\n", "has no rows"),
+    ],
+)
+def test_bad_posts_sheets_name_the_line(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(SampleSheetError, match=message):
+        read_sample_sheet(_sheet(tmp_path, text))
+
+
+def test_shard_posts_and_digests_follow_the_text(tmp_path: Path) -> None:
+    rows = "".join(f"p{i}\ttext {i}\timg{i}.jpg\n" for i in range(5))
+    path = _sheet(tmp_path, "post_id\ttext\timage\n" + rows)
+    sheet = read_sample_sheet(path)
+    digests = post_shard_digests(sheet, 2)
+    assert len(digests) == 3
+    posts = read_shard_posts(path, 1, 2, digest=digests[1])
+    assert [p.post_id for p in posts] == ["p2", "p3"] and posts[0].images == ("img2.jpg",)
+    edited = _sheet(tmp_path, "post_id\ttext\timage\n" + rows.replace("text 3", "text three"), "b.tsv")
+    changed = post_shard_digests(read_sample_sheet(edited), 2)
+    assert changed[0] == digests[0] and changed[1] != digests[1]

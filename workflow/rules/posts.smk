@@ -1,0 +1,24 @@
+# Posts (corpus: posts): a post's text takes the transcript's place. The ingest rule fetches and
+# normalises the posts' images into the frames table (polimodal.extract.posts); this rule writes
+# their texts as a TRANSCRIPTS table, which every later stage reads as it reads transcripts.
+
+
+rule post_texts:
+    output:
+        transcripts="results/posts/{shard}/texts.parquet",
+    log:
+        "logs/posts/texts/{shard}.log",
+    benchmark:
+        "benchmarks/posts/texts/{shard}.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        sheet=config["samples"],
+        shard_size=config["shard_size"],
+        digest=get_shard_digest,
+    script:
+        "../scripts/post_texts.py"

@@ -1,0 +1,21 @@
+"""Snakemake adapter: one shard's post texts as a TRANSCRIPTS table (the text models' input)."""
+
+from typing import TYPE_CHECKING
+
+from polimodal.corpus.posts import read_shard_posts
+from polimodal.extract.posts import write_post_texts
+from polimodal.logs import setup_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+write_post_texts(
+    read_shard_posts(
+        snakemake.params.sheet,
+        int(snakemake.wildcards.shard),
+        snakemake.params.shard_size,
+        digest=snakemake.params.digest,
+    ),
+    snakemake.output.transcripts,
+)
