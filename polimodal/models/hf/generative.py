@@ -167,6 +167,7 @@ class GenerativeModel(Model):
     # ---- the Model interface
     def fit(self, train: VideoData, validation: VideoData, workdir: Path) -> dict[str, Any]:
         workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
         seed_everything(self.seed)
         self._load_base()
         meta = {"kind": self.kind, "model": self.opts.model, "finetune": self.opts.finetune}
