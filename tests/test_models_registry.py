@@ -23,6 +23,8 @@ MISSPELT = {
     "bert": "max_lenght",
     "cnn": "frames_per_vido",
     "clip": "head_hiden",
+    "llm": "max_text_token",
+    "vlm": "max_frame",
 }
 
 
@@ -48,8 +50,11 @@ def test_modalities_and_hardware() -> None:
         "bert": "text",
         "cnn": "image",
         "clip": "multimodal",
+        "llm": "text",
+        "vlm": "multimodal",
     }
-    assert {k for k, s in KINDS.items() if s.gpu} == {"bert", "cnn", "clip"}
+    assert {k for k, s in KINDS.items() if s.gpu} == {"bert", "cnn", "clip", "llm", "vlm"}
+    assert {k for k, s in KINDS.items() if s.prompted} == {"llm", "vlm"}
     assert KINDS["clip"].reads("text") and KINDS["clip"].reads("frames")
     assert not KINDS["cnn"].reads("text") and not KINDS["svm"].reads("frames")
 

@@ -39,7 +39,7 @@ def test_the_shipped_config_passes(workflow):
 def test_unknown_model_kind_stops_at_start_up(workflow):
     out = _dry_run_fails(workflow, "bad_model_kind.yaml")
     assert "models.mystery: unknown model kind 'transformer_xl'" in out
-    assert "known kinds: ['bert', 'clip', 'cnn', 'svm']" in out
+    assert "known kinds: ['bert', 'clip', 'cnn', 'llm', 'svm', 'vlm']" in out
 
 
 def test_misspelt_model_parameter_stops_at_start_up(workflow):

@@ -22,4 +22,5 @@ classify_shard(
     dedup=snakemake.input.dedup or None,
     out=snakemake.output.parquet,
     threads=snakemake.threads,
+    prompt=snakemake.params.get("prompt"),
 )
