@@ -147,7 +147,8 @@ def smollm2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_llama(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
-    """A tiny random Llama chat LM with SmolLM2's tokenizer (``save_tiny_llama``, init 0.3: strong arbitrary preferences)."""
+    """A tiny random Llama chat LM with SmolLM2's tokenizer (``save_tiny_llama``; init 0.3: strong,
+    arbitrary preferences that LoRA can move)."""
     from polimodal.synthetic.tinymodels import save_tiny_llama
 
     return save_tiny_llama(tmp_path_factory.mktemp("tiny_llama"), tokenizer_source=smollm2_dir, init=0.3)
@@ -158,7 +159,9 @@ def tiny_idefics3(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -
     """A tiny random Idefics3 VLM (64-px images) + processor (``save_tiny_idefics3``)."""
     from polimodal.synthetic.tinymodels import save_tiny_idefics3
 
-    return save_tiny_idefics3(tmp_path_factory.mktemp("tiny_idefics3"), tokenizer_source=smollm2_dir, init=0.3)
+    return save_tiny_idefics3(
+        tmp_path_factory.mktemp("tiny_idefics3"), tokenizer_source=smollm2_dir, init=0.3
+    )
 
 
 # ----------------------------------------------------------------------------- model kinds

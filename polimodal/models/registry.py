@@ -80,9 +80,16 @@ KINDS: dict[str, ModelKind] = {
         ModelKind("bert", "polimodal.models.torch.bert:BertModel", BertParams, ("text",), gpu=True),
         ModelKind("cnn", "polimodal.models.torch.cnn:CnnModel", CnnParams, ("frames",), gpu=True),
         ModelKind("clip", "polimodal.models.torch.clip:ClipModel", ClipParams, ("text", "frames"), gpu=True),
-        ModelKind("llm", "polimodal.models.hf.generative:LlmModel", LlmParams, ("text",), gpu=True, family="llm"),
         ModelKind(
-            "vlm", "polimodal.models.hf.generative:VlmModel", VlmParams, ("text", "frames"), gpu=True, family="llm"
+            "llm", "polimodal.models.hf.generative:LlmModel", LlmParams, ("text",), gpu=True, family="llm"
+        ),
+        ModelKind(
+            "vlm",
+            "polimodal.models.hf.generative:VlmModel",
+            VlmParams,
+            ("text", "frames"),
+            gpu=True,
+            family="llm",
         ),
     )
 }

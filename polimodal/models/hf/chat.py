@@ -52,7 +52,9 @@ class ChatCodec:
         self.image_size = int(image_size)
         owner = processor if processor is not None else tokenizer
         if not getattr(owner, "chat_template", None):
-            raise ModelLoadError(f"{type(owner).__name__} has no chat template: an instruction-tuned model is needed")
+            raise ModelLoadError(
+                f"{type(owner).__name__} has no chat template: an instruction-tuned model is needed"
+            )
         self.answer_ids: list[list[int]] = [self._answer_ids(a) for a in prompt.answers]
         if len({tuple(a) for a in self.answer_ids}) != len(self.answer_ids):
             raise ModelLoadError(f"answers {list(prompt.answers)} tokenise to the same ids {self.answer_ids}")

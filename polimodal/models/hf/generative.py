@@ -110,7 +110,9 @@ class GenerativeModel(Model):
                 f"model kind {self.kind}: no prompt (set tasks.<task>.prompt: a question and an "
                 f"answer per value {self.classes})"
             )
-        self.task_prompt = TaskPrompt.from_config(self.opts.prompt, self.classes, f"model kind {self.kind} prompt")
+        self.task_prompt = TaskPrompt.from_config(
+            self.opts.prompt, self.classes, f"model kind {self.kind} prompt"
+        )
         self.model: Any = None
         self.tokenizer: Any = None
         self.codec: ChatCodec | None = None
@@ -205,7 +207,9 @@ class GenerativeModel(Model):
             raise ModelLoadError(f"{workdir}: no {META} (not a {self.kind} model folder)")
         meta = json.loads(meta_path.read_text())
         if meta.get("model") != self.opts.model or meta.get("finetune") != self.opts.finetune:
-            raise ModelLoadError(f"{workdir}: trained as {meta}, config says {self.opts.model} / {self.opts.finetune}")
+            raise ModelLoadError(
+                f"{workdir}: trained as {meta}, config says {self.opts.model} / {self.opts.finetune}"
+            )
         self._load_base()
         if self.opts.trains:
             from peft import PeftModel

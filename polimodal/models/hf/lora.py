@@ -52,9 +52,7 @@ def add_lora(model: Any, opts: GenerativeParams) -> Any:
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 
     if getattr(model, "is_loaded_in_4bit", False):
-        model = prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=opts.gradient_checkpointing
-        )
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=opts.gradient_checkpointing)
     config = LoraConfig(
         r=opts.lora_r,
         lora_alpha=opts.lora_alpha,
@@ -102,7 +100,9 @@ def _callback_class() -> type:
             log.info("epoch %d: validation macro F1 %.4f (best %.4f)", epoch, f1, max(self.best, 0))
             if f1 > self.best:
                 self.best, self.best_epoch = f1, epoch
-                self.best_state = {k: v.detach().cpu().clone() for k, v in get_peft_model_state_dict(model).items()}
+                self.best_state = {
+                    k: v.detach().cpu().clone() for k, v in get_peft_model_state_dict(model).items()
+                }
                 if state.is_world_process_zero:
                     model.save_pretrained(self.adapter_dir)
             elif epoch - self.best_epoch >= self.patience:

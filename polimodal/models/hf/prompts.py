@@ -121,7 +121,9 @@ def messages(
     """The chat: [system], user (images, text, question) and, with ``answer``, the assistant turn."""
     out: list[dict[str, Any]] = []
     if system:
-        out.append({"role": "system", "content": [{"type": "text", "text": system}] if structured else system})
+        out.append(
+            {"role": "system", "content": [{"type": "text", "text": system}] if structured else system}
+        )
     out.append({"role": "user", "content": user_content(text, question, n_images, structured)})
     if answer is not None:
         content: Any = [{"type": "text", "text": answer}] if structured else answer

@@ -88,7 +88,9 @@ def _score_batch(
     step_mask = torch.cat([attn.repeat_interleave(k, 0), ans_mask[:, :-1].repeat(n, 1)], dim=1)
     pos = nxt.repeat_interleave(k)[:, None] + torch.arange(width - 1, device=attn.device)[None]
     cache_kw = "cache" if "cache" in kwargs else "past_key_values"  # transformers >= 5.2 renamed it
-    out2 = model(input_ids=step_ids, attention_mask=step_mask, position_ids=pos, use_cache=True, **{cache_kw: cache})
+    out2 = model(
+        input_ids=step_ids, attention_mask=step_mask, position_ids=pos, use_cache=True, **{cache_kw: cache}
+    )
     logp = out2.logits.float().log_softmax(-1)  # (n*k, width-1, V)
     target = ans[:, 1:].repeat(n, 1)
     tok = logp.gather(-1, target[..., None])[..., 0] * ans_mask[:, 1:].repeat(n, 1)
