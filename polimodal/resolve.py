@@ -50,6 +50,8 @@ def resolve_model_ref(ref: str) -> str:
 #: Environment variable naming the folder of converted GGUF checkpoints (default
 #: ``$XDG_CACHE_HOME/polimodal/gguf``, i.e. ``~/.cache/polimodal/gguf``).
 GGUF_CACHE_ENV = "POLIMODAL_GGUF_CACHE"
+#: Version of the converted layout (part of the cache key: a change redoes old conversions).
+GGUF_FORMAT = 2
 
 
 def is_gguf(ref: str) -> bool:
@@ -98,7 +100,7 @@ def convert_gguf(gguf: str | Path, cache: Path | None = None) -> Path:
     if not src.is_file():
         raise ModelLoadError(f"GGUF file {src} does not exist")
     st = src.stat()
-    key = hashlib.sha256(f"{src}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{GGUF_FORMAT}|{src}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
     cache = Path(cache) if cache is not None else gguf_cache_dir()
     out = cache / f"{src.stem}-{key}"
     if (out / "config.json").exists():
@@ -116,7 +118,9 @@ def convert_gguf(gguf: str | Path, cache: Path | None = None) -> Path:
             loaded = AutoModelForCausalLM.from_pretrained(str(src.parent), **kw)
         except (OSError, ValueError, ImportError, KeyError) as exc:
             raise ModelLoadError(f"GGUF {src}: cannot load it with transformers + gguf: {exc}") from exc
-        config = AutoConfig.for_model(**loaded.config.to_dict())
+        settings = loaded.config.to_dict()
+        settings.pop("quantization_config", None)  # dequantised weights: a plain, trainable model
+        config = AutoConfig.for_model(**settings)
         plain = AutoModelForCausalLM.from_config(config)
         missing, unexpected = plain.load_state_dict(loaded.state_dict(), strict=False)
         bad = [k for k in missing if "rotary" not in k] + list(unexpected)

@@ -52,6 +52,7 @@ def test_gguf_reference_is_converted_once(smollm2_dir: Path, tmp_path: Path) -> 
     model = AutoModelForCausalLM.from_pretrained(smollm2_dir)
     tok = AutoTokenizer.from_pretrained(smollm2_dir)
     assert type(model).__name__ == "LlamaForCausalLM" and tok.chat_template
+    assert getattr(model.config, "quantization_config", None) is None  # trainable: not marked GGUF-quantised
     ids = tok("The capital of France is", return_tensors="pt")["input_ids"]
     nxt = int(model(ids).logits[0, -1].argmax())
     assert tok.decode([nxt]).strip() == "Paris"  # real weights, correctly copied

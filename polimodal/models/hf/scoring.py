@@ -80,7 +80,7 @@ def _score_batch(
     first = out.logits[:, -1, :].float().log_softmax(-1)[:, ans[:, 0]]  # (n, k)
     if width == 1:
         return first
-    cache = getattr(out, "past_key_values", None) or getattr(out, "cache", None)
+    cache = out.get("cache") or out.get("past_key_values")  # transformers >= 5.2 renamed it
     cache.batch_repeat_interleave(k)  # prompt i's cache for each of its k answers: rows i*k .. i*k+k-1
     attn = inputs["attention_mask"]
     nxt = attn.sum(-1) if "position_ids" in inputs else torch.full((n,), attn.shape[1], device=attn.device)
