@@ -45,7 +45,7 @@ def _write_inputs(wd):
     write_parquet(transcripts, wd / "results" / "transcripts.parquet", TRANSCRIPTS)
 
 
-def test_zero_shot_and_lora_rows_in_the_metrics(tmp_path, tiny_llama):
+def test_zero_shot_and_lora_rows_in_the_metrics(tmp_path, tiny_llama, monkeypatch):
     wd = copy_workflow(tmp_path / "wf")
     shutil.copy(config_file("llm.yaml"), wd / "config" / "config.yaml")
     shutil.copytree(tiny_llama, wd / "resources" / "tiny-llama")
@@ -62,3 +62,28 @@ def test_zero_shot_and_lora_rows_in_the_metrics(tmp_path, tiny_llama):
     assert (wd / "results/politics/tiny_lora/fold0/model/adapter/adapter_config.json").exists()
     assert not (wd / "results/politics/tiny_zeroshot/fold0/model/adapter").exists()
     assert (wd / "logs/experiments/train/politics/tiny_lora/fold0.log").stat().st_size > 0
+    # the same job by hand (what `accelerate launch -m polimodal.cli train-fold` runs): same predictions
+    from polimodal.cli import main
+
+    monkeypatch.chdir(wd)  # model paths in the config are relative to the workflow folder
+    before = pd.read_parquet(wd / "results/politics/tiny_zeroshot/fold0/predictions.parquet")
+    assert (
+        main(
+            [
+                "train-fold",
+                "--config",
+                str(wd / "config/config.yaml"),
+                "--task",
+                "politics",
+                "--model",
+                "tiny_zeroshot",
+                "--fold",
+                "0",
+                "--results",
+                str(wd / "results"),
+            ]
+        )
+        == 0
+    )
+    after = pd.read_parquet(wd / "results/politics/tiny_zeroshot/fold0/predictions.parquet")
+    pd.testing.assert_frame_equal(before, after)
