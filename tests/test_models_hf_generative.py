@@ -151,3 +151,11 @@ def test_the_vlm_sees_the_frames(tiny_idefics3: Path, tiny_llama: Path, tmp_path
     labels, _ = llm.predict(val)
     assert len(set(labels)) == 1  # identical texts: one answer for every video, chance level
     assert _f1(val, labels) < 0.5
+
+
+def test_qlora_needs_a_gpu(tiny_llama: Path, tmp_path: Path) -> None:
+    model = LlmModel(["0", "1"], {"model": str(tiny_llama), **LORA, "quantize": "4bit"})
+    with pytest.raises(ConfigError, match=r"quantize: 4bit .* needs a CUDA GPU; this job has cpu"):
+        model.fit(_keyword_data(4, 1), _keyword_data(4, 2), tmp_path)
+    with pytest.raises(ConfigError, match=r"quantize: 4bit is for finetune: lora"):
+        LlmModel(["0", "1"], {"model": str(tiny_llama), "prompt": PROMPT, "quantize": "4bit"})
