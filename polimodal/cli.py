@@ -126,6 +126,36 @@ def query(args: argparse.Namespace) -> int:
     return 0
 
 
+def train_fold(config_path: Path, task: str, model: str, fold: int, results: Path) -> dict:
+    """The ``train`` rule's job by hand: reads ``results/splits/{task}.parquet`` and the task data
+    (``results/tasks/{task}/``) that the workflow made, writes the fold's predictions and model."""
+    import yaml
+
+    from polimodal.experiments.run import DataSources, run_fold
+    from polimodal.models.registry import get_kind
+
+    config = yaml.safe_load(config_path.read_text())
+    task_cfg, model_cfg = config["tasks"][task], config["models"][model]
+    frames = results / "tasks" / task / "frames.parquet"
+    reads_frames = get_kind(model_cfg["kind"]).reads("frames") and frames.exists()
+    out = results / task / model / f"fold{fold}"
+    return run_fold(
+        task,
+        fold,
+        results / "splits" / f"{task}.parquet",
+        DataSources(
+            texts=results / "tasks" / task / "texts.parquet", frames=[frames] if reads_frames else []
+        ),
+        model,
+        model_cfg,
+        out / "predictions.parquet",
+        out / "model",
+        classes=[str(v) for v in task_cfg["values"]],
+        seed=int((config.get("experiments") or {}).get("seed", 42)),
+        prompt=task_cfg.get("prompt"),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="polimodal", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -159,9 +189,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--frames", type=Path, help="contact sheet (.jpg) of the frames shown while a match is said"
     )
+    p = sub.add_parser(
+        "train-fold",
+        help="train and score one model on one task x fold by hand, from the workflow's results/ "
+        "(e.g. a LoRA over several GPUs: accelerate launch -m polimodal.cli train-fold ...)",
+    )
+    p.add_argument("--config", default="config/config.yaml", type=Path)
+    p.add_argument("--task", required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--fold", required=True, type=int)
+    p.add_argument("--results", default="results", type=Path)
     args = parser.parse_args(argv)
     if args.cmd == "query":
         return query(args)
+    if args.cmd == "train-fold":
+        train_fold(args.config, args.task, args.model, args.fold, args.results)
     if args.cmd == "summary":
         print(summary(args.results))
     elif args.cmd == "demo":

@@ -52,6 +52,7 @@ def check_run(config: Mapping[str, Any], sheet: pd.DataFrame, models: Sequence[s
     tasks = config.get("tasks") or {}
     for name, cfg in tasks.items():
         task_labels(Task.from_config(name, cfg or {}), sheet)
+    check_prompts(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
     for task, chosen in (config.get("classify") or {}).items():
         if task not in tasks:
             raise ConfigError(f"config classify.{task}: no such task (tasks: {sorted(tasks)})")
@@ -61,3 +62,19 @@ def check_run(config: Mapping[str, Any], sheet: pd.DataFrame, models: Sequence[s
                 f"config classify.{task}: model(s) {unknown} are not run (models: {list(models)})"
             )
     return kinds
+
+
+def check_prompts(
+    tasks: Mapping[str, Any], kinds: Mapping[str, ModelKind], models_cfg: Mapping[str, Any]
+) -> None:
+    """Every task prompt is well formed (one distinct answer per value), and every generative model
+    (a kind that reads prompts) has one on every task: its own ``prompt`` or ``tasks.<task>.prompt``."""
+    from polimodal.models.hf.prompts import task_prompt
+
+    for name, cfg in tasks.items():
+        cfg = cfg or {}
+        if cfg.get("prompt") is not None:
+            task_prompt(name, cfg)
+        for model, kind in kinds.items():
+            if kind.prompted and (models_cfg.get(model) or {}).get("prompt") is None:
+                task_prompt(name, cfg, model)

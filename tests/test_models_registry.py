@@ -26,6 +26,8 @@ MISSPELT = {
     "mult": "self_layer",
     "early_fusion": "hiden",
     "fndclip": "fusoin",
+    "llm": "max_text_token",
+    "vlm": "max_frame",
 }
 
 
@@ -54,8 +56,11 @@ def test_modalities_and_hardware() -> None:
         "mult": "multimodal",
         "early_fusion": "multimodal",
         "fndclip": "multimodal",
+        "llm": "text",
+        "vlm": "multimodal",
     }
-    assert {k for k, s in KINDS.items() if s.gpu} == {"bert", "cnn", "clip", "mult", "fndclip"}
+    assert {k for k, s in KINDS.items() if s.gpu} == {"bert", "cnn", "clip", "mult", "fndclip", "llm", "vlm"}
+    assert {k for k, s in KINDS.items() if s.prompted} == {"llm", "vlm"}
     assert KINDS["clip"].reads("text") and KINDS["clip"].reads("frames")
     assert not KINDS["cnn"].reads("text") and not KINDS["svm"].reads("frames")
 

@@ -40,7 +40,7 @@ PROFILES = ROOT / "profiles"
 SLURM_DIR = Path(os.environ.get("SLURM_LOCAL_DIR", "/tmp/polimodal-slurm"))
 DAEMONS = ("munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd")
 # rules that load a model on a GPU (profiles/slurm set-resources); the others stay on cpu
-GPU_RULES = {"transcribe", "embed", "train_gpu", "classify_gpu"}
+GPU_RULES = {"transcribe", "embed", "train_gpu", "classify_gpu", "train_llm", "classify_llm"}
 SLURM_OVERLAY = ["--profile", "profiles/slurm", "--profile", "profiles/slurm-test"]
 # the demo config of the workflow (shard_size 5, offline models shipped in PyPI packages)
 DEMO_CONFIG = ["--configfile", "config/demo.yaml"]

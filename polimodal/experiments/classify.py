@@ -120,15 +120,19 @@ def classify_shard(
     out: PathLike,
     threads: int | None = None,
     sequences: Mapping[str, PathLike] | None = None,
+    prompt: Mapping[str, Any] | None = None,
 ) -> pa.Table:
     """Classify every video of a shard (its VIDEOS file) with the model trained in ``model_dir``.
 
     ``sequences``: the shard's ``aligned``, ``pitch``, ``embeddings`` and ``dedup`` files, for a
-    model that reads ``words``/``audio``.
+    model that reads ``words``/``audio``. ``prompt``: the task's prompt, for generative models (see
+    :func:`polimodal.experiments.run.run_fold`).
     """
     t0 = time.monotonic()
     spec = check_model_config(model_name, model_cfg)
     params = {k: v for k, v in model_cfg.items() if k not in RUNNER_KEYS}
+    if spec.prompted and params.get("prompt") is None:
+        params["prompt"] = prompt
     model = model_class(spec.name)(list(classes), params, 0)
     if threads and "torch" in sys.modules:  # a torch model (an SVM job does not import torch)
         sys.modules["torch"].set_num_threads(int(threads))

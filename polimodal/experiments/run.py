@@ -108,10 +108,13 @@ def run_fold(
     classes: Sequence[str],
     seed: int = 42,
     threads: int | None = None,
+    prompt: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fit ``model_name`` on ``task``'s fold ``fold`` and write its PREDICTIONS; return the summary.
 
     ``threads``: when given and the model uses torch, ``torch.set_num_threads(threads)``.
+    ``prompt``: the task's prompt (``tasks.<task>.prompt``), given to generative models as their
+    ``prompt`` parameter unless their own section sets one.
     """
     t0 = time.monotonic()
     spec = check_model_config(model_name, model_cfg)
@@ -119,6 +122,8 @@ def run_fold(
     if threads and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(int(threads))
     params = {k: v for k, v in model_cfg.items() if k not in RUNNER_KEYS}
+    if spec.prompted and params.get("prompt") is None:
+        params["prompt"] = prompt
     text_fields = list(model_cfg.get("text_fields") or ["transcript"])
     texts = data.read_texts(text_fields) if spec.reads("text") else {}
     store = FrameStore(data.frames, data.dedup) if spec.reads("frames") else None

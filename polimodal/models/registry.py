@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from polimodal.errors import ConfigError
 from polimodal.models.classic.params import SvmParams
+from polimodal.models.hf.params import LlmParams, VlmParams
 from polimodal.models.torch.params import (
     BertParams,
     ClipParams,
@@ -52,6 +53,15 @@ class ModelKind:
     params: type
     inputs: tuple[str, ...]
     gpu: bool = False  # the train job asks the scheduler for a GPU
+    #: rule family: "" = rules train/classify (train_gpu/classify_gpu with gpu); "llm" = the
+    #: generative models' rules train_llm/classify_llm (envs/llm.yaml, own SLURM resources), whose
+    #: models also read the task's prompt (tasks.<task>.prompt)
+    family: str = ""
+
+    @property
+    def prompted(self) -> bool:
+        """Whether the kind needs the task's prompt (generative models)."""
+        return self.family == "llm"
 
     @property
     def modality(self) -> str:
@@ -92,6 +102,17 @@ KINDS: dict[str, ModelKind] = {
             FndClipParams,
             ("text", "frames"),
             gpu=True,
+        ),
+        ModelKind(
+            "llm", "polimodal.models.hf.generative:LlmModel", LlmParams, ("text",), gpu=True, family="llm"
+        ),
+        ModelKind(
+            "vlm",
+            "polimodal.models.hf.generative:VlmModel",
+            VlmParams,
+            ("text", "frames"),
+            gpu=True,
+            family="llm",
         ),
     )
 }

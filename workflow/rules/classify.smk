@@ -52,6 +52,7 @@ rule classify:
         model_cfg=get_model_config,
         classes=get_task_classes,
         fold=get_classify_fold,
+        prompt=get_task_prompt,
     script:
         "../scripts/classify.py"
 
@@ -62,6 +63,16 @@ use rule classify as classify_gpu with:
     resources:
         mem_mb=8000,
         runtime=240,
+
+
+use rule classify as classify_llm with:
+    wildcard_constraints:
+        model=LLM_MODEL_PATTERN,
+    conda:
+        "../../envs/llm.yaml"
+    resources:
+        mem_mb=32000,
+        runtime=480,
 
 
 rule gather_classified:

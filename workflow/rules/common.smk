@@ -127,10 +127,14 @@ wildcard_constraints:
 
 # Models that want a GPU (torch fine-tuning) train in the train_gpu rule and the others (SVM)
 # in the train rule, so that the cluster profile sends only train_gpu jobs to a GPU partition.
-GPU_MODELS = [m for m in MODELS if MODEL_KINDS[m].gpu]
-CPU_MODELS = [m for m in MODELS if m not in GPU_MODELS]
+# Generative models (kind family "llm": Llama, Idefics2 ...) run in train_llm/classify_llm, with
+# their own conda env (envs/llm.yaml) and SLURM resources.
+LLM_MODELS = [m for m in MODELS if MODEL_KINDS[m].family == "llm"]
+GPU_MODELS = [m for m in MODELS if MODEL_KINDS[m].gpu and m not in LLM_MODELS]
+CPU_MODELS = [m for m in MODELS if m not in GPU_MODELS and m not in LLM_MODELS]
 CPU_MODEL_PATTERN = _names_pattern(CPU_MODELS)
 GPU_MODEL_PATTERN = _names_pattern(GPU_MODELS)
+LLM_MODEL_PATTERN = _names_pattern(LLM_MODELS)
 
 
 def get_task_config(wildcards):
@@ -143,6 +147,13 @@ def get_task_classes(wildcards):
 
 def get_model_config(wildcards):
     return config["models"][wildcards.model]
+
+
+def get_task_prompt(wildcards):
+    """The task's prompt (question + answer per value) for generative models; None for others."""
+    if not MODEL_KINDS[wildcards.model].prompted:
+        return None
+    return config["tasks"][wildcards.task].get("prompt")
 
 
 def get_model_modalities(wildcards=None):

@@ -137,6 +137,7 @@ rule train:
         model_cfg=get_model_config,
         classes=get_task_classes,
         seed=config["experiments"]["seed"],
+        prompt=get_task_prompt,
     script:
         "../scripts/train.py"
 
@@ -147,6 +148,17 @@ use rule train as train_gpu with:
     resources:
         mem_mb=16000,
         runtime=480,
+
+
+# generative models (zero-shot scoring or LoRA): peft/accelerate/bitsandbytes env, long runtime
+use rule train as train_llm with:
+    wildcard_constraints:
+        model=LLM_MODEL_PATTERN,
+    conda:
+        "../../envs/llm.yaml"
+    resources:
+        mem_mb=32000,
+        runtime=720,
 
 
 rule evaluate:

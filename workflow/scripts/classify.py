@@ -32,4 +32,5 @@ classify_shard(
         if "aligned" in snakemake.input.keys()
         else None
     ),
+    prompt=snakemake.params.get("prompt"),
 )

@@ -27,4 +27,5 @@ run_fold(
     classes=snakemake.params.classes,
     seed=snakemake.params.seed,
     threads=snakemake.threads,
+    prompt=snakemake.params.get("prompt"),
 )

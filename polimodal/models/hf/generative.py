@@ -1,0 +1,238 @@
+"""Generative model kinds: ``llm`` (instruction-tuned causal LMs: Llama-2/3 chat, SmolLM2 ...) and
+``vlm`` (vision-language chat models: Idefics2/3, SmolVLM ...), zero-shot or LoRA-tuned.
+
+Both classify by answer scoring (:mod:`polimodal.models.hf.scoring`): the chat of
+:mod:`polimodal.models.hf.prompts` (frames for a VLM, then the video's text cut to
+``max_text_tokens``, then the task's question) is scored against every allowed answer; the class
+scores are the softmax over the answers' log-likelihoods, so every prediction is a task value.
+
+- ``finetune: none`` (zero-shot): :meth:`GenerativeModel.fit` trains nothing; validation and test
+  are scored with the pretrained model. The model folder holds ``generative.json`` only.
+- ``finetune: lora``: :func:`polimodal.models.hf.lora.train_lora` (transformers ``Trainer`` + peft);
+  the model folder holds the best epoch's adapter (``adapter/``), not the base weights.
+
+Config (``models: {name: {kind: llm|vlm, ...}}``): see :mod:`polimodal.models.hf.params`.
+The task's prompt (``tasks.<task>.prompt``) reaches the model as its ``prompt`` parameter
+(set by the fold runner).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from polimodal.errors import ConfigError, ModelLoadError
+from polimodal.experiments.data import VideoData
+from polimodal.models.base import Model
+from polimodal.models.hf.chat import ChatCodec, collate
+from polimodal.models.hf.params import GenerativeParams
+from polimodal.models.hf.prompts import TaskPrompt
+from polimodal.models.hf.scoring import Prompt, answer_logliks, class_scores
+from polimodal.nn.devices import resolve_device
+from polimodal.nn.runtime import seed_everything
+from polimodal.resolve import resolve_pretrained
+
+log = logging.getLogger(__name__)
+
+META = "generative.json"
+ADAPTER = "adapter"
+
+
+def load_causal(opts: GenerativeParams, vision: bool) -> tuple[Any, Any, Any]:
+    """``(model, tokenizer, processor)`` of ``opts.model`` (processor None for a text-only LM).
+
+    dtype ``auto``: bf16 on a GPU, fp32 on CPU. ``device_map: auto`` spreads the layers over every
+    visible GPU (accelerate); ``quantize: 4bit`` loads the weights in NF4 (bitsandbytes, GPU only).
+    """
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
+
+    device = torch.device(resolve_device(opts.device, where="device"))
+    if opts.quantize == "4bit" and device.type != "cuda":
+        raise ConfigError(f"quantize: 4bit (QLoRA with bitsandbytes) needs a CUDA GPU; this job has {device}")
+    dtype = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}.get(opts.dtype)
+    if dtype is None:
+        dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    kwargs: dict[str, Any] = {"dtype": dtype}
+    if opts.device_map:
+        kwargs["device_map"] = opts.device_map
+    if opts.quantize == "4bit":
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_compute_dtype=torch.bfloat16,
+            bnb_4bit_use_double_quant=True,
+        )
+        kwargs.setdefault("device_map", {"": device.index or 0})
+    path = resolve_pretrained(opts.model)
+    try:
+        if vision:
+            processor = AutoProcessor.from_pretrained(path)
+            tokenizer = processor.tokenizer
+            model = AutoModelForImageTextToText.from_pretrained(path, **kwargs)
+        else:
+            processor = None
+            tokenizer = AutoTokenizer.from_pretrained(path)
+            model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"cannot load {opts.model!r} ({path}): {exc}") from exc
+    if "device_map" not in kwargs:
+        model.to(device)
+    model.eval()
+    log.info(
+        "%s (%s): %.1f M parameters, %s on %s",
+        opts.model,
+        type(model).__name__,
+        sum(p.numel() for p in model.parameters()) / 1e6,
+        dtype,
+        kwargs.get("device_map", device),
+    )
+    return model, tokenizer, processor
+
+
+class GenerativeModel(Model):
+    """Answer-scoring classifier on a chat model; zero-shot or LoRA (see the module docstring)."""
+
+    vision = False
+
+    def __init__(self, classes: list[str], params: dict[str, Any] | None = None, seed: int = 0) -> None:
+        super().__init__(classes, params, seed)
+        self.opts: GenerativeParams = self.options
+        if self.opts.prompt is None:
+            raise ConfigError(
+                f"model kind {self.kind}: no prompt (set tasks.<task>.prompt: a question and an "
+                f"answer per value {self.classes})"
+            )
+        self.task_prompt = TaskPrompt.from_config(
+            self.opts.prompt, self.classes, f"model kind {self.kind} prompt"
+        )
+        self.model: Any = None
+        self.tokenizer: Any = None
+        self.codec: ChatCodec | None = None
+
+    # ---- loading
+    def _load_base(self) -> None:
+        if self.model is not None:
+            return
+        self.model, self.tokenizer, processor = load_causal(self.opts, self.vision)
+        self.codec = ChatCodec(
+            self.tokenizer,
+            self.task_prompt,
+            processor=processor,
+            max_text_tokens=self.opts.max_text_tokens,
+            system=self.opts.system,
+            max_frames=getattr(self.opts, "max_frames", 0),
+            image_size=getattr(self.opts, "image_size", 0),
+        )
+        log.info(
+            "answers %s -> token ids %s",
+            dict(zip(self.classes, self.task_prompt.answers, strict=True)),
+            self.codec.answer_ids,
+        )
+
+    @property
+    def use_cpu(self) -> bool:
+        return resolve_device(self.opts.device, where="device") == "cpu" and not self.opts.device_map
+
+    def _frames(self, data: VideoData, i: int) -> list[bytes]:
+        if not self.vision or not self.codec or not self.codec.max_frames or data.store is None:
+            return []
+        return data.frames(data.video_ids[i])
+
+    def prompts(self, data: VideoData) -> Iterator[Prompt]:
+        """Each video's scored prompt, in ``data`` order (frames read on demand)."""
+        assert self.codec is not None
+        for i in range(len(data)):
+            yield self.codec.prompt(data.texts[i], self._frames(data, i))
+
+    def logliks(self, data: VideoData) -> np.ndarray:
+        """``(len(data), n_classes)`` log-likelihoods of the classes' answers."""
+        self._load_base()
+        assert self.codec is not None
+        return answer_logliks(
+            self.model, self.prompts(data), self.codec.answer_ids, batch_size=self.opts.eval_batch_size
+        )
+
+    def macro_f1(self, data: VideoData) -> float:
+        from sklearn.metrics import f1_score
+
+        labels = self.labels_from_scores(self.logliks(data))
+        return float(f1_score(data.labels, labels, labels=self.classes, average="macro", zero_division=0))
+
+    # ---- the Model interface
+    def fit(self, train: VideoData, validation: VideoData, workdir: Path) -> dict[str, Any]:
+        workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        seed_everything(self.seed)
+        self._load_base()
+        meta = {"kind": self.kind, "model": self.opts.model, "finetune": self.opts.finetune}
+        (workdir / META).write_text(json.dumps(meta, indent=2))
+        if not self.opts.trains:
+            log.info("zero-shot: no training; validation and test are scored with %s as is", self.opts.model)
+            return {"finetune": "none", "model": self.opts.model}
+        from polimodal.models.hf.lora import ExampleSet, train_lora
+
+        assert self.codec is not None
+        codec, index = self.codec, {c: i for i, c in enumerate(self.classes)}
+
+        def make(i: int) -> dict[str, torch.Tensor]:
+            return codec.example(train.texts[i], index[train.labels[i]], self._frames(train, i))
+
+        pad = self.tokenizer.pad_token_id
+        pad = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
+        self.model, summary = train_lora(
+            self.model,
+            ExampleSet(len(train), make),
+            lambda feats: collate(feats, pad),
+            lambda: self.macro_f1(validation),
+            self.opts,
+            workdir,
+            seed=self.seed,
+            use_cpu=self.use_cpu,
+        )
+        summary["model"] = self.opts.model
+        return summary
+
+    def load(self, workdir: Path) -> None:
+        workdir = Path(workdir)
+        meta_path = workdir / META
+        if not meta_path.exists():
+            raise ModelLoadError(f"{workdir}: no {META} (not a {self.kind} model folder)")
+        meta = json.loads(meta_path.read_text())
+        if meta.get("model") != self.opts.model or meta.get("finetune") != self.opts.finetune:
+            raise ModelLoadError(
+                f"{workdir}: trained as {meta}, config says {self.opts.model} / {self.opts.finetune}"
+            )
+        self._load_base()
+        if self.opts.trains:
+            from peft import PeftModel
+
+            adapter = workdir / ADAPTER
+            if not (adapter / "adapter_config.json").exists():
+                raise ModelLoadError(f"{workdir}: no LoRA adapter in {adapter}")
+            self.model = PeftModel.from_pretrained(self.model, str(adapter))
+            self.model.eval()
+
+    def predict(self, data: VideoData) -> tuple[list[str], np.ndarray]:
+        scores = class_scores(self.logliks(data)) if len(data) else np.zeros((0, len(self.classes)))
+        return self.labels_from_scores(scores), scores
+
+
+class LlmModel(GenerativeModel):
+    """``kind: llm``: an instruction-tuned causal LM reading the video's text."""
+
+    kind = "llm"
+
+
+class VlmModel(GenerativeModel):
+    """``kind: vlm``: a vision-language chat model reading kept frames, then the text."""
+
+    kind = "vlm"
+    vision = True

@@ -1,0 +1,36 @@
+"""LoRA targets (:mod:`polimodal.models.hf.lora`): the language model's attention projections,
+never the VLM's vision tower unless asked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from polimodal.models.hf.lora import add_lora, lora_target_regex
+from polimodal.models.hf.params import VlmParams
+
+
+def test_regex_skips_the_vision_tower() -> None:
+    rx = re.compile(lora_target_regex(("q_proj", "v_proj")))
+    assert rx.fullmatch("model.text_model.layers.0.self_attn.q_proj")
+    assert rx.fullmatch("model.language_model.layers.3.self_attn.v_proj")
+    assert not rx.fullmatch("model.vision_model.encoder.layers.0.self_attn.q_proj")
+    assert not rx.fullmatch("model.text_model.layers.0.mlp.up_proj")
+    assert re.fullmatch(
+        lora_target_regex(("q_proj",), vision=True), "model.vision_model.encoder.layers.0.self_attn.q_proj"
+    )
+
+
+def test_adapters_on_the_text_model_of_a_vlm(tiny_idefics3: Path) -> None:
+    from transformers import AutoModelForImageTextToText
+
+    model = add_lora(AutoModelForImageTextToText.from_pretrained(tiny_idefics3), VlmParams())
+    adapted = {n.rsplit(".lora_A", 1)[0] for n, _ in model.named_parameters() if ".lora_A" in n}
+    assert adapted and all("text_model" in n for n in adapted)
+    assert {n.rsplit(".", 1)[-1] for n in adapted} == {"q_proj", "k_proj", "v_proj", "o_proj"}
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n for n in trainable)
+    with_vision = add_lora(
+        AutoModelForImageTextToText.from_pretrained(tiny_idefics3), VlmParams(lora_vision=True)
+    )
+    assert any("vision_model" in n and ".lora_A" in n for n, _ in with_vision.named_parameters())

@@ -1,0 +1,76 @@
+"""Answer scoring (:mod:`polimodal.models.hf.scoring`): the cached, batched log-likelihoods equal a
+direct computation, for a text LM (prompts of different lengths, answers of 2 and 3 tokens) and a
+VLM (prompts with frames)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from polimodal.models.hf.chat import ChatCodec
+from polimodal.models.hf.prompts import TaskPrompt
+from polimodal.models.hf.scoring import answer_loglik_full, answer_logliks, class_scores
+
+PROMPT = TaskPrompt("Is this about US politics? Answer YES or NO.", ("NO", "YES"))
+
+
+def _jpeg(colour: str) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (80, 60), colour).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_llm_scores_equal_full_forward_passes(tiny_llama: Path) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_llama)
+    model = AutoModelForCausalLM.from_pretrained(tiny_llama)
+    codec = ChatCodec(tok, PROMPT, max_text_tokens=20)
+    # SmolLM2's tokenizer: NO<|im_end|> is 2 tokens, YES<|im_end|> 3
+    assert sorted(len(a) for a in codec.answer_ids) == [2, 3]
+    assert all(a[-1] == tok.convert_tokens_to_ids("<|im_end|>") for a in codec.answer_ids)
+    texts = ["", "the senate votes", "a long transcript " * 30, "cake and eggs"]
+    prompts = [codec.prompt(t) for t in texts]
+    assert len({len(p["input_ids"]) for p in prompts}) == 4  # left padding is exercised
+    got = answer_logliks(model, prompts, codec.answer_ids, batch_size=3)
+    want = np.array([[answer_loglik_full(model, p, a) for a in codec.answer_ids] for p in prompts])
+    assert got.shape == (4, 2)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    # the text is cut to max_text_tokens
+    assert len(tok(codec.cut_text(texts[2]), add_special_tokens=False)["input_ids"]) == 20
+    probs = class_scores(got)
+    np.testing.assert_allclose(probs.sum(1), 1.0)
+    assert (np.argmax(probs, 1) == np.argmax(got, 1)).all()
+
+
+def test_vlm_scores_equal_full_forward_passes(tiny_idefics3: Path) -> None:
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    processor = AutoProcessor.from_pretrained(tiny_idefics3)
+    model = AutoModelForImageTextToText.from_pretrained(tiny_idefics3)
+    codec = ChatCodec(processor.tokenizer, PROMPT, processor=processor, max_frames=3)
+    frames = [_jpeg(c) for c in ("red", "green", "blue", "white", "black")]
+    prompts = [codec.prompt("the senate votes", frames), codec.prompt("cake", frames[:1]), codec.prompt("x")]
+    assert prompts[0]["pixel_values"].shape[1] == 3  # 3 of 5 frames, evenly spaced
+    assert "pixel_values" not in prompts[2]
+    rendered = codec.render(codec._messages("T", 2), True)
+    assert rendered.index("<image>") < rendered.index("T") < rendered.index(PROMPT.question)
+    got = answer_logliks(model, prompts, codec.answer_ids)
+    want = np.array([[answer_loglik_full(model, p, a) for a in codec.answer_ids] for p in prompts])
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    # the frames matter: different frames, different scores
+    other = answer_logliks(model, [codec.prompt("the senate votes", frames[::-1])], codec.answer_ids)
+    assert not np.allclose(other[0], got[0])
+
+
+def test_empty_answer_is_an_error(tiny_llama: Path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_llama)
+    with pytest.raises(ValueError, match="at least one token"):
+        answer_logliks(model, [], [[1], []])
