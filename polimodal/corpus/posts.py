@@ -117,20 +117,9 @@ def posts_frame(df: pd.DataFrame, path: Path, *, first_line: int, windowed: bool
     if "text" not in df.columns:
         df["text"] = ""
     df["text"] = df["text"].fillna("").str.strip()
-    from polimodal.corpus.samples import VIDEO_ID_RE
+    from polimodal.corpus.samples import check_ids
 
-    bad = ~df["post_id"].str.fullmatch(VIDEO_ID_RE.pattern)
-    if bad.any():
-        rows = [f"line {line[i]}: {df.at[i, 'post_id']!r}" for i in df.index[bad][:10]]
-        raise SampleSheetError(
-            f"sample sheet {path}: {int(bad.sum())} invalid post_id(s) (allowed: letters, digits, "
-            f"'_', '-', '.', no leading '.', 1-128 characters): " + "; ".join(rows)
-        )
-    dup = df["post_id"].duplicated(keep=False)
-    if dup.any():
-        groups = df[dup].groupby("post_id").groups
-        rows = [f"{pid!r} on lines {[int(line[i]) for i in idx]}" for pid, idx in list(groups.items())[:10]]
-        raise SampleSheetError(f"sample sheet {path}: duplicate post_id(s): " + "; ".join(rows))
+    check_ids(df, "post_id", path, line)
     sources = []
     for i in df.index:
         found: list[str] = []

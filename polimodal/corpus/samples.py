@@ -40,6 +40,23 @@ def shard_name(index: int) -> str:
     return f"{index:06d}"
 
 
+def check_ids(df: pd.DataFrame, column: str, path: Path, line: pd.Series) -> None:
+    """Every id in ``df[column]`` valid (:data:`VIDEO_ID_RE`) and unique; SampleSheetError naming the
+    file lines otherwise. ``line``: each row's line in the file (header = line 1)."""
+    bad = ~df[column].str.fullmatch(VIDEO_ID_RE.pattern)
+    if bad.any():
+        rows = [f"line {line[i]}: {df.at[i, column]!r}" for i in df.index[bad][:10]]
+        raise SampleSheetError(
+            f"sample sheet {path}: {int(bad.sum())} invalid {column}(s) (allowed: letters, digits, "
+            f"'_', '-', '.', no leading '.', 1-128 characters): " + "; ".join(rows)
+        )
+    dup = df[column].duplicated(keep=False)
+    if dup.any():
+        groups = df[dup].groupby(column).groups
+        rows = [f"{key!r} on lines {[int(line[i]) for i in idx]}" for key, idx in list(groups.items())[:10]]
+        raise SampleSheetError(f"sample sheet {path}: duplicate {column}(s): " + "; ".join(rows))
+
+
 def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | None = None) -> pd.DataFrame:
     """Read and validate the sample sheet (TSV, or CSV when the name ends in .csv).
 
@@ -90,18 +107,7 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
     if rows is None and df.empty:
         raise SampleSheetError(f"sample sheet {path} has no rows: add one row per video below the header")
 
-    bad = ~df["video_id"].str.fullmatch(VIDEO_ID_RE.pattern)
-    if bad.any():
-        rows = [f"line {line[i]}: {df.at[i, 'video_id']!r}" for i in df.index[bad][:10]]
-        raise SampleSheetError(
-            f"sample sheet {path}: {int(bad.sum())} invalid video_id(s) (allowed: letters, digits, "
-            f"'_', '-', '.', no leading '.', 1-128 characters): " + "; ".join(rows)
-        )
-    dup = df["video_id"].duplicated(keep=False)
-    if dup.any():
-        groups = df[dup].groupby("video_id").groups
-        rows = [f"{vid!r} on lines {[int(line[i]) for i in idx]}" for vid, idx in list(groups.items())[:10]]
-        raise SampleSheetError(f"sample sheet {path}: duplicate video_id(s): " + "; ".join(rows))
+    check_ids(df, "video_id", path, line)
     empty = df["source"] == ""
     if empty.any():
         rows = [f"line {line[i]} ({df.at[i, 'video_id']})" for i in df.index[empty][:10]]
