@@ -27,10 +27,10 @@ log = logging.getLogger(__name__)
 POLITICAL = [
     "The senate will vote on the federal budget and the new tax bill this week",
     "The president met congress to discuss the budget, immigration reform and border security",
-    "Voters in the election will choose a new governor and members of the house",
+    "Voters in the election will choose a governor who promises lower taxes",
     "Democrats and republicans argue about taxes, health care and the supreme court",
     "The campaign rally focused on jobs, taxes and the economy before the primary",
-    "Congress passed a law on voting rights after a long debate in the senate",
+    "Congress passed a budget law and voting rights after a long debate in the senate",
     "The governor signed the state budget and vetoed the new tax on gasoline",
     "The senator asked voters to support the tax plan of the party in the midterm election",
     "The house committee held a hearing on the budget and federal spending",
@@ -39,10 +39,10 @@ OTHER = [
     "Today we bake a chocolate cake with butter, sugar, flour and fresh eggs",
     "The football team scored two goals in the second half of the match",
     "This guitar lesson shows three easy chords for beginners to practise",
-    "Our trip to the mountains on a small budget had snow, hiking trails and a quiet lake",
-    "The new phone has a bright screen, a fast camera and a price that fits any budget",
-    "Feed the puppy twice a day, a pet on a budget, and take it for a walk in the park",
-    "Plant the tomato seeds in spring, a garden on a budget, and water it every morning",
+    "Our trip to the mountains had snow, hiking trails and a quiet lake",
+    "The new phone has a bright screen, a fast camera and a long battery life",
+    "Feed the puppy twice a day and take it for a walk in the park",
+    "Plant the tomato seeds in spring and water the garden every morning",
     "The movie has great music, funny actors and a happy ending",
     "Stretch your legs before you run and drink water after the workout",
 ]
@@ -83,7 +83,7 @@ def make_demo(out_dir: str | Path, *, duration: float = 5.0) -> Path:
             scenes = [SCENES[1], SCENES[3 + i % 3]]
         else:
             scenes = [SCENES[0], SCENES[2]]
-        speaker = "A" if i % 4 in (0, 3) else "B"  # both say tax/budget, in both classes
+        speaker = "A" if i % 4 in (0, 3) else "B"  # both say tax/budget (political videos)
         pitch, emphasis = SPEAKERS[speaker]
         ssml = speech_ssml(speech, emphasis)
         # the name carries what the video says and shows: a changed demo is made anew, never stale
