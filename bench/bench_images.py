@@ -12,13 +12,9 @@ without the checks (EXIF transpose, HTML sniffing, decompression-bomb guard, alp
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
 import io
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -27,24 +23,9 @@ from PIL import Image
 
 from polimodal.extract.images import ImageFetcher, normalise_image
 
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(folder: Path):
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import serve_folder  # noqa: E402  (the tests' loopback server)
 
 
 def photo(i: int, fmt: str) -> bytes:
@@ -83,7 +64,7 @@ def main() -> None:
             (folder / name).write_bytes(photo(i, fmt))
             names.append(name)
         total_mb = sum((folder / m).stat().st_size for m in names) / 1e6
-        with serve(folder) as url:
+        with serve_folder(folder) as url:
             fetcher = ImageFetcher(retries=0, sleep_interval=0, socket_timeout=30)
             t0 = time.perf_counter()
             blobs = [fetcher.fetch(f"{url}/{m}") for m in names]
