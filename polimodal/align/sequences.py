@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from polimodal.types import PathLike
@@ -71,12 +70,16 @@ def pool_audio(pitch: pd.DataFrame, hop: float = 0.1, step: float = 0.01) -> pd.
 
 
 def _read(paths: Iterable[PathLike], columns: list[str], ids: pa.Array | None) -> pd.DataFrame:
+    from polimodal.experiments.taskdata import select_videos
+
     parts = []
     for path in paths:
-        t = pq.read_table(path, columns=columns)
-        if ids is not None:
-            t = t.filter(pc.is_in(t.column("video_id"), value_set=ids))
-        parts.append(t.to_pandas())
+        if ids is None:
+            parts.append(pq.read_table(path, columns=columns).to_pandas())
+        else:  # only the row groups that hold the videos asked for (typed even when none do)
+            tables = list(select_videos(path, ids, columns))
+            empty = pq.read_schema(path).empty_table().select(columns)
+            parts.append(pa.concat_tables([empty, *tables]).to_pandas())
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
