@@ -41,7 +41,7 @@ from torch import nn
 from polimodal.align.sequences import AUDIO_FEATURES, VideoSequences
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
-from polimodal.models.torch.streams import batched
+from polimodal.models.torch.streams import batched, even_indices
 from polimodal.nn.losses import Output
 
 log = logging.getLogger(__name__)
@@ -53,13 +53,6 @@ PAD, UNK = 0, 1
 def normalise_word(word: str) -> str:
     """Lower case, punctuation stripped at both ends (what the learned vocabulary keys on)."""
     return re.sub(r"^[^\w]+|[^\w]+$", "", word.strip().lower())
-
-
-def _even(n: int, cap: int) -> np.ndarray:
-    """Indices of at most ``cap`` of ``n`` elements, evenly spaced (all when n <= cap)."""
-    if n <= cap:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, cap).round().astype(int))
 
 
 # ----------------------------------------------------------------------------- network parts
@@ -375,7 +368,7 @@ class SequenceModel(TorchModel):
         p = self.options
         out: dict[str, np.ndarray] = {}
         if "words" in self.mods:
-            idx = _even(len(seq.words), p.max_words)
+            idx = even_indices(len(seq.words), p.max_words)
             words = [seq.words[i] for i in idx]
             if p.text_model:
                 out["words_x"] = (
@@ -397,11 +390,11 @@ class SequenceModel(TorchModel):
                         frames[k] = seq.frames[lookup[f]]
                 out["words_frame"] = frames
         if "audio" in self.mods:
-            idx = _even(len(seq.audio_times), p.max_audio)
+            idx = even_indices(len(seq.audio_times), p.max_audio)
             out["audio_x"] = seq.audio[idx]
             out["audio_t"] = seq.audio_times[idx]
         if "frames" in self.mods:
-            idx = _even(len(seq.frame_times), p.max_frames)
+            idx = even_indices(len(seq.frame_times), p.max_frames)
             frames = seq.frames[idx] if seq.frames.size else np.zeros((len(idx), self.frame_dim), np.float32)
             out["frames_x"] = frames if frames.shape[1] else np.zeros((len(idx), 1), np.float32)
             out["frames_t"] = seq.frame_times[idx]

@@ -40,13 +40,21 @@ def shuffle_buffer(items: Iterable[T], size: int, rng: np.random.Generator) -> I
         yield buf[j]
 
 
+def even_indices(n: int, cap: int) -> np.ndarray:
+    """Indices of at most ``cap`` of ``n`` elements, evenly spaced, first and last included (all when
+    ``n <= cap``)."""
+    if n <= cap:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, cap).round().astype(int))
+
+
 def cap_frames(frames: list[bytes], cap: int, rng: np.random.Generator | None = None) -> list[bytes]:
     """At most ``cap`` frames (0: all), in time order: a random subset, or evenly spaced if no ``rng``."""
     n = len(frames)
     if cap <= 0 or n <= cap:
         return frames
     if rng is None:
-        idx = np.unique(np.linspace(0, n - 1, cap).round().astype(int))
+        idx = even_indices(n, cap)
     else:
         idx = np.sort(rng.choice(n, size=cap, replace=False))
     return [frames[i] for i in idx]
