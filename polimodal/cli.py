@@ -136,16 +136,19 @@ def train_fold(config_path: Path, task: str, model: str, fold: int, results: Pat
 
     config = yaml.safe_load(config_path.read_text())
     task_cfg, model_cfg = config["tasks"][task], config["models"][model]
-    frames = results / "tasks" / task / "frames.parquet"
-    reads_frames = get_kind(model_cfg["kind"]).reads("frames") and frames.exists()
+    kind = get_kind(model_cfg["kind"])
+    task_dir = results / "tasks" / task
+    frames = task_dir / "frames.parquet"
+    reads_frames = kind.reads("frames") and frames.exists()
+    # the task's word / audio / frame-embedding sequences (rule task_sequences), for MulT and early fusion
+    seq = kind.reads("words") or kind.reads("audio")
+    sequences = {n: [task_dir / f"{n}.parquet"] if seq else [] for n in ("aligned", "pitch", "embeddings")}
     out = results / task / model / f"fold{fold}"
     return run_fold(
         task,
         fold,
         results / "splits" / f"{task}.parquet",
-        DataSources(
-            texts=results / "tasks" / task / "texts.parquet", frames=[frames] if reads_frames else []
-        ),
+        DataSources(texts=task_dir / "texts.parquet", frames=[frames] if reads_frames else [], **sequences),
         model,
         model_cfg,
         out / "predictions.parquet",
