@@ -1,12 +1,19 @@
 # polimodal: YouTube videos (and image+text posts) -> aligned multimodal data -> classifiers.
 # Read the rule files top to bottom: ingest (metadata, frames, audio) -> transcribe / embed -> dedup ->
 # align (pitch, aligned words) -> splits -> task data -> train -> evaluate -> report -> classify the corpus.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# config/config.yaml of the working directory, else the project's beside this Snakefile (so that
+# `snakemake -d elsewhere` still reads it); --configfile files are laid over it
+PROJECT_CONFIG = os.path.join(workflow.basedir, "config", "config.yaml")
+
+
+configfile: "config/config.yaml" if os.path.exists("config/config.yaml") else PROJECT_CONFIG
 
 
 include: "workflow/rules/common.smk"

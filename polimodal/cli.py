@@ -19,7 +19,10 @@ def _rows(path: Path) -> int:
 
 
 def summary(results: Path) -> str:
-    """A short human summary of a results folder."""
+    """A short human summary of a results folder; FileNotFoundError when it is missing or holds
+    nothing the workflow writes."""
+    if not results.is_dir():
+        raise FileNotFoundError(f"{results}: no such folder (give the workflow's results folder)")
     lines = [f"polimodal results in {results.resolve()}"]
     videos = results / "videos.parquet"
     unavailable = results / "unavailable.parquet"
@@ -66,6 +69,11 @@ def summary(results: Path) -> str:
         lines.append("  test macro F1 (mean ± sd over folds):")
         for row in summary_table.itertuples():
             lines.append(f"      {row.task:<16} {row.model:<24} {row.modality:<11} {row.macro_f1}")
+    if len(lines) == 1:
+        raise FileNotFoundError(
+            f"{results}: no polimodal results in this folder (none of videos.parquet, transcripts/, "
+            "frames/, metrics/ ...: has the workflow run here?)"
+        )
     return "\n".join(lines)
 
 
@@ -108,6 +116,10 @@ def query(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"polimodal query: {exc}", file=sys.stderr)
         return 2
+    if not table["matches"].any():  # only the reference rows: nothing to compare them with
+        what = f"pattern {args.pattern!r}" if args.pattern is not None else f"words {words}"
+        print(f"polimodal query: no {args.unit} matches {what} (with a {args.measure} value)")
+        return 0
     print(table.to_string(index=False))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -208,7 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "train-fold":
         train_fold(args.config, args.task, args.model, args.fold, args.results)
     if args.cmd == "summary":
-        print(summary(args.results))
+        try:
+            print(summary(args.results))
+        except FileNotFoundError as exc:
+            print(f"polimodal summary: {exc}", file=sys.stderr)
+            return 1
     elif args.cmd == "demo":
         from polimodal.synthetic.demo import make_demo
 

@@ -2,7 +2,8 @@
 
 A config section (``ingest``, ``transcribe``, ``frames``, ``embed``, ``dedup``, ``experiments``)
 and a model's parameters are read into a dataclass by :func:`options_from_section`: the
-dataclass's fields are the allowed keys, their defaults the defaults, and a field's metadata
+dataclass's fields are the allowed keys, their defaults the defaults, their annotations the
+types a value must have (``lr: fast`` for a ``float`` is an error naming the key), and a field's metadata
 may declare ``choices`` (allowed values) or a regex ``pattern``; anything else the dataclass
 checks in a ``check(where)`` method. The JSON schema of the config repeats types and defaults
 for Snakemake's start-up validation; ``tests/test_options.py`` proves they agree with the
@@ -12,6 +13,8 @@ dataclasses.
 from __future__ import annotations
 
 import re
+import types
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, Field, field, fields
 from typing import Any, TypeVar
@@ -47,6 +50,55 @@ def _allows_none(f: Field[Any]) -> bool:
     return "None" in str(f.type) or f.type is Any
 
 
+def type_ok(value: Any, hint: Any) -> bool:
+    """Whether ``value`` (read from YAML) has the type ``hint`` of a dataclass field.
+
+    ``int``: an integer (not a bool); ``float``: any number (not a bool); ``bool``: true/false;
+    ``list[X]`` / ``tuple[X, ...]``: a list of X; unions: any member; ``Any`` and other types: anything.
+    """
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(type_ok(value, h) for h in typing.get_args(hint))
+    if hint is type(None) or hint is None:
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin in (list, tuple):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        return isinstance(value, list | tuple) and all(type_ok(v, args[0]) for v in value if args)
+    return True
+
+
+def type_name(hint: Any) -> str:
+    """``hint`` in words: ``a number``, ``a list of strings``, ``a string or null`` ..."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(type_name(h) for h in typing.get_args(hint))
+    if typing.get_origin(hint) in (list, tuple):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        return "a list" + (f" of {type_name(args[0]).split(' ', 1)[-1]}s" if args else "")
+    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string", type(None): "null"}
+    return names.get(hint, str(hint))
+
+
+def _type_error(where: str, value: Any, hint: Any) -> ConfigError:
+    hint_text = ""
+    if isinstance(value, str) and "a number" in type_name(hint):
+        try:
+            float(value)
+            hint_text = " (YAML reads 1e-4 as text: write 1.0e-4)"
+        except ValueError:
+            pass
+    return ConfigError(f"{where}: {value!r} is not {type_name(hint)}{hint_text}")
+
+
 def options_from_section(
     cls: type[T],
     section: Mapping[str, Any] | None,
@@ -62,6 +114,8 @@ def options_from_section(
     section ``name`` and the keys it knows; so is a value outside a field's ``choices`` or
     ``pattern``, or one that ``cls.check`` rejects. ``null_is_default``: a ``null`` value of a
     field that cannot be None takes the default (model parameters, where ``null`` means "unset").
+    A value of the wrong type for its field's annotation (:func:`type_ok`) is a ConfigError naming
+    the key, the value and the type expected.
     """
     section = {k: v for k, v in dict(section or {}).items() if k not in ignore}
     known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
@@ -70,6 +124,10 @@ def options_from_section(
         raise ConfigError(f"{name}: unknown {noun}(s) {unknown}; expected {sorted(known)}")
     if null_is_default:
         section = {k: v for k, v in section.items() if v is not None or _allows_none(known[k])}
+    hints = typing.get_type_hints(cls)
+    for key, value in section.items():
+        if not type_ok(value, hints.get(key, Any)):
+            raise _type_error(f"{name}.{key}", value, hints[key])
     try:
         opts = cls(**section)
     except TypeError as exc:  # pragma: no cover - dataclass keyword errors

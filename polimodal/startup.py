@@ -3,12 +3,18 @@
 :func:`check_run` is called by ``workflow/rules/common.smk`` at start-up (also for
 ``snakemake -n``), so a bad model kind, a misspelt model parameter, a model reference that does
 not exist, or labels that do not fit their task stop the run before any job, with a message
-that names the key, value or sheet line. It imports no model code (no torch): parsing stays fast.
+that names the key, value or sheet line. So do the stage settings that would otherwise fail in
+the first job (:func:`check_stages`): a missing cookies file, a compute type or language that
+faster-whisper/CTranslate2 do not know, and a ``device: cuda`` on a machine without one. It
+imports no model code (no torch, unless a setting names cuda): parsing stays fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import ast
+import importlib.util
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -44,6 +50,7 @@ def check_run(config: Mapping[str, Any], sheet: pd.DataFrame, models: Sequence[s
     missing, a label outside ``values``, a class with fewer than 2 examples) naming what is wrong.
     """
     kinds = {name: check_model_config(name, config["models"][name]) for name in models}
+    check_stages(config, models)
     for where, ref in model_refs(config, models):
         try:
             resolve_model_ref(ref)
@@ -78,3 +85,123 @@ def check_prompts(
         for model, kind in kinds.items():
             if kind.prompted and (models_cfg.get(model) or {}).get("prompt") is None:
                 task_prompt(name, cfg, model)
+
+
+# ----------------------------------------------------------------------------- stage settings
+def whisper_languages() -> tuple[str, ...]:
+    """The language codes faster-whisper accepts (its tokenizer's list; ``en``, ``de``, ``zh``, ...)."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES  # what Tokenizer checks a language against
+
+    return tuple(_LANGUAGE_CODES)
+
+
+def compute_types() -> tuple[str, ...]:
+    """The compute types CTranslate2 knows: ``auto``, ``default`` and its quantization types.
+
+    The types are ``ACCEPTED_MODEL_TYPES`` of ``ctranslate2.specs.model_spec``, read from the
+    module's source (importing it imports torch, seconds at every start-up); failing that, the
+    types this machine's CPU and GPUs support.
+    """
+    import ctranslate2
+
+    spec = importlib.util.find_spec("ctranslate2.specs.model_spec")
+    if spec is not None and spec.origin:
+        for node in ast.parse(Path(spec.origin).read_text()).body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "ACCEPTED_MODEL_TYPES" for t in node.targets
+            ):
+                return ("auto", "default", *ast.literal_eval(node.value))
+    found = set(ctranslate2.get_supported_compute_types("cpu"))  # pragma: no cover - other versions
+    if ctranslate2.get_cuda_device_count() > 0:  # pragma: no cover
+        found |= set(ctranslate2.get_supported_compute_types("cuda"))
+    return ("auto", "default", *sorted(found))  # pragma: no cover
+
+
+def _cuda_devices_torch() -> int:
+    import torch  # only when a setting names cuda
+
+    return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
+
+
+def _cuda_devices_ctranslate2() -> int:
+    import ctranslate2
+
+    return int(ctranslate2.get_cuda_device_count())
+
+
+def check_cuda(where: str, device: Any, count: Callable[[], int], library: str) -> None:
+    """``device`` (auto, cpu, cuda, cuda:N) names a GPU that ``library`` sees (``count()`` of them).
+
+    Only a setting that names cuda is checked (auto falls back to the CPU). Note: on a cluster whose
+    login node has no GPU, ``auto`` is the setting for jobs that run on GPU nodes.
+    """
+    device = str(device)
+    if not device.startswith("cuda"):
+        return
+    n = count()
+    index = int(device.partition(":")[2] or 0)
+    if index >= n:
+        raise ConfigError(
+            f"config {where}: {device!r}, but {library} sees {n} CUDA device(s) on this machine; "
+            "use auto (the GPU where a job finds one, else the CPU) or cpu"
+        )
+
+
+def check_stages(config: Mapping[str, Any], models: Sequence[str] = ()) -> None:
+    """The stage settings that would fail in the first job, checked at start-up (ConfigError):
+
+    ``ingest.cookies`` names a file that exists; ``transcribe.compute_type`` is a CTranslate2
+    compute type (:func:`compute_types`; on ``device: cpu`` one the CPU supports);
+    ``transcribe.language`` a faster-whisper language code (an English-only ``*.en`` model: ``en``);
+    a ``device`` naming cuda (transcribe, embed, the models of the run) a GPU this machine sees.
+    Transcription settings are checked for a videos corpus only (posts are not transcribed).
+    """
+    cookies = (config.get("ingest") or {}).get("cookies")
+    if cookies and not Path(str(cookies)).is_file():
+        raise ConfigError(
+            f"config ingest.cookies: file {str(cookies)!r} does not exist (relative paths start at the "
+            f"working directory: {Path(str(cookies)).absolute()})"
+        )
+    if config.get("corpus", "videos") == "videos":
+        _check_transcribe(config.get("transcribe") or {})
+    embed = config.get("embed") or {}
+    check_cuda("embed.device", embed.get("device", "auto"), _cuda_devices_torch, "torch")
+    for name in models:
+        device = (config.get("models", {}).get(name) or {}).get("device")
+        if device is not None:
+            check_cuda(f"models.{name}.device", device, _cuda_devices_torch, "torch")
+
+
+def _check_transcribe(section: Mapping[str, Any]) -> None:
+    language = section.get("language")
+    if language is not None:
+        codes = whisper_languages()
+        if language not in codes:
+            raise ConfigError(
+                f"config transcribe.language: {language!r} is not a Whisper language code (null: detect "
+                f"per video; codes: {', '.join(codes)})"
+            )
+        model = str(section.get("model", ""))
+        if model.endswith(".en") and language != "en":
+            raise ConfigError(
+                f"config transcribe.language: {language!r}, but the model {model!r} is English-only "
+                "(faster-whisper would silently use en): pick a multilingual model or language: en"
+            )
+    compute_type = str(section.get("compute_type", "auto"))
+    known = compute_types()
+    if compute_type not in known:
+        raise ConfigError(
+            f"config transcribe.compute_type: {compute_type!r} is not a CTranslate2 compute type "
+            f"(one of {list(known)})"
+        )
+    device = str(section.get("device", "auto"))
+    check_cuda("transcribe.device", device, _cuda_devices_ctranslate2, "CTranslate2")
+    if device == "cpu" and compute_type not in ("auto", "default"):
+        import ctranslate2
+
+        cpu = sorted(ctranslate2.get_supported_compute_types("cpu"))
+        if compute_type not in cpu:
+            raise ConfigError(
+                f"config transcribe.compute_type: {compute_type!r} is not supported on this CPU "
+                f"(device: cpu; CTranslate2 supports {cpu}, or auto)"
+            )

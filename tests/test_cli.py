@@ -44,3 +44,37 @@ def test_query_groups_by_a_sheet_column(tmp_path, capsys):
     assert "a1" in printed.splitlines()[1]  # --top 1: the word at the highest relative pitch
     assert main(["query", str(tmp_path / "results"), "--pattern", "tax", "--by", "nope"]) == 2
     assert "needs the sample sheet" in capsys.readouterr().err
+
+
+def test_query_without_a_match_says_so(tmp_path, capsys):
+    _aligned(tmp_path / "results")
+    assert main(["query", str(tmp_path / "results"), "--pattern", "budget"]) == 0
+    assert (
+        capsys.readouterr().out.strip()
+        == "polimodal query: no word matches pattern 'budget' (with a f0_mean_z value)"
+    )
+    assert main(["query", str(tmp_path / "results"), "--words", "budget,deficit", "--unit", "segment"]) == 0
+    assert "no segment matches words ['budget', 'deficit']" in capsys.readouterr().out
+
+
+def test_query_on_results_without_aligned_tables_says_so(tmp_path, capsys):
+    results = tmp_path / "results"
+    results.mkdir()
+    pd.DataFrame({"video_id": ["a1"], "title": ["t"]}).to_parquet(results / "videos.parquet")
+    assert main(["query", str(results), "--pattern", "tax"]) == 2
+    err = capsys.readouterr().err
+    assert "no aligned tables" in err and "videos.parquet is not one (no column(s) ['word'])" in err
+    assert main(["query", str(tmp_path / "nothing"), "--pattern", "tax"]) == 2
+    assert "no aligned table" in capsys.readouterr().err
+
+
+def test_summary_of_a_missing_or_empty_folder_fails(tmp_path, capsys):
+    assert main(["summary", str(tmp_path / "nope")]) == 1
+    assert "nope: no such folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["summary", str(tmp_path / "empty")]) == 1
+    assert "empty: no polimodal results in this folder" in capsys.readouterr().err
+    _aligned(tmp_path / "results")
+    pd.DataFrame({"video_id": ["a1"]}).to_parquet(tmp_path / "results" / "videos.parquet")
+    assert main(["summary", str(tmp_path / "results")]) == 0
+    assert "(1 available)" in capsys.readouterr().out

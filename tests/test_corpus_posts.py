@@ -8,6 +8,7 @@ import pytest
 
 from polimodal.corpus.posts import (
     check_corpus_kind,
+    image_kind,
     post_shard_digests,
     read_shard_posts,
     sheet_corpus,
@@ -68,7 +69,22 @@ def test_videos_sheet_under_a_posts_config_is_an_error(tmp_path: Path) -> None:
         ("post_id\ttext\timage\nbad id\thi\ta.jpg\n", "line 2: 'bad id'"),
         (
             "post_id\ttext\timage\np1\thi\tftp://x.org/a.jpg\n",
-            r"line 2 \(post p1\): image .*ftp:// is not supported",
+            r"line 2 \(post p1\): image .*scheme ftp: is not supported",
+        ),
+        # README: an image is a path or an http(s) URL; these schemes have no "//" and once read as paths
+        (
+            "post_id\ttext\timage\np1\thi\ta.jpg\np2\tho\tdata:image/png;base64,iVBOR\n",
+            r"line 3 \(post p2\).*data:",
+        ),
+        ("post_id\ttext\timage_1\np1\thi\tjavascript:alert(1)\n", r"line 2 \(post p1\).*javascript:"),
+        ("post_id\ttext\timage\np1\thi\ta.jpg | mailto:x@y.org\n", r"line 2 \(post p1\).*mailto:"),
+        # a misspelt image column would be read as a label and every post marked no_image
+        ("post_id\ttext\timages\np1\thi\ta.jpg\n", r"\['images'\] look like image columns.*`image`"),
+        ("post_id\ttext\tImage\tlabel\np1\thi\ta.jpg\tx\n", r"\['Image'\] look like image columns"),
+        ("post_id\timg\timage1\np1\ta.jpg\tb.jpg\n", r"\['img', 'image1'\] look like image columns"),
+        (
+            "post_id\ttext\tlab\tlab\np1\thi\tx\ty\n",
+            r"line 1 \(header\) names the column\(s\) \['lab'\] more than once",
         ),
         ("post_id\ttext\timage\n", "has no rows"),
     ],
@@ -76,6 +92,19 @@ def test_videos_sheet_under_a_posts_config_is_an_error(tmp_path: Path) -> None:
 def test_bad_posts_sheets_name_the_line(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(SampleSheetError, match=message):
         read_sample_sheet(_sheet(tmp_path, text))
+
+
+def test_windows_paths_and_file_urls_are_local_paths() -> None:
+    assert image_kind("C:\\posts\\a.jpg") == "local"
+    assert image_kind("file:///posts/a.jpg") == "local"
+    assert image_kind("./a:b.jpg") == "local"
+    assert image_kind("HTTPS://x.org/a.jpg") == "url"
+
+
+def test_a_valid_image_column_leaves_other_names_as_labels(tmp_path: Path) -> None:
+    sheet = read_sample_sheet(_sheet(tmp_path, "post_id\ttext\timage\tphoto\np1\thi\ta.jpg\tyes\n"))
+    assert sheet.loc[0, "source"] == "a.jpg"
+    assert sheet.loc[0, "photo"] == "yes"
 
 
 def test_shard_posts_and_digests_follow_the_text(tmp_path: Path) -> None:

@@ -179,3 +179,37 @@ def test_a_sheet_without_rows_says_so(tmp_path):
         read_sample_sheet(path)
     # a shard job's window past the end is not an error of the sheet
     assert read_sample_sheet(write(tmp_path, "video_id\tsource\na\tx\n"), rows=(5, 5)).empty
+
+
+def test_a_column_named_twice_is_refused(tmp_path):
+    # pandas would rename the second to "us_politics.1" and a task would silently read the first
+    path = write(tmp_path, "video_id\tsource\tus_politics\tus_politics \na\tx\tyes\tno\n")
+    with pytest.raises(
+        SampleSheetError, match=r"line 1 \(header\) names the column\(s\) \['us_politics'\] more"
+    ):
+        read_sample_sheet(path)
+    # a shard job reading its window sees the same header
+    with pytest.raises(SampleSheetError, match="more than once"):
+        read_sample_sheet(path, rows=(0, 1))
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
+    path = tmp_path / "bom.tsv"
+    path.write_bytes("\ufeffvideo_id\tsource\na\tx.mp4\n".encode())
+    assert list(read_sample_sheet(path).columns) == ["video_id", "source"]
+
+
+def test_an_empty_sheet_is_named(tmp_path):
+    path = write(tmp_path, "")
+    with pytest.raises(SampleSheetError, match=r"sample sheet .*videos.tsv is empty \(0 bytes\)"):
+        read_sample_sheet(path)
+    with pytest.raises(SampleSheetError, match=r"videos.tsv has no header line"):
+        read_sample_sheet(write(tmp_path, "\n\n"))
+
+
+def test_a_missing_relative_sheet_names_where_it_was_looked_for(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(
+        SampleSheetError, match=rf"config/videos.tsv does not exist .*{tmp_path}/config/videos.tsv"
+    ):
+        read_sample_sheet("config/videos.tsv")

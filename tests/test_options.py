@@ -172,3 +172,56 @@ def test_null_is_default_only_where_asked_and_only_for_non_optional_fields() -> 
     opts = options_from_section(Demo, {"size": None, "note": None}, "demo", null_is_default=True)
     assert opts.size == 3 and opts.note is None
     assert options_from_section(Demo, {"note": None}, "demo").note is None
+
+
+def test_values_of_the_wrong_type_are_named_with_the_type_expected() -> None:
+    with pytest.raises(ConfigError, match=r"^demo\.size: 'big' is not an integer$"):
+        options_from_section(Demo, {"size": "big"}, "demo")
+    with pytest.raises(ConfigError, match=r"demo\.size: True is not an integer"):
+        options_from_section(Demo, {"size": True}, "demo")
+    with pytest.raises(ConfigError, match=r"demo\.grid: \[1, 'x'\] is not a list of integers"):
+        options_from_section(Demo, {"grid": [1, "x"]}, "demo")
+    with pytest.raises(ConfigError, match=r"demo\.note: 3 is not a string or null"):
+        options_from_section(Demo, {"note": 3}, "demo")
+    with pytest.raises(ConfigError, match=r"demo\.size: None is not an integer"):
+        options_from_section(Demo, {"size": None}, "demo")
+
+
+@pytest.mark.parametrize(
+    ("cfg", "message"),
+    [
+        ({"kind": "bert", "lr": "fast"}, r"models\.m \(kind bert\)\.lr: 'fast' is not a number$"),
+        (
+            {"kind": "bert", "lr": "1e-4"},
+            r"\.lr: '1e-4' is not a number \(YAML reads 1e-4 as text: write 1\.0e-4\)",
+        ),
+        ({"kind": "cnn", "epochs": 2.5}, r"models\.m \(kind cnn\)\.epochs: 2\.5 is not an integer"),
+        ({"kind": "clip", "freeze_encoders": "yes"}, r"\.freeze_encoders: 'yes' is not true or false"),
+        (
+            {"kind": "svm", "C": ["a"]},
+            r"models\.m \(kind svm\)\.C: \['a'\] is not a number or a list of numbers",
+        ),
+        ({"kind": "llm", "lora_targets": "q_proj"}, r"\.lora_targets: 'q_proj' is not a list of strings"),
+        ({"kind": "mult", "dim": "64"}, r"models\.m \(kind mult\)\.dim: '64' is not an integer"),
+        ({"kind": "fndclip", "temperature": [0.07]}, r"\.temperature: \[0\.07\] is not a number"),
+        ({"kind": "vlm", "max_frames": "3"}, r"models\.m \(kind vlm\)\.max_frames: '3' is not an integer"),
+    ],
+)
+def test_every_model_kind_checks_its_parameter_types(cfg: dict[str, Any], message: str) -> None:
+    from polimodal.models.registry import check_model_config
+
+    with pytest.raises(ConfigError, match=message):
+        check_model_config("m", cfg)
+
+
+def test_every_default_has_its_field_type() -> None:
+    """The annotations are the checked types: every dataclass's own defaults must pass them."""
+    import typing
+
+    from polimodal.models.registry import KINDS
+    from polimodal.options import type_ok
+
+    for cls in [*SECTIONS.values(), *(k.params for k in KINDS.values())]:
+        hints = typing.get_type_hints(cls)
+        bad = [f.name for f in fields(cls) if not type_ok(default_of(f), hints[f.name])]
+        assert not bad, f"{cls.__name__}: defaults {bad} do not have their field's type"

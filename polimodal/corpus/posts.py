@@ -38,7 +38,13 @@ CORPUS_KINDS = ("videos", "posts")
 #: The separator of several images in one ``image`` cell.
 IMAGE_SEPARATOR = "|"
 IMAGE_COLUMN_RE = re.compile(r"^image(_[1-9][0-9]*)?$")
-_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+#: A URL scheme before the first ``:`` (``data:``, ``mailto:``, ``https://``); two letters at least,
+#: so a Windows drive (``C:\\x.jpg``) reads as a path. A local name with a colon: write ``./a:b.jpg``.
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+#: Column names that look like a misspelt image column (``images``, ``img``, ``image1``, ``Image``...).
+_IMAGE_LIKE_RE = re.compile(
+    r"^(images?|imgs?|pictures?|pics?|photos?|image[ _-]?(url|path|file)s?)([ _-]?[0-9]+)?$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,10 @@ def image_kind(source: str) -> str:
         return "url"
     if scheme == "file":
         return "local"
-    raise ValueError(f"{source!r}: scheme {scheme}:// is not supported (http, https, file or a path)")
+    raise ValueError(
+        f"{source[:60]!r}: scheme {scheme}: is not supported (only http(s) URLs and paths; a local "
+        "name with a colon: write ./name)"
+    )
 
 
 def posts_frame(df: pd.DataFrame, path: Path, *, first_line: int, windowed: bool) -> pd.DataFrame:
@@ -103,6 +112,13 @@ def posts_frame(df: pd.DataFrame, path: Path, *, first_line: int, windowed: bool
             f"{mixed}: one kind of corpus per sheet (set `corpus:` in the config and use one sheet each)"
         )
     images = image_columns(df.columns)
+    misspelt = [c for c in df.columns if not images and _IMAGE_LIKE_RE.fullmatch(str(c))]
+    if misspelt:
+        raise SampleSheetError(
+            f"sample sheet {path}: line 1 (header): column(s) {misspelt} look like image columns but "
+            "the image columns are named `image` (one or more images separated by |) or `image_1`, "
+            "`image_2`, ...: rename them (otherwise they are read as labels and no post has an image)"
+        )
     if "text" not in df.columns and not images:
         raise SampleSheetError(
             f"sample sheet {path}: a posts sheet needs a `text` column and/or image columns "

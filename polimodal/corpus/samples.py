@@ -9,6 +9,7 @@ for it. (Sorting or deleting rows reshuffles shards: append instead.)
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import re
@@ -70,8 +71,17 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
     """
     path = Path(path)
     if not path.is_file():
-        raise SampleSheetError(f"sample sheet {path} does not exist")
+        where = (
+            ""
+            if path.is_absolute()
+            else f" (relative paths start at the working directory: {path.absolute()})"
+        )
+        raise SampleSheetError(f"sample sheet {path} does not exist{where}")
     sep = "," if path.suffix.lower() == ".csv" else "\t"
+    if path.stat().st_size == 0:
+        raise SampleSheetError(
+            f"sample sheet {path} is empty (0 bytes): it needs a header line and one row per item"
+        )
     try:
         window = {} if rows is None else {"skiprows": range(1, rows[0] + 1), "nrows": rows[1]}
         df = pd.read_csv(
@@ -87,9 +97,11 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
         )
     except UnicodeDecodeError as exc:
         raise SampleSheetError(f"sample sheet {path}: {_encoding_error(path)}") from exc
+    except pd.errors.EmptyDataError as exc:  # only blank lines: no header
+        raise SampleSheetError(f"sample sheet {path} has no header line (it holds only blank lines)") from exc
     except pd.errors.ParserError as exc:
         raise SampleSheetError(f"sample sheet {path}: cannot parse: {exc}") from exc
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = _header(path, sep, len(df.columns))
     if is_posts_header(df.columns):  # a posts sheet (corpus: posts): see polimodal.corpus.posts
         return posts_frame(df, path, first_line=2 + (rows[0] if rows else 0), windowed=rows is not None)
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
@@ -115,6 +127,25 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
     df = df.reset_index(drop=True)
     df.attrs["lines"] = line.tolist()
     return df
+
+
+def _header(path: Path, sep: str, n_columns: int) -> list[str]:
+    """The stripped column names of the sheet's first line; SampleSheetError when one is there twice.
+
+    Read from the file, not from pandas, which renames a second ``label`` to ``label.1`` (a task
+    would then silently read the first one).
+    """
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        names = [c.strip() for c in next(csv.reader(f, delimiter=sep), [])]
+    seen = [c for i, c in enumerate(names) if c in names[:i]]
+    if seen:
+        raise SampleSheetError(
+            f"sample sheet {path}: line 1 (header) names the column(s) {sorted(set(seen))} more than once: "
+            "rename or remove the copies (a task would read only the first)"
+        )
+    if len(names) != n_columns:  # pragma: no cover - csv and pandas disagree on the header
+        raise SampleSheetError(f"sample sheet {path}: cannot read the header line {names}")
+    return names
 
 
 def sheet_line(sheet: pd.DataFrame, row: int) -> int:

@@ -102,7 +102,9 @@ from polimodal.experiments.classify import chosen_fold, read_chosen
 from polimodal.startup import check_run
 
 TASKS = list(config["tasks"])
-MODELS = config["experiments"]["models"] or list(config["models"])
+# experiments.models: null = every model defined; [] = no model (the corpus stages only)
+MODELS = config["experiments"]["models"]
+MODELS = list(config["models"]) if MODELS is None else list(MODELS)
 _undefined = sorted(set(MODELS) - set(config["models"]))
 if _undefined:
     raise ValueError(
@@ -250,8 +252,8 @@ def get_split_settings():
 
 
 def get_experiment_outputs():
-    """Final experiment targets: data table, metrics tables, per-task figures ([] without tasks)."""
-    if not TASKS:
+    """Final experiment targets: data table, metrics tables, per-task figures ([] without tasks or models)."""
+    if not TASKS or not MODELS:
         return []
     return [
         *rules.data_table.output,
