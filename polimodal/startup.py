@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import logging
+import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.tasks import Task, task_labels
 from polimodal.models.registry import ModelKind, check_model_config
 from polimodal.resolve import resolve_model_ref
+
+log = logging.getLogger(__name__)
 
 #: Keys of a model's config section (and config sections) that name a model or weights.
 MODEL_REF_KEYS = ("model", "weights", "text_model", "clip_model")
@@ -43,14 +47,27 @@ def model_refs(config: Mapping[str, Any], models: Sequence[str]) -> Iterator[tup
                 yield f"models.{name}.{key}", ref
 
 
-def check_run(config: Mapping[str, Any], sheet: pd.DataFrame, models: Sequence[str]) -> dict[str, ModelKind]:
+def device_check(in_job: bool) -> str:
+    """How :func:`check_cuda` treats a missing GPU: ``skip`` inside a job (a cluster job parses the
+    workflow again on its own node, e.g. a CPU node for ingest), ``warn`` where ``sbatch`` exists (a
+    cluster's login node has no GPU, its GPU nodes do), else ``check`` (a ConfigError)."""
+    if in_job:
+        return "skip"
+    return "warn" if shutil.which("sbatch") else "check"
+
+
+def check_run(
+    config: Mapping[str, Any], sheet: pd.DataFrame, models: Sequence[str], *, devices: str = "check"
+) -> dict[str, ModelKind]:
     """Check the models, model references and tasks of a run; return each model's kind.
+
+    ``devices``: what a ``device`` naming a GPU this machine does not have does (:func:`device_check`).
 
     Raises ConfigError (model kind, parameter, reference) or LabelError (a task's label column
     missing, a label outside ``values``, a class with fewer than 2 examples) naming what is wrong.
     """
     kinds = {name: check_model_config(name, config["models"][name]) for name in models}
-    check_stages(config, models)
+    check_stages(config, models, devices=devices)
     for where, ref in model_refs(config, models):
         try:
             resolve_model_ref(ref)
@@ -129,25 +146,29 @@ def _cuda_devices_ctranslate2() -> int:
     return int(ctranslate2.get_cuda_device_count())
 
 
-def check_cuda(where: str, device: Any, count: Callable[[], int], library: str) -> None:
+def check_cuda(where: str, device: Any, count: Callable[[], int], library: str, mode: str = "check") -> None:
     """``device`` (auto, cpu, cuda, cuda:N) names a GPU that ``library`` sees (``count()`` of them).
 
     Only a setting that names cuda is checked (auto falls back to the CPU). Note: on a cluster whose
     login node has no GPU, ``auto`` is the setting for jobs that run on GPU nodes.
     """
     device = str(device)
-    if not device.startswith("cuda"):
+    if not device.startswith("cuda") or mode == "skip":
         return
     n = count()
     index = int(device.partition(":")[2] or 0)
     if index >= n:
-        raise ConfigError(
+        message = (
             f"config {where}: {device!r}, but {library} sees {n} CUDA device(s) on this machine; "
             "use auto (the GPU where a job finds one, else the CPU) or cpu"
         )
+        if mode == "warn":
+            log.warning("%s (not stopped: sbatch is here, the jobs may run on GPU nodes)", message)
+            return
+        raise ConfigError(message)
 
 
-def check_stages(config: Mapping[str, Any], models: Sequence[str] = ()) -> None:
+def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devices: str = "check") -> None:
     """The stage settings that would fail in the first job, checked at start-up (ConfigError):
 
     ``ingest.cookies`` names a file that exists; ``transcribe.compute_type`` is a CTranslate2
@@ -163,16 +184,16 @@ def check_stages(config: Mapping[str, Any], models: Sequence[str] = ()) -> None:
             f"working directory: {Path(str(cookies)).absolute()})"
         )
     if config.get("corpus", "videos") == "videos":
-        _check_transcribe(config.get("transcribe") or {})
+        _check_transcribe(config.get("transcribe") or {}, devices)
     embed = config.get("embed") or {}
-    check_cuda("embed.device", embed.get("device", "auto"), _cuda_devices_torch, "torch")
+    check_cuda("embed.device", embed.get("device", "auto"), _cuda_devices_torch, "torch", devices)
     for name in models:
         device = (config.get("models", {}).get(name) or {}).get("device")
         if device is not None:
-            check_cuda(f"models.{name}.device", device, _cuda_devices_torch, "torch")
+            check_cuda(f"models.{name}.device", device, _cuda_devices_torch, "torch", devices)
 
 
-def _check_transcribe(section: Mapping[str, Any]) -> None:
+def _check_transcribe(section: Mapping[str, Any], devices: str) -> None:
     language = section.get("language")
     if language is not None:
         codes = whisper_languages()
@@ -195,7 +216,7 @@ def _check_transcribe(section: Mapping[str, Any]) -> None:
             f"(one of {list(known)})"
         )
     device = str(section.get("device", "auto"))
-    check_cuda("transcribe.device", device, _cuda_devices_ctranslate2, "CTranslate2")
+    check_cuda("transcribe.device", device, _cuda_devices_ctranslate2, "CTranslate2", devices)
     if device == "cpu" and compute_type not in ("auto", "default"):
         import ctranslate2
 

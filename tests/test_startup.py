@@ -196,3 +196,13 @@ def test_cuda_is_checked_only_where_a_setting_names_it(
     with pytest.raises(ConfigError, match=r"config models\.bert\.device: 'cuda', but torch sees 0"):
         check_run(config, sheet, ["bert"])
     check_run(config, sheet, ["svm"])  # only the models of the run
+    check_run(config, sheet, ["bert"], devices="skip")  # inside a job: not asked
+    check_run(config, sheet, ["bert"], devices="warn")  # on a cluster's login node: a warning
+
+
+def test_devices_are_checked_in_the_main_process_off_clusters(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert startup.device_check(in_job=True) == "skip"
+    monkeypatch.setattr(startup.shutil, "which", lambda name: None)
+    assert startup.device_check(in_job=False) == "check"
+    monkeypatch.setattr(startup.shutil, "which", lambda name: "/usr/bin/sbatch" if name == "sbatch" else None)
+    assert startup.device_check(in_job=False) == "warn"

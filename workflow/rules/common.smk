@@ -99,7 +99,7 @@ def get_final_outputs():
 import re as _re
 
 from polimodal.experiments.classify import chosen_fold, read_chosen
-from polimodal.startup import check_run
+from polimodal.startup import check_run, device_check
 
 TASKS = list(config["tasks"])
 # experiments.models: null = every model defined; [] = no model (the corpus stages only)
@@ -113,7 +113,14 @@ if _undefined:
     )
 # unknown model kinds, parameter names and references, and labels that do not fit their task
 # stop the run here, before any job (also for `snakemake -n`)
-MODEL_KINDS = check_run(config, SHEET, MODELS)
+# (GPUs named by `device:` are looked for in the main process only: a cluster job parses this file
+# again on its own node; where sbatch exists a missing GPU is a warning)
+MODEL_KINDS = check_run(
+    config,
+    SHEET,
+    MODELS,
+    devices=device_check(workflow.remote_exec or workflow.subprocess_exec),
+)
 FOLDS = list(range(config["experiments"]["folds"]))
 
 
