@@ -8,6 +8,13 @@ may declare ``choices`` (allowed values) or a regex ``pattern``; anything else t
 checks in a ``check(where)`` method. The JSON schema of the config repeats types and defaults
 for Snakemake's start-up validation; ``tests/test_options.py`` proves they agree with the
 dataclasses.
+
+Which settings change a stage's output is declared here too: a dataclass lists the fields that
+do not in a ``NOT_OUTPUT`` class variable (where and how politely a job runs: devices, batch
+sizes, retries, pauses, timeouts, cookies), and :func:`output_settings` gives the others in a
+canonical form. The rules pass that as their params (Snakemake reruns a job when its params
+change) and the per-video work keys of :mod:`polimodal.corpus.shards` hash it, so a setting
+outside it, or a default written out, reruns nothing.
 """
 
 from __future__ import annotations
@@ -144,3 +151,32 @@ def options_from_section(
     if callable(check):
         check(name)
     return opts
+
+
+def output_settings(opts: Any) -> dict[str, Any]:
+    """The settings of ``opts`` (an options dataclass) that change what its stage writes.
+
+    Every field except those named in the class's ``NOT_OUTPUT``, in a canonical form: keys
+    sorted, a whole number in a float field as a float (``fps: 1`` is ``fps: 1.0``), mappings
+    sorted, tuples as lists. Defaults are filled in because ``opts`` was built with them (see
+    :func:`options_from_section`), so writing a default out changes nothing. A class may fold
+    values that give the same output into one in a ``canonical_output(settings)`` method.
+    """
+    skip = getattr(opts, "NOT_OUTPUT", frozenset())
+    settings = {f.name: _canonical(getattr(opts, f.name), f) for f in fields(opts) if f.name not in skip}
+    canonical = getattr(opts, "canonical_output", None)
+    if callable(canonical):
+        settings = canonical(settings)
+    return dict(sorted(settings.items()))
+
+
+def _canonical(value: Any, f: Field[Any] | None = None) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int) and f is not None and "float" in str(f.type):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value

@@ -425,3 +425,22 @@ def test_a_row_changed_after_a_kill_is_fetched_again(
     assert rows["a"]["source"].endswith("long.mp4") and not rows["a"]["has_audio"]
     assert pq.read_table(paths["frames"]).column("video_id").to_pylist() == ["a"] * 3
     assert pq.read_table(paths["audio"]).column("video_id").to_pylist() == ["b"]
+
+
+def test_a_rerun_fetches_only_the_videos_it_did_not_have(
+    server: str, files: Path, tmp_path: Path, counting: type[Counting]
+) -> None:
+    out = tmp_path / "000003"
+    videos = shard_videos(server, files)
+    first = {name: pq.read_table(p) for name, p in ingest_to(out, videos).items()}
+    assert counting.calls == ["clip.mp4", "missing.mp4", "long.mp4"]
+    for name in OUTPUTS:  # Snakemake deletes a job's outputs before it runs it again
+        (out / f"{name}.parquet").unlink()
+    counting.calls.clear()
+    quieter = IngestOptions(**{**FAST.__dict__, "retries": 1, "socket_timeout": 9.0})  # not output settings
+    paths = ingest_to(out, [*videos, VideoSource("new", f"{server}/audio.m4a")], quieter)
+    assert counting.calls == ["missing.mp4", "audio.m4a"]  # the unavailable one is tried again
+    again = {name: pq.read_table(p) for name, p in paths.items()}
+    for name in ("frames", "unavailable"):
+        assert again[name].equals(first[name])
+    assert again["videos"].column("video_id").to_pylist() == ["ok_url", "ok_local", "ok_url2", "new"]

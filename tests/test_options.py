@@ -225,3 +225,57 @@ def test_every_default_has_its_field_type() -> None:
         hints = typing.get_type_hints(cls)
         bad = [f.name for f in fields(cls) if not type_ok(default_of(f), hints[f.name])]
         assert not bad, f"{cls.__name__}: defaults {bad} do not have their field's type"
+
+
+# ----------------------------------------------------------------------------- output settings
+def test_output_settings_leave_out_transport_and_fill_in_defaults(tmp_path):
+    from polimodal.options import output_settings
+
+    base = output_settings(IngestOptions.from_config({}))
+    assert list(base) == sorted(base) == ["format", "max_duration"]
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n")
+    polite = {
+        "retries": 9,
+        "sleep_interval": 4,
+        "socket_timeout": 2,
+        "keep_media": True,
+        "cookies": str(cookies),
+    }
+    assert output_settings(IngestOptions.from_config(polite)) == base
+    # a default written out, in another order and as an integer where it is a float
+    explicit = {"max_duration": 7200, "format": IngestOptions.format}
+    assert repr(output_settings(IngestOptions.from_config(explicit))) == repr(base)
+    assert output_settings(IngestOptions.from_config({"max_duration": 60})) != base
+
+
+def test_output_settings_of_every_section_are_canonical():
+    from polimodal.options import output_settings
+
+    assert list(output_settings(EmbedOptions.from_config({}))) == ["model", "weights"]
+    assert output_settings(EmbedOptions.from_config({"batch_size": 3, "device": "cpu"})) == output_settings(
+        EmbedOptions()
+    )
+    frames = output_settings(FrameOptions.from_config({"fps": 1}))
+    assert repr(frames) == repr(output_settings(FrameOptions())) and frames["fps"] == 1.0
+    assert output_settings(FrameOptions(max_side=224)) != output_settings(FrameOptions())
+    assert repr(output_settings(PitchOptions.from_config({"floor": 75}))) == repr(
+        output_settings(PitchOptions())
+    )
+    for cls in SECTIONS.values():  # every section has a canonical form, keys sorted
+        settings = output_settings(cls())
+        assert list(settings) == sorted(settings)
+
+
+def test_transcribe_output_settings_tell_batched_from_sequential_only():
+    from polimodal.options import output_settings
+
+    base = output_settings(TranscribeOptions())
+    assert "device" not in base and base["batched"] is False and "batch_size" not in base
+    assert output_settings(TranscribeOptions(device="cpu")) == base
+    assert output_settings(TranscribeOptions(batch_size=4)) == output_settings(
+        TranscribeOptions(batch_size=16)
+    )
+    assert output_settings(TranscribeOptions(batch_size=4)) != base
+    assert output_settings(TranscribeOptions(compute_type="int8")) != base
+    assert output_settings(TranscribeOptions(beam_size=1)) != base

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -33,7 +33,7 @@ from polimodal.errors import ConfigError, SchemaError
 from polimodal.nn.backbones import image_backbone
 from polimodal.nn.images import INPUT_SIZE, PixelNormalize, decode_frames
 from polimodal.nn.runtime import Runtime, prefetched, select_runtime
-from polimodal.options import device_field, options_from_section
+from polimodal.options import device_field, options_from_section, output_settings
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,12 @@ class EmbedOptions:
     ``weights``: see :mod:`polimodal.nn.backbones` (enum name, state-dict path, ``package:``
     reference, or ``None`` for random initialisation).
     """
+
+    #: Not what is computed (see :func:`polimodal.options.output_settings`): each frame's
+    #: forward pass in eval mode is independent of its batch, and the device changes the
+    #: result only within floating-point noise (fp32 on CPU, autocast on GPU), as ``auto``
+    #: already does between two machines.
+    NOT_OUTPUT: ClassVar[frozenset[str]] = frozenset({"batch_size", "device"})
 
     model: str = "mobilenet_v3_small"
     weights: str | None = "DEFAULT"
@@ -175,7 +181,7 @@ def embed_shard(
     if lacking:
         raise SchemaError(f"{frames_path}: not a FRAMES file, missing column(s) {lacking}")
     order = video_order(frames_path)
-    embedder = load_embedder(options)
+    loaded: list[Embedder] = []  # loaded at the first video not reused from the last run
     stream = PerVideo(
         iter_video_slices(frames_path, ["video_id", "frame_idx", "timestamp", "jpeg"], options.batch_size)
     )
@@ -193,6 +199,9 @@ def embed_shard(
                 ts.append(piece.column("timestamp").to_numpy())
                 yield piece.column("jpeg").to_pylist()
 
+        if not loaded:
+            loaded.append(load_embedder(options))
+        embedder = loaded[0]
         try:
             parts = list(embed_stream(embedder, chunks()))
         except ValueError as exc:
@@ -223,8 +232,10 @@ def embed_shard(
             zip(*(videos.column(c).to_pylist() for c in ("video_id", "frames_digest")), strict=True)
         )
 
+    settings = output_settings(options)
+
     def key(video_id: str) -> str:
-        return work_key("embed", digests.get(video_id), options)
+        return work_key("embed", digests.get(video_id), settings)
 
     process_videos(order, one, {"embeddings": (out, EMBEDDINGS)}, key=key, label=f"embed {out.name}")
     return out

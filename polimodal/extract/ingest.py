@@ -54,7 +54,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
@@ -68,7 +68,7 @@ from polimodal.errors import ConfigError, MediaUnavailable
 from polimodal.extract.audio import SAMPLE_RATE, digest, extract_audio
 from polimodal.extract.frames import FrameOptions, extract_frames
 from polimodal.extract.probe import MediaInfo, probe
-from polimodal.options import options_from_section
+from polimodal.options import options_from_section, output_settings
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,13 @@ YdlFactory = Callable[[dict[str, Any]], Any]
 @dataclass
 class IngestOptions:
     """Settings of the ingest stage; fields mirror config section ``ingest``."""
+
+    #: How politely and where a video is fetched, not what is made of it (see
+    #: :func:`polimodal.options.output_settings`). Cookies can make an age-restricted video
+    #: available; a rerun tries every unavailable video again (:mod:`polimodal.corpus.shards`).
+    NOT_OUTPUT: ClassVar[frozenset[str]] = frozenset(
+        {"retries", "sleep_interval", "socket_timeout", "cookies", "keep_media"}
+    )
 
     #: yt-dlp format selector.
     format: str = "best[height<=480][ext=mp4][acodec!=none]/bv*[height<=480]+ba/b[height<=480]/b"
@@ -496,6 +503,11 @@ def frames_digest(frames: pa.Table) -> str:
     return h.hexdigest()[:32]
 
 
+def available(tables: Mapping[str, pa.Table]) -> bool:
+    """Whether a video's ingest tables hold it (a VIDEOS row), i.e. it is not unavailable."""
+    return tables["videos"].num_rows > 0
+
+
 def ingest_shard(
     videos: list[VideoSource],
     media_dir: PathLike,
@@ -516,10 +528,14 @@ def ingest_shard(
     available and gets an UNAVAILABLE row of stage ``frames``/``audio`` too. ``media_dir`` is
     the scratch folder (one video at a time; kept with ``options.keep_media``).
 
-    Resumable: finished videos are kept in part files (see :mod:`polimodal.corpus.shards`),
-    keyed by the row's source and the settings of what is extracted, so a rerun after a kill
-    skips exactly the videos whose row and settings are unchanged. Never raises for a single
-    bad video; raises for problems of the machine (ffmpeg missing, disk full).
+    Resumable and never made worse (see :mod:`polimodal.corpus.shards`): each video is keyed by
+    the row's source and the output settings of what is extracted
+    (:func:`polimodal.options.output_settings` of ``options`` and ``frame_options``; not the
+    retries, pauses, timeouts or cookies). A rerun after a kill skips the videos finished
+    before it; a rerun after a finished job reuses the rows of every available video whose key
+    is unchanged (and tries the unavailable again), and a video that was available before but
+    cannot be fetched now keeps its earlier rows (the failure is logged, not recorded). Never
+    raises for a single bad video; raises for problems of the machine (ffmpeg missing, disk full).
     """
     frame_options = frame_options or FrameOptions()
     media_dir = Path(media_dir)
@@ -530,15 +546,16 @@ def ingest_shard(
         dups = sorted({v.video_id for v in videos if sum(w.video_id == v.video_id for w in videos) > 1})
         raise ValueError(f"ingest_shard: duplicate video id(s) {dups[:10]}")
     settings = {
-        "format": options.format,
-        "max_duration": options.max_duration,
-        "cookies": options.cookies,
-        "frames": frame_options,
+        "ingest": output_settings(options),
+        "frames": output_settings(frame_options),
         "audio_rate": SAMPLE_RATE,
     }
 
     def key(video_id: str) -> str:
         return work_key("ingest", by_id[video_id].source, settings)
+
+    def origin(video_id: str) -> str:
+        return by_id[video_id].source
 
     def one(video_id: str) -> dict[str, pa.Table]:
         video = by_id[video_id]
@@ -586,6 +603,8 @@ def ingest_shard(
         },
         key=key,
         label=f"ingest {videos_out.parent.name}",
+        origin=origin,
+        done=available,
     )
     if not options.keep_media:
         shutil.rmtree(media_dir, ignore_errors=True)

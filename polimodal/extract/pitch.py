@@ -24,7 +24,7 @@ from polimodal.corpus.schemas import PITCH, VIDEOS, read_parquet
 from polimodal.corpus.shards import process_videos, read_video_rows, video_row_groups, work_key
 from polimodal.errors import ConfigError
 from polimodal.extract.audio import SAMPLE_RATE, decode_flac
-from polimodal.options import options_from_section
+from polimodal.options import options_from_section, output_settings
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,10 @@ def pitch_shard(
         count += table.num_rows
         return {"pitch": table}
 
+    settings = output_settings(options)
+
     def key(vid: str) -> str:
-        return work_key("pitch", info[vid], options)
+        return work_key("pitch", info[vid], settings)
 
     process_videos(list(info), one, {"pitch": (Path(out), PITCH)}, key=key, label="pitch")
     log.info("pitch: %d videos, %d voiced frames written this run", len(info), count)

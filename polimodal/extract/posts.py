@@ -50,7 +50,7 @@ from polimodal.corpus.shards import process_videos, work_key
 from polimodal.errors import MediaUnavailable
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.images import DEFAULT_MAX_PIXELS, ImageFetcher, load_image
-from polimodal.extract.ingest import IngestOptions, frames_digest
+from polimodal.extract.ingest import IngestOptions, available, frames_digest
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -175,8 +175,9 @@ def ingest_posts_shard(
 ) -> None:
     """Ingest a shard of posts into the tables :func:`polimodal.extract.ingest.ingest_shard` writes.
 
-    Resumable like it: a rerun after a kill skips posts whose images and settings are unchanged.
-    Never raises for a single bad post or image.
+    Resumable and never made worse like it: a rerun skips (reuses) posts whose images and
+    settings are unchanged, and a post that had a usable result before but none now keeps its
+    earlier rows. Never raises for a single bad post or image.
     """
     frame_options = frame_options or FrameOptions()
     fetcher = fetcher or ImageFetcher.from_options(options)
@@ -193,6 +194,9 @@ def ingest_posts_shard(
         post = by_id[post_id]
         return work_key("ingest_post", post.images, bool(post.text), settings)
 
+    def origin(post_id: str) -> str:
+        return work_key(by_id[post_id].images)
+
     process_videos(
         [p.post_id for p in posts],
         lambda pid: ingest_post(by_id[pid], fetcher, frame_options, max_pixels),
@@ -204,6 +208,8 @@ def ingest_posts_shard(
         },
         key=key,
         label=f"ingest posts {Path(videos_out).parent.name}",
+        origin=origin,
+        done=available,
     )
 
 

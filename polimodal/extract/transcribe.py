@@ -25,7 +25,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import av
 import ctranslate2
@@ -39,7 +39,7 @@ from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
 from polimodal.extract.audio import decode_flac, extract_audio
 from polimodal.extract.probe import probe
 from polimodal.nn.devices import resolve_device
-from polimodal.options import device_field, options_from_section
+from polimodal.options import device_field, options_from_section, output_settings
 from polimodal.resolve import resolve_model_ref
 from polimodal.types import PathLike
 
@@ -53,6 +53,10 @@ SILENCE_PEAK = 1e-3
 @dataclass
 class TranscribeOptions:
     """Settings of the ``transcribe`` config section."""
+
+    #: Where the model runs (see :func:`polimodal.options.output_settings`); the precision is
+    #: ``compute_type`` (``auto`` follows the device: write it out to pin it).
+    NOT_OUTPUT: ClassVar[frozenset[str]] = frozenset({"device"})
 
     model: str = "tiny"  # faster-whisper size, hub id, local directory or package:<module>/<sub>
     compute_type: str = "auto"  # auto: float16 on cuda, int8 on cpu
@@ -69,6 +73,14 @@ class TranscribeOptions:
             raise ConfigError(f"{where}.beam_size: must be >= 1, got {self.beam_size!r}")
         if int(self.batch_size) < 0:
             raise ConfigError(f"{where}.batch_size: must be >= 0, got {self.batch_size!r}")
+
+    @staticmethod
+    def canonical_output(settings: dict[str, Any]) -> dict[str, Any]:
+        """``batch_size`` 0 (sequential) and > 0 (batched over VAD chunks, each padded to 30 s
+        and decoded on its own) give different transcripts; two batch sizes > 0 the same one."""
+        settings = dict(settings)
+        settings["batched"] = int(settings.pop("batch_size")) > 0
+        return settings
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> TranscribeOptions:
@@ -229,16 +241,19 @@ def transcribe_shard(
     audio track gets a transcript row with zero segments; a video whose stored audio cannot
     be decoded gets no rows, is recorded in ``failures_out`` (UNAVAILABLE rows, stage
     ``transcribe``) when given, and is returned in the list of ``(video_id, reason)`` failures
-    of this call (also logged). Resumable: videos finished by an earlier, killed run are
-    skipped when their audio (``audio_digest``) and the options are unchanged.
+    of this call (also logged). Resumable: videos finished by an earlier run (killed, or the
+    last finished one: :mod:`polimodal.corpus.shards`) are not transcribed again when their
+    audio (``audio_digest``) and the output settings are unchanged; the model is loaded only
+    when a video needs it.
     """
     rows = {r["video_id"]: r for r in videos_table.select(["video_id", "source", "audio_digest"]).to_pylist()}
     groups = video_row_groups(audio_path)
-    model = load_whisper(options, cpu_threads=cpu_threads)
+    loaded: list[WhisperModel] = []  # loaded at the first video not reused from the last run
     failures: list[tuple[str, str]] = []
+    settings = output_settings(options)
 
     def key(vid: str) -> str:
-        return work_key("transcribe", rows[vid]["audio_digest"], options)
+        return work_key("transcribe", rows[vid]["audio_digest"], settings)
 
     def one(vid: str) -> dict[str, pa.Table]:
         info = rows[vid]
@@ -250,7 +265,9 @@ def transcribe_shard(
             if vid in groups:
                 flac = read_video_rows(audio_path, vid, groups[vid], ["video_id", "flac"]).column("flac")
                 audio = decode_flac(flac[0].as_py())
-            row, seg_rows = transcribe_audio(model, audio, options, video_id=vid)
+            if not loaded:
+                loaded.append(load_whisper(options, cpu_threads=cpu_threads))
+            row, seg_rows = transcribe_audio(loaded[0], audio, options, video_id=vid)
         except (MediaUnavailable, av.error.FFmpegError, ValueError) as exc:
             exc = exc if isinstance(exc, MediaUnavailable) else MediaUnavailable("corrupt", f"audio: {exc}")
             log.warning("%s: %s", vid, exc)

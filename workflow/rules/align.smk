@@ -20,7 +20,7 @@ rule pitch:
         mem_mb=2000,
         runtime=120,
     params:
-        options=config["pitch"],
+        options=get_output_settings("pitch"),
     script:
         "../scripts/pitch.py"
 
@@ -82,6 +82,6 @@ rule query:
         mem_mb=4000,
         runtime=30,
     params:
-        options=config["query"],
+        options=get_output_settings("query"),
     script:
         "../scripts/query.py"

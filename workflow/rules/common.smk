@@ -29,6 +29,35 @@ wildcard_constraints:
     fold=r"\d+",
 
 
+# A rule's params hold only the settings that change its output, canonical (sorted, defaults
+# filled in): Snakemake reruns a job when its params change, so retries, pauses, timeouts,
+# cookies, devices, batch sizes and the sheet's path must not be among them. The scripts read
+# those from `snakemake.config`. Which settings count: NOT_OUTPUT of each options dataclass.
+from polimodal.align.query import QueryOptions
+from polimodal.extract.dedup import DedupOptions
+from polimodal.extract.embed import EmbedOptions
+from polimodal.extract.frames import FrameOptions
+from polimodal.extract.ingest import IngestOptions
+from polimodal.extract.pitch import PitchOptions
+from polimodal.extract.transcribe import TranscribeOptions
+from polimodal.options import output_settings
+
+OPTIONS = {
+    "ingest": IngestOptions,
+    "frames": FrameOptions,
+    "transcribe": TranscribeOptions,
+    "embed": EmbedOptions,
+    "dedup": DedupOptions,
+    "pitch": PitchOptions,
+    "query": QueryOptions,
+}
+
+
+def get_output_settings(section):
+    """The settings of config ``section`` that change its stage's output (polimodal.options)."""
+    return output_settings(OPTIONS[section].from_config(config[section]))
+
+
 def get_shard_digest(wildcards):
     """Digest of a shard's (video_id, source) rows: the shard reruns when it changes."""
     return DIGESTS[int(wildcards.shard)]

@@ -20,7 +20,7 @@ rule embed:
         mem_mb=6000,
         runtime=240,
     params:
-        options=config["embed"],
+        settings=get_output_settings("embed"),
     script:
         "../scripts/embed.py"
 
@@ -41,6 +41,6 @@ rule dedup:
         mem_mb=2000,
         runtime=30,
     params:
-        options=config["dedup"],
+        options=get_output_settings("dedup"),
     script:
         "../scripts/dedup.py"

@@ -1,6 +1,9 @@
 # Ingest: for each video of a shard in turn, download (yt-dlp) or link it, record its metadata,
 # sample its frames and extract its audio track, then delete it: media never outlive this job
 # (ingest.keep_media keeps them). Every video that cannot be had is recorded with its reason.
+# The params are the rows' digest and the output settings only (not the sheet's path, retries,
+# pauses, timeouts, cookies), and a rerun reuses the rows of every video it had before instead
+# of fetching it again, keeping them when it is gone since (polimodal.corpus.shards).
 
 
 rule ingest:
@@ -20,11 +23,10 @@ rule ingest:
         mem_mb=4000,
         runtime=480,
     params:
-        sheet=config["samples"],
         shard_size=config["shard_size"],
         digest=get_shard_digest,
-        options=config["ingest"],
-        frames=config["frames"],
+        ingest=get_output_settings("ingest"),
+        frames=get_output_settings("frames"),
         media_dir=get_media_dir,
         corpus=CORPUS,
     script:

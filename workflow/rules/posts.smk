@@ -17,7 +17,6 @@ rule post_texts:
         mem_mb=2000,
         runtime=30,
     params:
-        sheet=config["samples"],
         shard_size=config["shard_size"],
         digest=get_shard_digest,
     script:

@@ -21,6 +21,6 @@ rule transcribe:
         mem_mb=4000,
         runtime=360,
     params:
-        options=config["transcribe"],
+        settings=get_output_settings("transcribe"),
     script:
         "../scripts/transcribe.py"

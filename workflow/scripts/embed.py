@@ -13,7 +13,8 @@ setup_logging(snakemake.log[0])
 embed_shard(
     snakemake.input.frames,
     out=snakemake.output.parquet,
-    options=EmbedOptions.from_config(snakemake.params.options),
+    # batch_size and device are not params (they do not change the output): read from the config
+    options=EmbedOptions.from_config(snakemake.config["embed"]),
     threads=snakemake.threads,
     videos=read_parquet(snakemake.input.videos, VIDEOS),
 )

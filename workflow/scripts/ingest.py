@@ -14,11 +14,14 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 setup_logging(snakemake.log[0])
-shard = (snakemake.params.sheet, int(snakemake.wildcards.shard), snakemake.params.shard_size)
+# the sheet's path and the transport settings (retries, pauses, ...) are not params: changing
+# them reruns nothing (workflow/rules/common.smk, get_output_settings)
+config = snakemake.config
+shard = (config["samples"], int(snakemake.wildcards.shard), snakemake.params.shard_size)
 outputs = {
     "videos_out": snakemake.output.videos,
     "unavailable_out": snakemake.output.unavailable,
-    "options": IngestOptions.from_config(snakemake.params.options),
+    "options": IngestOptions.from_config(config["ingest"]),
     "frames_out": snakemake.output.frames,
     "audio_out": snakemake.output.audio,
     "frame_options": FrameOptions.from_config(snakemake.params.frames),

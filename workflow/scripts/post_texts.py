@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 setup_logging(snakemake.log[0])
 write_post_texts(
     read_shard_posts(
-        snakemake.params.sheet,
+        snakemake.config["samples"],  # not a param: moving the sheet reruns nothing
         int(snakemake.wildcards.shard),
         snakemake.params.shard_size,
         digest=snakemake.params.digest,

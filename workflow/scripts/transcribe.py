@@ -16,6 +16,7 @@ transcribe_shard(
     segments_out=snakemake.output.segments,
     transcripts_out=snakemake.output.transcripts,
     failures_out=snakemake.output.failures,
-    options=TranscribeOptions.from_config(snakemake.params.options),
+    # device is not a param (it does not change the transcript): read from the config
+    options=TranscribeOptions.from_config(snakemake.config["transcribe"]),
     cpu_threads=snakemake.threads,
 )

@@ -1,0 +1,133 @@
+"""Nothing reruns unless its output would change, and a rerun never makes a finished video worse.
+
+The real workflow on three tiny local clips (two per shard, tests/configs/rerun.yaml), then dry
+runs after edits that change no output: transport settings (retries, pauses, timeouts, cookies,
+devices, batch sizes), the sheet moved with the same content, defaults written out; none plans a
+per-video job, while an output setting (frames.max_side) does. Then a clip disappears: appending a
+row to its shard fetches only the new row (the others are reused), and a rerun of every shard
+with smaller frames keeps the vanished clip's earlier rows and logs the failure instead of
+recording the clip as unavailable.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+
+from conftest import config_file, copy_workflow, run_snakemake
+from polimodal.synthetic.media import SCENES, make_video
+
+pytestmark = pytest.mark.slow
+
+CONFIG = ("--configfile", "config/test.yaml")
+PER_VIDEO = {"ingest", "post_texts", "transcribe", "embed", "dedup", "pitch", "align"}
+
+
+@pytest.fixture(scope="module")
+def wd(tmp_path_factory):
+    wd = copy_workflow(tmp_path_factory.mktemp("wf_rerun"))
+    media = wd / "media"
+    clips = {
+        "a": make_video(media / "a.mp4", duration=3, scenes=SCENES[:2], speech="The senate votes."),
+        "b": make_video(media / "b.mp4", duration=2, scenes=SCENES[1:2]),
+        "c": make_video(media / "c.mp4", duration=3, scenes=SCENES[2:3], speech="The budget passes."),
+        "d": make_video(media / "d.mp4", duration=2, scenes=SCENES[:1]),
+    }
+    rows = pd.DataFrame({"video_id": list("abc"), "source": [str(clips[v]) for v in "abc"]})
+    rows.to_csv(wd / "config" / "videos.tsv", sep="\t", index=False)
+    (wd / "config" / "cookies.txt").write_text("# Netscape HTTP Cookie File\n")
+    shutil.copy(config_file("rerun.yaml"), wd / "config" / "test.yaml")
+    for name in ("transport", "defaults", "moved", "smaller_frames"):
+        shutil.copy(config_file(f"rerun/{name}.yaml"), wd / "config" / f"{name}.yaml")
+    run_snakemake(wd, *CONFIG)
+    return wd
+
+
+def planned(wd, *overlays):
+    """(rule, shard or None) of every job a dry run plans with the overlay configs."""
+    args = [*CONFIG[:-1], CONFIG[-1], *(f"config/{o}.yaml" for o in overlays)]
+    out = run_snakemake(wd, "-n", *args).stdout
+    parts = re.split(r"^(?:local)?rule (\w+):$", out, flags=re.M)
+    jobs = set()
+    for rule, block in zip(parts[1::2], parts[2::2], strict=True):
+        shard = re.search(r"wildcards: shard=(\d+)", block)
+        jobs.add((rule, shard.group(1) if shard else None))
+    return jobs
+
+
+def per_video(jobs):
+    return {j for j in jobs if j[0] in PER_VIDEO}
+
+
+def test_nothing_to_do_after_the_run(wd):
+    assert planned(wd) == set()
+
+
+def test_transport_settings_rerun_nothing(wd):
+    assert planned(wd, "transport") == set()
+
+
+def test_defaults_written_out_rerun_nothing(wd):
+    assert planned(wd, "defaults") == set()
+
+
+def test_a_moved_sheet_reruns_nothing(wd):
+    moved = wd / "config" / "moved"
+    moved.mkdir()
+    (wd / "config" / "videos.tsv").rename(moved / "videos.tsv")
+    try:
+        assert per_video(planned(wd, "moved")) == set()
+    finally:
+        (moved / "videos.tsv").rename(wd / "config" / "videos.tsv")
+
+
+def test_an_output_setting_reruns_every_ingest(wd):
+    """The control: a setting that changes the frames does plan the ingest jobs."""
+    assert {j for j in planned(wd, "smaller_frames") if j[0] == "ingest"} == {
+        ("ingest", "000000"),
+        ("ingest", "000001"),
+    }
+
+
+def frames(wd):
+    return pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/frames").glob("*.parquet")))
+
+
+def test_a_vanished_video_keeps_its_rows_when_its_shard_reruns(wd):
+    before = frames(wd)
+    width = {v: before[before.video_id == v].width.max() for v in "abc"}
+    (wd / "media" / "c.mp4").unlink()  # taken down since the first run
+    with open(wd / "config" / "videos.tsv", "a") as f:
+        f.write(f"d\t{wd / 'media' / 'd.mp4'}\n")  # joins c's shard (000001)
+
+    run_snakemake(wd, *CONFIG)
+    log = (wd / "logs/ingest/000001.log").read_text()
+    # only the new row is fetched: c is reused from the last run, never asked for
+    assert "2 video(s)" in log and "1 made now, 1 reused from the last run" in log
+    assert "c: unavailable" not in log
+    assert "1 made now, 1 reused" in (wd / "logs/transcribe/000001.log").read_text()
+    videos = pd.read_parquet(wd / "results/videos.parquet")
+    assert sorted(videos.video_id) == list("abcd")
+    assert pd.read_parquet(wd / "results/unavailable.parquet").empty
+
+    # smaller frames: every video is fetched again; c cannot be, and keeps its earlier rows
+    run_snakemake(wd, *CONFIG, "config/smaller_frames.yaml")
+    log = (wd / "logs/ingest/000001.log").read_text()
+    assert re.search(r"c \(.*c\.mp4\): unavailable \(not_found\)", log)
+    assert "c: could not be had now (see above); its rows of an earlier run are kept" in log
+    assert "1 made now, 0 reused from the last run, 1 kept from an earlier run" in log
+    assert pd.read_parquet(wd / "results/unavailable.parquet").empty  # not c's new state
+    after = frames(wd)
+    # c's frames are those of the first run (made with the earlier settings), a's are new
+    assert after[after.video_id == "c"].jpeg.tolist() == before[before.video_id == "c"].jpeg.tolist()
+    assert after[after.video_id == "c"].width.max() == width["c"] > 64
+    assert after[after.video_id == "a"].width.max() <= 64 < width["a"]
+    transcripts = pd.read_parquet(wd / "results/transcripts.parquet").set_index("video_id")
+    assert "budget" in transcripts.loc["c", "text"].lower()
+    audio = pd.read_parquet(wd / "results/audio/000001.parquet")
+    assert "c" in set(audio.video_id)
+    # the audio did not change: no video is transcribed again
+    assert "0 made now, 2 reused" in (wd / "logs/transcribe/000001.log").read_text()
