@@ -171,18 +171,15 @@ def check_cuda(where: str, device: Any, count: Callable[[], int], library: str, 
 def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devices: str = "check") -> None:
     """The stage settings that would fail in the first job, checked at start-up (ConfigError):
 
-    ``ingest.cookies`` names a file that exists; ``transcribe.compute_type`` is a CTranslate2
+    the ``ingest`` section (e.g. ``cookies`` names a file that exists); ``transcribe.compute_type`` is a CTranslate2
     compute type (:func:`compute_types`; on ``device: cpu`` one the CPU supports);
     ``transcribe.language`` a faster-whisper language code (an English-only ``*.en`` model: ``en``);
     a ``device`` naming cuda (transcribe, embed, the models of the run) a GPU this machine sees.
     Transcription settings are checked for a videos corpus only (posts are not transcribed).
     """
-    cookies = (config.get("ingest") or {}).get("cookies")
-    if cookies and not Path(str(cookies)).is_file():
-        raise ConfigError(
-            f"config ingest.cookies: file {str(cookies)!r} does not exist (relative paths start at the "
-            f"working directory: {Path(str(cookies)).absolute()})"
-        )
+    from polimodal.extract.ingest import IngestOptions  # (yt-dlp: only once the rest is checked)
+
+    IngestOptions.from_config(config.get("ingest") or {})  # e.g. a cookies file that does not exist
     if config.get("corpus", "videos") == "videos":
         _check_transcribe(config.get("transcribe") or {}, devices)
     embed = config.get("embed") or {}

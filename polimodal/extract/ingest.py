@@ -130,7 +130,10 @@ class IngestOptions:
                 f"must be >= 0 and socket_timeout ({opts.socket_timeout}) > 0"
             )
         if opts.cookies and not Path(opts.cookies).is_file():
-            raise ConfigError(f"{where}: cookies file {opts.cookies!r} does not exist")
+            raise ConfigError(
+                f"{where}.cookies: file {opts.cookies!r} does not exist (relative paths start at the "
+                f"working directory: {Path(opts.cookies).absolute()})"
+            )
 
 
 # ----------------------------------------------------------------------------- yt-dlp errors
