@@ -171,8 +171,8 @@ def check_cuda(where: str, device: Any, count: Callable[[], int], library: str, 
 def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devices: str = "check") -> None:
     """The stage settings that would fail in the first job, checked at start-up (ConfigError):
 
-    the ``ingest`` section (e.g. ``cookies`` names a file that exists); ``transcribe.compute_type`` is a CTranslate2
-    compute type (:func:`compute_types`; on ``device: cpu`` one the CPU supports);
+    the ``ingest`` section (e.g. ``cookies`` names a file that exists); ``transcribe.compute_type``
+    is a CTranslate2 compute type (:func:`compute_types`; on ``device: cpu`` one the CPU supports);
     ``transcribe.language`` a faster-whisper language code (an English-only ``*.en`` model: ``en``);
     a ``device`` naming cuda (transcribe, embed, the models of the run) a GPU this machine sees.
     Transcription settings are checked for a videos corpus only (posts are not transcribed).
