@@ -165,7 +165,7 @@ def plan(args: argparse.Namespace) -> int:
     import json
 
     from polimodal.corpus.samples import read_sample_sheet
-    from polimodal.errors import ConfigError, LabelError, SampleSheetError
+    from polimodal.errors import ConfigError, LabelError, SampleSheetError, SchemaError
     from polimodal.plan import format_plan, format_sources, load_config
     from polimodal.plan import plan as make_plan
 
@@ -180,7 +180,7 @@ def plan(args: argparse.Namespace) -> int:
             minutes_per_video=args.minutes_per_video,
             videos_table=args.results / "videos.parquet",
         )
-    except (ConfigError, LabelError, SampleSheetError) as exc:
+    except (ConfigError, LabelError, SampleSheetError, SchemaError) as exc:
         print(f"polimodal plan: {exc}", file=sys.stderr)
         return 2
     if args.json:
