@@ -89,6 +89,13 @@ COSTS: dict[str, Cost] = {
         22.0, "core-s/h", "bench/bench_pitch.py, 2026-12-01: Praat F0 + intensity, 0.36 s per min"
     ),
     "align.cpu": Cost(2.8, "core-s/h", "bench/bench_pitch.py, 2026-12-01: aligning an hour of speech"),
+    "post_image.cpu": Cost(
+        0.05,
+        "core-s/image",
+        "estimate: normalising a 1600x1200 photo to max_side 640 (fetch not included); "
+        "bench/bench_images.py measures it",
+        measured=False,
+    ),
     "post_texts.cpu": Cost(1.0, "core-s/h", "estimate: copies each post's text (no model)", measured=False),
     # -- GPU, GPU-hours per hour of video (no GPU was ever lent to the measuring sessions)
     "transcribe.gpu": Cost(
@@ -345,6 +352,10 @@ def plan(
     frames = _section(config, "frames")
     fps = float(frames.get("fps", 1.0))
     max_side = int(frames.get("max_side", 640))
+    n_images = 0
+    if posts:  # a post's images are its frames: per-frame costs count images (3,600 = an hour at 1 fps)
+        n_images = int((sheet["source"].str.count(r" \| ") + 1).sum()) if n else 0
+        fps = n_images / 3600 / hours if hours else 0.0
     # JPEG bytes follow the pixel area (an estimate off the measured 640); 0 = full size (480p: 854)
     side = max_side or 854
     frame_scale = fps * (min(side, 854) / 640) ** 2
@@ -372,10 +383,11 @@ def plan(
         StageRow(
             "ingest",
             {"ingest": shards},
-            core_hours=per_hour("ingest.cpu") / 3600,
+            core_hours=(n_images * cost("post_image.cpu").value if posts else per_hour("ingest.cpu")) / 3600,
             stored_bytes=ingest_stored,
-            estimate=frame_scale != fps,
-            note=f"frames at {fps:g} fps, max_side {max_side}"
+            estimate=frame_scale != fps or posts,
+            note=(f"{n_images:,} images" if posts else f"frames at {fps:g} fps")
+            + f", max_side {max_side}"
             + ("; media kept (ingest.keep_media)" if keep_media else ""),
         )
     )
@@ -580,12 +592,15 @@ def _hours(h: float) -> str:
 
 def format_plan(p: Plan) -> str:
     """The plan as a readable table (``*``: contains estimates)."""
-    kind = "posts" if p.corpus == "posts" else "videos"
-    lines = [
-        f"{p.n_videos:,} {kind} x {p.minutes_per_video:.1f} min ({p.duration_source}) = "
-        f"{p.hours:,.0f} h of video; shard_size {p.shard_size}: {p.shards:,} shards",
-        "",
-    ]
+    shards = f"shard_size {p.shard_size}: {p.shards:,} shards"
+    if p.corpus == "posts":  # images are counted from the sheet; durations play no part
+        head = f"{p.n_videos:,} posts; {shards}"
+    else:
+        head = (
+            f"{p.n_videos:,} videos x {p.minutes_per_video:.1f} min ({p.duration_source}) = "
+            f"{p.hours:,.0f} h of video; {shards}"
+        )
+    lines = [head, ""]
     cols = ("stage", "jobs", "CPU core-h", "GPU-h", "stored")
     table = []
     for r in p.rows:

@@ -157,3 +157,30 @@ def test_cli_names_a_missing_config_or_sheet(tmp_path, capsys):
     cfg.write_text(yaml.safe_dump({"samples": str(tmp_path / "missing.tsv")}))
     assert main(["plan", "--config", str(cfg)]) == 2
     assert "missing.tsv does not exist" in capsys.readouterr().err
+
+
+def test_posts_jobs_match_the_dag_and_images_are_counted(tmp_path):
+    wd = copy_workflow(tmp_path / "wf")
+    config = {
+        "samples": "config/posts.tsv",
+        "corpus": "posts",
+        "shard_size": 3,
+        "tasks": {"agree": {"values": ["agree", "disagree"]}},
+        "experiments": {"folds": 2},
+        "models": {"svm": {"kind": "svm"}},
+    }
+    (wd / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    rows = [
+        f"p{i}\ttext {i}\t{'a.jpg | b.jpg' if i == 0 else 'c.jpg'}\t{['agree', 'disagree'][i % 2]}"
+        for i in range(8)
+    ]
+    (wd / "config" / "posts.tsv").write_text("\n".join(["post_id\ttext\timage\tagree", *rows]) + "\n")
+    dag = job_stats(run_snakemake(wd, "-n").stdout)
+    p = plan(config, read_sample_sheet(wd / "config" / "posts.tsv"))
+    # before the checkpoint; no transcription, pitch or alignment for posts
+    assert {r: n for r, n in p.jobs_by_rule().items() if r not in ("classify", "gather_classified")} == dag
+    assert dag["post_texts"] == 3 and "transcribe" not in dag
+    ingest = p.rows[0]
+    assert "9 images" in ingest.note  # 8 posts, one with two images
+    assert ingest.core_hours == pytest.approx(9 * COSTS["post_image.cpu"].value / 3600)
+    assert "8 posts; shard_size 3: 3 shards" in format_plan(p)
