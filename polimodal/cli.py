@@ -3,6 +3,7 @@
 polimodal summary [RESULTS]      where the artifacts are and what they hold
 polimodal demo [DIR]             make the demo corpus (media + sample sheet)
 polimodal query [RESULTS] ...    pitch of the words matching a pattern, by sheet column (see --help)
+polimodal plan [--config F]      jobs, core-hours, GPU-hours and bytes of a run, before it runs
 """
 
 from __future__ import annotations
@@ -171,6 +172,38 @@ def train_fold(config_path: Path, task: str, model: str, fold: int, results: Pat
     )
 
 
+def plan(args: argparse.Namespace) -> int:
+    """``polimodal plan``: see its ``--help``."""
+    import json
+
+    from polimodal.corpus.samples import read_sample_sheet
+    from polimodal.errors import ConfigError, LabelError, SampleSheetError, SchemaError
+    from polimodal.plan import format_plan, format_sources, load_config
+    from polimodal.plan import plan as make_plan
+
+    try:
+        config = load_config(args.config)
+        sheet_path = args.sheet or config.get("samples")
+        if not sheet_path:
+            raise ConfigError(f"config {args.config} names no sample sheet (samples:); give --sheet")
+        the_plan = make_plan(
+            config,
+            read_sample_sheet(sheet_path),
+            minutes_per_video=args.minutes_per_video,
+            videos_table=args.results / "videos.parquet",
+        )
+    except (ConfigError, LabelError, SampleSheetError, SchemaError) as exc:
+        print(f"polimodal plan: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(the_plan.to_dict(), indent=1))
+    else:
+        print(format_plan(the_plan))
+        if args.sources:
+            print("\n" + format_sources(the_plan))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="polimodal", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -214,7 +247,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", required=True)
     p.add_argument("--fold", required=True, type=int)
     p.add_argument("--results", default="results", type=Path)
+    p = sub.add_parser(
+        "plan",
+        help="jobs per stage, CPU core-hours, GPU-hours, scratch and stored bytes of a run",
+        description="What the run of --config over its sample sheet will take: jobs per stage (as "
+        "Snakemake makes them), CPU core-hours, GPU-hours (marked * where estimated), scratch and "
+        "stored bytes. Hours of video: sheet rows x --minutes-per-video, or the mean duration in "
+        "RESULTS/videos.parquet once it exists. Costs per hour come from polimodal.plan.COSTS.",
+    )
+    p.add_argument("--config", default="config/config.yaml", type=Path)
+    p.add_argument("--sheet", type=Path, help="the sample sheet (default: the config's samples)")
+    p.add_argument("--minutes-per-video", type=float, default=10.0, help="mean duration (default 10)")
+    p.add_argument("--results", default="results", type=Path, help="results folder (videos.parquet)")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument("--sources", action="store_true", help="also list each cost used and its source")
     args = parser.parse_args(argv)
+    if args.cmd == "plan":
+        return plan(args)
     if args.cmd == "query":
         return query(args)
     if args.cmd == "train-fold":

@@ -98,6 +98,48 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 
     return proc
 
 
+def job_stats(output: str) -> dict[str, int]:
+    """Jobs per rule from the first 'Job stats' table of snakemake's output (without 'total')."""
+    assert "Job stats:" in output, output[-3000:]
+    table = output.split("Job stats:", 1)[1].split("\ntotal", 1)[0]
+    counts = {}
+    for line in table.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def complete_until_checkpoint(workdir: Path, dry_run: str, chosen: dict[str, list[tuple[str, int]]]) -> int:
+    """Make every output a dry run (``snakemake -n`` without ``-q``) listed exist, as if the run
+    had reached checkpoint ``choose_models``, with ``chosen`` (task -> [(model, fold)]) as its
+    tables: the next ``snakemake -n`` plans the classification jobs that the checkpoint adds.
+    Empty files (a train job's ``model`` output: a folder), one mtime. Returns the paths made."""
+    import os
+    import time
+
+    paths, rule = [], ""
+    for line in dry_run.splitlines():
+        if line.startswith(("rule ", "checkpoint ")):
+            rule = line.split()[1].rstrip(":")
+        elif line.startswith("    output: ") and rule != "classified_table":  # it must wait for them
+            paths += [p.strip() for p in line[len("    output: ") :].split(",")]
+    stamp = time.time()  # newer than the sheet and config
+    for rel in paths:
+        path = workdir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.name == "model":
+            path.mkdir(exist_ok=True)
+        elif path.name == "chosen.tsv":
+            task = path.parent.name
+            rows = [f"{task}\t{m}\t{f}\t0.5\t0.5" for m, f in chosen[task]]
+            path.write_text("\n".join(["task\tmodel\tfold\tmean_validation_f1\tvalidation_f1", *rows]) + "\n")
+        else:
+            path.touch()
+        os.utime(path, (stamp, stamp))
+    return len(paths)
+
+
 # ----------------------------------------------------------------------------- tiny models, XOR corpus
 @pytest.fixture(scope="session")
 def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -1,0 +1,186 @@
+"""``polimodal plan``: jobs per stage equal Snakemake's DAG; the arithmetic on a known sheet; the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import complete_until_checkpoint, config_file, copy_workflow, job_stats, run_snakemake
+from polimodal.cli import main
+from polimodal.corpus.samples import read_sample_sheet
+from polimodal.corpus.schemas import VIDEOS, table_from_rows, write_parquet
+from polimodal.plan import COSTS, KIND_COSTS, MB, format_plan, plan
+
+
+def _sheet(path, n: int) -> None:
+    labels = ["politics", "other"]
+    parties = ["dem", "rep", ""]
+    rows = [(f"v{i}", f"clip{i}.mp4", labels[i % 2], parties[i % 3]) for i in range(n)]
+    pd.DataFrame(rows, columns=["video_id", "source", "label", "party"]).to_csv(path, sep="\t", index=False)
+
+
+@pytest.fixture(scope="module")
+def dag(tmp_path_factory):
+    """The plan's config in a copy of the workflow over a 9-row sheet (5 shards): Snakemake's jobs
+    per rule in each round of the run, a round ending at a checkpoint choose_models (whose tables
+    the test then writes, with every other output of the round) or at the end of the run."""
+    wd = copy_workflow(tmp_path_factory.mktemp("plan") / "wf")
+    shutil.copy(config_file("plan.yaml"), wd / "config" / "config.yaml")
+    _sheet(wd / "config" / "videos.tsv", 9)
+    # topic: the three listed models; party (best): the model the plan counts, the costliest
+    chosen = {"topic": [("svm", 0), ("bert", 1), ("zeroshot", 0)], "party": [("zeroshot", 1)]}
+    rounds = []
+    while not rounds or "choose_models" in rounds[-1]:
+        assert len(rounds) < 4, rounds
+        out = run_snakemake(wd, "-n").stdout
+        rounds.append(job_stats(out))
+        assert complete_until_checkpoint(wd, out, chosen) > 0
+    return wd, rounds
+
+
+def test_jobs_per_rule_match_the_dag(dag):
+    wd, rounds = dag
+    config = yaml.safe_load((wd / "config" / "config.yaml").read_text())
+    p = plan(config, read_sample_sheet(wd / "config" / "videos.tsv"))
+    assert p.shards == 5
+    # the DAG grows at each task's checkpoint (Snakemake asks for one checkpoint at a time): the
+    # rounds together hold every job once, but the final tables, which wait in every round
+    dag_jobs: dict[str, int] = {}
+    for counts in rounds:
+        for rule, n in counts.items():
+            dag_jobs[rule] = dag_jobs.get(rule, 0) + n
+    dag_jobs["classified_table"] = dag_jobs["all"] = 1
+    assert p.jobs_by_rule() == dag_jobs
+    assert len(rounds) == 3  # before either checkpoint, after topic's, after party's
+    assert (
+        dag_jobs["train"] == 2 * 2 * 2
+        and dag_jobs["train_gpu"] == 2 * 2 * 2
+        and dag_jobs["train_llm"] == 2 * 2
+    )
+    assert (dag_jobs["classify"], dag_jobs["classify_gpu"], dag_jobs["classify_llm"]) == (5, 5, 10)
+    assert p.total_jobs == sum(dag_jobs.values())
+
+
+def test_arithmetic_on_a_known_sheet(tmp_path):
+    sheet_path = tmp_path / "videos.tsv"
+    _sheet(sheet_path, 12)
+    sheet = read_sample_sheet(sheet_path)
+    config = {"samples": str(sheet_path), "shard_size": 5}
+    p = plan(config, sheet, minutes_per_video=30)
+    assert (p.shards, p.hours) == (3, 6.0)
+    rows = {r.stage: r for r in p.rows}
+    assert rows["ingest"].rules == {"ingest": 3}
+    assert rows["ingest"].core_hours == pytest.approx(6 * COSTS["ingest.cpu"].value / 3600)
+    stored = (COSTS["frames.bytes"].value + COSTS["audio.bytes"].value) * 6 * MB
+    assert rows["ingest"].stored_bytes == pytest.approx(stored)
+    assert rows["transcribe"].core_hours == pytest.approx(6 * COSTS["transcribe.cpu"].value / 3600)
+    assert rows["transcribe"].gpu_hours == pytest.approx(6 * COSTS["transcribe.gpu"].value)
+    # the default embedding model is 576-d: its bytes are that share of the measured 1,280-d
+    assert rows["embed"].stored_bytes == pytest.approx(6 * COSTS["embeddings.bytes"].value * 576 / 1280 * MB)
+    assert p.scratch_bytes == pytest.approx(COSTS["media.bytes"].value / 2 * MB)  # one 30-min video
+    assert p.download_bytes == pytest.approx(6 * COSTS["media.bytes"].value * MB)
+    assert "train" not in p.jobs_by_rule()  # no tasks: no experiment
+    total = p.to_dict()["totals"]
+    assert total["jobs"] == 6 * 3 + 3 + 1
+    # transcribe and embed count once: on the GPU (the profile's choice), or on CPUs
+    on_cpus = sum(r.core_hours for r in p.rows)
+    assert total["core_hours_cpu_only"] == pytest.approx(on_cpus)
+    assert total["core_hours"] == pytest.approx(
+        on_cpus - rows["transcribe"].core_hours - rows["embed"].core_hours
+    )
+    assert total["gpu_hours"] == pytest.approx(rows["transcribe"].gpu_hours + rows["embed"].gpu_hours)
+
+    # the config scales the costs: 2 fps doubles frames and embeddings; batched transcription
+    faster = {**config, "frames": {"fps": 2.0}, "transcribe": {"batch_size": 8}}
+    q = {r.stage: r for r in plan(faster, sheet, minutes_per_video=30).rows}
+    assert q["embed"].core_hours == pytest.approx(2 * rows["embed"].core_hours)
+    assert q["embed"].stored_bytes == pytest.approx(2 * rows["embed"].stored_bytes)
+    assert q["transcribe"].core_hours == pytest.approx(6 * COSTS["transcribe.cpu.batched"].value / 3600)
+
+    # a task and a CPU model: train jobs = tasks x models x folds, cost per labelled video and epoch
+    tasks = {"topic": {"column": "label", "values": ["politics", "other"]}}
+    experiment = {**config, "tasks": tasks, "experiments": {"folds": 3}, "models": {"svm": {"kind": "svm"}}}
+    e = {r.stage: r for r in plan(experiment, sheet, minutes_per_video=30).rows}
+    assert e["train"].rules == {"train": 3}
+    svm = KIND_COSTS["svm"]
+    assert e["train"].core_hours == pytest.approx(12 * 3 * (svm.train_s * 0.8 * 0.8 + svm.classify_s) / 3600)
+    assert e["classify"].rules == {"classify": 3}  # best: one model, one job per shard
+
+
+def test_durations_of_the_metadata_table_replace_the_assumed_mean(tmp_path):
+    sheet_path = tmp_path / "videos.tsv"
+    _sheet(sheet_path, 4)
+    rows = [
+        {"video_id": f"v{i}", "source": f"clip{i}.mp4", "source_kind": "local", "duration": d}
+        for i, d in enumerate([60.0, 180.0, None])
+    ]
+    videos = tmp_path / "results" / "videos.parquet"
+    write_parquet(table_from_rows(rows, VIDEOS), videos, VIDEOS)
+    p = plan({"shard_size": 200}, read_sample_sheet(sheet_path), videos_table=videos)
+    assert p.minutes_per_video == pytest.approx(2.0)  # (1 + 3) / 2 minutes; the unknown is left out
+    assert p.hours == pytest.approx(4 * 2.0 / 60)
+    assert "videos.parquet" in p.duration_source
+
+
+def test_cli_prints_the_table_and_json(tmp_path, capsys):
+    sheet_path = tmp_path / "videos.tsv"
+    _sheet(sheet_path, 12)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump({"samples": str(sheet_path), "shard_size": 5}))
+    results = str(tmp_path / "results")
+    assert main(["plan", "--config", str(cfg), "--results", results, "--minutes-per-video", "30"]) == 0
+    text = capsys.readouterr().out
+    assert "12 videos x 30.0 min" in text and "3 shards" in text
+    assert (
+        text
+        == format_plan(
+            plan(yaml.safe_load(cfg.read_text()), read_sample_sheet(sheet_path), minutes_per_video=30)
+        )
+        + "\n"
+    )
+    assert main(["plan", "--config", str(cfg), "--results", results, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["shards"] == 3 and data["jobs_by_rule"]["ingest"] == 3
+    assert data["costs"]["transcribe.gpu"]["measured"] is False  # estimates say so
+    assert main(["plan", "--config", str(cfg), "--results", results, "--sources"]) == 0
+    assert "ESTIMATE" in capsys.readouterr().out
+
+
+def test_cli_names_a_missing_config_or_sheet(tmp_path, capsys):
+    assert main(["plan", "--config", str(tmp_path / "nope.yaml")]) == 2
+    assert "nope.yaml does not exist" in capsys.readouterr().err
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump({"samples": str(tmp_path / "missing.tsv")}))
+    assert main(["plan", "--config", str(cfg)]) == 2
+    assert "missing.tsv does not exist" in capsys.readouterr().err
+
+
+def test_posts_jobs_match_the_dag_and_images_are_counted(tmp_path):
+    wd = copy_workflow(tmp_path / "wf")
+    config = {
+        "samples": "config/posts.tsv",
+        "corpus": "posts",
+        "shard_size": 3,
+        "tasks": {"agree": {"values": ["agree", "disagree"]}},
+        "experiments": {"folds": 2},
+        "models": {"svm": {"kind": "svm"}},
+    }
+    (wd / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    rows = [
+        f"p{i}\ttext {i}\t{'a.jpg | b.jpg' if i == 0 else 'c.jpg'}\t{['agree', 'disagree'][i % 2]}"
+        for i in range(8)
+    ]
+    (wd / "config" / "posts.tsv").write_text("\n".join(["post_id\ttext\timage\tagree", *rows]) + "\n")
+    dag = job_stats(run_snakemake(wd, "-n").stdout)
+    p = plan(config, read_sample_sheet(wd / "config" / "posts.tsv"))
+    # before the checkpoint; no transcription, pitch or alignment for posts
+    assert {r: n for r, n in p.jobs_by_rule().items() if r not in ("classify", "gather_classified")} == dag
+    assert dag["post_texts"] == 3 and "transcribe" not in dag
+    ingest = p.rows[0]
+    assert "9 images" in ingest.note  # 8 posts, one with two images
+    assert ingest.core_hours == pytest.approx(9 * COSTS["post_image.cpu"].value / 3600)
+    assert "8 posts; shard_size 3: 3 shards" in format_plan(p)
