@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -327,12 +326,6 @@ def plan(
     from polimodal.corpus.samples import n_shards
     from polimodal.experiments.tasks import Task, task_labels
 
-    # the reader keeps the sheet's line numbers as a list in ``attrs``, which pandas deep-copies in
-    # every operation (6 s per task at 200,000 rows); an array copies in microseconds
-    lines = sheet.attrs.get("lines")
-    if isinstance(lines, list):
-        sheet = sheet.copy(deep=False)
-        sheet.attrs = {**sheet.attrs, "lines": np.asarray(lines)}
     corpus = config.get("corpus", "videos")
     posts = corpus == "posts"
     shard_size = int(config.get("shard_size", 200))

@@ -158,7 +158,9 @@ def posts_frame(df: pd.DataFrame, path: Path, *, first_line: int, windowed: bool
     df.insert(0, "video_id", df["post_id"])
     df.insert(1, "source", sources)
     df = df.reset_index(drop=True)
-    df.attrs["lines"] = line.tolist()
+    from polimodal.corpus.samples import SheetLines
+
+    df.attrs["lines"] = SheetLines(line)
     df.attrs["corpus"] = "posts"
     return df
 
