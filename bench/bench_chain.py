@@ -415,6 +415,23 @@ def decode_times(audio_parquet: Path, repeat: int = 3) -> dict[str, float]:
     return out
 
 
+def fixed_costs(root: Path) -> dict[str, tuple[float, float]]:
+    """Each job of ours on a shard of one 2-s clip: what a job costs whatever its shard holds
+    (interpreter, imports, model loads, Parquet files); it vanishes per hour in shards of hours."""
+    from polimodal.synthetic.media import make_video
+
+    clip = make_video(root / "tiny.mp4", duration=2.0, speech="hello", size=(854, 480))
+    work = str(root / "tiny")
+    return {
+        "ingest": _job(ingest_job, work, [str(clip)]),
+        "transcribe": _job(transcribe_job, work),
+        "embed": _job(embed_job, work),
+        "dedup": _job(dedup_job, work),
+        "pitch": _job(pitch_job, work),
+        "align": _job(align_job, work),
+    }
+
+
 # ----------------------------------------------------------------------------- word error rate
 NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 
@@ -527,6 +544,13 @@ def main() -> None:
         print(f"ratio ours / bare: {ow / bw:.2f} wall, {oc / bc:.2f} cpu "
               f"(bare + Praat: {ow / (bw + praat[0]):.2f} wall, {oc / (bc + praat[1]):.2f} cpu)")  # fmt: skip
         print(f"ours: {oc / 60 / hours:.1f} core-minutes per hour of video (default settings)")
+        fixed = fixed_costs(root)
+        fc = sum(c for _, c in fixed.values()) + c_pre * 6
+        each = ", ".join(f"{k} {c:.1f}" for k, (_, c) in fixed.items())
+        print(f"per-job fixed cost (a shard of one 2-s clip), cpu-s: {each}, preamble {c_pre:.1f} x 6")
+        per_hour = (oc - fc) / 60 / hours
+        ratio = (oc - fc) / bc
+        print(f"ours less those (shards of many hours): {per_hour:.1f} core-min per hour, {ratio:.2f}x cpu")
         print(f"stored audio, one {decode['seconds']:.0f}-s track, decode cpu: FLAC {decode['flac']:.2f} s "
               f"({decode['flac_bytes'] / 1e6:.1f} MB), Opus 24 kbit/s {decode['opus']:.2f} s "
               f"({decode['opus_bytes'] / 1e6:.2f} MB)")  # fmt: skip
