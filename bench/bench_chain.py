@@ -549,8 +549,7 @@ def main() -> None:
         each = ", ".join(f"{k} {c:.1f}" for k, (_, c) in fixed.items())
         print(f"per-job fixed cost (a shard of one 2-s clip), cpu-s: {each}, preamble {c_pre:.1f} x 6")
         per_hour = (oc - fc) / 60 / hours
-        ratio = (oc - fc) / bc
-        print(f"ours less those (shards of many hours): {per_hour:.1f} core-min per hour, {ratio:.2f}x cpu")
+        print(f"ours less those (what shards of many hours approach): {per_hour:.1f} core-min per hour")
         print(f"stored audio, one {decode['seconds']:.0f}-s track, decode cpu: FLAC {decode['flac']:.2f} s "
               f"({decode['flac_bytes'] / 1e6:.1f} MB), Opus 24 kbit/s {decode['opus']:.2f} s "
               f"({decode['opus_bytes'] / 1e6:.2f} MB)")  # fmt: skip
