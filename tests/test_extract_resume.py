@@ -87,7 +87,7 @@ def _texts(path: Path) -> dict[str, str]:
 
 
 def test_a_changed_source_after_a_kill_is_transcribed_again(clips, tmp_path, monkeypatch):
-    opts = TranscribeOptions(model=MODEL, device="cpu", beam_size=1)
+    opts = TranscribeOptions(model=MODEL, device="cpu", beam_size=1, batch_size=0)
     first = _ingest(
         tmp_path / "ingest", [VideoSource("a", str(clips["taxes"])), VideoSource("b", str(clips["other"]))]
     )
@@ -108,12 +108,12 @@ def test_changed_options_after_a_kill_redo_finished_videos(clips, tmp_path, monk
     ingested = _ingest(
         tmp_path / "ingest", [VideoSource("a", str(clips["taxes"])), VideoSource("b", str(clips["other"]))]
     )
-    with_words = TranscribeOptions(model=MODEL, device="cpu", beam_size=1, word_timestamps=True)
+    with_words = TranscribeOptions(model=MODEL, device="cpu", beam_size=1, batch_size=0, word_timestamps=True)
     with monkeypatch.context() as m:
         _killed_after_first(m, "b")
         with pytest.raises(KeyboardInterrupt):
             _transcribe(tmp_path / "tr", ingested, with_words)
-    without = TranscribeOptions(model=MODEL, device="cpu", beam_size=1, word_timestamps=False)
+    without = TranscribeOptions(model=MODEL, device="cpu", beam_size=1, batch_size=0, word_timestamps=False)
     segments = pq.read_table(_transcribe(tmp_path / "tr", ingested, without)["segments"]).to_pylist()
     assert {s["video_id"] for s in segments} == {"a", "b"}
     assert all(s["words"] is None for s in segments)  # no video keeps the killed run's word timestamps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -31,7 +32,8 @@ SPEECH = "The United States Senate votes on the federal budget."
 
 @pytest.fixture(scope="module")
 def options() -> TranscribeOptions:
-    return TranscribeOptions(model=MODEL, device="cpu", beam_size=1)
+    # greedy sequential decode: the fastest; the default (beam 5, batched) has its own test
+    return TranscribeOptions(model=MODEL, device="cpu", beam_size=1, batch_size=0)
 
 
 @pytest.fixture(scope="module")
@@ -227,11 +229,30 @@ def test_a_damaged_packet_no_longer_costs_the_transcript(options, model, tmp_pat
     assert segments
 
 
-def test_batched_pipeline_setting(model, media, tmp_path):
-    """``batch_size: 8`` runs faster-whisper's BatchedInferencePipeline: same words here."""
-    opts = TranscribeOptions(model=MODEL, device="cpu", beam_size=1, batch_size=8)
-    row, segments = transcribe_file(model, media["speech"], opts, video_id="speech")
-    assert "senate" in row["text"].lower() and segments
-    assert all(w["start"] <= w["end"] for s in segments for w in (s["words"] or []))
+def test_default_is_the_batched_pipeline(model, media, monkeypatch):
+    """The default (beam 5, ``batch_size: 8``) runs faster-whisper's BatchedInferencePipeline, which
+    decodes at temperature 0 only: the same transcript twice, word timestamps inside the audio,
+    the words of the sequential decode (``batch_size: 0``, which does not use the pipeline)."""
+    used = []
+
+    class Spy(tr.BatchedInferencePipeline):
+        def transcribe(self, audio, **kwargs):
+            used.append(kwargs["batch_size"])
+            return super().transcribe(audio, **kwargs)
+
+    monkeypatch.setattr(tr, "BatchedInferencePipeline", Spy)
+    default = TranscribeOptions(model=MODEL, device="cpu")
+    assert (default.beam_size, default.batch_size) == (5, 8)
+    row, segments = transcribe_file(model, media["speech"], default, video_id="speech")
+    again, _ = transcribe_file(model, media["speech"], default, video_id="speech")
+    assert used == [8, 8]
+    assert row == again and "senate" in row["text"].lower() and "budget" in row["text"].lower()
+    said = [w for s in segments for w in s["words"]]
+    assert said and all(0 <= w["start"] <= w["end"] <= row["audio_duration"] for w in said)
+    assert [w["start"] for w in said] == sorted(w["start"] for w in said)
+
+    sequential, _ = transcribe_file(model, media["speech"], replace(default, batch_size=0), video_id="speech")
+    assert used == [8, 8]  # batch_size 0: WhisperModel.transcribe itself
+    assert "senate" in sequential["text"].lower() and "budget" in sequential["text"].lower()
     with pytest.raises(ConfigError, match="batch_size"):
         TranscribeOptions.from_config({"batch_size": -1})

@@ -65,8 +65,11 @@ class TranscribeOptions:
     vad_filter: bool = True
     language: str | None = None  # None: detect per video
     word_timestamps: bool = True
-    seed: int = 0  # seeds the sampling of faster-whisper's temperature fallback (reproducible runs)
-    batch_size: int = 0  # > 0: faster-whisper's BatchedInferencePipeline over VAD chunks (faster)
+    seed: int = 0  # seeds the temperature fallback of batch_size 0 (reproducible runs)
+    # > 0: faster-whisper's BatchedInferencePipeline over VAD chunks of <= 30 s: no temperature
+    # fallback, no previous-text prompt, about 2/3 of the CPU of batch_size 0 at beam 5 on real
+    # speech (bench/bench_chain.py --material real); 0: the sequential decode with fallback
+    batch_size: int = 8
 
     def check(self, where: str) -> None:
         if int(self.beam_size) < 1:
@@ -159,8 +162,9 @@ def transcribe_audio(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Transcribe 16 kHz mono samples (None: the video has no audio track).
 
-    Deterministic: CTranslate2's sampler (used by the temperature fallback when a greedy or
-    beam decode looks wrong) is seeded with ``options.seed`` before each video, so two runs
+    Deterministic: with ``batch_size`` > 0 faster-whisper decodes at temperature 0 only;
+    with ``batch_size`` 0 CTranslate2's sampler (used by the temperature fallback when a greedy
+    or beam decode looks wrong) is seeded with ``options.seed`` before each video, so two runs
     give the same transcript.
     """
     vid = video_id
