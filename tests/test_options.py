@@ -17,6 +17,7 @@ from polimodal.errors import ConfigError
 from polimodal.experiments.splits import ExperimentOptions
 from polimodal.extract.dedup import DedupOptions
 from polimodal.extract.embed import EmbedOptions
+from polimodal.extract.audio import AudioOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
 from polimodal.extract.pitch import PitchOptions
@@ -28,6 +29,7 @@ SECTIONS = {
     "ingest": IngestOptions,
     "transcribe": TranscribeOptions,
     "frames": FrameOptions,
+    "audio": AudioOptions,
     "embed": EmbedOptions,
     "dedup": DedupOptions,
     "experiments": ExperimentOptions,

@@ -19,6 +19,9 @@ SHARDS = [shard_name(i) for i in range(len(DIGESTS))]
 # corpus: videos | posts (polimodal.corpus.posts)
 CORPUS = config["corpus"]
 POSTS = CORPUS == "posts"
+# frames.keep_dropped: the ingest job writes the stored frames table itself, every JPEG; else its
+# table is temporary and store_frames keeps the JPEGs of the frames dedup keeps (embed.smk)
+KEEP_DROPPED_FRAMES = config["frames"]["keep_dropped"]
 # a post's digest covers its text too (the post_texts job reruns when it changes)
 if POSTS:
     DIGESTS = post_shard_digests(SHEET, SHARD_SIZE)
@@ -81,7 +84,15 @@ def get_artifact_outputs():
         rules.gather_transcripts.output.parquet,
         *([] if POSTS else get_shard_files(rules.transcribe.output.segments)),
         *get_shard_files(rules.dedup.output.parquet),
+        *get_shard_files(get_stored_frames()),
     ]
+
+
+def get_stored_frames():
+    """The stored FRAMES files' pattern (results/frames/{shard}.parquet), from the rule that writes it."""
+    if KEEP_DROPPED_FRAMES:
+        return rules.ingest.output.frames
+    return rules.store_frames.output.parquet
 
 
 def get_final_outputs():
@@ -169,7 +180,7 @@ def get_task_frames(wildcards):
     """Every shard's FRAMES file, when a model reads frames (the task data selects its videos')."""
     if not FRAMES_READ:
         return []
-    return get_shard_files(rules.ingest.output.frames)
+    return get_shard_files(get_stored_frames())
 
 
 def get_task_dedup(wildcards):
@@ -210,7 +221,7 @@ def get_classify_model_dir(wildcards):
 def get_classify_frames(wildcards):
     if not MODEL_KINDS[wildcards.model].reads("frames"):
         return []
-    return rules.ingest.output.frames.format(shard=wildcards.shard)
+    return get_stored_frames().format(shard=wildcards.shard)
 
 
 def get_classify_dedup(wildcards):
@@ -293,7 +304,7 @@ def get_shard_aligned(wildcards=None):
 
 
 def get_query_frames(wildcards):
-    return get_shard_files(rules.ingest.output.frames)
+    return get_shard_files(get_stored_frames())
 
 
 def get_align_outputs():
