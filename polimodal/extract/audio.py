@@ -128,7 +128,7 @@ def extract_audio(
             # decoded sample (as FLAC stores them), so that the last page's granule position
             # is the track's length even when the stream starts late (a damaged first packet)
             args += ["-b:a", f"{options.bitrate}k", "-application", "voip", "-map_metadata", "-1"]
-            args += ["-af", "asetpts=N/SR/TB"]
+            args += ["-af", "asetpts=N/SR/TB", "-fflags", "+bitexact"]  # bitexact: fixed Ogg serial
         args += ["-f", container, str(out)]
         try:
             res = subprocess.run(args, capture_output=True, text=True, timeout=limit, check=False)
