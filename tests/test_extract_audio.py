@@ -10,10 +10,12 @@ from polimodal.errors import ConfigError, MediaUnavailable
 from polimodal.extract.audio import (
     SAMPLE_RATE,
     AudioOptions,
-    decode_audio as decode_stored,
     extract_audio,
     flac_samples,
     opus_samples,
+)
+from polimodal.extract.audio import (
+    decode_audio as decode_stored,
 )
 from polimodal.extract.pitch import pitch_track
 from polimodal.extract.probe import probe

@@ -15,9 +15,9 @@ from conftest import ROOT
 from polimodal.align.query import QueryOptions
 from polimodal.errors import ConfigError
 from polimodal.experiments.splits import ExperimentOptions
+from polimodal.extract.audio import AudioOptions
 from polimodal.extract.dedup import DedupOptions
 from polimodal.extract.embed import EmbedOptions
-from polimodal.extract.audio import AudioOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
 from polimodal.extract.pitch import PitchOptions

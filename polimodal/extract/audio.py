@@ -23,11 +23,10 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
-from typing import Any
-
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
