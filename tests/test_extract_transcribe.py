@@ -146,8 +146,9 @@ def _shard(media: dict[str, Path], out: Path, entries: list[tuple[str, str | Non
     for vid, key in entries:
         row = None
         if key == "damaged":
-            row = {"video_id": vid, "sample_rate": 16000, "n_samples": 1, "duration": 1.0, "stream_duration": 1.0,
-                   "lost_seconds": 0.0, "codec": "flac", "audio": b"not flac at all"}  # fmt: skip
+            row = {"video_id": vid, "sample_rate": 16000, "n_samples": 1, "duration": 1.0,
+                   "stream_duration": 1.0, "lost_seconds": 0.0, "codec": "flac",
+                   "audio": b"not flac at all"}  # fmt: skip
         elif key is not None:
             row = extract_audio(media[key], video_id=vid)
         if row is not None:
