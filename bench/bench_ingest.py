@@ -6,7 +6,7 @@ a YouTube download at <= 480p, and times with interleaved repeats, on the same f
 - before: ``probe`` (ingest) + ``extract_frames`` (the old frames job) + faster-whisper's
   ``decode_audio`` of the media (inside the old transcribe job);
 - after: ``probe`` + the media digest + ``extract_frames`` + ``extract_audio`` (16 kHz mono Opus, the default)
-  in the ingest job, and ``decode_audio`` in the transcribe job.
+  in the ingest job, and ``polimodal.extract.audio.decode_audio`` in the transcribe job.
 
 It also prints the size of the media and of the stored audio per hour.
 
@@ -23,7 +23,8 @@ from pathlib import Path
 
 from faster_whisper import decode_audio
 
-from polimodal.extract.audio import decode_audio, extract_audio
+from polimodal.extract.audio import decode_audio as decode_stored
+from polimodal.extract.audio import extract_audio
 from polimodal.extract.frames import FrameOptions, extract_frames
 from polimodal.extract.ingest import file_digest
 from polimodal.extract.probe import probe
@@ -46,7 +47,7 @@ def after(path: Path, frames: FrameOptions) -> bytes:
     file_digest(path)
     extract_frames(path, frames, video_id="v")
     stored = extract_audio(path, stream_duration=media.audio_duration, video_id="v")["audio"]
-    decode_audio(stored)
+    decode_stored(stored)
     return stored
 
 
