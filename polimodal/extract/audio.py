@@ -123,10 +123,11 @@ def extract_audio(
         args += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE)]
         args += ["-c:a", encoder]
         if options.codec == "opus":
-            # speech mode, variable bit rate, no metadata; time stamps counted from the first
+            # variable bit rate, libopus' default "audio" mode (its "voip" mode cost whisper-tiny
+            # the first words of a test clip), no metadata; time stamps counted from the first
             # decoded sample (as FLAC stores them), so that the last page's granule position
             # is the track's length even when the stream starts late (a damaged first packet)
-            args += ["-b:a", f"{options.bitrate}k", "-application", "voip", "-map_metadata", "-1"]
+            args += ["-b:a", f"{options.bitrate}k", "-application", "audio", "-map_metadata", "-1"]
             args += ["-af", "asetpts=N/SR/TB", "-fflags", "+bitexact"]  # bitexact: fixed Ogg serial
         args += ["-f", container, str(out)]
         try:
