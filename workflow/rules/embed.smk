@@ -2,8 +2,8 @@
 # near-duplicate removal, then the stored frames table: the JPEGs of the kept frames only
 # (frames.keep_dropped: true stores every JPEG from the ingest job instead). Dedup is its own
 # rule so that changing the threshold reruns no embedding; but the ingest job's table of every
-# JPEG is temporary, so a new threshold or embedding model fetches the videos again unless
-# frames.keep_dropped is true (README "Storage").
+# JPEG is temporary, so a new threshold or embedding model fetches the videos again (and reruns
+# every per-video stage) unless frames.keep_dropped is true (README "Storage").
 
 
 rule embed:
