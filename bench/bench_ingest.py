@@ -5,8 +5,8 @@ a YouTube download at <= 480p, and times with interleaved repeats, on the same f
 
 - before: ``probe`` (ingest) + ``extract_frames`` (the old frames job) + faster-whisper's
   ``decode_audio`` of the media (inside the old transcribe job);
-- after: ``probe`` + the media digest + ``extract_frames`` + ``extract_audio`` (16 kHz mono FLAC)
-  in the ingest job, and ``decode_flac`` in the transcribe job.
+- after: ``probe`` + the media digest + ``extract_frames`` + ``extract_audio`` (16 kHz mono Opus, the default)
+  in the ingest job, and ``polimodal.extract.audio.decode_audio`` in the transcribe job.
 
 It also prints the size of the media and of the stored audio per hour.
 
@@ -23,7 +23,8 @@ from pathlib import Path
 
 from faster_whisper import decode_audio
 
-from polimodal.extract.audio import decode_flac, extract_audio
+from polimodal.extract.audio import decode_audio as decode_stored
+from polimodal.extract.audio import extract_audio
 from polimodal.extract.frames import FrameOptions, extract_frames
 from polimodal.extract.ingest import file_digest
 from polimodal.extract.probe import probe
@@ -45,9 +46,9 @@ def after(path: Path, frames: FrameOptions) -> bytes:
     media = probe(path)
     file_digest(path)
     extract_frames(path, frames, video_id="v")
-    flac = extract_audio(path, stream_duration=media.audio_duration, video_id="v")["flac"]
-    decode_flac(flac)
-    return flac
+    stored = extract_audio(path, stream_duration=media.audio_duration, video_id="v")["audio"]
+    decode_stored(stored)
+    return stored
 
 
 def main() -> None:
@@ -75,7 +76,7 @@ def main() -> None:
         print(f"video: {args.duration:.0f} s, 854x480, {media.size / 1e6:.1f} MB")
         print(f"per video: before {b:.2f} s, after {a:.2f} s (ratio after/before {a / b:.2f})")
         print(
-            f"per hour: media {media.size * per_hour:.0f} MB, audio FLAC {len(flac) * per_hour:.0f} MB "
+            f"per hour: media {media.size * per_hour:.0f} MB, audio {len(flac) * per_hour:.0f} MB "
             f"(media / audio = {media.size / len(flac):.1f})"
         )
 

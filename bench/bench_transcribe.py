@@ -1,7 +1,7 @@
 """Benchmark: ``transcribe_shard`` vs bare faster-whisper on the same clips, same run.
 
 Makes a few speech clips (:func:`polimodal.synthetic.media.make_video`) and times, with
-interleaved repeats, (a) ``transcribe_shard`` on the clips' AUDIO table (model load, FLAC
+interleaved repeats, (a) ``transcribe_shard`` on the clips' AUDIO table (model load, audio
 decoding, per-video Parquet parts, final tables) against (b) ``WhisperModel(...)`` +
 ``model.transcribe(...)`` of the media with the same settings, consuming the segment
 generator. Target: ours <= 1.1x bare.
@@ -58,7 +58,7 @@ def _shard(clips: list[Path], work: Path) -> tuple[pa.Table, Path]:
     audio = [extract_audio(c, video_id=c.stem) for c in clips]
     rows = [
         {"video_id": c.stem, "source": str(c), "source_kind": "local", "has_audio": True,
-         "audio_digest": digest(a["flac"])}
+         "audio_digest": digest(a["audio"])}
         for c, a in zip(clips, audio, strict=True)
     ]  # fmt: skip
     return table_from_rows(rows, VIDEOS), write_parquet(audio, work / "audio.parquet", AUDIO)

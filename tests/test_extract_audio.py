@@ -1,4 +1,4 @@
-"""The audio track as 16 kHz mono FLAC, decoded with ffmpeg's error tolerance."""
+"""The audio track as 16 kHz mono Opus or FLAC, decoded with ffmpeg's error tolerance."""
 
 from __future__ import annotations
 
@@ -6,8 +6,18 @@ import numpy as np
 import pytest
 from faster_whisper import decode_audio
 
-from polimodal.errors import MediaUnavailable
-from polimodal.extract.audio import SAMPLE_RATE, decode_flac, extract_audio, flac_samples
+from polimodal.errors import ConfigError, MediaUnavailable
+from polimodal.extract.audio import (
+    SAMPLE_RATE,
+    AudioOptions,
+    extract_audio,
+    flac_samples,
+    opus_samples,
+)
+from polimodal.extract.audio import (
+    decode_audio as decode_stored,
+)
+from polimodal.extract.pitch import pitch_track
 from polimodal.extract.probe import probe
 from polimodal.synthetic.media import make_damaged_avi, make_video
 
@@ -24,12 +34,15 @@ def damaged(tmp_path_factory):
     }
 
 
+FLAC = AudioOptions(codec="flac")
+
+
 def test_flac_round_trip_keeps_every_sample(tmp_path):
     clip = make_video(tmp_path / "a.mp4", duration=3.0, speech="hello world", video=False)
-    row = extract_audio(clip, stream_duration=probe(clip).audio_duration, video_id="a")
-    assert row["video_id"] == "a" and row["sample_rate"] == SAMPLE_RATE
-    assert flac_samples(row["flac"]) == (SAMPLE_RATE, row["n_samples"])
-    samples = decode_flac(row["flac"])
+    row = extract_audio(clip, stream_duration=probe(clip).audio_duration, video_id="a", options=FLAC)
+    assert row["video_id"] == "a" and row["sample_rate"] == SAMPLE_RATE and row["codec"] == "flac"
+    assert flac_samples(row["audio"]) == (SAMPLE_RATE, row["n_samples"])
+    samples = decode_stored(row["audio"])
     assert samples.dtype == np.float32 and len(samples) == row["n_samples"]
     assert row["duration"] == pytest.approx(3.0, abs=0.1) and row["lost_seconds"] == 0.0
     # the same samples as ffmpeg's own 16 kHz mono decoding of the file (within 16-bit rounding)
@@ -37,6 +50,45 @@ def test_flac_round_trip_keeps_every_sample(tmp_path):
     n = min(len(reference), len(samples))
     assert n > 0.95 * len(reference)
     assert np.abs(reference[:n] - samples[:n]).max() < 2e-3
+
+
+@pytest.fixture(scope="module")
+def speech_clip(tmp_path_factory):
+    return make_video(tmp_path_factory.mktemp("speech") / "s.mp4", duration=5.0, speech=SPEECH, video=False)
+
+
+def test_opus_is_the_default_and_decodes_to_the_same_time_line(speech_clip):
+    opus = extract_audio(speech_clip, stream_duration=probe(speech_clip).audio_duration)
+    flac = extract_audio(speech_clip, stream_duration=probe(speech_clip).audio_duration, options=FLAC)
+    assert opus["codec"] == "opus" and opus["audio"][:4] == b"OggS"
+    assert opus_samples(opus["audio"]) == (SAMPLE_RATE, opus["n_samples"])
+    lossy, lossless = decode_stored(opus["audio"]), decode_stored(flac["audio"])
+    # as many samples as the lossless track (the encoder's pre-skip is removed on decoding)
+    assert len(lossy) == opus["n_samples"] == flac["n_samples"] == len(lossless)
+    assert len(opus["audio"]) * 4 < len(flac["audio"])  # 24 kbit/s vs ~250 kbit/s of FLAC
+    # no time shift: the cross-correlation peaks within 1 ms of lag 0
+    lags = np.arange(-160, 161)
+    corr = [float(np.dot(lossless[160:-160], np.roll(lossy, -k)[160:-160])) for k in lags]
+    assert abs(lags[int(np.argmax(corr))]) <= SAMPLE_RATE // 1000
+    # Praat's F0 on the frames voiced in both tracks: the same within a semitone, nearly everywhere
+    a, b = pitch_track(lossless), pitch_track(lossy)
+    common, ia, ib = np.intersect1d(np.round(a["time"], 3), np.round(b["time"], 3), return_indices=True)
+    assert len(common) > 0.8 * len(a["time"]) > 50
+    semitones = 12 * np.abs(np.log2(a["f0"][ia] / b["f0"][ib]))
+    assert np.median(semitones) < 0.1 and np.mean(semitones < 1) > 0.95
+
+
+def test_audio_options_are_checked():
+    with pytest.raises(ConfigError, match="bitrate"):
+        AudioOptions.from_config({"bitrate": 2})
+    with pytest.raises(ConfigError, match="codec"):
+        AudioOptions.from_config({"codec": "mp3"})
+    assert AudioOptions.from_config(None) == AudioOptions(codec="opus", bitrate=24)
+
+
+def test_a_stored_track_that_is_not_audio_does_not_decode():
+    with pytest.raises(Exception):  # noqa: B017 (PyAV's error for an unreadable stream)
+        decode_stored(b"OggS not really a stream at all")
 
 
 @pytest.mark.parametrize("which", ["first", "last"])

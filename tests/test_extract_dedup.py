@@ -6,14 +6,23 @@ import time
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from polimodal.corpus.schemas import DEDUP, EMBEDDINGS, read_parquet, write_parquet
+from polimodal.corpus.schemas import (
+    DEDUP,
+    EMBEDDINGS,
+    FRAMES,
+    read_parquet,
+    write_parquet,
+    write_parquet_stream,
+)
 from polimodal.errors import ConfigError, SchemaError
-from polimodal.extract.dedup import DedupOptions, dedup_embeddings, dedup_shard, read_embeddings
+from polimodal.experiments.data import FrameStore
+from polimodal.extract.dedup import DedupOptions, dedup_embeddings, dedup_shard, read_embeddings, store_frames
 from polimodal.extract.embed import embedding_array
 
 
@@ -179,3 +188,68 @@ def test_options_from_config():
         DedupOptions.from_config({"treshold": 0.5})
     with pytest.raises(ConfigError, match=r"config dedup\.threshold: must be in \[-1, 1\]"):
         DedupOptions.from_config({"threshold": 1.5})
+
+
+def test_float16_embeddings_change_decisions_only_at_the_threshold():
+    """Similarities from the stored float16 vectors move by < 1e-3: a decision can differ from
+    float32's only for a frame whose similarity lies that close to the threshold."""
+    rng = np.random.default_rng(5)
+    base = unit(rng.normal(size=(40, 576)))
+    # a random walk: neighbours at similarities from ~0.7 to ~1, many near the 0.9 threshold
+    frames = unit(
+        np.repeat(base, 25, axis=0) + rng.gamma(1.0, 0.25, size=(1000, 1)) * rng.normal(size=(1000, 576)) / 24
+    )
+    half = np.asarray(frames, np.float16)
+    assert read_embeddings(pa.table({"embedding": embedding_array(frames)})).dtype == np.float32
+    k32, _, s32 = dedup_embeddings(frames, 0.9)
+    k16, _, s16 = dedup_embeddings(half, 0.9)
+    assert np.nanmax(np.abs(s32 - s16)[k32 == k16]) < 1e-3
+    near = np.abs(s32 - 0.9) < 1e-3
+    assert ((k32 != k16) <= near).all()  # every flip is a frame within 1e-3 of the threshold
+    assert 100 < k32.sum() < 900  # the threshold really splits these frames
+
+
+def _frames_table(video_id: str, n: int) -> pa.Table:
+    return pa.table(
+        {
+            "video_id": pa.array([video_id] * n, pa.string()),
+            "frame_idx": pa.array(range(n), pa.int32()),
+            "timestamp": pa.array([float(k) for k in range(n)], pa.float64()),
+            "width": pa.array([4] * n, pa.int32()),
+            "height": pa.array([4] * n, pa.int32()),
+            "jpeg": pa.array([f"jpeg {video_id} {k}".encode() for k in range(n)], pa.binary()),
+        }
+    )
+
+
+def test_stored_frames_drop_the_jpegs_of_dropped_frames_only(tmp_path):
+    rng = np.random.default_rng(3)
+    a, b = unit(rng.normal(size=16)), unit(rng.normal(size=16))
+    emb = tmp_path / "emb.parquet"
+    write_parquet(emb_table({"v1": np.stack([a, a, b, a]), "v2": np.stack([b, b])}), emb, EMBEDDINGS)
+    dedup = tmp_path / "dedup.parquet"
+    dedup_shard(emb, dedup, 0.9)
+    full = tmp_path / "all.parquet"  # one row group per video, as the ingest job writes them;
+    # v3 has frames but no dedup rows (e.g. not embedded): its JPEGs stay
+    write_parquet_stream(
+        [_frames_table("v1", 4), _frames_table("v2", 2), _frames_table("v3", 1)], full, FRAMES
+    )
+    out = store_frames(full, dedup, tmp_path / "stored.parquet")
+    stored, before = read_parquet(out, FRAMES), read_parquet(full, FRAMES)
+    assert stored.drop(["jpeg"]).equals(before.drop(["jpeg"]))  # every row (index, time, size) stays
+    jpegs = stored.column("jpeg").to_pylist()
+    assert [j is not None for j in jpegs] == [True, False, True, False, True, False, True]
+    assert [j for j in jpegs if j] == [b"jpeg v1 0", b"jpeg v1 2", b"jpeg v2 0", b"jpeg v3 0"]
+    assert pq.ParquetFile(out).num_row_groups == 3
+    # the readers of JPEGs see the same kept frames in the stored file as in the full one
+    for frames in (full, out):
+        store = FrameStore([frames], [dedup])
+        assert store.frames("v1") == [b"jpeg v1 0", b"jpeg v1 2"] and store.frames("v3") == [b"jpeg v3 0"]
+    assert [f for _, _, f in FrameStore([out]).iter_frames(["v1"])] == [b"jpeg v1 0", b"jpeg v1 2"]
+
+
+def test_stored_frames_of_an_empty_shard(tmp_path):
+    write_parquet(FRAMES.empty_table(), tmp_path / "f.parquet", FRAMES)
+    write_parquet(DEDUP.empty_table(), tmp_path / "d.parquet", DEDUP)
+    out = store_frames(tmp_path / "f.parquet", tmp_path / "d.parquet", tmp_path / "s.parquet")
+    assert read_parquet(out, FRAMES).num_rows == 0

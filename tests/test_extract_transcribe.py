@@ -149,14 +149,15 @@ def _shard(media: dict[str, Path], out: Path, entries: list[tuple[str, str | Non
         row = None
         if key == "damaged":
             row = {"video_id": vid, "sample_rate": 16000, "n_samples": 1, "duration": 1.0,
-                   "stream_duration": 1.0, "lost_seconds": 0.0, "flac": b"not flac at all"}  # fmt: skip
+                   "stream_duration": 1.0, "lost_seconds": 0.0, "codec": "flac",
+                   "audio": b"not flac at all"}  # fmt: skip
         elif key is not None:
             row = extract_audio(media[key], video_id=vid)
         if row is not None:
             audio.append(row)
         videos.append(
             {"video_id": vid, "source": f"{vid}.mp4", "source_kind": "local", "has_audio": row is not None,
-             "audio_digest": digest(row["flac"]) if row else None}
+             "audio_digest": digest(row["audio"]) if row else None}
         )  # fmt: skip
     path = write_parquet(audio, out / "audio.parquet", AUDIO)
     return table_from_rows(videos, VIDEOS), path

@@ -15,6 +15,7 @@ from conftest import ROOT
 from polimodal.align.query import QueryOptions
 from polimodal.errors import ConfigError
 from polimodal.experiments.splits import ExperimentOptions
+from polimodal.extract.audio import AudioOptions
 from polimodal.extract.dedup import DedupOptions
 from polimodal.extract.embed import EmbedOptions
 from polimodal.extract.frames import FrameOptions
@@ -28,6 +29,7 @@ SECTIONS = {
     "ingest": IngestOptions,
     "transcribe": TranscribeOptions,
     "frames": FrameOptions,
+    "audio": AudioOptions,
     "embed": EmbedOptions,
     "dedup": DedupOptions,
     "experiments": ExperimentOptions,

@@ -8,6 +8,7 @@ stays usable. Models are tiny and untrained: the test checks the plumbing, not t
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pandas as pd
@@ -81,3 +82,13 @@ def test_posts_run_end_to_end_with_report(workflow):
     assert "FND-CLIP ablation" in (r / "report.html").read_text()
     classified = pd.read_parquet(next((r / "classified" / "agree").glob("*.parquet")))
     assert set(classified.video_id) == set(videos.index)
+    # frames.keep_dropped: true: the ingest job writes the stored frames itself (no temporary
+    # table, no store_frames job), so a new dedup threshold reruns dedup without fetching again
+    frames = pd.concat(pd.read_parquet(p) for p in sorted((r / "frames").glob("*.parquet")))
+    assert len(frames) == videos.n_frames.sum() and frames.jpeg.notna().all()
+    assert not list((r / "ingest").glob("*/frames.parquet"))
+    shutil.copy(config_file("threshold.yaml"), workflow / "config" / "threshold.yaml")
+    plan = run_snakemake(workflow, "-n", "--configfile", "config/posts.yaml", "config/threshold.yaml").stdout
+    assert re.search(r"^rule dedup:$", plan, re.M) and not re.search(
+        r"^rule (ingest|store_frames|embed):$", plan, re.M
+    )

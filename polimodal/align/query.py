@@ -268,7 +268,7 @@ def frames_while_said(
         for v, f, j in zip(
             *(t.column(c).to_pylist() for c in ("video_id", "frame_idx", "jpeg")), strict=True
         ):
-            if (v, f) in keys:
+            if (v, f) in keys and j is not None:
                 found[(v, f)] = j
     return [(f"{v} #{f}: {keys[(v, f)]}", found[(v, f)]) for v, f in keys if (v, f) in found]
 

@@ -44,7 +44,7 @@ VIDEOS = pa.schema(
         # what the ingest job extracted from the media (later stages are keyed by them):
         pa.field("n_frames", pa.int32()),
         pa.field("frames_digest", pa.string()),  # sha256 of the video's FRAMES rows (null: none)
-        pa.field("audio_digest", pa.string()),  # sha256 of its AUDIO row's FLAC (null: no audio)
+        pa.field("audio_digest", pa.string()),  # sha256 of its AUDIO row's stream (null: no audio)
     ]
 )
 
@@ -67,7 +67,8 @@ def failure_row(video_id: str, source: str, stage: str, exc: Any) -> dict[str, s
 
 # ----------------------------------------------------------------------------- audio
 #: One row per video with an audio track (``results/audio/{shard}.parquet``): the whole track
-#: as 16 kHz mono FLAC (lossless; decode with :func:`polimodal.extract.audio.decode_flac`).
+#: as 16 kHz mono Ogg Opus (config ``audio.codec``, default) or FLAC (lossless); decode either
+#: with :func:`polimodal.extract.audio.decode_audio`.
 AUDIO = pa.schema(
     [
         pa.field("video_id", pa.string(), nullable=False),
@@ -76,7 +77,8 @@ AUDIO = pa.schema(
         pa.field("duration", pa.float64(), nullable=False),  # seconds decoded
         pa.field("stream_duration", pa.float64()),  # seconds the container announces for the track
         pa.field("lost_seconds", pa.float64(), nullable=False),  # undecodable (damaged packets), >= 0
-        pa.field("flac", pa.binary(), nullable=False),
+        pa.field("codec", pa.string(), nullable=False),  # opus | flac
+        pa.field("audio", pa.binary(), nullable=False),  # the encoded stream (Ogg Opus or FLAC file bytes)
     ]
 )
 
@@ -119,7 +121,11 @@ TRANSCRIPTS = pa.schema(
 )
 
 # ----------------------------------------------------------------------------- frames
-#: One row per sampled frame (``results/frames/{shard}.parquet``).
+#: One row per sampled frame. The ingest job writes every frame's JPEG
+#: (``results/ingest/{shard}/frames.parquet``, temporary: read by the embed rule); the stored
+#: ``results/frames/{shard}.parquet`` keeps the JPEGs of the frames that survive near-duplicate
+#: removal only (``jpeg`` null for the dropped ones, whose rows and embeddings stay), unless
+#: ``frames.keep_dropped: true`` (then the ingest job writes the stored file itself, every JPEG).
 FRAMES = pa.schema(
     [
         pa.field("video_id", pa.string(), nullable=False),
@@ -127,17 +133,19 @@ FRAMES = pa.schema(
         pa.field("timestamp", pa.float64(), nullable=False),  # seconds from start
         pa.field("width", pa.int32(), nullable=False),
         pa.field("height", pa.int32(), nullable=False),
-        pa.field("jpeg", pa.binary(), nullable=False),
+        pa.field("jpeg", pa.binary()),  # null: a near-duplicate whose JPEG was not kept
     ]
 )
 
-#: One row per frame with its L2-normalised embedding (``results/embeddings/{shard}.parquet``).
+#: One row per frame with its L2-normalised embedding (``results/embeddings/{shard}.parquet``),
+#: stored as float16: half the bytes of float32, and the cosine similarities dedup compares with
+#: its threshold move by < 1e-3 (``bench/bench_storage.py``). Readers compute in float32.
 EMBEDDINGS = pa.schema(
     [
         pa.field("video_id", pa.string(), nullable=False),
         pa.field("frame_idx", pa.int32(), nullable=False),
         pa.field("timestamp", pa.float64(), nullable=False),
-        pa.field("embedding", pa.list_(pa.float32()), nullable=False),
+        pa.field("embedding", pa.list_(pa.float16()), nullable=False),
         pa.field("model", pa.string(), nullable=False),
     ]
 )

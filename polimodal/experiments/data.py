@@ -103,7 +103,7 @@ class FrameStore:
             for idx, jpeg in zip(
                 t.column("frame_idx").to_pylist(), t.column("jpeg").to_pylist(), strict=True
             ):
-                if self._is_kept(video_id, idx):
+                if jpeg is not None and self._is_kept(video_id, idx):
                     pairs.append((idx, jpeg))
         pairs.sort(key=lambda p: p[0])
         return [jpeg for _, jpeg in pairs]
@@ -125,7 +125,7 @@ class FrameStore:
                 batch = batch.filter(pc.is_in(batch.column("video_id"), value_set=value_set))
                 cols = (batch.column(c).to_pylist() for c in ("video_id", "frame_idx", "jpeg"))
                 for vid, idx, jpeg in zip(*cols, strict=True):
-                    if self._is_kept(vid, idx):
+                    if jpeg is not None and self._is_kept(vid, idx):
                         yield vid, idx, jpeg
 
     def iter_video_frames(

@@ -1,9 +1,13 @@
-"""The audio track of a video as 16 kHz mono FLAC, decoded with ffmpeg's error tolerance.
+"""The audio track of a video as 16 kHz mono Opus (or FLAC), decoded with ffmpeg's error tolerance.
 
 The ingest job extracts it while the media is on disk (:func:`extract_audio`); the transcript
-(and later the pitch analysis) read it from the AUDIO table, never from the media. 16 kHz mono
-is what Whisper consumes and plenty for pitch (F0 of speech is below 500 Hz); FLAC keeps it
-lossless at about half the size of raw 16-bit samples.
+and the pitch analysis read it from the AUDIO table (:func:`decode_audio`), never from the
+media. 16 kHz mono is what Whisper consumes and plenty for pitch (F0 of speech is below 500 Hz).
+
+The codec is the ``audio`` config section (:class:`AudioOptions`). The default, Ogg Opus at
+24 kbit/s (wideband speech mode), stores 10.8 MB per hour of audio; lossless FLAC stores about
+100 MB (half of raw 16-bit samples). What the lossy codec costs in word error rate and F0 against
+the lossless track is measured by ``bench/bench_storage.py`` (README "Storage").
 
 Damaged packets (a broken last AC3 frame, a bad sector in the middle) are skipped by ffmpeg,
 which decodes the rest, as ``ffmpeg -i clip -ac 1 -ar 16000 out.wav`` does; ``lost_seconds``
@@ -19,13 +23,16 @@ import logging
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 
-from polimodal.errors import MediaUnavailable
+from polimodal.errors import ConfigError, MediaUnavailable
+from polimodal.options import choice, options_from_section
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -34,6 +41,27 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 #: Seconds ffmpeg may take per second of audio before the file counts as unreadable (plus 60 s).
 TIMEOUT_PER_SECOND = 2.0
+
+
+#: ffmpeg encoder and container of each stored codec.
+CODECS = {"opus": ("libopus", "ogg"), "flac": ("flac", "flac")}
+
+
+@dataclass
+class AudioOptions:
+    """Settings of the ``audio`` config section: how the ingest job stores each audio track."""
+
+    codec: str = choice("opus", tuple(CODECS))  # opus: lossy speech codec; flac: lossless
+    bitrate: int = 24  # kbit/s of Opus (ignored for FLAC)
+
+    def check(self, where: str) -> None:
+        if not isinstance(self.bitrate, int) or not 6 <= self.bitrate <= 256:
+            raise ConfigError(f"{where}.bitrate: kbit/s in 6..256, got {self.bitrate!r}")
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> AudioOptions:
+        """Build from the ``audio`` config section; missing keys take the defaults."""
+        return options_from_section(cls, section, "config audio")
 
 
 def _ffmpeg() -> str:
@@ -52,21 +80,56 @@ def flac_samples(flac: bytes) -> tuple[int, int]:
     return bits >> 44, bits & ((1 << 36) - 1)
 
 
+def opus_samples(ogg: bytes, rate: int = SAMPLE_RATE) -> tuple[int, int]:
+    """``(rate, total samples at rate)`` of an Ogg Opus stream, from its pages' granule positions.
+
+    Opus counts in 48 kHz samples: the last page's granule position less the header's
+    pre-skip is the decoded length (RFC 7845), converted to ``rate``.
+    """
+    if len(ogg) < 47 or ogg[:4] != b"OggS" or b"OpusHead" not in ogg[:200]:
+        raise ValueError("not an Ogg Opus stream")
+    head = ogg.index(b"OpusHead")
+    pre_skip = int.from_bytes(ogg[head + 10 : head + 12], "little")
+    last = ogg.rindex(b"OggS")
+    granule = int.from_bytes(ogg[last + 6 : last + 14], "little", signed=True)
+    return rate, max(0, round((granule - pre_skip) * rate / 48000))
+
+
+def stream_samples(data: bytes) -> tuple[int, int]:
+    """``(sample_rate, total samples)`` of a stored track (FLAC or Ogg Opus, told by its magic)."""
+    return flac_samples(data) if data[:4] == b"fLaC" else opus_samples(data)
+
+
 def extract_audio(
-    path: PathLike, *, stream_duration: float | None = None, video_id: str = ""
+    path: PathLike,
+    *,
+    stream_duration: float | None = None,
+    video_id: str = "",
+    options: AudioOptions | None = None,
 ) -> dict[str, Any]:
     """An AUDIO row (without ``video_id`` unless given) of the first audio stream of ``path``.
 
-    ``stream_duration`` (from ffprobe) gives ``lost_seconds``. Raises MediaUnavailable
-    (``corrupt``) when ffmpeg cannot read the file or the track decodes to no sample.
+    ``stream_duration`` (from ffprobe) gives ``lost_seconds``; ``options`` the codec (default:
+    Opus, :class:`AudioOptions`). Raises MediaUnavailable (``corrupt``) when ffmpeg cannot read
+    the file or the track decodes to no sample.
     """
     path = Path(path)
+    options = options or AudioOptions()
+    encoder, container = CODECS[options.codec]
     limit = 60 + TIMEOUT_PER_SECOND * (stream_duration or 3600)
     with tempfile.TemporaryDirectory(prefix="polimodal-audio-") as tmp:
-        out = Path(tmp) / "audio.flac"
+        out = Path(tmp) / f"audio.{container}"
         args = [_ffmpeg(), "-nostdin", "-hide_banner", "-v", "error", "-i", str(path)]
         args += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE)]
-        args += ["-c:a", "flac", "-f", "flac", str(out)]
+        args += ["-c:a", encoder]
+        if options.codec == "opus":
+            # variable bit rate, libopus' default "audio" mode (its "voip" mode cost whisper-tiny
+            # the first words of a test clip), no metadata; time stamps counted from the first
+            # decoded sample (as FLAC stores them), so that the last page's granule position
+            # is the track's length even when the stream starts late (a damaged first packet)
+            args += ["-b:a", f"{options.bitrate}k", "-application", "audio", "-map_metadata", "-1"]
+            args += ["-af", "asetpts=N/SR/TB", "-fflags", "+bitexact"]  # bitexact: fixed Ogg serial
+        args += ["-f", container, str(out)]
         try:
             res = subprocess.run(args, capture_output=True, text=True, timeout=limit, check=False)
         except subprocess.TimeoutExpired as exc:
@@ -75,11 +138,11 @@ def extract_audio(
         if res.returncode != 0 or not out.exists():
             detail = errors[-1] if errors else f"exit status {res.returncode}"
             raise MediaUnavailable("corrupt", f"{path}: cannot decode audio (ffmpeg: {detail})")
-        flac = out.read_bytes()
+        data = out.read_bytes()
     try:
-        rate, n = flac_samples(flac)
+        rate, n = stream_samples(data)
     except ValueError as exc:
-        raise MediaUnavailable("corrupt", f"{path}: ffmpeg wrote no valid FLAC: {exc}") from exc
+        raise MediaUnavailable("corrupt", f"{path}: ffmpeg wrote no valid {options.codec}: {exc}") from exc
     if n == 0:
         raise MediaUnavailable("corrupt", f"{path}: the audio stream decodes to no samples")
     duration = n / rate
@@ -101,14 +164,17 @@ def extract_audio(
         "duration": duration,
         "stream_duration": stream_duration,
         "lost_seconds": lost,
-        "flac": flac,
+        "codec": options.codec,
+        "audio": data,
     }
     return {"video_id": video_id, **row} if video_id else row
 
 
-def decode_flac(flac: bytes) -> np.ndarray:
-    """Mono float32 samples in [-1, 1] of a FLAC stream written by :func:`extract_audio`."""
-    with av.open(io.BytesIO(flac), mode="r", format="flac") as container:
+def decode_audio(data: bytes) -> np.ndarray:
+    """Mono 16 kHz float32 samples in [-1, 1] of a track written by :func:`extract_audio`
+    (FLAC or Ogg Opus: the container is told by the stream's first bytes)."""
+    fmt = "flac" if data[:4] == b"fLaC" else "ogg"
+    with av.open(io.BytesIO(data), mode="r", format=fmt) as container:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         chunks = []
         for frame in container.decode(audio=0):

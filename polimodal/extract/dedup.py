@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from polimodal.corpus.schemas import DEDUP, write_parquet
+from polimodal.corpus.schemas import DEDUP, FRAMES, conform, write_parquet, write_parquet_stream
 from polimodal.corpus.shards import PerVideo, iter_video_slices, video_order
 from polimodal.errors import ConfigError, SchemaError
 from polimodal.options import options_from_section
@@ -99,7 +101,8 @@ def dedup_embeddings(emb: np.ndarray, threshold: float) -> tuple[np.ndarray, np.
 
 
 def read_embeddings(table: pa.Table | pa.RecordBatch) -> np.ndarray:
-    """The ``embedding`` column (list<float32>, equal lengths) as an (n, d) float32 array."""
+    """The ``embedding`` column (list<float16> or list<float32>, equal lengths) as an (n, d)
+    float32 array."""
     col = table.column("embedding")
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
@@ -164,5 +167,52 @@ def dedup_shard(embeddings_path: str | Path, out: str | Path, threshold: float) 
         n_all,
         threshold,
         time.monotonic() - t0,
+    )
+    return out
+
+
+def _frame_keys(table: pa.Table) -> pa.ChunkedArray:
+    """``video_id`` + NUL + ``frame_idx`` of each row: one string key per frame."""
+    idx = pc.cast(table.column("frame_idx"), pa.string())
+    return pc.binary_join_element_wise(table.column("video_id"), idx, "\x00")
+
+
+def store_frames(frames_path: str | Path, dedup_path: str | Path, out: str | Path) -> Path:
+    """Write the stored FRAMES file: every row of ``frames_path``, the JPEG only of kept frames.
+
+    A frame that DEDUP marks dropped keeps its row (index, time, size) with ``jpeg`` null: every
+    reader of JPEGs reads kept frames only (frame models, the task data, the query's contact
+    sheet), and its embedding stays in EMBEDDINGS. A frame that DEDUP does not know keeps its
+    JPEG. Row groups are kept as they are (one video's frames stay readable without the rest).
+    """
+    frames_path, out = Path(frames_path), Path(out)
+    dedup = pq.read_table(dedup_path, columns=["video_id", "frame_idx", "kept"])
+    dropped = dedup.filter(pc.invert(dedup.column("kept")))
+    keys = _frame_keys(dropped).combine_chunks()
+    n_all = n_dropped = 0
+    jpeg_bytes = [0, 0]  # before, after
+
+    def tables() -> Iterator[pa.Table]:
+        nonlocal n_all, n_dropped
+        pf = pq.ParquetFile(frames_path)
+        for rg in range(pf.num_row_groups):
+            t = conform(pf.read_row_group(rg), FRAMES, what=str(frames_path))
+            drop = pc.is_in(_frame_keys(t), value_set=keys)
+            jpeg = t.column("jpeg")
+            jpeg_bytes[0] += pc.sum(pc.binary_length(jpeg)).as_py() or 0
+            jpeg = pc.if_else(drop, pa.scalar(None, pa.binary()), jpeg)
+            jpeg_bytes[1] += pc.sum(pc.binary_length(jpeg)).as_py() or 0
+            n_all += t.num_rows
+            n_dropped += pc.sum(drop).as_py() or 0
+            yield t.set_column(t.schema.get_field_index("jpeg"), FRAMES.field("jpeg"), jpeg)
+
+    write_parquet_stream(tables(), out, FRAMES)
+    log.info(
+        "[frames] %s: %d frame(s), JPEGs of %d dropped near-duplicate(s) not stored (%.1f of %.1f MB kept)",
+        out.name,
+        n_all,
+        n_dropped,
+        jpeg_bytes[1] / 1e6,
+        jpeg_bytes[0] / 1e6,
     )
     return out

@@ -143,10 +143,10 @@ def embed_images(embedder: Embedder, jpegs: list[bytes]) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- shards
 def embedding_array(vectors: np.ndarray) -> pa.Array:
-    """(n, d) float32 → Arrow ``list<float32>`` array of n rows."""
+    """(n, d) float array → Arrow ``list<float16>`` array of n rows (EMBEDDINGS' stored precision)."""
     n, d = vectors.shape
     offsets = pa.array(np.arange(0, (n + 1) * d, d, dtype=np.int32))
-    values = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).ravel())
+    values = pa.array(np.ascontiguousarray(vectors, dtype=np.float16).ravel())
     return pa.ListArray.from_arrays(offsets, values)
 
 

@@ -46,9 +46,10 @@ class FrameOptions:
     """Settings of the ``frames`` config section."""
 
     fps: float = 1.0  # frames sampled per second of video
-    jpeg_quality: int = 90  # Pillow JPEG quality, 1-95
-    max_side: int = 640  # longer side of stored frames; larger frames are downscaled (0: keep size)
+    jpeg_quality: int = 75  # Pillow JPEG quality, 1-95
+    max_side: int = 384  # longer side of stored frames; larger frames are downscaled (0: keep size)
     backend: str = choice("pyav", ("pyav", "decord"))  # pyav skips undisplayed frames; decord decodes all
+    keep_dropped: bool = False  # true: store the JPEGs of near-duplicates too (see the schemas' FRAMES)
 
     def check(self, where: str) -> None:
         if not float(self.fps) > 0:

@@ -2,7 +2,7 @@
 
 The ingest job is the only one that touches media (as video2dataset does): for each video in
 turn it fetches the file, records its metadata (VIDEOS), samples its frames (FRAMES,
-:mod:`polimodal.extract.frames`) and extracts its audio track as 16 kHz mono FLAC (AUDIO,
+:mod:`polimodal.extract.frames`) and extracts its audio track as 16 kHz mono Opus or FLAC (AUDIO,
 :mod:`polimodal.extract.audio`), then deletes the file before the next video, so scratch disk
 holds one video per job. ``ingest.keep_media: true`` keeps the files in the media folder.
 Transcription, embeddings and everything after read those tables, never the media; changing
@@ -65,7 +65,7 @@ from polimodal.corpus.samples import YOUTUBE_ID_RE, VideoSource, source_kind
 from polimodal.corpus.schemas import AUDIO, FRAMES, UNAVAILABLE, VIDEOS, failure_row, table_from_rows
 from polimodal.corpus.shards import process_videos, work_key
 from polimodal.errors import ConfigError, MediaUnavailable
-from polimodal.extract.audio import SAMPLE_RATE, digest, extract_audio
+from polimodal.extract.audio import SAMPLE_RATE, AudioOptions, digest, extract_audio
 from polimodal.extract.frames import FrameOptions, extract_frames
 from polimodal.extract.probe import MediaInfo, probe
 from polimodal.options import options_from_section, output_settings
@@ -463,6 +463,7 @@ def extract_media(
     source: str,
     media: MediaInfo,
     frame_options: FrameOptions,
+    audio_options: AudioOptions | None = None,
 ) -> tuple[dict[str, Any], dict[str, pa.Table], list[dict[str, Any]]]:
     """Frames and audio of one fetched file: ``(VIDEOS columns, tables, failure rows)``.
 
@@ -482,7 +483,11 @@ def extract_media(
             failed.append(failure_row(video_id, source, "frames", exc))
     if media.has_audio:
         try:
-            audio_rows = [extract_audio(media.path, stream_duration=media.audio_duration, video_id=video_id)]
+            audio_rows = [
+                extract_audio(
+                    media.path, stream_duration=media.audio_duration, video_id=video_id, options=audio_options
+                )
+            ]
         except MediaUnavailable as exc:
             log.warning("%s: audio: %s", video_id, exc)
             failed.append(failure_row(video_id, source, "audio", exc))
@@ -490,7 +495,7 @@ def extract_media(
     extra = {
         "n_frames": len(frame_rows),
         "frames_digest": frames_digest(frames) if frame_rows else None,
-        "audio_digest": digest(audio_rows[0]["flac"]) if audio_rows else None,
+        "audio_digest": digest(audio_rows[0]["audio"]) if audio_rows else None,
     }
     return extra, {"frames": frames, "audio": table_from_rows(audio_rows, AUDIO)}, failed
 
@@ -521,6 +526,7 @@ def ingest_shard(
     frames_out: PathLike,
     audio_out: PathLike,
     frame_options: FrameOptions | None = None,
+    audio_options: AudioOptions | None = None,
     ydl: YdlFactory | None = None,
 ) -> None:
     """Ingest a shard: fetch each video, extract its frames and audio, delete the file.
@@ -541,6 +547,7 @@ def ingest_shard(
     raises for a single bad video; raises for problems of the machine (ffmpeg missing, disk full).
     """
     frame_options = frame_options or FrameOptions()
+    audio_options = audio_options or AudioOptions()
     media_dir = Path(media_dir)
     videos_out = Path(videos_out)
     media_dir.mkdir(parents=True, exist_ok=True)
@@ -552,6 +559,7 @@ def ingest_shard(
         "ingest": output_settings(options),
         "frames": output_settings(frame_options),
         "audio_rate": SAMPLE_RATE,
+        "audio": audio_options,
     }
 
     def key(video_id: str) -> str:
@@ -574,7 +582,7 @@ def ingest_shard(
                 "audio": AUDIO.empty_table(),
             }
         try:
-            extra, tables, failed = extract_media(video_id, video.source, media, frame_options)
+            extra, tables, failed = extract_media(video_id, video.source, media, frame_options, audio_options)
         finally:
             if not options.keep_media:
                 media.path.unlink(missing_ok=True)

@@ -1,7 +1,7 @@
 """Vocal pitch (F0) and intensity of each video's audio with Praat (``praat-parselmouth``).
 
 Praat's autocorrelation pitch tracker (``To Pitch (ac)``) is the standard of vocal-pitch studies
-of legislators. The track is read from the AUDIO table (16 kHz mono FLAC, never the media), one
+of legislators. The track is read from the AUDIO table (16 kHz mono Opus or FLAC, never the media), one
 video at a time: F0 every ``time_step`` seconds between ``floor`` and ``ceiling`` Hz, and Praat's
 intensity (dB) at the same times. Only voiced frames are kept (Praat gives F0 0 to unvoiced
 ones). A video without an audio track, or without voiced speech, has no rows; that is not an
@@ -23,7 +23,7 @@ import pyarrow as pa
 from polimodal.corpus.schemas import PITCH, VIDEOS, read_parquet
 from polimodal.corpus.shards import process_videos, read_video_rows, video_row_groups, work_key
 from polimodal.errors import ConfigError
-from polimodal.extract.audio import SAMPLE_RATE, decode_flac
+from polimodal.extract.audio import SAMPLE_RATE, decode_audio
 from polimodal.options import options_from_section, output_settings
 from polimodal.types import PathLike
 
@@ -126,9 +126,9 @@ def pitch_shard(
         nonlocal count
         if vid not in groups:
             return {"pitch": PITCH.empty_table()}
-        row = read_video_rows(audio_path, vid, groups[vid], ["video_id", "sample_rate", "flac"])
+        row = read_video_rows(audio_path, vid, groups[vid], ["video_id", "sample_rate", "audio"])
         try:
-            samples = decode_flac(row.column("flac")[0].as_py())
+            samples = decode_audio(row.column("audio")[0].as_py())
         except Exception as exc:  # av errors: the transcribe stage records the video
             log.warning("%s: audio cannot be decoded, no pitch: %s", vid, exc)
             return {"pitch": PITCH.empty_table()}

@@ -48,6 +48,7 @@ from polimodal.corpus.schemas import (
 )
 from polimodal.corpus.shards import process_videos, work_key
 from polimodal.errors import MediaUnavailable
+from polimodal.extract.audio import AudioOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.images import DEFAULT_MAX_PIXELS, ImageFetcher, load_image
 from polimodal.extract.ingest import IngestOptions, available, frames_digest
@@ -170,6 +171,7 @@ def ingest_posts_shard(
     frames_out: PathLike,
     audio_out: PathLike,
     frame_options: FrameOptions | None = None,
+    audio_options: AudioOptions | None = None,  # posts have no audio; taken as ingest_shard takes it
     fetcher: ImageFetcher | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> None:

@@ -1,7 +1,7 @@
 """Speech to text with faster-whisper: one transcript per video, one row per segment.
 
 The shard job reads each video's audio track from the AUDIO table that the ingest job wrote
-(16 kHz mono FLAC), never the media.
+(16 kHz mono Opus or FLAC), never the media.
 
 The model is loaded once per job (:func:`load_whisper`) and passed to
 :func:`transcribe_file` for each video; :func:`transcribe_shard` does both for a
@@ -36,7 +36,7 @@ from faster_whisper import BatchedInferencePipeline, WhisperModel
 from polimodal.corpus.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, failure_row, table_from_rows
 from polimodal.corpus.shards import process_videos, read_video_rows, video_row_groups, work_key
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
-from polimodal.extract.audio import decode_flac, extract_audio
+from polimodal.extract.audio import decode_audio, extract_audio
 from polimodal.extract.probe import probe
 from polimodal.nn.devices import resolve_device
 from polimodal.options import device_field, options_from_section, output_settings
@@ -151,8 +151,8 @@ def transcribe_file(
     if has_audio is not False:
         media = probe(path)
         if media.has_audio:
-            audio = decode_flac(
-                extract_audio(path, stream_duration=media.audio_duration, video_id=vid)["flac"]
+            audio = decode_audio(
+                extract_audio(path, stream_duration=media.audio_duration, video_id=vid)["audio"]
             )
     return transcribe_audio(model, audio, options, video_id=vid)
 
@@ -267,8 +267,8 @@ def transcribe_shard(
         try:
             audio = None
             if vid in groups:
-                flac = read_video_rows(audio_path, vid, groups[vid], ["video_id", "flac"]).column("flac")
-                audio = decode_flac(flac[0].as_py())
+                data = read_video_rows(audio_path, vid, groups[vid], ["video_id", "audio"]).column("audio")
+                audio = decode_audio(data[0].as_py())
             if not loaded:
                 loaded.append(load_whisper(options, cpu_threads=cpu_threads))
             row, seg_rows = transcribe_audio(loaded[0], audio, options, video_id=vid)

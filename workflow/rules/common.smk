@@ -19,6 +19,9 @@ SHARDS = [shard_name(i) for i in range(len(DIGESTS))]
 # corpus: videos | posts (polimodal.corpus.posts)
 CORPUS = config["corpus"]
 POSTS = CORPUS == "posts"
+# frames.keep_dropped: the ingest job writes the stored frames table itself, every JPEG; else its
+# table is temporary and store_frames keeps the JPEGs of the frames dedup keeps (embed.smk)
+KEEP_DROPPED_FRAMES = config["frames"]["keep_dropped"]
 # a post's digest covers its text too (the post_texts job reruns when it changes)
 if POSTS:
     DIGESTS = post_shard_digests(SHEET, SHARD_SIZE)
@@ -34,6 +37,7 @@ wildcard_constraints:
 # cookies, devices, batch sizes and the sheet's path must not be among them. The scripts read
 # those from `snakemake.config`. Which settings count: NOT_OUTPUT of each options dataclass.
 from polimodal.align.query import QueryOptions
+from polimodal.extract.audio import AudioOptions
 from polimodal.extract.dedup import DedupOptions
 from polimodal.extract.embed import EmbedOptions
 from polimodal.extract.frames import FrameOptions
@@ -45,6 +49,7 @@ from polimodal.options import output_settings
 OPTIONS = {
     "ingest": IngestOptions,
     "frames": FrameOptions,
+    "audio": AudioOptions,
     "transcribe": TranscribeOptions,
     "embed": EmbedOptions,
     "dedup": DedupOptions,
@@ -110,7 +115,15 @@ def get_artifact_outputs():
         rules.gather_transcripts.output.parquet,
         *([] if POSTS else get_shard_files(rules.transcribe.output.segments)),
         *get_shard_files(rules.dedup.output.parquet),
+        *get_shard_files(get_stored_frames()),
     ]
+
+
+def get_stored_frames():
+    """The stored FRAMES files' pattern (results/frames/{shard}.parquet), from the rule that writes it."""
+    if KEEP_DROPPED_FRAMES:
+        return rules.ingest.output.frames
+    return rules.store_frames.output.parquet
 
 
 def get_final_outputs():
@@ -207,7 +220,7 @@ def get_task_frames(wildcards):
     """Every shard's FRAMES file, when a model reads frames (the task data selects its videos')."""
     if not FRAMES_READ:
         return []
-    return get_shard_files(rules.ingest.output.frames)
+    return get_shard_files(get_stored_frames())
 
 
 def get_task_dedup(wildcards):
@@ -248,7 +261,7 @@ def get_classify_model_dir(wildcards):
 def get_classify_frames(wildcards):
     if not MODEL_KINDS[wildcards.model].reads("frames"):
         return []
-    return rules.ingest.output.frames.format(shard=wildcards.shard)
+    return get_stored_frames().format(shard=wildcards.shard)
 
 
 def get_classify_dedup(wildcards):
@@ -331,7 +344,7 @@ def get_shard_aligned(wildcards=None):
 
 
 def get_query_frames(wildcards):
-    return get_shard_files(rules.ingest.output.frames)
+    return get_shard_files(get_stored_frames())
 
 
 def get_align_outputs():

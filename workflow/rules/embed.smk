@@ -1,6 +1,9 @@
 # Frame embeddings (one model load per shard job) of the frames the ingest job sampled, then
-# near-duplicate removal. Dedup is its own rule so that changing the threshold reruns neither
-# the ingest nor the embedding.
+# near-duplicate removal, then the stored frames table: the JPEGs of the kept frames only
+# (frames.keep_dropped: true stores every JPEG from the ingest job instead). Dedup is its own
+# rule so that changing the threshold reruns no embedding; but the ingest job's table of every
+# JPEG is temporary, so a new threshold or embedding model fetches the videos again (and reruns
+# every per-video stage) unless frames.keep_dropped is true (README "Storage").
 
 
 rule embed:
@@ -44,3 +47,25 @@ rule dedup:
         options=get_output_settings("dedup"),
     script:
         "../scripts/dedup.py"
+
+
+if not KEEP_DROPPED_FRAMES:
+
+    rule store_frames:
+        input:
+            frames=rules.ingest.output.frames,
+            dedup=rules.dedup.output.parquet,
+        output:
+            parquet="results/frames/{shard}.parquet",
+        log:
+            "logs/store_frames/{shard}.log",
+        benchmark:
+            "benchmarks/store_frames/{shard}.tsv"
+        conda:
+            "../../envs/cpu.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=30,
+        script:
+            "../scripts/store_frames.py"

