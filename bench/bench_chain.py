@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import io
 import multiprocessing as mp
 import os
 import re
@@ -374,43 +373,34 @@ def bare_pitch_job(files: list[str]) -> None:
 
 # ----------------------------------------------------------------------------- audio decode
 def decode_times(audio_parquet: Path, repeat: int = 3) -> dict[str, float]:
-    """CPU seconds to decode one stored track: FLAC as stored, and the same samples as Opus."""
-    import av
+    """CPU seconds to decode one stored track as FLAC and as Opus 24k (both made by the library)."""
+    import wave
+
     import numpy as np
     import pyarrow.parquet as pq
 
-    from polimodal.extract.audio import decode_flac
+    from polimodal.extract.audio import AudioOptions, decode_audio, extract_audio
 
-    flac = pq.read_table(audio_parquet, columns=["flac"]).column("flac")[0].as_py()
-    samples = decode_flac(flac)
-    buf = io.BytesIO()
-    with av.open(buf, mode="w", format="ogg") as out:
-        stream = out.add_stream("libopus", rate=48000, layout="mono")
-        stream.bit_rate = 24000
-        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="flt", layout="mono")
-        frame.sample_rate = 16000
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=48000)
-        for f in [*resampler.resample(frame), *resampler.resample(None)]:
-            for packet in stream.encode(f):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    opus = buf.getvalue()
-
-    def decode_opus() -> np.ndarray:
-        chunks = []
-        with av.open(io.BytesIO(opus), mode="r") as c:
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=16000)
-            for f in c.decode(audio=0):
-                chunks += [o.to_ndarray().reshape(-1) for o in resampler.resample(f)]
-            chunks += [o.to_ndarray().reshape(-1) for o in resampler.resample(None)]
-        return np.concatenate(chunks)
-
-    out = {"seconds": samples.size / 16000, "flac_bytes": len(flac), "opus_bytes": len(opus)}
-    for name, fn in (("flac", lambda: decode_flac(flac)), ("opus", decode_opus)):
+    stored = pq.read_table(audio_parquet, columns=["audio"]).column("audio")[0].as_py()
+    samples = decode_audio(stored)
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "track.wav"
+        with wave.open(str(wav), "wb") as w:
+            w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+            w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+        tracks = {
+            codec: extract_audio(wav, options=AudioOptions(codec=codec))["audio"]
+            for codec in ("flac", "opus")
+        }
+    out = {
+        "seconds": samples.size / 16000,
+        "flac_bytes": len(tracks["flac"]),
+        "opus_bytes": len(tracks["opus"]),
+    }
+    for name, data in tracks.items():
         c0 = time.process_time()
         for _ in range(repeat):
-            fn()
+            decode_audio(data)
         out[name] = (time.process_time() - c0) / repeat
     return out
 
