@@ -126,3 +126,37 @@ def test_earlier_outputs_of_other_columns_are_not_reused(tmp_path):
     pq.write_table(pa.table({"video_id": ["a"]}), previous_dir(out) / "u.parquet")  # an older schema
     _run(out, ["a"], fn, {"a": "1"}.get)
     assert calls == ["a", "a"]
+
+
+def test_a_temporary_output_is_not_linked_and_its_stored_copy_keeps_a_lost_video(tmp_path):
+    """The ingest job's table of every frame is temporary: its bytes must not outlive it in the
+    previous folder; the stored table made from it later stands in for a video that is gone."""
+    out, temp, stored = tmp_path / "u.parquet", tmp_path / "t.parquet", tmp_path / "stored.parquet"
+    have = {"a": True, "b": True}
+    calls = []
+
+    def fn(vid):
+        calls.append(vid)
+        reason = "ok" if have[vid] else "gone"
+        tables = {name: table_from_rows([{**row(vid), "reason": reason}], UNAVAILABLE) for name in ("u", "t")}
+        return tables
+
+    outputs = {"u": (out, UNAVAILABLE), "t": (temp, UNAVAILABLE)}
+    kw = {
+        "key": {"a": "1", "b": "1"}.get,
+        "origin": lambda v: v,
+        "done": lambda t: t["u"].column("reason")[0].as_py() == "ok",
+        "stored": {"t": stored},
+    }
+    process_videos(["a", "b"], fn, outputs, **kw)
+    assert not (previous_dir(out) / "t.parquet").exists() and (previous_dir(out) / "u.parquet").exists()
+    # what the later rule stores: b's row as stored (here: another reason than the temporary one had)
+    table = read_parquet(temp, UNAVAILABLE)
+    pq.write_table(table.set_column(4, "reason", pa.array(["ok", "stored"])), stored)
+    out.unlink(), temp.unlink()  # Snakemake: outputs removed before the rerun
+    have["b"] = False
+    counts = process_videos(["a", "b"], fn, outputs, **kw)
+    # a is fetched again (the stored copy lacks what the temporary output had), b is kept from it
+    assert calls == ["a", "b", "a", "b"] and counts == {"made": 1, "reused": 0, "kept": 1, "resumed": 0}
+    assert read_parquet(temp, UNAVAILABLE).column("reason").to_pylist() == ["ok", "stored"]
+    assert read_parquet(out, UNAVAILABLE).column("reason").to_pylist() == ["ok", "ok"]

@@ -4,9 +4,10 @@ The real workflow on three tiny local clips (two per shard, tests/configs/rerun.
 runs after edits that change no output: transport settings (retries, pauses, timeouts, cookies,
 devices, batch sizes), the sheet moved with the same content, defaults written out; none plans a
 per-video job, while an output setting (frames.max_side) does. Then a clip disappears: appending a
-row to its shard fetches only the new row (the others are reused), and a rerun of every shard
-with smaller frames keeps the vanished clip's earlier rows and logs the failure instead of
-recording the clip as unavailable.
+row to its shard asks for its videos again (the stored frames lack the JPEGs of near-duplicates
+that the ingest job's temporary table had; with frames.keep_dropped the rows are reused: the unit
+tests of polimodal.corpus.shards), keeps the vanished clip's earlier rows and logs the failure
+instead of recording the clip as unavailable; so does a rerun of every shard with smaller frames.
 """
 
 from __future__ import annotations
@@ -105,10 +106,13 @@ def test_a_vanished_video_keeps_its_rows_when_its_shard_reruns(wd):
 
     run_snakemake(wd, *CONFIG)
     log = (wd / "logs/ingest/000001.log").read_text()
-    # only the new row is fetched: c is reused from the last run, never asked for
-    assert "2 video(s)" in log and "1 made now, 1 reused from the last run" in log
-    assert "c: unavailable" not in log
+    # the stored frames lack the dropped JPEGs (frames.keep_dropped: false), so c is asked for
+    # again; it is gone and keeps its earlier rows (from the stored frames); d is new
+    assert "2 video(s)" in log and "1 made now, 0 reused from the last run, 1 kept" in log
+    assert "c: could not be had now (see above); its rows of an earlier run are kept" in log
     assert "1 made now, 1 reused" in (wd / "logs/transcribe/000001.log").read_text()
+    stored = frames(wd)
+    assert stored[stored.video_id == "c"].jpeg.tolist() == before[before.video_id == "c"].jpeg.tolist()
     videos = pd.read_parquet(wd / "results/videos.parquet")
     assert sorted(videos.video_id) == list("abcd")
     assert pd.read_parquet(wd / "results/unavailable.parquet").empty

@@ -26,6 +26,13 @@ but not that folder, so the rerun
 
 then replaces the folder's links with the new outputs. Deleting a ``.previous`` folder makes
 the next run of that shard start from nothing.
+
+An output that does not last (Snakemake's ``temp()``: the ingest job's table of every frame's
+JPEG, read by embed and by the rule that stores the kept frames) is not linked: its bytes would
+outlive it in the folder. Its lasting copy (``stored``: the stored frames, without the JPEGs of
+near-duplicates) stands in for it, for videos that cannot be had any more only; a video that
+can is made again (fetched: the dropped JPEGs are needed again), so a rerun costs a fetch there
+but never loses a video (``frames.keep_dropped: true`` stores every JPEG and reuses instead).
 """
 
 from __future__ import annotations
@@ -98,16 +105,27 @@ class Previous:
     """The outputs of the last finished job of a shard and its videos' records (read only)."""
 
     def __init__(
-        self, folder: Path, outputs: Mapping[str, tuple[Path, pa.Schema]], records: dict[str, _Record]
+        self,
+        folder: Path,
+        outputs: Mapping[str, tuple[Path, pa.Schema]],
+        records: dict[str, _Record],
+        stored: Mapping[str, Path] | None = None,
     ):
         self.folder = folder
         self.schemas = {name: schema for name, (_, schema) in outputs.items()}
         self.records = records
+        self.paths = {name: Path((stored or {}).get(name, folder / f"{name}.parquet")) for name in outputs}
         self._groups: dict[str, dict[str, list[int]]] = {}
 
     @classmethod
-    def load(cls, first_out: Path, outputs: Mapping[str, tuple[Path, pa.Schema]]) -> Previous | None:
-        """The previous outputs beside ``first_out``, or None (none, or of other tables)."""
+    def load(
+        cls,
+        first_out: Path,
+        outputs: Mapping[str, tuple[Path, pa.Schema]],
+        stored: Mapping[str, Path] | None = None,
+    ) -> Previous | None:
+        """The previous outputs beside ``first_out`` (``stored``: lasting copies that stand in for
+        temporary outputs), or None (none, or of other tables)."""
         final = previous_dir(first_out)
         for folder in (final, final.with_name(final.name + ".new")):  # .new: killed while renaming
             try:
@@ -115,7 +133,7 @@ class Previous:
             except (OSError, ValueError):
                 continue
             for name, (_, schema) in outputs.items():
-                path = folder / f"{name}.parquet"
+                path = Path((stored or {}).get(name, folder / f"{name}.parquet"))
                 try:  # Parquet stores some types in another unit (timestamp[s] as ms): names only
                     same = pq.read_schema(path).names == schema.names
                 except (OSError, pa.ArrowInvalid):
@@ -124,14 +142,14 @@ class Previous:
                     log.info("%s: earlier outputs of other tables or columns: not reused", folder)
                     return None
             records = {vid: _Record(**rec) for vid, rec in raw.get("videos", {}).items()}
-            return cls(folder, outputs, records)
+            return cls(folder, outputs, records, stored)
         return None
 
     def rows(self, video_id: str) -> dict[str, pa.Table]:
         """The video's rows of every output."""
         tables = {}
         for name, schema in self.schemas.items():
-            path = self.folder / f"{name}.parquet"
+            path = self.paths[name]
             if name not in self._groups:
                 self._groups[name] = video_row_groups(path)
             groups = self._groups[name].get(video_id, [])
@@ -150,6 +168,7 @@ def process_videos(
     label: str = "shard",
     origin: Callable[[str], str] | None = None,
     done: Callable[[dict[str, pa.Table]], bool] | None = None,
+    stored: Mapping[str, str | Path] | None = None,
 ) -> dict[str, int]:
     """Run ``fn(video_id)`` for each video and gather its tables into ``outputs``.
 
@@ -161,7 +180,9 @@ def process_videos(
     an earlier run that were not are made again. ``origin(video_id)``: which video it is,
     whatever the settings (its source): when ``fn`` now gives a result that is not done, the
     earlier rows of the same origin are kept instead. Progress is logged once per video with
-    the rate and an estimate of the time left.
+    the rate and an estimate of the time left. ``stored``: output name → the lasting copy of a
+    temporary output (not linked; it stands in for the output's earlier rows of videos that
+    cannot be had now, and no video is reused: see the module docstring).
 
     Returns the number of videos ``made`` now, ``reused`` from the last run, ``kept`` from an
     earlier run because they could not be had now, and ``resumed`` from a killed run's parts.
@@ -170,7 +191,8 @@ def process_videos(
     first_out = Path(outputs[names[0]][0])
     work = parts_dir(first_out)
     work.mkdir(parents=True, exist_ok=True)
-    previous = Previous.load(first_out, outputs) if key is not None else None
+    stored_paths = {name: Path(p) for name, p in (stored or {}).items()}
+    previous = Previous.load(first_out, outputs, stored_paths) if key is not None else None
     is_done = done or (lambda tables: True)
     records: dict[str, _Record] = {}
     counts = dict.fromkeys(("made", "reused", "kept", "resumed"), 0)
@@ -192,7 +214,7 @@ def process_videos(
         key_file.unlink(missing_ok=True)
         earlier = previous.records.get(vid) if previous is not None else None
         here = origin(vid) if origin is not None else None
-        if earlier is not None and earlier.key == want and earlier.done:
+        if earlier is not None and earlier.key == want and earlier.done and not stored_paths:
             tables, record, how = previous.rows(vid), earlier, "reused"  # type: ignore[union-attr]
         else:
             tables = fn(vid)
@@ -227,7 +249,7 @@ def process_videos(
         parts = (pq.read_table(work / f"{vid}.{name}.parquet") for vid in video_ids)
         write_parquet_stream(parts, out, schema)
     if key is not None:
-        _save_previous(first_out, outputs, records)
+        _save_previous(first_out, {k: v for k, v in outputs.items() if k not in stored_paths}, records)
     shutil.rmtree(work, ignore_errors=True)
     log.info(
         "[%s] %d video(s) in %.1f s: %d made now, %d reused from the last run, %d kept from an earlier "

@@ -528,6 +528,7 @@ def ingest_shard(
     frame_options: FrameOptions | None = None,
     audio_options: AudioOptions | None = None,
     ydl: YdlFactory | None = None,
+    frames_standin: PathLike | None = None,
 ) -> None:
     """Ingest a shard: fetch each video, extract its frames and audio, delete the file.
 
@@ -543,8 +544,11 @@ def ingest_shard(
     retries, pauses, timeouts or cookies). A rerun after a kill skips the videos finished
     before it; a rerun after a finished job reuses the rows of every available video whose key
     is unchanged (and tries the unavailable again), and a video that was available before but
-    cannot be fetched now keeps its earlier rows (the failure is logged, not recorded). Never
-    raises for a single bad video; raises for problems of the machine (ffmpeg missing, disk full).
+    cannot be fetched now keeps its earlier rows (the failure is logged, not recorded).
+    ``frames_standin``: when ``frames_out`` is temporary, the stored frames table made from it
+    (a vanished video's earlier frames come from there; available videos are fetched again,
+    as the JPEGs of near-duplicates are needed again). Never raises for a single bad video;
+    raises for problems of the machine (ffmpeg missing, disk full).
     """
     frame_options = frame_options or FrameOptions()
     audio_options = audio_options or AudioOptions()
@@ -616,6 +620,7 @@ def ingest_shard(
         label=f"ingest {videos_out.parent.name}",
         origin=origin,
         done=available,
+        stored={"frames": frames_standin} if frames_standin else None,
     )
     if not options.keep_media:
         shutil.rmtree(media_dir, ignore_errors=True)

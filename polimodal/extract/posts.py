@@ -174,6 +174,7 @@ def ingest_posts_shard(
     audio_options: AudioOptions | None = None,  # posts have no audio; taken as ingest_shard takes it
     fetcher: ImageFetcher | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    frames_standin: PathLike | None = None,
 ) -> None:
     """Ingest a shard of posts into the tables :func:`polimodal.extract.ingest.ingest_shard` writes.
 
@@ -212,6 +213,7 @@ def ingest_posts_shard(
         label=f"ingest posts {Path(videos_out).parent.name}",
         origin=origin,
         done=available,
+        stored={"frames": frames_standin} if frames_standin else None,
     )
 
 

@@ -119,6 +119,15 @@ def get_artifact_outputs():
     ]
 
 
+def get_frames_standin(wildcards):
+    """Where an ingest rerun finds the earlier frames of a video it cannot fetch any more: the
+    stored frames when the ingest job's own frames table is temporary ("" when it is the stored one).
+    """
+    if KEEP_DROPPED_FRAMES:
+        return ""
+    return rules.store_frames.output.parquet.format(shard=wildcards.shard)
+
+
 def get_stored_frames():
     """The stored FRAMES files' pattern (results/frames/{shard}.parquet), from the rule that writes it."""
     if KEEP_DROPPED_FRAMES:

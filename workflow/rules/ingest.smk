@@ -35,6 +35,7 @@ rule ingest:
         frames=get_output_settings("frames"),
         audio=get_output_settings("audio"),
         media_dir=get_media_dir,
+        frames_standin=get_frames_standin,
         corpus=CORPUS,
     script:
         "../scripts/ingest.py"

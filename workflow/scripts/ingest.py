@@ -27,6 +27,7 @@ outputs = {
     "audio_out": snakemake.output.audio,
     "frame_options": FrameOptions.from_config(snakemake.params.frames),
     "audio_options": AudioOptions.from_config(snakemake.params.audio),
+    "frames_standin": snakemake.params.frames_standin or None,
 }
 if snakemake.params.corpus == "posts":
     ingest_posts_shard(read_shard_posts(*shard, digest=snakemake.params.digest), **outputs)
