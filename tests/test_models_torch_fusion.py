@@ -93,12 +93,14 @@ def test_xor_corpus_is_balanced(corpus: dict[str, VideoData]) -> None:
 
 
 def test_only_the_multimodal_model_beats_chance(
-    corpus: dict[str, VideoData], models: dict[str, dict], tmp_path: Path
+    corpus: dict[str, VideoData], models: dict[str, dict], tmp_path: Path, learned
 ) -> None:
     f1 = {name: run(name, cfg, corpus, tmp_path / name) for name, cfg in models.items()}
     linear = {**models["clip"], "head": "linear", "epochs": 2}
     f1["clip_linear_head"] = run("clip_linear_head", linear, corpus, tmp_path / "clip_linear")
-    assert f1["bert"] <= 0.7, f1
-    assert f1["cnn"] <= 0.7, f1
-    assert f1["clip_linear_head"] <= 0.7, f1
-    assert f1["clip"] >= 0.9, f1
+    learned({
+        "bert": (f1["bert"], "<=", 0.7),
+        "cnn": (f1["cnn"], "<=", 0.7),
+        "clip_linear_head": (f1["clip_linear_head"], "<=", 0.7),
+        "clip": (f1["clip"], ">=", 0.9),
+    })  # fmt: skip
