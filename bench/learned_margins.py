@@ -9,7 +9,7 @@ through the ``learned`` fixture of ``tests/conftest.py``, which prints
 it) × ``OMP_NUM_THREADS`` 1 and 2, and prints a table ``test/value x setting -> value (margin)``.
 
     PYTHONPATH=$PWD .venv/bin/python bench/learned_margins.py [-k EXPR] [--caps native,default]
-        [--threads 1,2] [--repeat 2] [--tests tests/x.py::test_y ...]
+        [--threads 1,2] [--repeat 2] [--jobs 3] [--tests tests/x.py::test_y ...]
 
 ``--repeat 2`` runs every setting twice (a column per run: the values must be identical).
 """
@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +62,7 @@ def run(tests: list[str], cap: str, threads: int, k: str | None) -> tuple[list[t
         cmd += ["-k", k]
     t0 = time.perf_counter()
     out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True).stdout
-    tail = next((line for line in reversed(out.splitlines()) if " in " in line and "=" in line), "?")
+    tail = next((line for line in reversed(out.splitlines()) if re.search(r"\d+ (passed|failed)", line)), "?")
     return LINE.findall(out), tail.strip("= "), time.perf_counter() - t0
 
 
@@ -72,18 +73,25 @@ def main() -> None:
     ap.add_argument("--caps", default=",".join(capabilities()))
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=1, help="settings run at the same time")
     args = ap.parse_args()
     table: dict[tuple[str, str], dict[str, str]] = {}
-    columns = []
-    for cap in args.caps.split(","):
-        for threads in (int(t) for t in args.threads.split(",")):
-            for r in range(args.repeat):
-                col = f"{cap}/{threads}t" + (f"#{r + 1}" if args.repeat > 1 else "")
-                columns.append(col)
-                lines, tail, seconds = run(args.tests, cap, threads, args.k)
-                print(f"{col}: {tail} ({seconds:.0f} s)", flush=True)
-                for test, name, value, bound, margin in lines:
-                    table.setdefault((test, f"{name} {bound}"), {})[col] = f"{value} ({margin})"
+    settings = [
+        (f"{cap}/{threads}t" + (f"#{r + 1}" if args.repeat > 1 else ""), cap, threads)
+        for cap in args.caps.split(",")
+        for threads in (int(t) for t in args.threads.split(","))
+        for r in range(args.repeat)
+    ]
+    columns = [col for col, _, _ in settings]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(run, args.tests, cap, threads, args.k): col for col, cap, threads in settings}
+        for future in as_completed(futures):
+            col = futures[future]
+            lines, tail, seconds = future.result()
+            print(f"{col}: {tail} ({seconds:.0f} s)", flush=True)
+            for test, name, value, bound, margin in lines:
+                print(f"  {test} | {name} {bound} | {value} ({margin})", flush=True)
+                table.setdefault((test, f"{name} {bound}"), {})[col] = f"{value} ({margin})"
     print("\n| test | value, bound | " + " | ".join(columns) + " |")
     print("|---|---|" + "---|" * len(columns))
     for (test, name), cells in table.items():

@@ -8,8 +8,11 @@ image-only model (CNN) cannot beat chance, whatever they learn; the multimodal m
 text + frame fused per frame by concatenating their normalised embeddings, MLP head) can.
 
 All three are tiny *untrained* stand-ins (random weights, :mod:`polimodal.synthetic.tinymodels`) trained
-for a few epochs on CPU. A CLIP with a *linear* head on the same concatenation stays near chance
-too: a linear function of ``[t ; v]`` is additive in the modalities and cannot express XOR.
+for a few epochs on CPU. A CLIP with a *linear* head on the same concatenation stays well below:
+a linear function of ``[t ; v]`` is additive in the modalities and cannot express XOR (at best it
+gets 3 of the 4 topic x colour cells right). The assertions compare the models (fusion at least
+0.3 above the best unimodal model), with bounds far from what the models measure on any CPU
+(``bench/learned_margins.py``).
 """
 
 from __future__ import annotations
@@ -101,6 +104,9 @@ def test_only_the_multimodal_model_beats_chance(
     learned({
         "bert": (f1["bert"], "<=", 0.7),
         "cnn": (f1["cnn"], "<=", 0.7),
-        "clip_linear_head": (f1["clip_linear_head"], "<=", 0.7),
+        # additive in the modalities: at best 3 of the 4 cells right, macro F1 (2/3 + 4/5) / 2 = 0.733
+        "clip_linear_head": (f1["clip_linear_head"], "<=", 0.75),
         "clip": (f1["clip"], ">=", 0.9),
+        "clip - best unimodal": (f1["clip"] - max(f1["bert"], f1["cnn"]), ">=", 0.3),
+        "clip - clip_linear_head": (f1["clip"] - f1["clip_linear_head"], ">=", 0.2),
     })  # fmt: skip
