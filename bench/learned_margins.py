@@ -37,9 +37,8 @@ TESTS = (
     "tests/test_models_torch_base.py::test_fit_uses_the_loss_hook_and_mapping_outputs",
     "tests/test_models_classic_svm.py::test_svm_beats_majority_on_convention_speeches",
 )
-LINE = re.compile(
-    r"learned: (\S+) \| (.+?) \| (\S+) \| (.+?) \| (\S+)$"
-)  # pytest -q may print a progress dot before it
+#: One ``learned:`` line of the ``learned`` fixture (pytest -q may print a progress dot before it).
+LINE = re.compile(r"learned: (\S+) \| (.+?) \| (\S+) \| (.+?) \| (\S+)$", re.M)
 
 
 def capabilities() -> list[str]:
