@@ -8,6 +8,8 @@
 - Tiny *untrained* models and the XOR corpus of :mod:`polimodal.synthetic` shared by the
   model tests (BERT, CNN, CLIP, fusion), built once per session.
 - ``add_model_kind``: a test model kind declared in the registry for one test.
+- ``learned``: checks what a model learned, printing each value with its margin to its bound
+  (``pytest -s``; ``bench/learned_margins.py`` collects the lines under kernel/thread variations).
 """
 
 from __future__ import annotations
@@ -226,3 +228,29 @@ def add_model_kind(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
         return spec
 
     return add
+
+
+# ----------------------------------------------------------------------------- learned results
+_OPS: dict[str, Callable[[float, float], bool]] = {">=": lambda v, b: v >= b, "<=": lambda v, b: v <= b}
+
+
+@pytest.fixture
+def learned(request: pytest.FixtureRequest) -> Callable[[dict[str, tuple[float, str, float]]], None]:
+    """``learned({name: (value, ">=" | "<=", bound)})``: what a trained model measured, checked.
+
+    Every value is printed first as ``learned: <test> | <name> | <value> | <op> <bound> | <margin>``
+    (margin: how far the value is on the right side of its bound; shown with ``pytest -s``,
+    collected by ``bench/learned_margins.py``), then all bounds are asserted, so a failure still
+    shows every number.
+    """
+
+    def check(checks: dict[str, tuple[float, str, float]]) -> None:
+        failed = []
+        for name, (value, op, bound) in checks.items():
+            margin = value - bound if op == ">=" else bound - value
+            print(f"learned: {request.node.name} | {name} | {value:.3f} | {op} {bound} | {margin:+.3f}")
+            if not _OPS[op](value, bound):
+                failed.append(f"{name} = {value:.3f}, not {op} {bound}")
+        assert not failed, "; ".join(failed)
+
+    return check

@@ -101,7 +101,7 @@ def test_guided_contrastive_follows_the_guide() -> None:
 
 
 def test_only_fusion_beats_chance_on_the_agree_task(
-    corpus: dict[str, VideoData], fnd: dict, tiny_bert: Path, tiny_cnn: Path, tmp_path: Path
+    corpus: dict[str, VideoData], fnd: dict, tiny_bert: Path, tiny_cnn: Path, tmp_path: Path, learned
 ) -> None:
     common = {"batch_size": 16, "patience": 2}
     bert = {"kind": "bert", "model": str(tiny_bert), "lr": 2e-3, "epochs": 3, **common}
@@ -114,9 +114,12 @@ def test_only_fusion_beats_chance_on_the_agree_task(
     f1["dot"], model = run(
         "fndclip dot", {**fnd, "fusion": "dot", "contrastive": 0.0}, corpus, tmp_path / "dot"
     )
-    assert f1["bert"] <= 0.7, f1
-    assert f1["cnn"] <= 0.7, f1
-    assert f1["dot"] >= 0.85, f1
+    learned({
+        "bert": (f1["bert"], "<=", 0.7),
+        "cnn": (f1["cnn"], "<=", 0.7),
+        "dot": (f1["dot"], ">=", 0.85),
+        "dot - best unimodal": (f1["dot"] - max(f1["bert"], f1["cnn"]), ">=", 0.3),
+    })  # fmt: skip
     # the checkpoint reloads to the same predictions (the guide is not part of it)
     params = {k: v for k, v in fnd.items() if k != "kind"} | {"fusion": "dot", "contrastive": 0.0}
     again = model_class("fndclip")(CLASSES, params, seed=0)

@@ -8,8 +8,11 @@ image-only model (CNN) cannot beat chance, whatever they learn; the multimodal m
 text + frame fused per frame by concatenating their normalised embeddings, MLP head) can.
 
 All three are tiny *untrained* stand-ins (random weights, :mod:`polimodal.synthetic.tinymodels`) trained
-for a few epochs on CPU. A CLIP with a *linear* head on the same concatenation stays near chance
-too: a linear function of ``[t ; v]`` is additive in the modalities and cannot express XOR.
+for a few epochs on CPU. A CLIP with a *linear* head on the same concatenation stays well below:
+a linear function of ``[t ; v]`` is additive in the modalities and cannot express XOR (at best it
+gets 3 of the 4 topic x colour cells right). The assertions compare the models (fusion at least
+0.3 above the best unimodal model), with bounds far from what the models measure on any CPU
+(``bench/learned_margins.py``).
 """
 
 from __future__ import annotations
@@ -93,12 +96,17 @@ def test_xor_corpus_is_balanced(corpus: dict[str, VideoData]) -> None:
 
 
 def test_only_the_multimodal_model_beats_chance(
-    corpus: dict[str, VideoData], models: dict[str, dict], tmp_path: Path
+    corpus: dict[str, VideoData], models: dict[str, dict], tmp_path: Path, learned
 ) -> None:
     f1 = {name: run(name, cfg, corpus, tmp_path / name) for name, cfg in models.items()}
     linear = {**models["clip"], "head": "linear", "epochs": 2}
     f1["clip_linear_head"] = run("clip_linear_head", linear, corpus, tmp_path / "clip_linear")
-    assert f1["bert"] <= 0.7, f1
-    assert f1["cnn"] <= 0.7, f1
-    assert f1["clip_linear_head"] <= 0.7, f1
-    assert f1["clip"] >= 0.9, f1
+    learned({
+        "bert": (f1["bert"], "<=", 0.7),
+        "cnn": (f1["cnn"], "<=", 0.7),
+        # additive in the modalities: at best 3 of the 4 cells right, macro F1 (2/3 + 4/5) / 2 = 0.733
+        "clip_linear_head": (f1["clip_linear_head"], "<=", 0.75),
+        "clip": (f1["clip"], ">=", 0.9),
+        "clip - best unimodal": (f1["clip"] - max(f1["bert"], f1["cnn"]), ">=", 0.3),
+        "clip - clip_linear_head": (f1["clip"] - f1["clip_linear_head"], ">=", 0.2),
+    })  # fmt: skip

@@ -20,7 +20,7 @@ FAST = {"dim": 32, "epochs": 10, "patience": 10, "batch_size": 16, "lr": 1e-3, "
 
 @pytest.fixture(scope="module")
 def corpus():
-    return make_alignment_corpus({"train": 300, "validation": 50, "test": 50}, seed=0)
+    return make_alignment_corpus({"train": 300, "validation": 50, "test": 150}, seed=0)  # test: chance ± 0.03
 
 
 def test_the_alignment_corpus_hides_the_label_from_each_modality(corpus):
@@ -35,8 +35,16 @@ def test_the_alignment_corpus_hides_the_label_from_each_modality(corpus):
     assert abs(where[y].mean() - where[~y].mean()) < 0.5
 
 
-def fit_score(cls, corpus, tmp_path, **params):
+@pytest.fixture
+def one_thread():
+    """The sequence models train on one torch thread on any machine (restored after, for later tests)."""
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def fit_score(cls, corpus, tmp_path, **params):
     model = cls(CLASSES, {**FAST, **params}, seed=1)
     summary = model.fit(corpus["train"], corpus["validation"], tmp_path)
     predicted, scores = model.predict(corpus["test"])
@@ -44,18 +52,19 @@ def fit_score(cls, corpus, tmp_path, **params):
     return macro_f1(corpus["test"].labels, predicted, CLASSES), summary, model
 
 
-def test_mult_finds_the_alignment_early_fusion_cannot(corpus, tmp_path):
+def test_mult_finds_the_alignment_early_fusion_cannot(corpus, tmp_path, learned, one_thread):
     """The label is 1 iff the target word is said at high pitch: only a model that matches
     words with the audio of the same moment can learn it (the XOR test of alignment)."""
-    mult, summary, model = fit_score(
-        MultModel, corpus, tmp_path / "mult", heads=2, modalities=["words", "audio"]
-    )
+    mult, _, model = fit_score(MultModel, corpus, tmp_path / "mult", heads=2, modalities=["words", "audio"])
     early, *_ = fit_score(EarlyFusionModel, corpus, tmp_path / "early", modalities=["words", "audio"])
-    assert mult >= 0.9, summary["history"]
-    assert early <= 0.7
     # explicit alignment: each word with its own pitch, then the same small MLP, also finds it
     aligned, *_ = fit_score(EarlyFusionModel, corpus, tmp_path / "aligned", aligned=True)
-    assert aligned >= 0.9
+    learned({
+        "mult": (mult, ">=", 0.9),
+        "early": (early, "<=", 0.7),
+        "aligned": (aligned, ">=", 0.9),
+        "mult - early": (mult - early, ">=", 0.3),
+    })  # fmt: skip
     # a trained model reloads from its folder and scores the same
     again = MultModel(CLASSES, {**FAST, "heads": 2, "modalities": ["words", "audio"]}, seed=1)
     again.load(tmp_path / "mult")
