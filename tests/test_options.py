@@ -272,8 +272,9 @@ def test_output_settings_of_every_section_are_canonical():
 def test_transcribe_output_settings_tell_batched_from_sequential_only():
     from polimodal.options import output_settings
 
-    base = output_settings(TranscribeOptions())
-    assert "device" not in base and base["batched"] is False and "batch_size" not in base
+    base = output_settings(TranscribeOptions())  # the default: faster-whisper's batched pipeline
+    assert "device" not in base and base["batched"] is True and "batch_size" not in base
+    assert output_settings(TranscribeOptions(batch_size=0))["batched"] is False
     assert output_settings(TranscribeOptions(device="cpu")) == base
     assert output_settings(TranscribeOptions(batch_size=4)) == output_settings(
         TranscribeOptions(batch_size=16)
