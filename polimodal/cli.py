@@ -40,7 +40,7 @@ def summary(results: Path) -> str:
     for stage, label in [
         ("transcripts", "transcript segments"),
         ("frames", "frames (JPEG)"),
-        ("audio", "audio tracks (FLAC)"),
+        ("audio", "audio tracks (Opus or FLAC)"),
         ("embeddings", "frame embeddings"),
         ("dedup", "dedup flags"),
     ]:
