@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import re
 import tempfile
 import wave
 from pathlib import Path
@@ -37,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from bench_chain import wer  # the same word error rate as the chain bench (this folder)
 from scipy.signal import resample_poly
 
 from polimodal.extract.audio import SAMPLE_RATE, AudioOptions, decode_audio, extract_audio
@@ -87,21 +87,6 @@ def espeak_speech(tmp: Path, minutes: float) -> tuple[np.ndarray, str]:
         total += len(parts[-2]) + len(pause)
         k += 1
     return np.concatenate(parts), " ".join(words)
-
-
-def _words(text: str) -> list[str]:
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level Levenshtein distance / reference words."""
-    ref, hyp = _words(reference), _words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1] / max(len(ref), 1)
 
 
 def f0_agreement(lossless: np.ndarray, lossy: np.ndarray) -> tuple[float, float, float]:

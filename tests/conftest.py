@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import re
 import shutil
 import subprocess
 import sys
@@ -140,6 +141,17 @@ def complete_until_checkpoint(workdir: Path, dry_run: str, chosen: dict[str, lis
             path.touch()
         os.utime(path, (stamp, stamp))
     return len(paths)
+
+
+def dry_run_jobs(workdir: Path, *args: str) -> set[tuple[str, str | None]]:
+    """(rule, shard or None) of every job ``snakemake -n *args`` plans in ``workdir``."""
+    out = run_snakemake(workdir, "-n", *args).stdout
+    parts = re.split(r"^(?:local)?rule (\w+):$", out, flags=re.M)
+    jobs = set()
+    for rule, block in zip(parts[1::2], parts[2::2], strict=True):
+        shard = re.search(r"wildcards: shard=(\d+)", block)
+        jobs.add((rule, shard.group(1) if shard else None))
+    return jobs
 
 
 # ----------------------------------------------------------------------------- tiny models, XOR corpus

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -20,7 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, config_file, copy_workflow, run_snakemake
+from conftest import ROOT, config_file, copy_workflow, dry_run_jobs, run_snakemake
 from polimodal.synthetic.media import SCENES, make_video
 
 pytestmark = pytest.mark.slow
@@ -147,17 +146,6 @@ def test_media_lives_only_inside_the_ingest_job(run):
     audio = pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/audio").glob("*.parquet")))
     assert sorted(audio.video_id) == ["speech", "static", "web"]  # noaudio has no track
     assert (audio.sample_rate == 16000).all() and (audio.lost_seconds == 0).all()
-
-
-def dry_run_jobs(wd, *args):
-    """(rule, shard or None) of every job a dry run would run."""
-    out = run_snakemake(wd, "-n", *args).stdout
-    parts = re.split(r"^(?:local)?rule (\w+):$", out, flags=re.M)
-    jobs = set()
-    for rule, block in zip(parts[1::2], parts[2::2], strict=True):
-        shard = re.search(r"wildcards: shard=(\d+)", block)
-        jobs.add((rule, shard.group(1) if shard else None))
-    return jobs
 
 
 def test_nothing_to_do_after_a_run(run):

@@ -18,7 +18,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from conftest import config_file, copy_workflow, run_snakemake
+from conftest import config_file, copy_workflow, dry_run_jobs, run_snakemake
 from polimodal.synthetic.media import SCENES, make_video
 
 pytestmark = pytest.mark.slow
@@ -50,13 +50,7 @@ def wd(tmp_path_factory):
 def planned(wd, *overlays):
     """(rule, shard or None) of every job a dry run plans with the overlay configs."""
     args = [*CONFIG[:-1], CONFIG[-1], *(f"config/{o}.yaml" for o in overlays)]
-    out = run_snakemake(wd, "-n", *args).stdout
-    parts = re.split(r"^(?:local)?rule (\w+):$", out, flags=re.M)
-    jobs = set()
-    for rule, block in zip(parts[1::2], parts[2::2], strict=True):
-        shard = re.search(r"wildcards: shard=(\d+)", block)
-        jobs.add((rule, shard.group(1) if shard else None))
-    return jobs
+    return dry_run_jobs(wd, *args)
 
 
 def per_video(jobs):
