@@ -23,10 +23,7 @@ class SvmParams:
         return [float(c) for c in (self.C if isinstance(self.C, list | tuple) else [self.C])]
 
     def check(self, where: str) -> None:
-        try:
-            grid = self.grid
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: C must be a number or a list of numbers, got {self.C!r}") from None
+        grid = self.grid  # its type was checked against the annotation (polimodal.options)
         if not grid or min(grid) <= 0:
             raise ConfigError(f"{where}: C must be > 0 (a number or a non-empty list), got {self.C!r}")
         if int(self.max_features) < 1:
