@@ -19,6 +19,9 @@ def _rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
+_CODEC_NAMES = {"opus": "Opus", "flac": "FLAC"}
+
+
 def summary(results: Path) -> str:
     """A short human summary of a results folder; FileNotFoundError when it is missing or holds
     nothing the workflow writes."""
@@ -40,7 +43,7 @@ def summary(results: Path) -> str:
     for stage, label in [
         ("transcripts", "transcript segments"),
         ("frames", "frames (JPEG)"),
-        ("audio", "audio tracks (Opus or FLAC)"),
+        ("audio", "audio tracks"),
         ("embeddings", "frame embeddings"),
         ("dedup", "dedup flags"),
     ]:
@@ -54,6 +57,11 @@ def summary(results: Path) -> str:
                     pq.read_table(f, columns=["kept"]).column("kept").to_pylist().count(True) for f in files
                 )
                 extra = f", {kept} kept after near-duplicate removal"
+            if stage == "audio":
+                codecs = sorted(
+                    {c for f in files for c in pq.read_table(f, columns=["codec"]).column("codec").to_pylist()}
+                )
+                label = f"{label} ({', '.join(_CODEC_NAMES.get(c, c) for c in codecs) or 'none'})"
             lines.append(
                 f"  {label + ':':<25} {results / stage}/ ({len(files)} shard files, {n} rows{extra})"
             )

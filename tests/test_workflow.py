@@ -227,7 +227,7 @@ def test_cli_summary_lists_the_artifacts(run):
     assert "gone: not_found" in text or "gone: download_error" in text
     assert "missing: not_found" in text
     assert "dedup flags" in text and "kept after near-duplicate removal" in text
-    assert "audio tracks (FLAC)" in text and "corpus classified" in text
+    assert "audio tracks (Opus)" in text  # the default codec and "corpus classified" in text
 
 
 def test_aligned_table_lines_up_words_pitch_and_frames(run):
