@@ -158,7 +158,7 @@ def plot_overview(table: pd.DataFrame, out: PathLike) -> Path:
     return _save(fig, out)
 
 
-def plot_comparison(comparisons: pd.DataFrame, which: str, out: PathLike) -> Path:
+def plot_comparison(comparisons: pd.DataFrame, which: str, out: PathLike, title: str = "") -> Path:
     """One comparison family (``which`` is a prefix of ``comparison``): a dumbbell per task and pair.
 
     Each row joins b (open circle) to a (filled circle); the label gives the difference.
@@ -178,7 +178,7 @@ def plot_comparison(comparisons: pd.DataFrame, which: str, out: PathLike) -> Pat
     ax.set_yticks(y, [f"{r.task}: {r.a} vs {r.b}" for r in c.itertuples()], fontsize=8)
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("macro F1 (test, mean over folds); filled: first named, open: second")
-    ax.set_title(which)
+    ax.set_title(title or which)
     return _save(fig, out)
 
 
@@ -188,6 +188,10 @@ def plot_comparisons(table: pd.DataFrame, comparisons: pd.DataFrame, out_dir: Pa
     return {
         "overview": plot_overview(table, out_dir / "overview.png"),
         "finetune": plot_comparison(comparisons, "fine-tuned vs zero-shot", out_dir / "finetune.png"),
-        "modality": plot_comparison(comparisons, "multimodal vs", out_dir / "modality.png"),
-        "vlm_llm": plot_comparison(comparisons, "VLM vs LLM", out_dir / "vlm_vs_llm.png"),
+        "modality": plot_comparison(
+            comparisons, "multimodal vs", out_dir / "modality.png", "best multimodal vs best unimodal model"
+        ),
+        "vlm_llm": plot_comparison(
+            comparisons, "VLM vs LLM", out_dir / "vlm_vs_llm.png", "best VLM vs best LLM, same fine-tuning"
+        ),
     }
