@@ -40,6 +40,48 @@ AGREE_SENTENCES = (
 )
 
 
+#: The agree colours in the four languages of the posts study (interest groups in the US, Spain,
+#: Denmark and Germany), and the country each language's posts come from.
+COLOUR_WORDS: dict[str, dict[str, str]] = {
+    "en": {"red": "red", "green": "green", "blue": "blue"},
+    "es": {"red": "rojo", "green": "verde", "blue": "azul"},
+    "da": {"red": "rød", "green": "grøn", "blue": "blå"},
+    "de": {"red": "rot", "green": "grün", "blue": "blau"},
+}
+COUNTRIES = {"en": "US", "es": "ES", "da": "DK", "de": "DE"}
+
+
+def _filler_words(language: str, n: int = 300) -> list[str]:
+    """Frequent real words of ``language`` (wordfreq), without any colour word of any language."""
+    from wordfreq import top_n_list
+
+    colours = {w for words in COLOUR_WORDS.values() for w in words.values()}
+    return [w for w in top_n_list(language, n) if w not in colours and w.isalpha() and len(w) > 1]
+
+
+def multilingual_agree_posts(
+    m: int, languages: tuple[str, ...] = ("en", "es", "da", "de"), seed: int = 0, filler: int = 6
+) -> list[dict[str, Any]]:
+    """The agree task in several languages: :func:`agree_posts` per language, texts of real words.
+
+    Each post's text is ``filler`` frequent words of its language (wordfreq) with the colour word
+    in the language put among them at a random place; ``language`` and ``country`` say where it
+    is from. Balanced within each language as :func:`agree_posts` (``12m`` posts per language).
+    """
+    rng = np.random.default_rng(seed)
+    posts = []
+    for li, lang in enumerate(languages):
+        if lang not in COLOUR_WORDS:
+            raise ValueError(f"no colour words for language {lang!r} (have {sorted(COLOUR_WORDS)})")
+        words = _filler_words(lang)
+        for post in agree_posts(m, seed=seed * 17 + li):
+            text = list(rng.choice(words, size=filler, replace=False))
+            text.insert(int(rng.integers(0, filler + 1)), COLOUR_WORDS[lang][post["text_colour"]])
+            posts.append({**post, "text": " ".join(text), "language": lang, "country": COUNTRIES[lang]})
+    order = rng.permutation(len(posts))
+    return [posts[i] for i in order]
+
+
 def agree_posts(m: int, seed: int = 0) -> list[dict[str, Any]]:
     """``m`` posts per disagreeing and ``2m`` per agreeing (text colour, image colour), shuffled.
 
