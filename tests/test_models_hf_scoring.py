@@ -12,7 +12,7 @@ import pytest
 
 from polimodal.models.hf.chat import ChatCodec
 from polimodal.models.hf.prompts import TaskPrompt
-from polimodal.models.hf.scoring import answer_loglik_full, answer_logliks, class_scores
+from polimodal.models.hf.scoring import answer_loglik_full, answer_logliks, class_scores, normalise_logliks
 
 PROMPT = TaskPrompt("Is this about US politics? Answer YES or NO.", ("NO", "YES"))
 
@@ -74,3 +74,28 @@ def test_empty_answer_is_an_error(tiny_llama: Path) -> None:
     model = AutoModelForCausalLM.from_pretrained(tiny_llama)
     with pytest.raises(ValueError, match="at least one token"):
         answer_logliks(model, [], [[1], []])
+
+
+def test_a_model_without_preference_does_not_prefer_the_shorter_answer(tiny_llama: Path) -> None:
+    """Zero the final norm: every next token is equally likely. Summed log-likelihoods then favour
+    the 2-token answer by a factor of the vocabulary size; per-token means give both 0.5."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_llama)
+    model = AutoModelForCausalLM.from_pretrained(tiny_llama)
+    with torch.no_grad():
+        model.model.norm.weight.zero_()
+    codec = ChatCodec(tok, PROMPT, max_text_tokens=20)
+    lengths = [len(a) for a in codec.answer_ids]
+    assert sorted(lengths) == [2, 3]
+    prompts = [codec.prompt(t) for t in ["the senate votes", "cake and eggs"]]
+    summed = answer_logliks(model, prompts, codec.answer_ids)
+    uniform = -np.log(model.config.vocab_size) * np.array(lengths, dtype=float)
+    np.testing.assert_allclose(summed, np.broadcast_to(uniform, summed.shape), rtol=1e-5)
+    short = int(np.argmin(lengths))
+    assert (class_scores(summed)[:, short] > 0.99).all()  # the bias: the short answer always wins
+    fair = class_scores(normalise_logliks(summed, codec.answer_ids, "mean"))
+    np.testing.assert_allclose(fair, 0.5, atol=1e-6)
+    with pytest.raises(ValueError, match="answer scoring 'median'"):
+        normalise_logliks(summed, codec.answer_ids, "median")

@@ -10,6 +10,12 @@ The prompt is run once; its KV cache is repeated for the answers, which are scor
 batched forward pass (every answer of every prompt of the batch). The class scores are the softmax
 of the log-likelihoods over the answers, so every prediction is one of the task's values.
 
+Answers of different lengths: a summed log-likelihood favours the shorter answer (each token
+costs probability), so "Opinion" beats "High-quality news" for no reason but length. Two remedies:
+lettered options (every answer one token, e.g. "A"…"F": the study preset's choice for multiclass
+prompts) and length normalisation (:func:`normalise_logliks` with ``"mean"``: the mean log-likelihood
+per answer token), which removes the bias of a model that has no preference between answers.
+
 Prompts are batched with left padding (explicit position ids, so padding changes nothing);
 prompts with images (vision-language models) are scored one at a time.
 :func:`answer_loglik_full` is the reference: one full forward pass per (prompt, answer), no cache
@@ -158,6 +164,21 @@ def answer_loglik_full(model: Any, prompt: Prompt, answer: Sequence[int]) -> flo
         model.train(was_training)
     logp = logits[n - 1 : -1].log_softmax(-1)
     return float(logp.gather(-1, a[0][:, None]).sum())
+
+
+#: How answer log-likelihoods become class scores: ``sum`` over the answer's tokens, or ``mean``
+#: per token (length-normalised).
+ANSWER_SCORING = ("sum", "mean")
+
+
+def normalise_logliks(logliks: np.ndarray, answers: Sequence[Sequence[int]], mode: str = "sum") -> np.ndarray:
+    """``logliks`` (n_prompts × n_answers, summed) as ``mode`` says: ``sum`` unchanged, ``mean`` per token."""
+    if mode not in ANSWER_SCORING:
+        raise ValueError(f"answer scoring {mode!r}: one of {list(ANSWER_SCORING)}")
+    x = np.asarray(logliks, dtype=float)
+    if mode == "sum":
+        return x
+    return x / np.array([len(a) for a in answers], dtype=float)[None, :]
 
 
 def class_scores(logliks: np.ndarray) -> np.ndarray:
