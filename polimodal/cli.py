@@ -59,7 +59,11 @@ def summary(results: Path) -> str:
                 extra = f", {kept} kept after near-duplicate removal"
             if stage == "audio":
                 codecs = sorted(
-                    {c for f in files for c in pq.read_table(f, columns=["codec"]).column("codec").to_pylist()}
+                    {
+                        c
+                        for f in files
+                        for c in pq.read_table(f, columns=["codec"]).column("codec").to_pylist()
+                    }
                 )
                 label = f"{label} ({', '.join(_CODEC_NAMES.get(c, c) for c in codecs) or 'none'})"
             lines.append(
