@@ -236,9 +236,10 @@ def preamble_job() -> None:
 
 
 def ingest_job(work: str, files: list[str]) -> None:
-    from polimodal.corpus.samples import VideoSource
+    from polimodal.corpus.videos import VideoSource
     from polimodal.extract.frames import FrameOptions
-    from polimodal.extract.ingest import IngestOptions, ingest_shard
+    from polimodal.extract.ingest import IngestOptions
+    from polimodal.extract.videos import ingest_shard
 
     w = Path(work)
     ingest_shard(

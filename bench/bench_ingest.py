@@ -25,8 +25,8 @@ from faster_whisper import decode_audio
 
 from polimodal.extract.audio import decode_audio as decode_stored
 from polimodal.extract.audio import extract_audio
+from polimodal.extract.download import file_digest
 from polimodal.extract.frames import FrameOptions, extract_frames
-from polimodal.extract.ingest import file_digest
 from polimodal.extract.probe import probe
 from polimodal.synthetic.media import SCENES, make_video
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from polimodal.corpus.samples import SHEET_KINDS
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.tasks import Task, task_labels
 from polimodal.models.registry import ModelKind, check_model_config
@@ -175,12 +176,14 @@ def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devic
     is a CTranslate2 compute type (:func:`compute_types`; on ``device: cpu`` one the CPU supports);
     ``transcribe.language`` a faster-whisper language code (an English-only ``*.en`` model: ``en``);
     a ``device`` naming cuda (transcribe, embed, the models of the run) a GPU this machine sees.
-    Transcription settings are checked for a videos corpus only (posts are not transcribed).
+    Transcription settings are checked for a corpus with speech only (videos; posts are not
+    transcribed: :attr:`polimodal.corpus.samples.SheetKind.speech`).
     """
-    from polimodal.extract.ingest import IngestOptions  # (yt-dlp: only once the rest is checked)
+    from polimodal.extract.ingest import IngestOptions
 
     IngestOptions.from_config(config.get("ingest") or {})  # e.g. a cookies file that does not exist
-    if config.get("corpus", "videos") == "videos":
+    corpus = SHEET_KINDS.get(str(config.get("corpus", "videos")))
+    if corpus is not None and corpus.speech:
         _check_transcribe(config.get("transcribe") or {}, devices)
     embed = config.get("embed") or {}
     check_cuda("embed.device", embed.get("device", "auto"), _cuda_devices_torch, "torch", devices)

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from polimodal.corpus.posts import (
-    check_corpus_kind,
-    image_kind,
-    post_shard_digests,
-    read_shard_posts,
-    sheet_corpus,
-    sheet_posts,
+from polimodal.corpus.posts import image_kind, sheet_posts
+from polimodal.corpus.samples import (
+    POST_SHEET,
+    corpus_kind,
+    read_sample_sheet,
+    shard_digests,
+    sheet_kind,
+    sheet_line,
 )
-from polimodal.corpus.samples import read_sample_sheet, sheet_line
 from polimodal.errors import SampleSheetError
 
 
@@ -34,7 +34,7 @@ def test_posts_sheet_reads_images_from_one_cell_and_numbered_columns(tmp_path: P
         "p3\t\tfile:///tmp/e.png\t\t\tpro\n",
     )
     sheet = read_sample_sheet(path)
-    assert sheet_corpus(sheet) == "posts"
+    assert sheet_kind(sheet.columns) is POST_SHEET
     assert list(sheet["video_id"]) == ["p1", "p2", "p3"]
     assert [sheet_line(sheet, i) for i in range(3)] == [2, 4, 5]
     posts = sheet_posts(sheet)
@@ -42,15 +42,15 @@ def test_posts_sheet_reads_images_from_one_cell_and_numbered_columns(tmp_path: P
     assert posts[1].images == () and posts[1].text == "No picture here"
     assert posts[2].text == "" and posts[2].images == ("file:///tmp/e.png",)
     assert sheet.loc[0, "stance"] == "pro"
-    check_corpus_kind(sheet, "posts", path)
+    assert corpus_kind(sheet, "posts", path) is POST_SHEET
     with pytest.raises(SampleSheetError, match="holds posts but the config says `corpus: videos`"):
-        check_corpus_kind(sheet, "videos", path)
+        corpus_kind(sheet, "videos", path)
 
 
 def test_videos_sheet_under_a_posts_config_is_an_error(tmp_path: Path) -> None:
     path = _sheet(tmp_path, "video_id\tsource\nv1\tabc.mp4\n")
     with pytest.raises(SampleSheetError, match="holds videos but the config says `corpus: posts`"):
-        check_corpus_kind(read_sample_sheet(path), "posts", path)
+        corpus_kind(read_sample_sheet(path), "posts", path)
 
 
 @pytest.mark.parametrize(
@@ -111,10 +111,10 @@ def test_shard_posts_and_digests_follow_the_text(tmp_path: Path) -> None:
     rows = "".join(f"p{i}\ttext {i}\timg{i}.jpg\n" for i in range(5))
     path = _sheet(tmp_path, "post_id\ttext\timage\n" + rows)
     sheet = read_sample_sheet(path)
-    digests = post_shard_digests(sheet, 2)
+    digests = shard_digests(sheet, 2)
     assert len(digests) == 3
-    posts = read_shard_posts(path, 1, 2, digest=digests[1])
+    posts = POST_SHEET.read_shard(path, 1, 2, digest=digests[1])
     assert [p.post_id for p in posts] == ["p2", "p3"] and posts[0].images == ("img2.jpg",)
     edited = _sheet(tmp_path, "post_id\ttext\timage\n" + rows.replace("text 3", "text three"), "b.tsv")
-    changed = post_shard_digests(read_sample_sheet(edited), 2)
+    changed = shard_digests(read_sample_sheet(edited), 2)
     assert changed[0] == digests[0] and changed[1] != digests[1]

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from polimodal.corpus.samples import (
+    VIDEO_SHEET,
+    corpus_kind,
     n_shards,
     read_sample_sheet,
-    read_shard_videos,
     shard_digests,
     shard_name,
     shard_rows,
-    shard_videos,
     sheet_line,
-    source_kind,
 )
+from polimodal.corpus.videos import sheet_videos
 from polimodal.errors import SampleSheetError
 
 
@@ -83,7 +83,7 @@ def make_sheet(tmp_path, n, name="s.tsv"):
 def test_shards_are_runs_of_rows(tmp_path):
     df = make_sheet(tmp_path, 25)
     assert n_shards(len(df), 10) == 3
-    assert [v.video_id for v in shard_videos(df, 2, 10)] == [f"v{i}" for i in range(20, 25)]
+    assert [v.video_id for v in sheet_videos(shard_rows(df, 2, 10))] == [f"v{i}" for i in range(20, 25)]
     assert len(shard_rows(df, 0, 10)) == 10
     with pytest.raises(SampleSheetError, match="shard 3 does not exist"):
         shard_rows(df, 3, 10)
@@ -109,36 +109,21 @@ def test_digest_follows_source_changes(tmp_path):
     assert [a == b for a, b in zip(d1, d2, strict=True)] == [True, False, True]
 
 
-@pytest.mark.parametrize(
-    ("source", "kind"),
-    [
-        ("dQw4w9WgXcQ", "youtube"),
-        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "youtube"),
-        ("https://youtu.be/dQw4w9WgXcQ", "youtube"),
-        ("http://127.0.0.1:8000/a.mp4", "url"),
-        ("/data/a.mp4", "local"),
-        ("videos/a.mp4", "local"),
-    ],
-)
-def test_source_kind(source, kind):
-    assert source_kind(source) == kind
-
-
 def test_a_shard_job_reads_only_its_rows(tmp_path):
     lines = ["video_id\tsource"] + [f"v{i}\tsrc{i}" for i in range(25)]
     path = write(tmp_path, "\n".join(lines) + "\n")
-    full = shard_videos(read_sample_sheet(path), 2, 10)
-    assert read_shard_videos(path, 2, 10) == full
-    assert [v.video_id for v in read_shard_videos(path, 1, 10)] == [f"v{i}" for i in range(10, 20)]
+    full = sheet_videos(shard_rows(read_sample_sheet(path), 2, 10))
+    assert VIDEO_SHEET.read_shard(path, 2, 10) == full
+    assert [v.video_id for v in VIDEO_SHEET.read_shard(path, 1, 10)] == [f"v{i}" for i in range(10, 20)]
     with pytest.raises(SampleSheetError, match="shard 3 does not exist"):
-        read_shard_videos(path, 3, 10)
+        VIDEO_SHEET.read_shard(path, 3, 10)
 
 
 def test_a_shard_names_the_file_line_of_a_bad_row(tmp_path):
     lines = ["video_id\tsource"] + [f"v{i}\tsrc{i}" for i in range(12)] + ["bad/id\ts"]
     path = write(tmp_path, "\n".join(lines) + "\n")
     with pytest.raises(SampleSheetError, match="line 14"):
-        read_shard_videos(path, 1, 10)
+        VIDEO_SHEET.read_shard(path, 1, 10)
 
 
 def test_blank_lines_do_not_shift_a_shard(tmp_path):
@@ -146,7 +131,7 @@ def test_blank_lines_do_not_shift_a_shard(tmp_path):
     path = write(tmp_path, "\n".join(lines) + "\n")
     sheet = read_sample_sheet(path)
     digest = shard_digests(sheet, 2)[1]
-    assert read_shard_videos(path, 1, 2, digest=digest) == shard_videos(sheet, 1, 2)
+    assert VIDEO_SHEET.read_shard(path, 1, 2, digest=digest) == sheet_videos(shard_rows(sheet, 1, 2))
 
 
 def test_blank_lines_do_not_shift_reported_lines(tmp_path):
@@ -213,3 +198,25 @@ def test_a_missing_relative_sheet_names_where_it_was_looked_for(tmp_path, monkey
         SampleSheetError, match=rf"config/videos.tsv does not exist .*{tmp_path}/config/videos.tsv"
     ):
         read_sample_sheet("config/videos.tsv")
+
+
+def test_shard_digests_are_pinned(tmp_path):
+    # a changed digest reruns every shard of every corpus: these values predate the one sheet reader
+    videos = write(
+        tmp_path, "video_id\tsource\tlab\na\tx.mp4\t1\nb\thttps://e.org/v.mp4\t0\nc\tdQw4w9WgXcQ\t1\n"
+    )
+    assert shard_digests(read_sample_sheet(videos), 2) == ["98a87ca87c81735b", "5d72004e7b7723d9"]
+    posts = write(
+        tmp_path,
+        "post_id\ttext\timage\timage_1\tlab\np1\tTax cuts\ta.jpg | b.png\tc.jpg\t1\np2\t\td.jpg\t\t0\n"
+        "p3\tno image\t\t\t1\n",
+        "posts.tsv",
+    )
+    assert shard_digests(read_sample_sheet(posts), 2) == ["b8b566dffc756bec", "8757f818778b6a82"]
+
+
+def test_the_config_names_a_known_kind_of_corpus(tmp_path):
+    sheet = read_sample_sheet(write(tmp_path, "video_id\tsource\na\tx\n"))
+    assert corpus_kind(sheet, "videos", "s.tsv") is VIDEO_SHEET
+    with pytest.raises(SampleSheetError, match=r"config corpus: 'audio' is not one of \['videos', 'posts'\]"):
+        corpus_kind(sheet, "audio", "s.tsv")

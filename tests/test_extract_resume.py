@@ -14,13 +14,14 @@ import pyarrow.parquet as pq
 import pytest
 
 import polimodal.extract.transcribe as tr
-from polimodal.corpus.samples import VideoSource
 from polimodal.corpus.schemas import VIDEOS, read_parquet
+from polimodal.corpus.videos import VideoSource
 from polimodal.extract.dedup import dedup_shard
 from polimodal.extract.embed import EmbedOptions, embed_shard
 from polimodal.extract.frames import FrameOptions
-from polimodal.extract.ingest import IngestOptions, ingest_shard
+from polimodal.extract.ingest import IngestOptions
 from polimodal.extract.transcribe import TranscribeOptions, transcribe_shard
+from polimodal.extract.videos import ingest_shard
 from polimodal.synthetic.media import SCENES, make_video
 from polimodal.synthetic.tinymodels import save_tiny_cnn
 

@@ -1,4 +1,14 @@
-"""The sample sheet: one row per video, validated, and split into stable shards.
+"""The sample sheet: one reader for both kinds of corpus, and its stable shards.
+
+A sheet holds one kind of corpus (config ``corpus``), told by its header: a ``post_id`` column
+makes it a posts sheet (:mod:`polimodal.corpus.posts`), else it is a videos sheet
+(:mod:`polimodal.corpus.videos`). :data:`SHEET_KINDS` declares each kind once
+(:class:`SheetKind`: its header and row checks, its items, what its shard digest covers, whether
+it has speech, its ingest function). :func:`read_sample_sheet` reads either into the same frame
+(``video_id``, ``source``, the labels; a post is a video whose frames are its images and whose
+transcript is its text), so shards, tasks, splits and folds treat both alike; :func:`corpus_kind`
+is where the workflow learns which kind it runs (``common.smk`` calls it once and its rules read
+the kind).
 
 A shard is a run of ``shard_size`` consecutive rows of the sheet, in file order:
 shard ``k`` holds rows ``k*shard_size`` to ``(k+1)*shard_size - 1``. Appending rows
@@ -11,30 +21,82 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib
 import os
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from polimodal.corpus.posts import is_posts_header, posts_frame
+from polimodal.corpus import posts, videos
 from polimodal.errors import SampleSheetError
 
 #: A video id: letters, digits, ``_``, ``-`` and ``.`` (YouTube ids fit), no leading dot,
 #: at most 128 characters. Ids become file names, so no separators or shell characters.
 VIDEO_ID_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
-YOUTUBE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{11}$")
-REQUIRED_COLUMNS = ("video_id", "source")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class VideoSource:
-    """One row of the sheet as the ingest stage needs it."""
+class SheetKind(Generic[T]):
+    """One kind of corpus a sheet can hold (config ``corpus``), declared once in :data:`SHEET_KINDS`."""
 
-    video_id: str
-    source: str
+    #: The config's ``corpus`` value.
+    name: str
+    #: The id column of the file (its header tells the kind: :func:`sheet_kind`).
+    id_column: str
+    #: One item, in messages.
+    noun: str
+    #: What a sheet of this kind has, for the message when the config expects it and the sheet is not.
+    hint: str
+    #: The JSON schema of one row of the frame (``workflow/schemas/<schema>.schema.yaml``).
+    schema: str
+    #: Header checks ``(columns, path)``; SampleSheetError naming what is wrong.
+    check_header: Callable[[list[str], Path], None]
+    #: Row checks and the frame's columns ``(rows, path, line)``: ``rows`` hold no blank line and
+    #: their ids are stripped and checked; ``line`` is each row's file line. Returns the frame.
+    parse_rows: Callable[[pd.DataFrame, Path, pd.Series], pd.DataFrame]
+    #: The items of a frame's rows, as the ingest stage takes them.
+    items: Callable[[pd.DataFrame], list[T]]
+    #: The columns a shard's digest covers: a shard reruns exactly when one of them changes.
+    digest_columns: tuple[str, ...]
+    #: Whether the corpus has speech: transcription, alignment, the query and the models that read
+    #: words or audio run for it (videos); else a shard's texts take the transcripts' place (posts).
+    speech: bool
+    #: ``module:function`` of the ingest stage of one shard, imported when asked for
+    #: (:meth:`ingest_function`; the extract layer sits above this one).
+    ingest: str
+
+    def read_shard(
+        self, path: str | os.PathLike[str], index: int, shard_size: int, digest: str | None = None
+    ) -> list[T]:
+        """The items of shard ``index``, reading only that shard's lines of the sheet.
+
+        ``digest`` (from :func:`shard_digests` of the whole sheet) guards against lines that
+        the whole-sheet reading counts differently (blank lines): on a mismatch the whole
+        sheet is read and the shard taken from it.
+        """
+        rows = read_sample_sheet(path, rows=(index * shard_size, shard_size))
+        if sheet_kind(rows.columns) is not self:
+            raise SampleSheetError(
+                f"sample sheet {path} is not a {self.name} sheet (no {self.id_column} column)"
+            )
+        if digest is not None and (rows.empty or shard_digests(rows, shard_size)[0] != digest):
+            rows = shard_rows(read_sample_sheet(path), index, shard_size)
+        if rows.empty:
+            raise SampleSheetError(f"shard {index} does not exist in {path}: the sheet is shorter")
+        return self.items(rows)
+
+    def ingest_function(self) -> Callable[..., None]:
+        """The ingest stage of one shard of this kind (:attr:`ingest`)."""
+        module, _, name = self.ingest.partition(":")
+        fn: Callable[..., None] = getattr(importlib.import_module(module), name)
+        return fn
 
 
 class SheetLines:
@@ -89,15 +151,16 @@ def check_ids(df: pd.DataFrame, column: str, path: Path, line: pd.Series) -> Non
 
 
 def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | None = None) -> pd.DataFrame:
-    """Read and validate the sample sheet (TSV, or CSV when the name ends in .csv).
+    """Read and validate the sample sheet (TSV, or CSV when the name ends in .csv), of either kind.
 
     Every column is read as text; blank lines are skipped. Raises :class:`SampleSheetError`
     naming the row (1-based line number of the file, header = line 1; :func:`sheet_line`
     gives it for any row of the result) and the value for: a byte that is not UTF-8 (line
-    and column), a missing ``video_id``/``source`` column, an empty or malformed id, a
-    duplicate id, an empty source, and a sheet without rows. ``rows=(start, n)`` reads and
-    checks only data rows ``start`` to ``start + n - 1`` (a shard job need not parse a sheet
-    of millions of rows; an empty window is not an error there).
+    and column), a column named twice, an empty or malformed id, a duplicate id, a sheet
+    without rows, and what the kind checks (:data:`SHEET_KINDS`; videos: a missing
+    ``video_id``/``source`` column, an empty source; posts: :mod:`polimodal.corpus.posts`).
+    ``rows=(start, n)`` reads and checks only data rows ``start`` to ``start + n - 1`` (a shard
+    job need not parse a sheet of millions of rows; an empty window is not an error there).
     """
     path = Path(path)
     if not path.is_file():
@@ -132,29 +195,19 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
     except pd.errors.ParserError as exc:
         raise SampleSheetError(f"sample sheet {path}: cannot parse: {exc}") from exc
     df.columns = _header(path, sep, len(df.columns))
-    if is_posts_header(df.columns):  # a posts sheet (corpus: posts): see polimodal.corpus.posts
-        return posts_frame(df, path, first_line=2 + (rows[0] if rows else 0), windowed=rows is not None)
-    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
-    if missing:
-        raise SampleSheetError(
-            f"sample sheet {path}: missing column(s) {missing}; found {list(df.columns)}"
-            + (" (is it tab-separated?)" if len(df.columns) == 1 else "")
-        )
+    kind = sheet_kind(df.columns)
+    kind.check_header(list(df.columns), path)
     first = 2 + (rows[0] if rows else 0)
     blank = (df.fillna("") == "").all(axis=1)
-    df = df[~blank]
+    df = df[~blank].copy()
     line = pd.Series(df.index.to_numpy() + first, index=df.index)
-    df["video_id"] = df["video_id"].str.strip()
-    df["source"] = df["source"].str.strip()
     if rows is None and df.empty:
-        raise SampleSheetError(f"sample sheet {path} has no rows: add one row per video below the header")
-
-    check_ids(df, "video_id", path, line)
-    empty = df["source"] == ""
-    if empty.any():
-        rows = [f"line {line[i]} ({df.at[i, 'video_id']})" for i in df.index[empty][:10]]
-        raise SampleSheetError(f"sample sheet {path}: empty source on " + ", ".join(rows))
-    df = df.reset_index(drop=True)
+        raise SampleSheetError(
+            f"sample sheet {path} has no rows: add one row per {kind.noun} below the header"
+        )
+    df[kind.id_column] = df[kind.id_column].str.strip()
+    check_ids(df, kind.id_column, path, line)
+    df = kind.parse_rows(df, path, line).reset_index(drop=True)
     df.attrs["lines"] = SheetLines(line)
     return df
 
@@ -212,35 +265,18 @@ def shard_rows(sheet: pd.DataFrame, index: int, shard_size: int) -> pd.DataFrame
     return sheet.iloc[index * shard_size : (index + 1) * shard_size]
 
 
-def shard_videos(sheet: pd.DataFrame, index: int, shard_size: int) -> list[VideoSource]:
-    rows = shard_rows(sheet, index, shard_size)
-    return [VideoSource(v, s) for v, s in zip(rows["video_id"], rows["source"], strict=True)]
-
-
-def read_shard_videos(
-    path: str | os.PathLike[str], index: int, shard_size: int, digest: str | None = None
-) -> list[VideoSource]:
-    """The videos of shard ``index``, reading only that shard's lines of the sheet.
-
-    ``digest`` (from :func:`shard_digests` of the whole sheet) guards against lines that
-    the whole-sheet reading counts differently (blank lines): on a mismatch the whole
-    sheet is read and the shard taken from it.
-    """
-    rows = read_sample_sheet(path, rows=(index * shard_size, shard_size))
-    if digest is not None and (rows.empty or shard_digests(rows, shard_size)[0] != digest):
-        return shard_videos(read_sample_sheet(path), index, shard_size)
-    if rows.empty:
-        raise SampleSheetError(f"shard {index} does not exist in {path}: the sheet is shorter")
-    return shard_videos(rows, 0, shard_size)
-
-
 def shard_digests(sheet: pd.DataFrame, shard_size: int) -> list[str]:
-    """One digest per shard over its ``video_id``/``source`` pairs.
+    """One digest per shard over what its rows' kind says a shard depends on
+    (:attr:`SheetKind.digest_columns`: a video's ``video_id`` and ``source``; a post's text too).
 
     Used as a Snakemake param, so a shard reruns exactly when its members change.
     Vectorised: a million rows take about a second.
     """
-    keys = (sheet["video_id"] + "\x1f" + sheet["source"] + "\x1e").to_numpy()
+    columns = sheet_kind(sheet.columns).digest_columns
+    keys = sheet[columns[0]]
+    for column in columns[1:]:
+        keys = keys + "\x1f" + sheet[column]
+    keys = (keys + "\x1e").to_numpy()
     out = []
     for start in range(0, len(keys), shard_size):
         h = hashlib.sha1("".join(keys[start : start + shard_size]).encode(), usedforsecurity=False)
@@ -248,13 +284,53 @@ def shard_digests(sheet: pd.DataFrame, shard_size: int) -> list[str]:
     return out
 
 
-def source_kind(source: str) -> str:
-    """``youtube`` (a bare 11-character id or a YouTube URL), ``url`` or ``local``."""
-    if YOUTUBE_ID_RE.fullmatch(source):
-        return "youtube"
-    low = source.lower()
-    if low.startswith(("http://", "https://")):
-        if re.match(r"^https?://([a-z0-9-]+\.)*(youtube\.com|youtu\.be)/", low):
-            return "youtube"
-        return "url"
-    return "local"
+def sheet_kind(columns: Sequence[Any] | pd.Index) -> SheetKind[Any]:
+    """The kind of a sheet with these columns (the file's header, or a frame read here): posts
+    when it has ``post_id``, else videos."""
+    return POST_SHEET if POST_SHEET.id_column in set(columns) else VIDEO_SHEET
+
+
+def corpus_kind(sheet: pd.DataFrame, corpus: str, path: str | os.PathLike[str]) -> SheetKind[Any]:
+    """The kind of corpus of a run, checked at start-up: the sheet holds what the config's
+    ``corpus`` says (SampleSheetError otherwise)."""
+    if corpus not in SHEET_KINDS:
+        raise SampleSheetError(f"config corpus: {corpus!r} is not one of {list(SHEET_KINDS)}")
+    expected, found = SHEET_KINDS[corpus], sheet_kind(sheet.columns)
+    if found is not expected:
+        raise SampleSheetError(
+            f"sample sheet {path} holds {found.name} but the config says `corpus: {corpus}` "
+            f"({expected.hint}); set `corpus: {found.name}` or point `samples` at a {corpus} sheet"
+        )
+    return expected
+
+
+#: A videos sheet (:mod:`polimodal.corpus.videos`): fetched and transcribed.
+VIDEO_SHEET: SheetKind[videos.VideoSource] = SheetKind(
+    name="videos",
+    id_column="video_id",
+    noun="video",
+    hint="a videos sheet has video_id and source columns",
+    schema="samples",
+    check_header=videos.check_header,
+    parse_rows=videos.video_rows,
+    items=videos.sheet_videos,
+    digest_columns=("video_id", "source"),
+    speech=True,
+    ingest="polimodal.extract.videos:ingest_shard",
+)
+#: A posts sheet (:mod:`polimodal.corpus.posts`): images for frames, the text for the transcript.
+POST_SHEET: SheetKind[posts.Post] = SheetKind(
+    name="posts",
+    id_column="post_id",
+    noun="post",
+    hint="a posts sheet has post_id, text and image columns",
+    schema="posts",
+    check_header=posts.check_header,
+    parse_rows=posts.post_rows,
+    items=posts.sheet_posts,
+    digest_columns=("video_id", "source", "text"),
+    speech=False,
+    ingest="polimodal.extract.posts:ingest_posts_shard",
+)
+#: The kinds of corpus a sheet can hold (config ``corpus``), by name.
+SHEET_KINDS: dict[str, SheetKind[Any]] = {k.name: k for k in (VIDEO_SHEET, POST_SHEET)}

@@ -46,12 +46,12 @@ from polimodal.corpus.schemas import (
     table_from_rows,
     write_parquet,
 )
-from polimodal.corpus.shards import process_videos, work_key
+from polimodal.corpus.shards import work_key
 from polimodal.errors import MediaUnavailable
 from polimodal.extract.audio import AudioOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.images import DEFAULT_MAX_PIXELS, ImageFetcher, load_image
-from polimodal.extract.ingest import IngestOptions, available, frames_digest
+from polimodal.extract.ingest import IngestOptions, frames_digest, ingest_items, unavailable_tables
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,6 @@ def ingest_post(
             )
         )
     frames_table = table_from_rows(frames, FRAMES)
-    empty = {"frames": FRAMES.empty_table(), "audio": AUDIO.empty_table()}
     if not frames and not post.text:
         last = failed[0] if failed else {"kind": "no_image", "reason": "no image"}
         bad = {
@@ -132,11 +131,7 @@ def ingest_post(
             "reason": "post has no text and none of its images could be had",
         }
         log.warning("post %s: unavailable: no text and no usable image", post.post_id)
-        return {
-            "videos": VIDEOS.empty_table(),
-            "unavailable": table_from_rows([*failed, bad], UNAVAILABLE),
-            **empty,
-        }
+        return unavailable_tables([*failed, bad])
     digest = hashlib.sha256(b"".join(r["jpeg"] for r in frames)).hexdigest()[:32] if frames else None
     row = {
         "video_id": post.post_id,
@@ -172,15 +167,16 @@ def ingest_posts_shard(
     audio_out: PathLike,
     frame_options: FrameOptions | None = None,
     audio_options: AudioOptions | None = None,  # posts have no audio; taken as ingest_shard takes it
+    media_dir: PathLike | None = None,  # the job's scratch folder: unused (images are fetched into memory)
     fetcher: ImageFetcher | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     frames_standin: PathLike | None = None,
 ) -> None:
-    """Ingest a shard of posts into the tables :func:`polimodal.extract.ingest.ingest_shard` writes.
+    """Ingest a shard of posts into the tables of every ingest job (:mod:`polimodal.extract.ingest`).
 
-    Resumable and never made worse like it: a rerun skips (reuses) posts whose images and
-    settings are unchanged, and a post that had a usable result before but none now keeps its
-    earlier rows. Never raises for a single bad post or image.
+    Resumable and never made worse like :func:`polimodal.extract.videos.ingest_shard`: a rerun
+    skips (reuses) posts whose images and settings are unchanged, and a post that had a usable
+    result before but none now keeps its earlier rows. Never raises for a single bad post or image.
     """
     frame_options = frame_options or FrameOptions()
     fetcher = fetcher or ImageFetcher.from_options(options)
@@ -200,20 +196,17 @@ def ingest_posts_shard(
     def origin(post_id: str) -> str:
         return work_key(by_id[post_id].images)
 
-    process_videos(
+    ingest_items(
         [p.post_id for p in posts],
         lambda pid: ingest_post(by_id[pid], fetcher, frame_options, max_pixels),
-        {
-            "videos": (Path(videos_out), VIDEOS),
-            "unavailable": (Path(unavailable_out), UNAVAILABLE),
-            "frames": (Path(frames_out), FRAMES),
-            "audio": (Path(audio_out), AUDIO),
-        },
+        videos_out=videos_out,
+        unavailable_out=unavailable_out,
+        frames_out=frames_out,
+        audio_out=audio_out,
         key=key,
-        label=f"ingest posts {Path(videos_out).parent.name}",
         origin=origin,
-        done=available,
-        stored={"frames": frames_standin} if frames_standin else None,
+        label=f"ingest posts {Path(videos_out).parent.name}",
+        frames_standin=frames_standin,
     )
 
 

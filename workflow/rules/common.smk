@@ -2,29 +2,28 @@
 # functions named get_*). No logic beyond paths and lookups: everything else is in polimodal/.
 from snakemake.utils import validate
 
-from polimodal.corpus.samples import read_sample_sheet, shard_digests, shard_name
-from polimodal.corpus.posts import check_corpus_kind, post_shard_digests
+from polimodal.corpus.samples import (
+    corpus_kind,
+    read_sample_sheet,
+    shard_digests,
+    shard_name,
+)
 
 validate(config, "../schemas/config.schema.yaml")
 
 SHEET = read_sample_sheet(config["samples"])
-# one kind of corpus per sheet (config `corpus: videos | posts`): the other kind stops the run here
-check_corpus_kind(SHEET, config["corpus"], config["samples"])
+# the kind of corpus (config `corpus: videos | posts`, polimodal.corpus.samples.SHEET_KINDS): a sheet
+# of the other kind stops the run here. Decided once: the rules read CORPUS (CORPUS.speech)
+CORPUS = corpus_kind(SHEET, config["corpus"], config["samples"])
 # the JSON schema of a row; read_sample_sheet has already checked every row (vectorised)
-SHEET_SCHEMA = {"videos": "samples", "posts": "posts"}[config["corpus"]]
-validate(SHEET.head(1000), f"../schemas/{SHEET_SCHEMA}.schema.yaml")
+validate(SHEET.head(1000), f"../schemas/{CORPUS.schema}.schema.yaml")
 SHARD_SIZE = config["shard_size"]
+# over each row's id and source (a post's text too: the post_texts job reruns when it changes)
 DIGESTS = shard_digests(SHEET, SHARD_SIZE)
 SHARDS = [shard_name(i) for i in range(len(DIGESTS))]
-# corpus: videos | posts (polimodal.corpus.posts)
-CORPUS = config["corpus"]
-POSTS = CORPUS == "posts"
 # frames.keep_dropped: the ingest job writes the stored frames table itself, every JPEG; else its
 # table is temporary and store_frames keeps the JPEGs of the frames dedup keeps (embed.smk)
 KEEP_DROPPED_FRAMES = config["frames"]["keep_dropped"]
-# a post's digest covers its text too (the post_texts job reruns when it changes)
-if POSTS:
-    DIGESTS = post_shard_digests(SHEET, SHARD_SIZE)
 
 
 wildcard_constraints:
@@ -82,29 +81,34 @@ def get_shard_videos(wildcards):
     return get_shard_files(rules.ingest.output.videos)
 
 
+def get_speech_files(pattern):
+    """``pattern`` for every shard of a corpus with speech (videos: transcription, alignment);
+    none for a corpus without (posts)."""
+    return get_shard_files(pattern) if CORPUS.speech else []
+
+
+def get_text_rule():
+    """Where each shard's TRANSCRIPTS come from (transcribe, or post_texts as a post's text takes
+    the transcript's place)."""
+    return rules.transcribe if CORPUS.speech else rules.post_texts
+
+
 def get_shard_unavailable(wildcards):
-    """Videos that could not be had (ingest) or used (frames, audio, transcribe), every shard."""
-    if (
-        POSTS
-    ):  # posts: images that could not be had, posts without text or image (no transcription)
-        return get_shard_files(rules.ingest.output.unavailable)
+    """Videos (posts, images) that could not be had (ingest) or used (frames, audio, transcribe),
+    every shard."""
     return [
         *get_shard_files(rules.ingest.output.unavailable),
-        *get_shard_files(rules.transcribe.output.failures),
+        *get_speech_files(rules.transcribe.output.failures),
     ]
 
 
 def get_shard_transcripts(wildcards):
-    if POSTS:  # a post's text takes the transcript's place
-        return get_shard_files(rules.post_texts.output.transcripts)
-    return get_shard_files(rules.transcribe.output.transcripts)
+    return get_shard_files(get_text_rule().output.transcripts)
 
 
 def get_transcripts(wildcards):
     """The TRANSCRIPTS file of one shard: its transcripts, or its posts' texts."""
-    if POSTS:
-        return rules.post_texts.output.transcripts.format(shard=wildcards.shard)
-    return rules.transcribe.output.transcripts.format(shard=wildcards.shard)
+    return get_text_rule().output.transcripts.format(shard=wildcards.shard)
 
 
 def get_artifact_outputs():
@@ -113,7 +117,7 @@ def get_artifact_outputs():
         rules.gather_videos.output.parquet,
         rules.gather_unavailable.output.parquet,
         rules.gather_transcripts.output.parquet,
-        *([] if POSTS else get_shard_files(rules.transcribe.output.segments)),
+        *get_speech_files(rules.transcribe.output.segments),
         *get_shard_files(rules.dedup.output.parquet),
         *get_shard_files(get_stored_frames()),
     ]
@@ -340,9 +344,9 @@ def _reads_sequences(model):
 
 
 SEQUENCES_READ = any(_reads_sequences(m) for m in MODELS)
-if POSTS and (SEQUENCES_READ or QUERY.enabled):
+if not CORPUS.speech and (SEQUENCES_READ or QUERY.enabled):
     raise ValueError(
-        "corpus: posts has no audio or spoken words: models "
+        f"corpus: {CORPUS.name} has no audio or spoken words: models "
         f"{[m for m in MODELS if _reads_sequences(m)]} (they read words/audio) and the `query` "
         "section apply to videos only"
     )
@@ -357,10 +361,9 @@ def get_query_frames(wildcards):
 
 
 def get_align_outputs():
-    """The aligned table of every shard, and the report's query when the config asks for one."""
-    if POSTS:  # posts have no audio and no spoken words
-        return []
-    outputs = get_shard_aligned()
+    """The aligned table of every shard (posts have no spoken words), and the report's query when
+    the config asks for one."""
+    outputs = get_speech_files(rules.align.output.parquet)
     if QUERY.enabled:
         outputs += list(rules.query.output)
     return outputs

@@ -36,6 +36,6 @@ rule ingest:
         audio=get_output_settings("audio"),
         media_dir=get_media_dir,
         frames_standin=get_frames_standin,
-        corpus=CORPUS,
+        corpus=CORPUS.name,
     script:
         "../scripts/ingest.py"

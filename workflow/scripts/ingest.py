@@ -3,12 +3,10 @@ record the unavailable."""
 
 from typing import TYPE_CHECKING
 
-from polimodal.corpus.posts import read_shard_posts
-from polimodal.corpus.samples import read_shard_videos
+from polimodal.corpus.samples import SHEET_KINDS
 from polimodal.extract.audio import AudioOptions
 from polimodal.extract.frames import FrameOptions
-from polimodal.extract.ingest import IngestOptions, ingest_shard
-from polimodal.extract.posts import ingest_posts_shard
+from polimodal.extract.ingest import IngestOptions
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -18,22 +16,21 @@ setup_logging(snakemake.log[0])
 # the sheet's path and the transport settings (retries, pauses, ...) are not params: changing
 # them reruns nothing (workflow/rules/common.smk, get_output_settings)
 config = snakemake.config
-shard = (config["samples"], int(snakemake.wildcards.shard), snakemake.params.shard_size)
-outputs = {
-    "videos_out": snakemake.output.videos,
-    "unavailable_out": snakemake.output.unavailable,
-    "options": IngestOptions.from_config(config["ingest"]),
-    "frames_out": snakemake.output.frames,
-    "audio_out": snakemake.output.audio,
-    "frame_options": FrameOptions.from_config(snakemake.params.frames),
-    "audio_options": AudioOptions.from_config(snakemake.params.audio),
-    "frames_standin": snakemake.params.frames_standin or None,
-}
-if snakemake.params.corpus == "posts":
-    ingest_posts_shard(read_shard_posts(*shard, digest=snakemake.params.digest), **outputs)
-else:
-    ingest_shard(
-        read_shard_videos(*shard, digest=snakemake.params.digest),
-        media_dir=snakemake.params.media_dir,
-        **outputs,
-    )
+kind = SHEET_KINDS[snakemake.params.corpus]  # videos or posts: its shard reader and ingest function
+kind.ingest_function()(
+    kind.read_shard(
+        config["samples"],
+        int(snakemake.wildcards.shard),
+        snakemake.params.shard_size,
+        digest=snakemake.params.digest,
+    ),
+    media_dir=snakemake.params.media_dir,
+    videos_out=snakemake.output.videos,
+    unavailable_out=snakemake.output.unavailable,
+    options=IngestOptions.from_config(config["ingest"]),
+    frames_out=snakemake.output.frames,
+    audio_out=snakemake.output.audio,
+    frame_options=FrameOptions.from_config(snakemake.params.frames),
+    audio_options=AudioOptions.from_config(snakemake.params.audio),
+    frames_standin=snakemake.params.frames_standin or None,
+)

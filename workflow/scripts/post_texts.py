@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.corpus.posts import read_shard_posts
+from polimodal.corpus.samples import POST_SHEET
 from polimodal.extract.posts import write_post_texts
 from polimodal.logs import setup_logging
 
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 setup_logging(snakemake.log[0])
 write_post_texts(
-    read_shard_posts(
+    POST_SHEET.read_shard(
         snakemake.config["samples"],  # not a param: moving the sheet reruns nothing
         int(snakemake.wildcards.shard),
         snakemake.params.shard_size,
