@@ -28,6 +28,7 @@ from polimodal.models.hf.chat import ChatCodec, collate
 from polimodal.models.hf.params import LlmParams
 from polimodal.models.hf.prompts import TaskPrompt
 from polimodal.models.hf.scoring import answer_loglik_full, answer_logliks
+from polimodal.nn.runtime import select_runtime
 from polimodal.resolve import resolve_pretrained
 from polimodal.synthetic.demo import OTHER, POLITICAL
 from polimodal.synthetic.tinymodels import SMOLLM2_GGUF_REF
@@ -92,7 +93,7 @@ def main() -> None:
             lambda: 0.0,
             opts,
             Path(tmp),
-            use_cpu=args.device == "cpu",
+            runtime=select_runtime(args.device),
         )
     secs = summary["train_seconds"]
     print(

@@ -2,7 +2,8 @@
 
 - zero-shot: every prediction is a task value, scores are probabilities;
 - LoRA learns what zero-shot cannot: a keyword decides the answer; validation macro F1 goes from
-  chance to >= 0.9, and the adapter-only checkpoint reloads to identical predictions;
+  chance to >= 0.9, and the adapter-only checkpoint reloads to identical predictions; a second
+  fit of the same model reuses it, a changed parameter trains again;
 - the VLM sees the frames: on a task decided only by frame colour (identical texts), the LoRA-tuned
   tiny VLM beats chance clearly, while the text-only LM cannot (it sees identical inputs).
 """
@@ -21,6 +22,7 @@ from polimodal.corpus.schemas import FRAMES, write_parquet
 from polimodal.errors import ConfigError
 from polimodal.experiments.data import FrameStore, VideoData
 from polimodal.models.hf.generative import LlmModel, VlmModel
+from polimodal.models.reuse import SUMMARY
 
 PROMPT = {"question": "Is this about politics? Answer YES or NO.", "answers": {"1": "YES", "0": "NO"}}
 WORDS = "river garden music coffee window yellow travel pencil summer camera ocean basket".split()
@@ -106,6 +108,26 @@ def test_lora_learns_a_keyword_that_zero_shot_cannot(tiny_llama: Path, tmp_path:
     again_labels, again_scores = restored.predict(test)
     assert again_labels == test_labels
     np.testing.assert_allclose(again_scores, test_scores, rtol=1e-5, atol=1e-6)
+
+
+def test_a_finished_lora_training_is_reused(tiny_llama: Path, tmp_path: Path) -> None:
+    """As a torch checkpoint: the same model (data, parameters, seed) loads the adapter; another trains."""
+    train, val = _keyword_data(8, 1), _keyword_data(4, 2)
+    params = {"model": str(tiny_llama), **LORA, "epochs": 1}
+    first = LlmModel(["0", "1"], params)
+    summary = first.fit(train, val, tmp_path)
+    assert "reused_checkpoint" not in summary and (tmp_path / SUMMARY).exists()
+    adapter = tmp_path / "adapter" / "adapter_model.safetensors"
+    written = adapter.stat().st_mtime_ns
+    again = LlmModel(["0", "1"], params)
+    assert again.fit(train, val, tmp_path) == {**summary, "reused_checkpoint": True}
+    assert adapter.stat().st_mtime_ns == written  # loaded, not trained again
+    np.testing.assert_allclose(again.predict(val)[1], first.predict(val)[1], rtol=1e-5, atol=1e-6)
+    changed = LlmModel(["0", "1"], {**params, "lr": 1e-2})
+    assert "reused_checkpoint" not in changed.fit(train, val, tmp_path)
+    assert adapter.stat().st_mtime_ns != written
+    (tmp_path / SUMMARY).unlink()  # as if that training had stopped half-way
+    assert "reused_checkpoint" not in LlmModel(["0", "1"], {**params, "lr": 1e-2}).fit(train, val, tmp_path)
 
 
 def _jpeg(rgb: tuple[int, int, int], seed: int) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from polimodal.errors import ConfigError
-from polimodal.models.hf.prompts import TaskPrompt, evenly_spaced, messages, task_prompt
+from polimodal.models.hf.prompts import TaskPrompt, messages, task_prompt
 
 CFG = {
     "values": ["0", "1"],
@@ -50,10 +50,3 @@ def test_message_shape_of_the_study() -> None:
         {"role": "user", "content": "transcript\n\nQuestion?"},
     ]
     assert messages("", "Question?")[0]["content"] == "Question?"  # a silent video: the question only
-
-
-def test_evenly_spaced_frames() -> None:
-    assert evenly_spaced(10, 3) == [0, 4, 9]  # round(4.5) == 4
-    assert evenly_spaced(2, 3) == [0, 1]
-    assert evenly_spaced(5, 1) == [2]
-    assert evenly_spaced(0, 3) == [] and evenly_spaced(5, 0) == []

@@ -14,8 +14,9 @@ from torch import nn
 
 from polimodal.errors import LabelError, ModelLoadError
 from polimodal.experiments.data import VideoData
+from polimodal.models.reuse import SUMMARY
 from polimodal.models.torch.base import TorchModel, encode_labels
-from polimodal.models.torch.loop import CHECKPOINT, SUMMARY, load_checkpoint, predict_proba
+from polimodal.models.torch.loop import CHECKPOINT, load_checkpoint, predict_proba
 from polimodal.models.torch.params import TrainParams
 from polimodal.models.torch.streams import batched
 from polimodal.nn.losses import CrossEntropy

@@ -26,3 +26,4 @@ def test_cap_frames() -> None:
     assert len(sub) == 4 and sub == sorted(sub, key=frames.index)  # a subset, in time order
     assert cap_frames(frames, 0) == frames
     assert cap_frames(frames[:3], 4) == frames[:3]
+    assert cap_frames(frames, 1) == [frames[5]]  # one frame: the middle one

@@ -62,6 +62,15 @@ def test_cpu_runs_in_fp32() -> None:
     assert not Runtime(torch.device("cuda"), torch.bfloat16).uses_scaler
 
 
+def test_weights_dtype_and_bf16() -> None:
+    """What the generative models load their weights in, and whether LoRA trains in bf16."""
+    cpu, gpu = Runtime(torch.device("cpu"), None), Runtime(torch.device("cuda"), torch.bfloat16)
+    assert cpu.weights_dtype() == torch.float32 and gpu.weights_dtype("auto") == torch.bfloat16
+    assert cpu.weights_dtype("bfloat16") == torch.bfloat16 and gpu.weights_dtype("float32") == torch.float32
+    assert Runtime(torch.device("cuda"), torch.float16).weights_dtype() == torch.bfloat16
+    assert gpu.bf16 and not cpu.bf16 and not Runtime(torch.device("cuda"), torch.float16).bf16
+
+
 def test_seed_everything_repeats() -> None:
     a = (seed_everything(3).integers(1000, size=5), torch.rand(3), np.random.rand(2))
     b = (seed_everything(3).integers(1000, size=5), torch.rand(3), np.random.rand(2))

@@ -1,13 +1,15 @@
 """Where and in which precision a network runs (the one device/precision choice of the package),
 and how its input is prepared beside it (:func:`prefetched`).
 
-Every stage and model that runs a network (frame embeddings, transcription, fine-tuning)
-asks :func:`resolve_device` (the device string, for libraries that take one, such as
-CTranslate2) or :func:`select_runtime` (a torch device + autocast dtype).
+Every stage and model that runs a network (frame embeddings, transcription, fine-tuning,
+generative models) asks :func:`resolve_device` (the device string, for libraries that take one,
+such as CTranslate2) or :func:`select_runtime` (a torch device + autocast dtype).
 
 Precision: CUDA → bf16 autocast when the GPU supports it (A100/H100), else fp16 autocast
 (with a ``GradScaler`` when training); CPU → fp32 (CPU autocast is slower than fp32 on most
-CPUs). Weights stay fp32 (mixed precision, not half-precision training).
+CPUs). Weights stay fp32 (mixed precision, not half-precision training), except the generative
+models', which load in :meth:`Runtime.weights_dtype` (``auto``: bf16 on a GPU) and train LoRA
+adapters with bf16 mixed precision where the GPU supports it (:attr:`Runtime.bf16`).
 
 Seeding (:func:`seed_everything`): Python, NumPy and torch (all devices) from one seed; a
 NumPy generator of the same seed is returned for sampling and shuffling. cuDNN autotuning is
@@ -32,6 +34,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 __all__ = [
     "DEVICES",
+    "WEIGHT_DTYPES",
     "Runtime",
     "check_device",
     "prefetched",
@@ -39,6 +42,10 @@ __all__ = [
     "seed_everything",
     "select_runtime",
 ]
+
+
+#: The dtypes a model's ``dtype`` setting names (``auto``: :meth:`Runtime.weights_dtype` chooses).
+WEIGHT_DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,18 @@ class Runtime:
         if self.amp_dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
+
+    @property
+    def bf16(self) -> bool:
+        """bf16 mixed precision (a GPU that supports it): what ``transformers.Trainer``'s ``bf16`` asks."""
+        return self.amp_dtype == torch.bfloat16
+
+    def weights_dtype(self, dtype: str = "auto") -> torch.dtype:
+        """The dtype to load pretrained weights in (``from_pretrained(dtype=...)``): the one named
+        (:data:`WEIGHT_DTYPES`), or for ``auto`` bf16 on a GPU and fp32 on the CPU."""
+        if dtype != "auto":
+            return WEIGHT_DTYPES[dtype]
+        return torch.bfloat16 if self.device.type == "cuda" else torch.float32
 
     def describe(self) -> str:
         precision = {None: "fp32", torch.bfloat16: "bf16 autocast", torch.float16: "fp16 autocast"}

@@ -23,8 +23,9 @@ from typing import Any
 import torch
 
 from polimodal.errors import ModelLoadError
-from polimodal.models.hf.prompts import TaskPrompt, evenly_spaced, messages
+from polimodal.models.hf.prompts import TaskPrompt, messages
 from polimodal.models.hf.scoring import Prompt
+from polimodal.nn.sampling import even_indices
 
 IGNORE_INDEX = -100
 
@@ -101,7 +102,7 @@ class ChatCodec:
         from PIL import Image
 
         out = []
-        for i in evenly_spaced(len(jpegs), self.max_frames):
+        for i in even_indices(len(jpegs), self.max_frames):
             img = Image.open(io.BytesIO(jpegs[i])).convert("RGB")
             if self.image_size:
                 img.thumbnail((self.image_size, self.image_size))

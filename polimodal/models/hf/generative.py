@@ -9,7 +9,12 @@ scores are the softmax over the answers' log-likelihoods, so every prediction is
 - ``finetune: none`` (zero-shot): :meth:`GenerativeModel.fit` trains nothing; validation and test
   are scored with the pretrained model. The model folder holds ``generative.json`` only.
 - ``finetune: lora``: :func:`polimodal.models.hf.lora.train_lora` (transformers ``Trainer`` + peft);
-  the model folder holds the best epoch's adapter (``adapter/``), not the base weights.
+  the model folder holds the best epoch's adapter (``adapter/``), not the base weights. ``fit`` on
+  a folder holding a finished training of the same model (:mod:`polimodal.models.reuse`: the
+  fingerprint is written into ``generative.json`` last) loads its adapter instead of retraining.
+
+Device and precision come from :func:`polimodal.nn.runtime.select_runtime` (weights in
+:meth:`~polimodal.nn.runtime.Runtime.weights_dtype`; LoRA in bf16 where the GPU supports it).
 
 Config (``models: {name: {kind: llm|vlm, ...}}``): see :mod:`polimodal.models.hf.params`.
 The task's prompt (``tasks.<task>.prompt``) reaches the model as its ``prompt`` parameter
@@ -20,7 +25,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +35,13 @@ import torch
 
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.data import VideoData
-from polimodal.models.base import Model
+from polimodal.experiments.metrics import macro_f1
 from polimodal.models.hf.chat import ChatCodec, collate
 from polimodal.models.hf.params import GenerativeParams
 from polimodal.models.hf.prompts import TaskPrompt
 from polimodal.models.hf.scoring import Prompt, answer_logliks, class_scores
-from polimodal.nn.devices import resolve_device
-from polimodal.nn.runtime import seed_everything
+from polimodal.models.reuse import ReusableModel
+from polimodal.nn.runtime import Runtime, seed_everything, select_runtime
 from polimodal.resolve import resolve_pretrained
 
 log = logging.getLogger(__name__)
@@ -44,20 +50,19 @@ META = "generative.json"
 ADAPTER = "adapter"
 
 
-def load_causal(opts: GenerativeParams, vision: bool) -> tuple[Any, Any, Any]:
-    """``(model, tokenizer, processor)`` of ``opts.model`` (processor None for a text-only LM).
+def load_causal(opts: GenerativeParams, vision: bool, runtime: Runtime) -> tuple[Any, Any, Any]:
+    """``(model, tokenizer, processor)`` of ``opts.model`` (processor None for a text-only LM), on
+    ``runtime``'s device.
 
     dtype ``auto``: bf16 on a GPU, fp32 on CPU. ``device_map: auto`` spreads the layers over every
     visible GPU (accelerate); ``quantize: 4bit`` loads the weights in NF4 (bitsandbytes, GPU only).
     """
     from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
 
-    device = torch.device(resolve_device(opts.device, where="device"))
+    device = runtime.device
     if opts.quantize == "4bit" and device.type != "cuda":
         raise ConfigError(f"quantize: 4bit (QLoRA with bitsandbytes) needs a CUDA GPU; this job has {device}")
-    dtype = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}.get(opts.dtype)
-    if dtype is None:
-        dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    dtype = runtime.weights_dtype(opts.dtype)
     kwargs: dict[str, Any] = {"dtype": dtype}
     if opts.device_map:
         kwargs["device_map"] = opts.device_map
@@ -97,7 +102,7 @@ def load_causal(opts: GenerativeParams, vision: bool) -> tuple[Any, Any, Any]:
     return model, tokenizer, processor
 
 
-class GenerativeModel(Model):
+class GenerativeModel(ReusableModel):
     """Answer-scoring classifier on a chat model; zero-shot or LoRA (see the module docstring)."""
 
     vision = False
@@ -121,7 +126,7 @@ class GenerativeModel(Model):
     def _load_base(self) -> None:
         if self.model is not None:
             return
-        self.model, self.tokenizer, processor = load_causal(self.opts, self.vision)
+        self.model, self.tokenizer, processor = load_causal(self.opts, self.vision, self.runtime)
         self.codec = ChatCodec(
             self.tokenizer,
             self.task_prompt,
@@ -137,9 +142,10 @@ class GenerativeModel(Model):
             self.codec.answer_ids,
         )
 
-    @property
-    def use_cpu(self) -> bool:
-        return resolve_device(self.opts.device, where="device") == "cpu" and not self.opts.device_map
+    @cached_property
+    def runtime(self) -> Runtime:
+        """Device and precision (chosen when the model first loads: a missing GPU fails there)."""
+        return select_runtime(self.opts.device, where="device")
 
     def _frames(self, data: VideoData, i: int) -> list[bytes]:
         if not self.vision or not self.codec or not self.codec.max_frames or data.store is None:
@@ -160,15 +166,23 @@ class GenerativeModel(Model):
             self.model, self.prompts(data), self.codec.answer_ids, batch_size=self.opts.eval_batch_size
         )
 
-    def macro_f1(self, data: VideoData) -> float:
-        from sklearn.metrics import f1_score
-
-        labels = self.labels_from_scores(self.logliks(data))
-        return float(f1_score(data.labels, labels, labels=self.classes, average="macro", zero_division=0))
+    def validate(self, data: VideoData) -> float:
+        """Macro F1 of the current model on ``data`` (LoRA's epoch-selection criterion)."""
+        return macro_f1(data.labels, self.labels_from_scores(self.logliks(data)), self.classes)
 
     # ---- the Model interface
+    def finished_fingerprint(self, workdir: Path) -> Mapping[str, Any] | None:
+        """A LoRA training's fingerprint, written into ``generative.json`` once it finished."""
+        meta_path = workdir / META
+        if not self.opts.trains or not meta_path.exists() or self.read_summary(workdir) is None:
+            return None
+        return json.loads(meta_path.read_text()).get("fingerprint")
+
     def fit(self, train: VideoData, validation: VideoData, workdir: Path) -> dict[str, Any]:
         workdir = Path(workdir)
+        reused = self.reuse(workdir)
+        if reused is not None:
+            return reused
         workdir.mkdir(parents=True, exist_ok=True)
         seed_everything(self.seed)
         self._load_base()
@@ -176,7 +190,8 @@ class GenerativeModel(Model):
         (workdir / META).write_text(json.dumps(meta, indent=2))
         if not self.opts.trains:
             log.info("zero-shot: no training; validation and test are scored with %s as is", self.opts.model)
-            return {"finetune": "none", "model": self.opts.model}
+            self.summary = {"finetune": "none", "model": self.opts.model}
+            return self.summary
         from polimodal.models.hf.lora import ExampleSet, train_lora
 
         assert self.codec is not None
@@ -191,14 +206,16 @@ class GenerativeModel(Model):
             self.model,
             ExampleSet(len(train), make),
             lambda feats: collate(feats, pad),
-            lambda: self.macro_f1(validation),
+            lambda: self.validate(validation),
             self.opts,
             workdir,
             seed=self.seed,
-            use_cpu=self.use_cpu,
+            runtime=self.runtime,
         )
-        summary["model"] = self.opts.model
-        return summary
+        self.summary = {**summary, "model": self.opts.model}
+        self.save_summary(workdir)
+        (workdir / META).write_text(json.dumps({**meta, "fingerprint": self.fingerprint()}, indent=2))
+        return self.summary
 
     def load(self, workdir: Path) -> None:
         workdir = Path(workdir)
@@ -219,6 +236,7 @@ class GenerativeModel(Model):
                 raise ModelLoadError(f"{workdir}: no LoRA adapter in {adapter}")
             self.model = PeftModel.from_pretrained(self.model, str(adapter))
             self.model.eval()
+            self.summary = self.read_summary(workdir) or {}
 
     def predict(self, data: VideoData) -> tuple[list[str], np.ndarray]:
         scores = class_scores(self.logliks(data)) if len(data) else np.zeros((0, len(self.classes)))

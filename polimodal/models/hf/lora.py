@@ -6,7 +6,8 @@
   also hit a VLM's vision encoder;
 - loss on the answer tokens only (:meth:`polimodal.models.hf.chat.ChatCodec.example` masks the
   prompt with -100; the model's own shifted cross-entropy ignores it);
-- gradient checkpointing, bf16 on GPU, optional 4-bit QLoRA (quantisation is done at load time,
+- gradient checkpointing, bf16 mixed precision where the GPU supports it (the job's
+  :class:`~polimodal.nn.runtime.Runtime`), optional 4-bit QLoRA (quantisation is done at load time,
   :func:`polimodal.models.hf.generative.load_causal`);
 - after every epoch :class:`SelectBestEpoch` scores the validation split by answer scoring and
   keeps the adapter of the best validation macro F1 (adapter-only: a few MB, written to
@@ -31,6 +32,7 @@ import numpy as np
 import torch
 
 from polimodal.models.hf.params import GenerativeParams
+from polimodal.nn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -122,17 +124,18 @@ def train_lora(
     workdir: Path,
     *,
     seed: int = 0,
-    use_cpu: bool = False,
+    runtime: Runtime,
 ) -> tuple[Any, dict[str, Any]]:
-    """Train LoRA adapters on ``train_set`` with ``Trainer``; return the peft model holding the best
-    epoch's adapter (also in ``workdir/adapter``) and a summary."""
+    """Train LoRA adapters on ``train_set`` with ``Trainer`` on ``runtime`` (the model's device and
+    precision; ``device_map`` models run where accelerate put them); return the peft model holding
+    the best epoch's adapter (also in ``workdir/adapter``) and a summary."""
     from peft import set_peft_model_state_dict
     from transformers import Trainer, TrainingArguments
 
     peft_model = add_lora(model, opts)
     if opts.gradient_checkpointing:
         peft_model.enable_input_require_grads()
-    bf16 = (not use_cpu) and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    use_cpu = runtime.device.type == "cpu" and not opts.device_map
     steps = math.ceil(math.ceil(len(train_set) / opts.batch_size) / opts.grad_accum) * opts.epochs
     args = TrainingArguments(
         output_dir=str(workdir / "trainer"),
@@ -150,7 +153,7 @@ def train_lora(
         report_to="none",
         seed=seed,
         data_seed=seed,
-        bf16=bf16,
+        bf16=runtime.bf16,
         use_cpu=use_cpu,
         gradient_checkpointing=opts.gradient_checkpointing,
         gradient_checkpointing_kwargs={"use_reentrant": False} if opts.gradient_checkpointing else None,

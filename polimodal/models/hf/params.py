@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from polimodal.errors import ConfigError
-from polimodal.options import choice, device_field
+from polimodal.models.params import Rule, TrainingParams
+from polimodal.options import choice
 
-#: LoRA runs at most this many epochs; the best epoch on validation macro F1 is kept.
-MAX_EPOCHS = 10
 #: Attention projections that get LoRA adapters (names of Llama/Mistral-family layers).
 ATTENTION_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj")
 
 
 @dataclass(frozen=True)
-class GenerativeParams:
-    """Keys of every generative model (config keys of the same name).
+class GenerativeParams(TrainingParams):
+    """Keys of every generative model (config keys of the same name): the shared training keys
+    (:class:`~polimodal.models.params.TrainingParams`, LoRA's defaults below) and the model's own.
 
     ``finetune: none`` scores the pretrained model as is (zero-shot: no training); ``lora`` trains
     LoRA adapters on the language model's attention projections with transformers' ``Trainer``.
@@ -38,39 +38,30 @@ class GenerativeParams:
     lora_targets: tuple[str, ...] = ATTENTION_PROJECTIONS  # module names inside the language model
     lora_vision: bool = False  # vlm: also adapt the vision tower's attention projections
     quantize: str = choice("none", ("none", "4bit"))  # 4bit: QLoRA with bitsandbytes (GPU only)
-    epochs: int = 3  # at most MAX_EPOCHS; the best epoch on validation macro F1 is kept
-    patience: int = 2  # stop after this many epochs without a better validation macro F1
     batch_size: int = 4  # training examples per forward pass
     grad_accum: int = 4  # forward passes per optimiser step
     lr: float = 2e-4
     weight_decay: float = 0.0
     warmup_ratio: float = 0.03
-    max_grad_norm: float = 1.0
     gradient_checkpointing: bool = True  # recompute activations in backward: memory for time
     eval_batch_size: int = 8  # prompts scored at once (each prompt's answers share its KV cache)
-    device: str = device_field()  # auto | cpu | cuda | cuda:N
     device_map: str | None = None  # "auto": spread one model over every GPU of the node (e.g. 70B zero-shot)
     dtype: str = choice("auto", ("auto", "bfloat16", "float16", "float32"))  # auto: bf16 on GPU, fp32 on CPU
     log_every: int = 10  # log training loss every this many optimiser steps
 
+    def rules(self) -> dict[str, Rule]:
+        return {
+            "max_text_tokens": (self.max_text_tokens >= 1, "max_text_tokens must be >= 1"),
+            "lora_r": (self.lora_r >= 1 and self.lora_alpha > 0, "lora_r must be >= 1 and lora_alpha > 0"),
+            "lora_dropout": (0 <= self.lora_dropout < 1, "lora_dropout must be in [0, 1)"),
+            "lora_targets": (bool(self.lora_targets), "lora_targets must name at least one module"),
+            **super().rules(),
+            "eval_batch_size": (self.eval_batch_size >= 1, "eval_batch_size must be >= 1"),
+            "device_map": (self.device_map in (None, "auto"), "device_map must be null or auto"),
+        }
+
     def check(self, where: str) -> None:
-        checks = [
-            (self.max_text_tokens >= 1, "max_text_tokens must be >= 1"),
-            (self.lora_r >= 1 and self.lora_alpha > 0, "lora_r must be >= 1 and lora_alpha > 0"),
-            (0 <= self.lora_dropout < 1, "lora_dropout must be in [0, 1)"),
-            (bool(self.lora_targets), "lora_targets must name at least one module"),
-            (1 <= self.epochs <= MAX_EPOCHS, f"epochs must be 1..{MAX_EPOCHS}"),
-            (self.patience >= 1, "patience must be >= 1"),
-            (self.batch_size >= 1 and self.grad_accum >= 1, "batch_size and grad_accum must be >= 1"),
-            (self.eval_batch_size >= 1, "eval_batch_size must be >= 1"),
-            (self.lr > 0, "lr must be > 0"),
-            (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
-            (self.device_map in (None, "auto"), "device_map must be null or auto"),
-            (self.log_every >= 1, "log_every must be >= 1"),
-        ]
-        for ok, msg in checks:
-            if not ok:
-                raise ConfigError(f"{where}: {msg}")
+        super().check(where)
         if self.quantize != "none" and self.finetune != "lora":
             raise ConfigError(f"{where}: quantize: {self.quantize} is for finetune: lora (QLoRA)")
         if self.prompt is not None:

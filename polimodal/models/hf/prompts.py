@@ -83,17 +83,6 @@ def task_prompt(task: str, task_cfg: Mapping[str, Any], model: str | None = None
     return TaskPrompt.from_config(section, classes, f"tasks.{task}.prompt")
 
 
-def evenly_spaced(n: int, k: int) -> list[int]:
-    """``k`` evenly spaced indices of ``range(n)`` (all when ``n <= k``), first and last included."""
-    if k <= 0 or n <= 0:
-        return []
-    if n <= k:
-        return list(range(n))
-    if k == 1:
-        return [n // 2]
-    return [round(i * (n - 1) / (k - 1)) for i in range(k)]
-
-
 def user_content(text: str, question: str, n_images: int, structured: bool) -> Any:
     """The user turn's content: ``n_images`` image slots, the text, then the question.
 

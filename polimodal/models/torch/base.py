@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,15 +14,8 @@ from torch import nn
 
 from polimodal.errors import LabelError, ModelLoadError
 from polimodal.experiments.metrics import macro_f1
-from polimodal.models.base import Model
-from polimodal.models.torch.loop import (
-    CHECKPOINT,
-    SUMMARY,
-    Inputs,
-    load_checkpoint,
-    save_checkpoint,
-    train_loop,
-)
+from polimodal.models.reuse import SUMMARY, ReusableModel
+from polimodal.models.torch.loop import CHECKPOINT, Inputs, load_checkpoint, save_checkpoint, train_loop
 from polimodal.nn.losses import CrossEntropy, Loss, Output, class_weights
 from polimodal.nn.runtime import seed_everything, select_runtime
 
@@ -41,16 +33,17 @@ def encode_labels(labels: Sequence[str], classes: Sequence[str], where: str = "l
     return out
 
 
-class TorchModel(Model):
+class TorchModel(ReusableModel):
     """A fine-tuned torch classifier: subclasses say how to build, feed and run the network.
 
     Subclass hooks: :meth:`build` (network with a new ``len(classes)``-way head),
     :meth:`train_batches` (micro-batches of an epoch), :meth:`forward` (logits) and
     :meth:`predict_scores` (video-level scores). ``fit`` trains with :func:`train_loop` and
     writes ``workdir/checkpoint.pt`` (state dict of the best epoch + classes, params, seed)
-    and ``workdir/summary.json``; :meth:`load` restores a trained model from that folder
+    and ``workdir/train_summary.json``; :meth:`load` restores a trained model from that folder
     so scoring can rerun without training. ``fit`` on a folder that already holds a finished
-    checkpoint of the same kind, classes, params and seed loads it instead of retraining.
+    checkpoint of the same kind, classes, params and seed loads it instead of retraining
+    (:class:`~polimodal.models.reuse.ReusableModel`).
     """
 
     def __init__(
@@ -61,7 +54,6 @@ class TorchModel(Model):
         self.train_params = self.options
         self.runtime = select_runtime(self.train_params.device, where=f"model kind {self.kind}.device")
         self.module: nn.Module | None = None
-        self.summary: dict[str, Any] = {}
 
     # -- hooks
     @abstractmethod
@@ -103,22 +95,19 @@ class TorchModel(Model):
         return None
 
     # -- Model interface
-    def fingerprint(self) -> dict[str, Any]:
-        """What identifies a trained checkpoint (JSON-normalised: plain types only)."""
-        raw = {"kind": self.kind, "classes": self.classes, "params": self.params, "seed": self.seed}
-        return json.loads(json.dumps(raw, default=str, sort_keys=True))
+    def finished_fingerprint(self, workdir: Path) -> Mapping[str, Any] | None:
+        """The checkpoint's fingerprint, once training finished (the summary is written last)."""
+        ckpt = workdir / CHECKPOINT
+        if not (ckpt.exists() and (workdir / SUMMARY).exists()):
+            return None
+        return load_checkpoint(ckpt)[1].get("fingerprint")
 
     def fit(self, train: Any, validation: Any, workdir: Path) -> dict[str, Any]:
         workdir = Path(workdir)
+        reused = self.reuse(workdir)
+        if reused is not None:
+            return reused
         ckpt = workdir / CHECKPOINT
-        if ckpt.exists() and (workdir / SUMMARY).exists():
-            _, meta = load_checkpoint(ckpt)
-            if meta.get("fingerprint") == self.fingerprint():
-                log.info(
-                    "%s: %s already holds a trained checkpoint of this model: loading it", self.kind, workdir
-                )
-                self.load(workdir)
-                return {**self.summary, "reused_checkpoint": True}
         rng = seed_everything(self.seed)
         y = encode_labels(train.labels, self.classes, where="training labels")
         if len(y) == 0:
@@ -161,7 +150,7 @@ class TorchModel(Model):
             **extra,
             **result.summary(),
         }
-        (workdir / SUMMARY).write_text(json.dumps(self.summary, indent=2, default=str))
+        self.save_summary(workdir)
         return self.summary
 
     def load(self, workdir: Path) -> None:
@@ -179,10 +168,8 @@ class TorchModel(Model):
         module = self.build()
         module.load_state_dict(state)
         self.module = module.to(self.runtime.device)
-        summary = workdir / SUMMARY
-        self.summary = (
-            json.loads(summary.read_text()) if summary.exists() else {"best_epoch": meta.get("epoch")}
-        )
+        summary = self.read_summary(workdir)
+        self.summary = summary if summary is not None else {"best_epoch": meta.get("epoch")}
 
     def predict(self, data: Any) -> tuple[list[str], np.ndarray]:
         if self.module is None:

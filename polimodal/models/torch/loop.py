@@ -44,7 +44,6 @@ Forward = Callable[[nn.Module, Inputs], Output]
 
 
 CHECKPOINT = "checkpoint.pt"
-SUMMARY = "train_summary.json"  # run_fold writes its own summary.json beside it
 
 
 @dataclass

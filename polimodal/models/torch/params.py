@@ -11,43 +11,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from polimodal.errors import ConfigError
-from polimodal.options import choice, device_field
-
-#: Training runs at most this many epochs; the best epoch on validation macro F1 is kept.
-MAX_EPOCHS = 10
+from polimodal.models.params import Rule, TrainingParams
+from polimodal.options import choice
 
 
 @dataclass(frozen=True)
-class TrainParams:
-    """Training hyper-parameters common to every torch model (config keys of the same name)."""
+class TrainParams(TrainingParams):
+    """Training hyper-parameters common to every torch model: the shared training keys
+    (:class:`~polimodal.models.params.TrainingParams`) and the compact loop's own."""
 
-    epochs: int = 3  # at most MAX_EPOCHS; the best epoch on validation is kept
-    batch_size: int = 16  # samples per forward pass (videos for BERT, frames for CNN/CLIP)
-    eval_batch_size: int = 0  # 0: 2 × batch_size
-    grad_accum: int = 1  # forward passes per optimiser step (effective batch = batch_size × grad_accum)
-    lr: float = 2e-5
     head_lr: float = 0.0  # learning rate of the new head (parameters named head.*); 0: lr
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1  # fraction of all optimiser steps with a linear warm-up
     weighted_loss: bool = False  # class-weighted cross-entropy (weights n / (k · n_class))
-    patience: int = 2  # stop after this many epochs without a better validation macro F1
-    max_grad_norm: float = 1.0  # 0: no clipping
-    device: str = device_field()  # auto | cpu | cuda | cuda:N
-    log_every: int = 20  # log progress every this many optimiser steps
+
+    def rules(self) -> dict[str, Rule]:
+        return {**super().rules(), "lr": (self.lr > 0 and self.head_lr >= 0, "lr must be > 0, head_lr >= 0")}
 
     def check(self, where: str) -> None:
-        checks = [
-            (1 <= self.epochs <= MAX_EPOCHS, f"epochs must be 1..{MAX_EPOCHS}"),
-            (self.batch_size >= 1 and self.grad_accum >= 1, "batch_size and grad_accum must be >= 1"),
-            (self.eval_batch_size >= 0, "eval_batch_size must be >= 0"),
-            (self.lr > 0 and self.head_lr >= 0, "lr must be > 0, head_lr >= 0"),
-            (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
-            (self.patience >= 1, "patience must be >= 1"),
-            (self.log_every >= 1, "log_every must be >= 1"),
-        ]
-        for ok, msg in checks:
-            if not ok:
-                raise ConfigError(f"{where}: {msg} (got {self})")
+        msg = self.broken_rule()
+        if msg is not None:
+            raise ConfigError(f"{where}: {msg} (got {self})")
 
     @property
     def predict_batch_size(self) -> int:

@@ -1,4 +1,5 @@
-"""Streams of training samples: batches, a bounded shuffle buffer, frame sub-sampling."""
+"""Streams of training samples: batches, a bounded shuffle buffer, frame sub-sampling
+(evenly spaced: :func:`polimodal.nn.sampling.even_indices`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 import numpy as np
+
+from polimodal.nn.sampling import even_indices
 
 T = TypeVar("T")
 
@@ -38,14 +41,6 @@ def shuffle_buffer(items: Iterable[T], size: int, rng: np.random.Generator) -> I
         yield item
     for j in rng.permutation(len(buf)):
         yield buf[j]
-
-
-def even_indices(n: int, cap: int) -> np.ndarray:
-    """Indices of at most ``cap`` of ``n`` elements, evenly spaced, first and last included (all when
-    ``n <= cap``)."""
-    if n <= cap:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, cap).round().astype(int))
 
 
 def cap_frames(frames: list[bytes], cap: int, rng: np.random.Generator | None = None) -> list[bytes]:
