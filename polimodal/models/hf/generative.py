@@ -39,7 +39,7 @@ from polimodal.experiments.metrics import macro_f1
 from polimodal.models.hf.chat import ChatCodec, collate
 from polimodal.models.hf.params import GenerativeParams
 from polimodal.models.hf.prompts import TaskPrompt
-from polimodal.models.hf.scoring import Prompt, answer_logliks, class_scores
+from polimodal.models.hf.scoring import Prompt, answer_logliks, class_scores, normalise_logliks
 from polimodal.models.reuse import ReusableModel
 from polimodal.nn.runtime import Runtime, seed_everything, select_runtime
 from polimodal.resolve import resolve_pretrained
@@ -162,9 +162,10 @@ class GenerativeModel(ReusableModel):
         """``(len(data), n_classes)`` log-likelihoods of the classes' answers."""
         self._load_base()
         assert self.codec is not None
-        return answer_logliks(
+        summed = answer_logliks(
             self.model, self.prompts(data), self.codec.answer_ids, batch_size=self.opts.eval_batch_size
         )
+        return normalise_logliks(summed, self.codec.answer_ids, self.opts.answer_scoring)
 
     def validate(self, data: VideoData) -> float:
         """Macro F1 of the current model on ``data`` (LoRA's epoch-selection criterion)."""
