@@ -16,19 +16,32 @@ PROJECT_CONFIG = os.path.join(workflow.basedir, "config", "config.yaml")
 configfile: "config/config.yaml" if os.path.exists("config/config.yaml") else PROJECT_CONFIG
 
 
-include: "workflow/rules/common.smk"
-include: "workflow/rules/ingest.smk"
-include: "workflow/rules/posts.smk"
-include: "workflow/rules/transcribe.smk"
-include: "workflow/rules/embed.smk"
-include: "workflow/rules/align.smk"
-include: "workflow/rules/gather.smk"
-include: "workflow/rules/experiments.smk"
-include: "workflow/rules/report.smk"
-include: "workflow/rules/classify.smk"
+# channels -> videos (config `channels`): lists channels into the sample sheet; first step of a run
+# that starts from channels, so while that sheet does not exist it is the only one planned
+include: "workflow/rules/channels.smk"
 
 
-rule all:
-    default_target: True
-    input:
-        get_final_outputs(),
+if VIDEO_SHEET_PENDING:
+
+    rule all:
+        default_target: True
+        input:
+            get_channel_outputs(),
+
+else:
+
+    include: "workflow/rules/common.smk"
+    include: "workflow/rules/ingest.smk"
+    include: "workflow/rules/posts.smk"
+    include: "workflow/rules/transcribe.smk"
+    include: "workflow/rules/embed.smk"
+    include: "workflow/rules/align.smk"
+    include: "workflow/rules/gather.smk"
+    include: "workflow/rules/experiments.smk"
+    include: "workflow/rules/report.smk"
+    include: "workflow/rules/classify.smk"
+
+    rule all:
+        default_target: True
+        input:
+            get_final_outputs(),

@@ -4,6 +4,7 @@ polimodal summary [RESULTS]      where the artifacts are and what they hold
 polimodal demo [DIR]             make the demo corpus (media + sample sheet)
 polimodal query [RESULTS] ...    pitch of the words matching a pattern, by sheet column (see --help)
 polimodal plan [--config F]      jobs, core-hours, GPU-hours and bytes of a run, before it runs
+polimodal channels [--config F]  list the channels sheet's channels into the video sheet (append)
 """
 
 from __future__ import annotations
@@ -216,6 +217,34 @@ def plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def channels(args: argparse.Namespace) -> int:
+    """``polimodal channels``: what ``snakemake list_videos`` does, in one process."""
+    from polimodal.corpus.channels import ChannelOptions
+    from polimodal.errors import ConfigError, SampleSheetError, SchemaError
+    from polimodal.extract.channels import list_videos
+    from polimodal.extract.ingest import IngestOptions
+    from polimodal.logs import setup_logging
+    from polimodal.plan import load_config
+
+    setup_logging()
+    try:
+        config = load_config(args.config)
+        options = ChannelOptions.from_config(config.get("channels"))
+        sheet, out = args.channels or options.sheet, args.out or config.get("samples")
+        if not sheet or not out:
+            raise ConfigError(
+                f"config {args.config}: set channels.sheet and samples (or give --channels, --out)"
+            )
+        summary = list_videos(
+            sheet, out, args.results, options, IngestOptions.from_config(config.get("ingest"))
+        )
+    except (ConfigError, SampleSheetError, SchemaError) as exc:
+        print(f"polimodal channels: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(f"{k:<24} {v:g}" for k, v in summary.items()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="polimodal", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -273,7 +302,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", default="results", type=Path, help="results folder (videos.parquet)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--sources", action="store_true", help="also list each cost used and its source")
+    p = sub.add_parser(
+        "channels",
+        help="list each channel of the channels sheet and append its videos to the video sheet",
+        description="The channels -> videos step (config section `channels`) in one process, as "
+        "`snakemake list_videos` does it in jobs: flat listings (no media), per-channel results kept "
+        "in RESULTS (a rerun lists only what is missing), new videos appended to the video sheet; "
+        "reports in RESULTS/{channels,unavailable,summary}.tsv.",
+    )
+    p.add_argument("--config", default="config/config.yaml", type=Path)
+    p.add_argument("--channels", type=Path, help="the channels sheet (default: the config's channels.sheet)")
+    p.add_argument("--out", type=Path, help="the video sheet to append to (default: the config's samples)")
+    p.add_argument("--results", default="results/channels", type=Path, help="listings and reports")
     args = parser.parse_args(argv)
+    if args.cmd == "channels":
+        return channels(args)
     if args.cmd == "plan":
         return plan(args)
     if args.cmd == "query":

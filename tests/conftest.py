@@ -1,7 +1,8 @@
 """Shared fixtures: a loopback HTTP server, workflow copies and snakemake runs, tiny models.
 
 - :func:`serve_folder` (fixtures ``http_dir``, ``module_http_dir``): a folder served on
-  127.0.0.1 at a random port; nothing in the tests reaches the network.
+  127.0.0.1 at a random port; nothing in the tests reaches the network. ``feeds`` and
+  :func:`make_feed`: RSS feeds served so, channels for the channels → videos tests.
 - :func:`copy_workflow` / :func:`run_snakemake`: a temporary copy of the workflow and the real
   snakemake of this environment run in it; ``tests/configs/*.yaml`` are the configs the
   workflow tests use (:func:`config_file`).
@@ -22,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +42,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_folder(folder: Path) -> Iterator[str]:
+def serve_folder(folder: Path, handler_class: type[_QuietHandler] = _QuietHandler) -> Iterator[str]:
     """Serve ``folder`` over HTTP on 127.0.0.1 (random port); yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
+    handler = functools.partial(handler_class, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -69,6 +71,48 @@ def module_http_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     folder = tmp_path_factory.mktemp("www")
     with serve_folder(folder) as url:
         yield folder, url
+
+
+# ----------------------------------------------------------------------------- channels: RSS feeds
+class _FeedHandler(_QuietHandler):
+    """Serves the folder, answers 410 Gone under ``/gone410/`` and counts every GET by path."""
+
+    requests: Counter[str]
+
+    def do_GET(self) -> None:
+        self.requests[self.path] += 1
+        if self.path.startswith("/gone410/"):
+            self.send_error(410, "Gone")
+            return
+        super().do_GET()
+
+
+@pytest.fixture
+def feeds(tmp_path: Path) -> Iterator[tuple[Path, str, Counter[str]]]:
+    """A folder of "channels" served on 127.0.0.1 (:func:`make_feed`): (folder, base URL, GETs by path)."""
+    folder = tmp_path / "www"
+    folder.mkdir()
+    counts: Counter[str] = Counter()
+    with serve_folder(folder, type("FeedHandler", (_FeedHandler,), {"requests": counts})) as url:
+        yield folder, url, counts
+
+
+def make_feed(folder: Path, base: str, name: str, items: list[tuple[str, str | None]]) -> str:
+    """An RSS feed ``{name}/feed.xml`` of media files ``{name}/{guid}.mp4`` (16 zero bytes; a
+    listing never fetches them): a channel that yt-dlp's generic extractor lists, one entry per
+    item. ``items``: (guid, pubDate or None). Returns the feed's URL."""
+    (folder / name).mkdir(exist_ok=True)
+    xml = [f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>']
+    for guid, when in items:
+        (folder / name / f"{guid}.mp4").write_bytes(b"\x00" * 16)
+        date = f"<pubDate>{when}</pubDate>" if when else ""
+        xml.append(
+            f"<item><title>{guid}</title><guid>{guid}</guid>{date}"
+            f'<enclosure url="{base}/{name}/{guid}.mp4" type="video/mp4"/></item>'
+        )
+    xml.append("</channel></rss>")
+    (folder / name / "feed.xml").write_text("".join(xml))
+    return f"{base}/{name}/feed.xml"
 
 
 # ----------------------------------------------------------------------------- the workflow

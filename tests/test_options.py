@@ -13,6 +13,7 @@ import yaml
 
 from conftest import ROOT
 from polimodal.align.query import QueryOptions
+from polimodal.corpus.channels import ChannelOptions
 from polimodal.errors import ConfigError
 from polimodal.experiments.splits import ExperimentOptions
 from polimodal.extract.audio import AudioOptions
@@ -35,6 +36,7 @@ SECTIONS = {
     "experiments": ExperimentOptions,
     "pitch": PitchOptions,
     "query": QueryOptions,
+    "channels": ChannelOptions,
 }
 
 

@@ -65,6 +65,38 @@ def failure_row(video_id: str, source: str, stage: str, exc: Any) -> dict[str, s
     return {"video_id": video_id, "source": source, "stage": stage, "kind": exc.kind, "reason": exc.reason}
 
 
+# ----------------------------------------------------------------------------- channels → videos
+#: One row per entry of a channel's flat listing (``results/channels/{shard}/listing.parquet``;
+#: every entry listed, before the selection of :mod:`polimodal.corpus.channels`).
+LISTING = pa.schema(
+    [
+        pa.field("channel", pa.string(), nullable=False),  # as written in the channels sheet
+        pa.field("channel_url", pa.string(), nullable=False),  # the URL that was listed
+        pa.field("position", pa.int32(), nullable=False),  # 0-based, in the listing's order
+        pa.field("video_id", pa.string(), nullable=False),  # the video sheet's id
+        pa.field("source", pa.string(), nullable=False),  # the video sheet's source (a URL)
+        pa.field("title", pa.string()),
+        pa.field("upload_time", pa.timestamp("s", tz="UTC")),  # null: the listing gives no date
+        pa.field("duration", pa.float64()),
+        pa.field("live_status", pa.string()),  # yt-dlp's: is_live, was_live, is_upcoming, ...
+        pa.field("short", pa.bool_(), nullable=False),  # a /shorts/ URL
+    ]
+)
+
+#: One row per channel of a listing job (``results/channels/{shard}/channels.parquet``): listed,
+#: or unavailable with the reason (``kind`` as :class:`~polimodal.errors.MediaUnavailable`'s).
+CHANNEL_STATUS = pa.schema(
+    [
+        pa.field("channel", pa.string(), nullable=False),  # as written in the channels sheet
+        pa.field("channel_url", pa.string(), nullable=False),  # the URL that was listed
+        pa.field("status", pa.string(), nullable=False),  # listed | unavailable
+        pa.field("kind", pa.string()),  # unavailable: removed, not_found, private, geo_blocked, ...
+        pa.field("reason", pa.string()),  # unavailable: yt-dlp's message
+        pa.field("entries", pa.int32(), nullable=False),  # rows in LISTING
+    ]
+)
+
+
 # ----------------------------------------------------------------------------- audio
 #: One row per video with an audio track (``results/audio/{shard}.parquet``): the whole track
 #: as 16 kHz mono Ogg Opus (config ``audio.codec``, default) or FLAC (lossless); decode either
