@@ -64,7 +64,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 import pyarrow as pa
 
-from polimodal.corpus.samples import _encoding_error, _header, read_sample_sheet, shard_name
+from polimodal.corpus.samples import encoding_error, read_header, read_sample_sheet, shard_name
 from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, read_parquet
 from polimodal.errors import ConfigError, SampleSheetError
 from polimodal.options import choice, options_from_section
@@ -241,12 +241,12 @@ def read_channel_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
             encoding="utf-8",
         )
     except UnicodeDecodeError as exc:
-        raise SampleSheetError(f"{what}: {_encoding_error(path)}") from exc
+        raise SampleSheetError(f"{what}: {encoding_error(path)}") from exc
     except pd.errors.EmptyDataError as exc:
         raise SampleSheetError(f"{what} has no header line (it holds only blank lines)") from exc
     except pd.errors.ParserError as exc:
         raise SampleSheetError(f"{what}: cannot parse: {exc}") from exc
-    df.columns = _header(path, sep, len(df.columns))
+    df.columns = read_header(path, sep, len(df.columns))
     if CHANNEL_COLUMN not in df.columns:
         raise SampleSheetError(
             f"{what}: line 1 (header): no column {CHANNEL_COLUMN!r} (a channel URL, @handle or UC… id "
@@ -412,7 +412,7 @@ def read_video_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"sample sheet {path} is a posts sheet: channels list videos into a video sheet"
         )
     if head.empty:
-        return pd.DataFrame(columns=_header(path, sep, len(head.columns)), dtype=str)
+        return pd.DataFrame(columns=read_header(path, sep, len(head.columns)), dtype=str)
     return read_sample_sheet(path)
 
 

@@ -189,12 +189,12 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
             **window,
         )
     except UnicodeDecodeError as exc:
-        raise SampleSheetError(f"sample sheet {path}: {_encoding_error(path)}") from exc
+        raise SampleSheetError(f"sample sheet {path}: {encoding_error(path)}") from exc
     except pd.errors.EmptyDataError as exc:  # only blank lines: no header
         raise SampleSheetError(f"sample sheet {path} has no header line (it holds only blank lines)") from exc
     except pd.errors.ParserError as exc:
         raise SampleSheetError(f"sample sheet {path}: cannot parse: {exc}") from exc
-    df.columns = _header(path, sep, len(df.columns))
+    df.columns = read_header(path, sep, len(df.columns))
     kind = sheet_kind(df.columns)
     kind.check_header(list(df.columns), path)
     first = 2 + (rows[0] if rows else 0)
@@ -212,7 +212,7 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
     return df
 
 
-def _header(path: Path, sep: str, n_columns: int) -> list[str]:
+def read_header(path: Path, sep: str, n_columns: int) -> list[str]:
     """The stripped column names of the sheet's first line; SampleSheetError when one is there twice.
 
     Read from the file, not from pandas, which renames a second ``label`` to ``label.1`` (a task
@@ -237,7 +237,7 @@ def sheet_line(sheet: pd.DataFrame, row: int) -> int:
     return int(lines[row]) if lines is not None and 0 <= row < len(lines) else int(row) + 2
 
 
-def _encoding_error(path: Path) -> str:
+def encoding_error(path: Path) -> str:
     """Where the first byte that is not UTF-8 stands in ``path``: line, column and value."""
     raw = path.read_bytes()
     try:

@@ -48,11 +48,13 @@ from polimodal.corpus.channels import (
     shard_channels,
     update_video_sheet,
 )
-from polimodal.corpus.samples import VIDEO_ID_RE, YOUTUBE_ID_RE, shard_name
+from polimodal.corpus.samples import VIDEO_ID_RE, shard_name
 from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, read_parquet, table_from_rows, write_parquet
 from polimodal.corpus.shards import work_key
+from polimodal.corpus.videos import YOUTUBE_ID_RE
 from polimodal.errors import MediaUnavailable
-from polimodal.extract.ingest import IngestOptions, classify_download_error, ydl_params, youtube_url
+from polimodal.extract.download import classify_download_error, ydl_params, youtube_url
+from polimodal.extract.ingest import IngestOptions
 
 log = logging.getLogger(__name__)
 
