@@ -1,0 +1,55 @@
+"""An NMB+ style news table (headline, article text, top image, outlet, labels) → a posts sheet."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from polimodal.corpus.news import convert_news
+from polimodal.corpus.samples import read_sample_sheet
+from polimodal.errors import SampleSheetError
+
+
+def _table(tmp_path, fmt: str = "csv"):
+    (tmp_path / "img").mkdir()
+    Image.new("RGB", (40, 30), "red").save(tmp_path / "img" / "a.jpg")
+    news = pd.DataFrame(
+        {
+            "headline": ["Senate passes budget", "Fußball-Bund wählt", "", ""],
+            "article_text": ["The senate passed\n\nthe budget today.", "Der Bund\twählt heute.", "", ""],
+            "image": ["img/a.jpg", "https://example.org/b.png", "img/a.jpg", ""],
+            "outlet": ["NYT", "FAZ", "ABC", "XYZ"],
+            "text_label": ["0", "1", "0", "1"],
+            "multimodal_label": ["0", "1", "1", "0"],
+        }
+    )
+    path = tmp_path / f"news.{fmt}"
+    news.to_parquet(path) if fmt == "parquet" else news.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_news_table_becomes_a_posts_sheet_the_workflow_reads(tmp_path, fmt):
+    out = convert_news(_table(tmp_path, fmt), tmp_path / "posts.tsv")
+    sheet = read_sample_sheet(out)  # the workflow's own reader accepts it as a posts sheet
+    assert list(sheet["video_id"]) == ["news000001", "news000002", "news000003"]  # the empty row left out
+    first = sheet.iloc[0]
+    assert first["text"] == "Senate passes budget The senate passed the budget today."
+    assert first["source"] == str((tmp_path / "img" / "a.jpg").resolve())
+    assert sheet.iloc[1]["source"] == "https://example.org/b.png"
+    assert sheet.iloc[1]["article_text"] == "Der Bund wählt heute."
+    assert sheet.iloc[2]["text"] == ""  # image only: allowed, the ingest records what it lacks
+    assert list(sheet["multimodal_label"]) == ["0", "1", "1"] and "outlet" in sheet.columns
+
+
+def test_headline_only_and_errors_named(tmp_path):
+    table = _table(tmp_path)
+    out = convert_news(table, tmp_path / "h.tsv", text="headline", columns=["outlet", "multimodal_label"])
+    sheet = read_sample_sheet(out)
+    assert sheet.iloc[0]["text"] == "Senate passes budget" and "text_label" not in sheet.columns
+    pd.read_csv(table).drop(columns=["image"]).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(SampleSheetError, match=r"missing column\(s\) \['image'\]"):
+        convert_news(tmp_path / "bad.csv", tmp_path / "x.tsv")
+    with pytest.raises(SampleSheetError, match="no such file"):
+        convert_news(tmp_path / "none.csv", tmp_path / "x.tsv")
