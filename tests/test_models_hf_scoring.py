@@ -97,5 +97,8 @@ def test_a_model_without_preference_does_not_prefer_the_shorter_answer(tiny_llam
     assert (class_scores(summed)[:, short] > 0.99).all()  # the bias: the short answer always wins
     fair = class_scores(normalise_logliks(summed, codec.answer_ids, "mean"))
     np.testing.assert_allclose(fair, 0.5, atol=1e-6)
+    null = answer_logliks(model, [codec.prompt("")], codec.answer_ids)
+    calibrated = class_scores(normalise_logliks(summed, codec.answer_ids, "calibrated", null=null))
+    np.testing.assert_allclose(calibrated, 0.5, atol=1e-6)
     with pytest.raises(ValueError, match="answer scoring 'median'"):
         normalise_logliks(summed, codec.answer_ids, "median")

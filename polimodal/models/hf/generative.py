@@ -165,7 +165,10 @@ class GenerativeModel(ReusableModel):
         summed = answer_logliks(
             self.model, self.prompts(data), self.codec.answer_ids, batch_size=self.opts.eval_batch_size
         )
-        return normalise_logliks(summed, self.codec.answer_ids, self.opts.answer_scoring)
+        null = None
+        if self.opts.answer_scoring == "calibrated":  # the content-free prompt: no text, no frames
+            null = answer_logliks(self.model, [self.codec.prompt("")], self.codec.answer_ids)
+        return normalise_logliks(summed, self.codec.answer_ids, self.opts.answer_scoring, null=null)
 
     def validate(self, data: VideoData) -> float:
         """Macro F1 of the current model on ``data`` (LoRA's epoch-selection criterion)."""

@@ -29,9 +29,10 @@ class GenerativeParams(TrainingParams):
     model: str = "meta-llama/Meta-Llama-3-8B-Instruct"  # hub id, local directory, .gguf file or package: ref
     finetune: str = choice("none", ("none", "lora"))
     max_text_tokens: int = 800  # the video's text is cut to this many tokens (the study: 800)
-    # answers' log-likelihoods: summed over tokens, or their mean per token (length-normalised: no
-    # bias to short answers; prompts with one-token answers, e.g. lettered options, score alike)
-    answer_scoring: str = choice("sum", ("sum", "mean"))
+    # answers' log-likelihoods: summed over tokens, their mean per token (length-normalised), or
+    # calibrated: minus the answer's log-likelihood after an empty text (removes length and prior
+    # bias; bench/bench_answer_scoring.py). Answers of one token each (YES/NO, letters) score alike.
+    answer_scoring: str = choice("sum", ("sum", "mean", "calibrated"))
     system: str | None = None  # a system message before the user turn (null: the template's default)
     prompt: Any = None  # {question, answers}: default tasks.<task>.prompt (set by the runner)
     # LoRA (finetune: lora)

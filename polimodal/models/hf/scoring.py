@@ -166,18 +166,33 @@ def answer_loglik_full(model: Any, prompt: Prompt, answer: Sequence[int]) -> flo
     return float(logp.gather(-1, a[0][:, None]).sum())
 
 
-#: How answer log-likelihoods become class scores: ``sum`` over the answer's tokens, or ``mean``
-#: per token (length-normalised).
-ANSWER_SCORING = ("sum", "mean")
+#: How answer log-likelihoods become class scores: ``sum`` over the answer's tokens, ``mean`` per
+#: token (length-normalised), or ``calibrated``: the sum minus the answer's log-likelihood after a
+#: content-free prompt (the same prompt with an empty text; "calibrate before use", Zhao et al.
+#: 2021), which removes what the model prefers before it has read anything: length and prior.
+ANSWER_SCORING = ("sum", "mean", "calibrated")
 
 
-def normalise_logliks(logliks: np.ndarray, answers: Sequence[Sequence[int]], mode: str = "sum") -> np.ndarray:
-    """``logliks`` (n_prompts × n_answers, summed) as ``mode`` says: ``sum`` unchanged, ``mean`` per token."""
+def normalise_logliks(
+    logliks: np.ndarray,
+    answers: Sequence[Sequence[int]],
+    mode: str = "sum",
+    *,
+    null: np.ndarray | None = None,
+) -> np.ndarray:
+    """``logliks`` (n_prompts × n_answers, summed) as ``mode`` says (:data:`ANSWER_SCORING`).
+
+    ``null``: the (1 × n_answers) log-likelihoods after the content-free prompt (``calibrated``).
+    """
     if mode not in ANSWER_SCORING:
         raise ValueError(f"answer scoring {mode!r}: one of {list(ANSWER_SCORING)}")
     x = np.asarray(logliks, dtype=float)
     if mode == "sum":
         return x
+    if mode == "calibrated":
+        if null is None:
+            raise ValueError("calibrated answer scoring needs the content-free prompt's log-likelihoods")
+        return x - np.asarray(null, dtype=float).reshape(1, -1)
     return x / np.array([len(a) for a in answers], dtype=float)[None, :]
 
 
