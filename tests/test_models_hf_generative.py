@@ -18,8 +18,9 @@ import pytest
 from sklearn.metrics import f1_score
 
 from polimodal.corpus.schemas import FRAMES, write_parquet
+from polimodal.data.frames import FrameStore
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
-from polimodal.experiments.data import FrameStore, VideoData
 from polimodal.models.hf.generative import LlmModel, VlmModel
 
 PROMPT = {"question": "Is this about politics? Answer YES or NO.", "answers": {"1": "YES", "0": "NO"}}

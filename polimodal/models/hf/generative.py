@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError, ModelLoadError
-from polimodal.experiments.data import VideoData
 from polimodal.models.base import Model
 from polimodal.models.hf.chat import ChatCodec, collate
 from polimodal.models.hf.params import GenerativeParams
