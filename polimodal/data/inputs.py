@@ -24,8 +24,9 @@ of some inputs for a set of videos into what a :class:`~polimodal.data.videodata
 holds: texts, a :class:`~polimodal.data.frames.FrameStore`, a
 :class:`~polimodal.data.sequences.SequenceStore` (one loader per part, :data:`LOADERS`).
 
-Adding an input: one :class:`Input` line below (and its loader when it fills a new part), the
-rule that makes its task-level file and the paths of its files in ``common.smk``.
+Adding an input: one :class:`Input` line below (with how to tell a video that lacks it; and a
+loader when it fills a new part), the rule that makes its task-level file and the paths of its
+files in ``common.smk``.
 """
 
 from __future__ import annotations

@@ -357,8 +357,8 @@ def get_experiment_outputs():
     ]
 
 
-# ---- alignment (align.smk): pitch and the aligned table of every shard, the report's query, and
-# the word / audio / frame-embedding sequences of the models that read words or audio
+# ---- alignment (align.smk): pitch and the aligned table of every shard and the report's query
+# (what models that read words or audio take of them: get_model_files, get_task_sources)
 from polimodal.align.query import QueryOptions
 
 QUERY = QueryOptions.from_config(config["query"])
