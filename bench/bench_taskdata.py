@@ -92,7 +92,7 @@ def make_corpus(root: Path, n_videos: int, n_frames: int, n_labelled: int) -> di
 
 
 def _before(corpus, queue) -> None:
-    from polimodal.experiments.data import FrameStore
+    from polimodal.data.frames import FrameStore
 
     t0 = time.perf_counter()
     store = FrameStore(corpus["frames"], corpus["dedup"])
@@ -120,7 +120,7 @@ def _build(corpus, queue) -> None:
 
 
 def _after(corpus, queue) -> None:
-    from polimodal.experiments.data import FrameStore
+    from polimodal.data.frames import FrameStore
 
     t0 = time.perf_counter()
     store = FrameStore([Path(corpus["splits"]).parent / "task_frames.parquet"])

@@ -153,28 +153,23 @@ def query(args: argparse.Namespace) -> int:
 
 
 def train_fold(config_path: Path, task: str, model: str, fold: int, results: Path) -> dict:
-    """The ``train`` rule's job by hand: reads ``results/splits/{task}.parquet`` and the task data
-    (``results/tasks/{task}/``) that the workflow made, writes the fold's predictions and model."""
+    """The ``train`` rule's job by hand: reads ``results/splits/{task}.parquet`` and the task's own
+    tables (``results/tasks/{task}/``) that the workflow made, writes the fold's predictions and model."""
     import yaml
 
-    from polimodal.experiments.run import DataSources, run_fold
+    from polimodal.experiments.run import run_fold
     from polimodal.models.registry import get_kind
 
     config = yaml.safe_load(config_path.read_text())
     task_cfg, model_cfg = config["tasks"][task], config["models"][model]
-    kind = get_kind(model_cfg["kind"])
     task_dir = results / "tasks" / task
-    frames = task_dir / "frames.parquet"
-    reads_frames = kind.reads("frames") and frames.exists()
-    # the task's word / audio / frame-embedding sequences (rule task_sequences), for MulT and early fusion
-    seq = kind.reads("words") or kind.reads("audio")
-    sequences = {n: [task_dir / f"{n}.parquet"] if seq else [] for n in ("aligned", "pitch", "embeddings")}
+    files = {name: task_dir / f"{name}.parquet" for name in get_kind(model_cfg["kind"]).files("task")}
     out = results / task / model / f"fold{fold}"
     return run_fold(
         task,
         fold,
         results / "splits" / f"{task}.parquet",
-        DataSources(texts=task_dir / "texts.parquet", frames=[frames] if reads_frames else [], **sequences),
+        files,
         model,
         model_cfg,
         out / "predictions.parquet",

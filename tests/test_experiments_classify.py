@@ -24,7 +24,7 @@ from polimodal.experiments.classify import (
     gather_classified,
 )
 from polimodal.experiments.metrics import METRIC_COLUMNS
-from polimodal.experiments.run import DataSources, run_fold
+from polimodal.experiments.run import run_fold
 from polimodal.experiments.splits import make_splits
 from polimodal.models.base import Model
 
@@ -65,7 +65,7 @@ def trained_svm(tmp_path):
     )
     workdir = tmp_path / "fold0" / "model"
     run_fold(
-        "t", 0, splits, DataSources(transcripts=transcripts), "svm", {"kind": "svm"}, tmp_path / "p.parquet",
+        "t", 0, splits, {"transcripts": transcripts}, "svm", {"kind": "svm"}, tmp_path / "p.parquet",
         workdir, classes=["a", "b"],
     )  # fmt: skip
     return workdir
@@ -97,7 +97,7 @@ def test_every_video_of_a_shard_is_classified_and_what_it_lacks_is_said(tmp_path
     out = tmp_path / "classified" / "000000.parquet"
     classify_shard(
         "t", "svm", {"kind": "svm"}, ["a", "b"], trained_svm, 0,
-        videos=videos, transcripts=transcripts, frames=None, dedup=None, out=out,
+        videos=videos, files={"transcripts": transcripts, "videos": videos}, out=out,
     )  # fmt: skip
     table = read_parquet(out, CLASSIFIED).to_pandas().set_index("video_id")
     assert list(table.index) == ["new1", "new2", "mute"]  # unlabelled videos, all of them
@@ -142,7 +142,7 @@ class FirstClassFrames(Model):
 
 def test_a_video_without_kept_frames_is_flagged(tmp_path, add_model_kind):
     add_model_kind("test_first_class_frames", f"{__name__}:FirstClassFrames", ("frames",), NoParams)
-    videos, transcripts = _shard(tmp_path, {"pics": "x", "blind": "y"})
+    videos, _ = _shard(tmp_path, {"pics": "x", "blind": "y"})
     frames = write_parquet(
         [{"video_id": "pics", "frame_idx": 0, "timestamp": 0.0, "width": 1, "height": 1, "jpeg": b"j"}],
         tmp_path / "frames.parquet",
@@ -156,7 +156,7 @@ def test_a_video_without_kept_frames_is_flagged(tmp_path, add_model_kind):
     out = tmp_path / "c.parquet"
     classify_shard(
         "t", "frames", {"kind": "test_first_class_frames"}, ["a", "b"], tmp_path, 1,
-        videos=videos, transcripts=transcripts, frames=frames, dedup=dedup, out=out,
+        videos=videos, files={"frames": frames, "dedup": dedup}, out=out,
     )  # fmt: skip
     lacks = dict(
         zip(
@@ -171,7 +171,7 @@ def test_a_model_that_was_not_trained_cannot_classify(tmp_path):
     with pytest.raises(ModelLoadError, match="cannot read the trained SVM"):
         classify_shard(
             "t", "svm", {"kind": "svm"}, ["a", "b"], tmp_path / "nowhere", 0,
-            videos=videos, transcripts=transcripts, frames=None, dedup=None, out=tmp_path / "c.parquet",
+            videos=videos, files={"transcripts": transcripts}, out=tmp_path / "c.parquet",
         )  # fmt: skip
 
 

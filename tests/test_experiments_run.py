@@ -13,10 +13,10 @@ import pytest
 from PIL import Image
 
 from polimodal.corpus.schemas import DEDUP, FRAMES, PREDICTIONS, TRANSCRIPTS, read_parquet, write_parquet
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
 from polimodal.experiments.aggregate import aggregate
-from polimodal.experiments.data import VideoData
-from polimodal.experiments.run import DataSources, predictions_table, run_fold
+from polimodal.experiments.run import predictions_table, run_fold
 from polimodal.experiments.splits import make_splits
 from polimodal.models.base import Model
 
@@ -79,7 +79,7 @@ def test_run_fold_text(tmp_path):
         "t",
         1,
         _splits(),
-        DataSources(transcripts=tmp_path / "t.parquet"),
+        {"transcripts": tmp_path / "t.parquet"},
         "svm",
         {"kind": "svm", "C": [1.0]},
         out,
@@ -114,7 +114,7 @@ def test_run_fold_frames(tmp_path, add_model_kind):
             drows.append({"video_id": f"v{i}", "frame_idx": k, "timestamp": float(k), "kept": k != 2})
     write_parquet(rows, tmp_path / "f.parquet", FRAMES)
     write_parquet(drows, tmp_path / "d.parquet", DEDUP)
-    data = DataSources(frames=[tmp_path / "f.parquet"], dedup=[tmp_path / "d.parquet"])
+    data = {"frames": [tmp_path / "f.parquet"], "dedup": [tmp_path / "d.parquet"]}
     out = tmp_path / "p.parquet"
     summary = run_fold(
         "t",
@@ -143,7 +143,7 @@ def test_run_fold_rejects_bad_predictions(tmp_path, add_model_kind):
             "t",
             0,
             _splits(),
-            DataSources(transcripts=tmp_path / "t.parquet"),
+            {"transcripts": tmp_path / "t.parquet"},
             "bad",
             {"kind": "test_bad"},
             tmp_path / "p.parquet",
@@ -171,7 +171,7 @@ def test_run_fold_checks_the_model_config_before_training(tmp_path, cfg, message
             "t",
             0,
             _splits(),
-            DataSources(transcripts=tmp_path / "t.parquet"),
+            {"transcripts": tmp_path / "t.parquet"},
             "mine",
             cfg,
             tmp_path / "p.parquet",

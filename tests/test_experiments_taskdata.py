@@ -15,9 +15,9 @@ from polimodal.corpus.schemas import (
     read_parquet,
     write_parquet,
 )
+from polimodal.data.frames import FrameStore
+from polimodal.data.texts import read_task_texts
 from polimodal.experiments import taskdata
-from polimodal.experiments.data import FrameStore, read_task_texts
-from polimodal.experiments.run import DataSources
 
 
 def _corpus(tmp_path, n_shards=3, per_shard=6, frames_per_video=4):
@@ -129,14 +129,9 @@ def test_without_frame_models_no_frames_are_read(tmp_path):
     assert counts["frames"] == 0 and pq.read_table(tmp_path / "f.parquet").schema.equals(FRAMES)
 
 
-def test_data_sources_read_task_texts(tmp_path):
-    path = write_parquet([{"video_id": "a", "transcript": "hello"}], tmp_path / "t.parquet", TASK_TEXTS)
-    assert DataSources(texts=path).read_texts(["transcript"]) == {"a": "hello"}
-
-
 def test_task_sequences_select_the_task_videos_and_their_kept_frame_embeddings(tmp_path):
-    from polimodal.align.sequences import SequenceStore
     from polimodal.corpus.schemas import ALIGNED, EMBEDDINGS, PITCH
+    from polimodal.data.sequences import SequenceStore
 
     _, dedup, *_ = _corpus(tmp_path, n_shards=2, per_shard=3)
     aligned, pitch, emb = [], [], []

@@ -20,8 +20,8 @@ from polimodal.corpus.schemas import (
     write_parquet,
     write_parquet_stream,
 )
+from polimodal.data.frames import FrameStore
 from polimodal.errors import ConfigError, SchemaError
-from polimodal.experiments.data import FrameStore
 from polimodal.extract.dedup import DedupOptions, dedup_embeddings, dedup_shard, read_embeddings, store_frames
 from polimodal.extract.embed import embedding_array
 

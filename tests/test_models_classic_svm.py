@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from polimodal.data.videodata import VideoData, load_fold
 from polimodal.errors import ConfigError
-from polimodal.experiments.data import VideoData, load_fold
 from polimodal.experiments.metrics import evaluate_predictions, summarise, summary_table
 from polimodal.experiments.splits import make_splits
 from polimodal.experiments.tasks import Task, task_labels

@@ -19,8 +19,9 @@ import pytest
 from sklearn.metrics import f1_score
 
 from polimodal.corpus.schemas import FRAMES, write_parquet
+from polimodal.data.frames import FrameStore
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
-from polimodal.experiments.data import FrameStore, VideoData
 from polimodal.models.hf.generative import LlmModel, VlmModel
 from polimodal.models.reuse import SUMMARY
 

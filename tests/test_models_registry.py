@@ -12,10 +12,12 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from polimodal.data.inputs import INPUTS
+from polimodal.data.texts import TEXT_FIELDS
 from polimodal.errors import ConfigError
 from polimodal.models import KINDS, ModelKind, check_model_config, get_kind, model_class
 from polimodal.models.base import Model
-from polimodal.models.registry import INPUTS, RUNNER_KEYS, TEXT_FIELDS
+from polimodal.models.registry import RUNNER_KEYS
 
 #: A misspelt parameter of every kind (a real parameter with a typo).
 MISSPELT = {

@@ -12,8 +12,8 @@ import pytest
 import torch
 from torch import nn
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import LabelError, ModelLoadError
-from polimodal.experiments.data import VideoData
 from polimodal.models.reuse import SUMMARY
 from polimodal.models.torch.base import TorchModel, encode_labels
 from polimodal.models.torch.loop import CHECKPOINT, load_checkpoint, predict_proba

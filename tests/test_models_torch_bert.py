@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
-from polimodal.experiments.data import VideoData
 from polimodal.experiments.metrics import macro_f1
 from polimodal.models import KINDS, model_class
 from polimodal.models.torch.bert import BertModel

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import torch
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
-from polimodal.experiments.data import VideoData
 from polimodal.models import KINDS, model_class
 from polimodal.models.torch.clip import ClipModel, _pooled
 from polimodal.models.torch.loop import CHECKPOINT

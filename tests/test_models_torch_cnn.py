@@ -3,7 +3,7 @@
 The network is ``shufflenet_v2_x0_5`` with random weights saved by
 :func:`polimodal.synthetic.tinymodels.save_tiny_cnn` (fixture ``tiny_cnn`` of conftest.py) and
 loaded as a local state dict (no download).
-Frames are real FRAMES/DEDUP Parquet files read through :class:`polimodal.experiments.data.FrameStore`.
+Frames are real FRAMES/DEDUP Parquet files read through :class:`polimodal.data.frames.FrameStore`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from polimodal.experiments.data import VideoData
+from polimodal.data.videodata import VideoData
 from polimodal.models import KINDS, model_class
 from polimodal.models.torch.cnn import CnnModel
 from polimodal.models.torch.loop import CHECKPOINT

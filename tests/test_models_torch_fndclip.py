@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from polimodal.experiments.data import VideoData
+from polimodal.data.videodata import VideoData
 from polimodal.experiments.metrics import macro_f1
 from polimodal.models import model_class
 from polimodal.models.registry import check_model_config, get_kind

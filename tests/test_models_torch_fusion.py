@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from polimodal.experiments.data import VideoData
+from polimodal.data.videodata import VideoData
 from polimodal.experiments.metrics import macro_f1
 from polimodal.models import model_class
 from polimodal.synthetic.xor import make_xor_corpus

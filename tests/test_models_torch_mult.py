@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from polimodal.align.sequences import SequenceStore, VideoSequences
+from polimodal.data.sequences import SequenceStore, VideoSequences
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
-from polimodal.experiments.data import VideoData
 from polimodal.experiments.metrics import macro_f1
 from polimodal.models.registry import check_model_config, get_kind
 from polimodal.models.torch.mult import EarlyFusionModel, MultModel

@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from polimodal.corpus.rows import read_video_rows, video_row_groups
 from polimodal.corpus.schemas import write_parquet, write_parquet_stream
 from polimodal.errors import SchemaError
 
@@ -320,28 +321,6 @@ def iter_video_slices(
                     last = vid
                 yield vid, batch.slice(start, k - start)
                 start = k
-
-
-def video_row_groups(path: str | Path) -> dict[str, list[int]]:
-    """video_id → the row groups of ``path`` that hold its rows (reads the ``video_id`` column only)."""
-    pf = pq.ParquetFile(path)
-    where: dict[str, list[int]] = {}
-    for rg in range(pf.num_row_groups):
-        for vid in pc.unique(pf.read_row_group(rg, columns=["video_id"]).column("video_id")).to_pylist():
-            where.setdefault(str(vid), []).append(rg)
-    return where
-
-
-def read_video_rows(
-    path: str | Path, video_id: str, row_groups: Sequence[int], columns: list[str]
-) -> pa.Table:
-    """The rows of ``video_id`` from the given row groups of ``path`` (see :func:`video_row_groups`)."""
-    pf = pq.ParquetFile(path)
-    tables = [pf.read_row_group(rg, columns=columns) for rg in row_groups]
-    if not tables:
-        return pf.schema_arrow.empty_table().select(columns)
-    table = pa.concat_tables(tables)
-    return table.filter(pc.equal(table.column("video_id"), video_id))
 
 
 class PerVideo:

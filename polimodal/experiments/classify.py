@@ -25,11 +25,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from polimodal.corpus.schemas import CLASSIFIED, DEDUP, VIDEOS, read_parquet, write_parquet
+from polimodal.corpus.schemas import CLASSIFIED, VIDEOS, read_parquet, write_parquet
+from polimodal.data.inputs import Files, lacking, load_inputs
 from polimodal.errors import ConfigError
-from polimodal.experiments.data import FrameStore, VideoData, read_texts
 from polimodal.experiments.metrics import read_metrics
-from polimodal.models.registry import RUNNER_KEYS, check_model_config, model_class
+from polimodal.models.build import build_model
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -97,14 +97,6 @@ def chosen_fold(path: PathLike, model: str) -> int:
     return int(row["fold"].iloc[0])
 
 
-def _kept_counts(dedup: PathLike) -> dict[str, int]:
-    t = read_parquet(dedup, DEDUP, columns=["video_id", "kept"])
-    counts = t.filter(t.column("kept")).group_by("video_id").aggregate([("kept", "count")])
-    return dict(
-        zip(counts.column("video_id").to_pylist(), counts.column("kept_count").to_pylist(), strict=True)
-    )
-
-
 def classify_shard(
     task: str,
     model_name: str,
@@ -114,65 +106,28 @@ def classify_shard(
     fold: int,
     *,
     videos: PathLike,
-    transcripts: PathLike | None,
-    frames: PathLike | None,
-    dedup: PathLike | None,
+    files: Files,
     out: PathLike,
     threads: int | None = None,
-    sequences: Mapping[str, PathLike] | None = None,
     prompt: Mapping[str, Any] | None = None,
 ) -> pa.Table:
     """Classify every video of a shard (its VIDEOS file) with the model trained in ``model_dir``.
 
-    ``sequences``: the shard's ``aligned``, ``pitch``, ``embeddings`` and ``dedup`` files, for a
-    model that reads ``words``/``audio``. ``prompt``: the task's prompt, for generative models (see
-    :func:`polimodal.experiments.run.run_fold`).
+    ``files``: file name → path of the shard's files of the model's inputs
+    (:data:`polimodal.data.inputs.INPUTS`, shard level: ``transcripts`` and ``videos`` for
+    ``text``, ``frames`` and ``dedup`` for ``frames`` ...). ``prompt``: the task's prompt, for
+    generative models (see :func:`polimodal.experiments.run.run_fold`).
     """
     t0 = time.monotonic()
-    spec = check_model_config(model_name, model_cfg)
-    params = {k: v for k, v in model_cfg.items() if k not in RUNNER_KEYS}
-    if spec.prompted and params.get("prompt") is None:
-        params["prompt"] = prompt
-    model = model_class(spec.name)(list(classes), params, 0)
+    model = build_model(model_name, model_cfg, classes, prompt=prompt)
     if threads and "torch" in sys.modules:  # a torch model (an SVM job does not import torch)
         sys.modules["torch"].set_num_threads(int(threads))
     model.load(Path(model_dir))
     ids = read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
     fields = list(model_cfg.get("text_fields") or ["transcript"])
-    texts: dict[str, str] = {}
-    lacks: dict[str, list[str]] = {vid: [] for vid in ids}
-    if spec.reads("text"):
-        spoken = read_texts(transcripts, None, ["transcript"]) if transcripts is not None else {}
-        texts = spoken if fields == ["transcript"] else read_texts(transcripts, videos, fields)
-        for vid in ids:
-            if not spoken.get(vid):
-                lacks[vid].append("transcript")
-    store = None
-    if spec.reads("frames"):
-        if frames is None or dedup is None:
-            raise ConfigError(f"model {model_name!r} reads frames: give the shard's FRAMES and DEDUP files")
-        store = FrameStore([frames], [dedup])
-        kept = _kept_counts(dedup)
-        for vid in ids:
-            if not kept.get(vid):
-                lacks[vid].append("frames")
-    seqs = None
-    if spec.reads("words") or spec.reads("audio"):
-        from polimodal.align.sequences import SequenceStore
-
-        if not sequences:
-            raise ConfigError(f"model {model_name!r} reads words/audio: give the shard's aligned data")
-        seqs = SequenceStore(
-            [sequences["aligned"]], [sequences["pitch"]], [sequences["embeddings"]], [sequences["dedup"]],
-            video_ids=ids,
-        )  # fmt: skip
-        for vid in ids:
-            seq = seqs.get(vid)
-            if spec.reads("words") and not seq.words:
-                lacks[vid].append("words")
-            if spec.reads("audio") and not len(seq.audio):
-                lacks[vid].append("audio")
-    data = VideoData(ids, [""] * len(ids), [texts.get(v, "") for v in ids], store, seqs)
+    loaded = load_inputs(model.spec.inputs, files, ids, text_fields=fields)
+    lacks = lacking(model.spec.inputs, files, loaded, ids)
+    data = loaded.video_data(ids, [""] * len(ids))
     labels, scores = model.predict(data)
     table = pa.table(
         {

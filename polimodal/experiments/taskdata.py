@@ -10,10 +10,11 @@ shard of the corpus. :func:`build_task_data` selects, with vectorised filters, t
   ``words`` or ``audio``): ALIGNED and PITCH rows of the task videos and EMBEDDINGS rows of their
   kept frames.
 
-Selection reads the ``video_id`` column of each row group first (pyarrow ``is_in``), then only
-the row groups that hold a task video (shard files are written with small row groups, a few
-videos each): the JPEG bytes of other videos are never read, so the cost follows the corpus's
-*ids*, not its frames.
+Selection (:func:`polimodal.corpus.rows.select_videos`) reads the ``video_id`` column of each
+row group first, then only the row groups that hold a task video (shard files are written with
+small row groups, a few videos each): the JPEG bytes of other videos are never read, so the cost
+follows the corpus's *ids*, not its frames. The files a model reads of these, by input:
+:data:`polimodal.data.inputs.INPUTS`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from polimodal.corpus.rows import select_videos
 from polimodal.corpus.schemas import (
     DEDUP,
     FRAMES,
@@ -37,27 +38,9 @@ from polimodal.corpus.schemas import (
     write_parquet,
     write_parquet_stream,
 )
-from polimodal.errors import SchemaError
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
-
-
-def select_videos(path: PathLike, video_ids: pa.Array, columns: Sequence[str]) -> Iterator[pa.Table]:
-    """The rows of ``path`` whose ``video_id`` is in ``video_ids``, row group by row group.
-
-    Only the ``video_id`` column of a row group without such a row is read.
-    """
-    pf = pq.ParquetFile(path)
-    missing = [c for c in columns if c not in pf.schema_arrow.names]
-    if missing:
-        raise SchemaError(f"{path}: missing column(s) {missing}")
-    for rg in range(pf.num_row_groups):
-        mask = pc.is_in(pf.read_row_group(rg, columns=["video_id"]).column("video_id"), value_set=video_ids)
-        if not pc.any(mask).as_py():
-            continue
-        table = pf.read_row_group(rg, columns=list(columns))
-        yield table.filter(mask)
 
 
 def _concat(tables: Iterable[pa.Table], schema: pa.Schema) -> pa.Table:

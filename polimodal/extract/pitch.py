@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from polimodal.corpus.rows import read_video_rows, video_row_groups
 from polimodal.corpus.schemas import PITCH, VIDEOS, read_parquet
-from polimodal.corpus.shards import process_videos, read_video_rows, video_row_groups, work_key
+from polimodal.corpus.shards import process_videos, work_key
 from polimodal.errors import ConfigError
 from polimodal.extract.audio import SAMPLE_RATE, decode_audio
 from polimodal.options import options_from_section, output_settings

@@ -33,8 +33,9 @@ import numpy as np
 import pyarrow as pa
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 
+from polimodal.corpus.rows import read_video_rows, video_row_groups
 from polimodal.corpus.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, failure_row, table_from_rows
-from polimodal.corpus.shards import process_videos, read_video_rows, video_row_groups, work_key
+from polimodal.corpus.shards import process_videos, work_key
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
 from polimodal.extract.audio import decode_audio, extract_audio
 from polimodal.extract.probe import probe

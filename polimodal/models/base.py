@@ -2,13 +2,15 @@
 
 A model is trained and scored once per task × fold by :func:`polimodal.experiments.run.run_fold`:
 
-1. ``model = model_class(kind)(classes=..., params=..., seed=...)`` — ``classes`` are the
-   task's allowed values in config order (the column order of every score matrix), ``params``
-   the model's config section (the runner's keys ``kind``/``text_fields`` are ignored),
-   ``seed`` the fold's seed. The parameters are read into the kind's dataclass
-   (``self.options``; see :mod:`polimodal.models.registry`): an unknown key is an error.
+1. ``model = build_model(name, cfg, classes, seed=..., prompt=...)``
+   (:func:`polimodal.models.build.build_model`: ``model_class(kind)(classes, params, seed)``)
+   — ``classes`` are the task's allowed values in config order (the column order of every
+   score matrix), ``params`` the model's config section (the runner's keys
+   ``kind``/``text_fields`` are ignored; a generative model's ``prompt`` is the task's unless
+   the section sets one), ``seed`` the fold's seed. The parameters are read into the kind's
+   dataclass (``self.options``; see :mod:`polimodal.models.registry`): an unknown key is an error.
 2. ``summary = model.fit(train, validation, workdir)`` — ``train``/``validation`` are
-   :class:`polimodal.experiments.data.VideoData`; ``workdir`` is an empty folder the model may
+   :class:`polimodal.data.videodata.VideoData`; ``workdir`` is an empty folder the model may
    use for checkpoints (beside the predictions file). The validation split is for model
    selection (hyper-parameters, early stopping, thresholds), never for training. ``summary``
    is a small JSON-serialisable dict (chosen hyper-parameters, epochs, best validation macro-F1).
@@ -30,15 +32,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.models.registry import ModelKind, get_kind
-
-if TYPE_CHECKING:
-    from polimodal.experiments.data import VideoData
 
 
 class Model(ABC):

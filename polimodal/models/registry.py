@@ -1,10 +1,12 @@
 """The one registry of model kinds: what each kind is, which inputs it reads, whether it wants a GPU.
 
 Every consumer reads this table instead of re-deriving it: the workflow (``common.smk``: which
-shard files a train job needs, which jobs go to a GPU partition, start-up checks), the fold
-runner (:func:`polimodal.experiments.run.run_fold`: which data to load) and the plots (colour
-by modality). Importing this module imports no model code (no torch, no scikit-learn): a kind's
-class is imported on first use by :func:`model_class`.
+files a train or classify job reads, :meth:`ModelKind.files` through the inputs table
+:data:`polimodal.data.inputs.INPUTS`; which jobs go to a GPU partition; start-up checks), the fold
+runner and corpus classification (which inputs to load; the model itself:
+:func:`polimodal.models.build.build_model`) and the plots (colour by modality). Importing this
+module imports no model code (no torch, no scikit-learn): a kind's class is imported on first use
+by :func:`polimodal.models.build.model_class`.
 
 Adding a model kind: write its class (a :class:`~polimodal.models.base.Model` subclass whose
 ``kind`` names it) and its parameter dataclass, then add one :class:`ModelKind` line below.
@@ -12,11 +14,12 @@ Adding a model kind: write its class (a :class:`~polimodal.models.base.Model` su
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from polimodal.data.inputs import INPUTS, Level, files_of
+from polimodal.data.texts import TEXT_FIELDS
 from polimodal.errors import ConfigError
 from polimodal.models.classic.params import SvmParams
 from polimodal.models.hf.params import LlmParams, VlmParams
@@ -30,16 +33,6 @@ from polimodal.models.torch.params import (
 )
 from polimodal.options import options_from_section
 
-if TYPE_CHECKING:
-    from polimodal.models.base import Model
-
-#: What a model can read. ``text``: the video's text (transcript, optionally title/description);
-#: ``frames``: its kept (deduplicated) frames; ``words``: its transcript's words with their times
-#: (the aligned table); ``audio``: its pitch and intensity frames (both come with the embeddings
-#: of its kept frames: :mod:`polimodal.align.sequences`). Later issues add ``post_images``.
-INPUTS = ("text", "frames", "words", "audio")
-#: Text parts a model's ``text_fields`` may name, in the order they are joined.
-TEXT_FIELDS = ("title", "description", "transcript")
 #: Keys of a model's config section read by the fold runner, not passed to the model.
 RUNNER_KEYS = ("kind", "text_fields")
 
@@ -51,6 +44,9 @@ class ModelKind:
     name: str
     target: str
     params: type
+    #: what it reads: ``text`` (the video's text: transcript, optionally title/description),
+    #: ``frames`` (its kept frames), ``words`` (its transcript's words with their times),
+    #: ``audio`` (its pitch and intensity); the files of each: :data:`polimodal.data.inputs.INPUTS`
     inputs: tuple[str, ...]
     gpu: bool = False  # the train job asks the scheduler for a GPU
     #: rule family: "" = rules train/classify (train_gpu/classify_gpu with gpu); "llm" = the
@@ -74,6 +70,10 @@ class ModelKind:
 
     def reads(self, what: str) -> bool:
         return what in self.inputs
+
+    def files(self, level: Level) -> list[str]:
+        """The names of the files it reads (a train job: ``task``; a classify job: ``shard``)."""
+        return files_of(self.inputs, level)
 
     def parse_params(self, params: Mapping[str, Any] | None, where: str) -> Any:
         """The kind's parameter dataclass from a config section (runner keys ignored)."""
@@ -125,19 +125,6 @@ def get_kind(kind: str) -> ModelKind:
         return KINDS[str(kind)]
     except KeyError:
         raise ConfigError(f"unknown model kind {kind!r}; known kinds: {sorted(KINDS)}") from None
-
-
-def model_class(kind: str) -> type[Model]:
-    """The Model class of ``kind``, imported on first use."""
-    spec = get_kind(kind)
-    module, _, name = spec.target.partition(":")
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"model kind {kind!r}: cannot import {spec.target}: {exc}") from exc
-    if getattr(cls, "kind", None) != spec.name:
-        raise TypeError(f"{spec.target}.kind is {getattr(cls, 'kind', None)!r}, registered as {spec.name!r}")
-    return cls
 
 
 def check_model_config(name: str, cfg: Mapping[str, Any]) -> ModelKind:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from polimodal.align.sequences import SequenceStore, VideoSequences
-from polimodal.experiments.data import VideoData
+from polimodal.data.sequences import SequenceStore, VideoSequences
+from polimodal.data.videodata import VideoData
 
 TARGET = "tax"
 #: Other words of the videos (drawn uniformly, the same in both classes).

@@ -22,7 +22,8 @@ import numpy as np
 from PIL import Image
 
 from polimodal.corpus.schemas import DEDUP, FRAMES, write_parquet
-from polimodal.experiments.data import FrameStore, VideoData
+from polimodal.data.frames import FrameStore
+from polimodal.data.videodata import VideoData
 from polimodal.synthetic.xor import solid_jpeg
 
 #: Colours of the agree corpus (RGB).

@@ -14,7 +14,8 @@ import numpy as np
 from PIL import Image
 
 from polimodal.corpus.schemas import DEDUP, FRAMES, write_parquet
-from polimodal.experiments.data import FrameStore, VideoData
+from polimodal.data.frames import FrameStore
+from polimodal.data.videodata import VideoData
 
 #: Sentences of the two spoken topics of :func:`make_xor_corpus` (politics vs sport).
 TOPIC_SENTENCES: dict[str, tuple[str, ...]] = {
@@ -61,7 +62,7 @@ def make_xor_corpus(
     topic × colour combination, and every sentence occurs equally often with both colours, so
     text alone and frames alone carry no information about the label. Frames are written as
     real FRAMES and DEDUP Parquet files under ``out`` (one extra exact-duplicate frame per video
-    is marked not kept) and read back through :class:`polimodal.experiments.data.FrameStore`.
+    is marked not kept) and read back through :class:`polimodal.data.frames.FrameStore`.
     """
     out = Path(out)
     n_per_cell = n_per_cell or {"train": 8, "validation": 4, "test": 4}

@@ -27,13 +27,9 @@ checkpoint choose_models:
 
 rule classify:
     input:
-        unpack(get_classify_sequences),
+        unpack(get_model_files),
         chosen=rules.choose_models.output.tsv,
         model=get_classify_model_dir,
-        videos=rules.ingest.output.videos,
-        transcripts=get_transcripts,
-        frames=get_classify_frames,
-        dedup=get_classify_dedup,
     output:
         parquet="results/classified/{task}/{model}/{shard}.parquet",
     log:

@@ -225,28 +225,75 @@ def get_model_modalities(wildcards=None):
     return {m: MODEL_KINDS[m].modality for m in MODELS}
 
 
-# every model runs on every task: the task data holds frames when any model reads them
-FRAMES_READ = any(MODEL_KINDS[m].reads("frames") for m in MODELS)
+# ---- what models read: polimodal.data.inputs.INPUTS says, per input (text, frames, words, audio),
+# which task-level files (a train job's: results/tasks/{task}/<name>.parquet) and which shard-level
+# files (a classify job's) hold it; the rules name their inputs after those files.
+from polimodal.data.inputs import files_of
+
+# the inputs some model of the run reads (every model runs on every task)
+INPUTS_READ = {i for m in MODELS for i in MODEL_KINDS[m].inputs}
 
 
-def get_task_frames(wildcards):
-    """Every shard's FRAMES file, when a model reads frames (the task data selects its videos')."""
-    if not FRAMES_READ:
-        return []
-    return get_shard_files(get_stored_frames())
+def _task_patterns():
+    """Each task-level file -> its path pattern, from the rule that writes it (its output's name)."""
+    return {
+        **dict(rules.task_data.output.items()),
+        **dict(rules.task_sequences.output.items()),
+    }
 
 
-def get_task_dedup(wildcards):
-    if not FRAMES_READ:
-        return []
-    return get_shard_files(rules.dedup.output.parquet)
+def _shard_patterns():
+    """Each shard-level file but the transcripts -> its path pattern, from the rule that writes it."""
+    return {
+        "videos": rules.ingest.output.videos,
+        "frames": get_stored_frames(),
+        "dedup": rules.dedup.output.parquet,
+        "aligned": rules.align.output.parquet,
+        "pitch": rules.pitch.output.parquet,
+        "embeddings": rules.embed.output.parquet,
+    }
 
 
-def get_train_frames(wildcards):
-    """The task's kept frames, for models that read frames only."""
-    if not MODEL_KINDS[wildcards.model].reads("frames"):
-        return []
-    return [rules.task_data.output.frames.format(task=wildcards.task)]
+def _model_files(model, level):
+    # every train and classify job lists the files of `text`, whatever its model reads (as it
+    # always has: Snakemake reruns a job whose set of input files changes)
+    return files_of(("text", *MODEL_KINDS[model].inputs), level)
+
+
+def get_model_files(wildcards):
+    """The files a train job (the task's) or a classify job (its shard's) reads, named as in
+    polimodal.data.inputs: those of every input its model reads (and of `text`, always)."""
+    if "shard" not in wildcards.keys():
+        patterns = _task_patterns()
+        return {
+            name: patterns[name].format(task=wildcards.task)
+            for name in _model_files(wildcards.model, "task")
+        }
+    patterns = _shard_patterns()
+    return {
+        name: (
+            get_transcripts(wildcards)
+            if name == "transcripts"
+            else patterns[name].format(shard=wildcards.shard)
+        )
+        for name in _model_files(wildcards.model, "shard")
+    }
+
+
+def get_task_sources(*inputs):
+    """An input function for the job that makes a task's own files of ``inputs``. It gives every
+    shard's files of each of them, named as in polimodal.data.inputs ([] for those no model of the
+    run reads)."""
+
+    def get_sources(wildcards):
+        read = files_of(INPUTS_READ.intersection(inputs), "shard")
+        patterns = _shard_patterns()
+        return {
+            name: get_shard_files(patterns[name]) if name in read else []
+            for name in files_of(inputs, "shard")
+        }
+
+    return get_sources
 
 
 # ---- classify the corpus (classify.smk)
@@ -269,18 +316,6 @@ def get_classify_model_dir(wildcards):
     return rules.train.output.model.format(
         task=wildcards.task, model=wildcards.model, fold=fold
     )
-
-
-def get_classify_frames(wildcards):
-    if not MODEL_KINDS[wildcards.model].reads("frames"):
-        return []
-    return get_stored_frames().format(shard=wildcards.shard)
-
-
-def get_classify_dedup(wildcards):
-    if not MODEL_KINDS[wildcards.model].reads("frames"):
-        return []
-    return rules.dedup.output.parquet.format(shard=wildcards.shard)
 
 
 def get_classified_shards(wildcards):
@@ -326,8 +361,8 @@ def get_experiment_outputs():
     ]
 
 
-# ---- alignment (align.smk): pitch and the aligned table of every shard, the report's query, and
-# the word / audio / frame-embedding sequences of the models that read words or audio
+# ---- alignment (align.smk): pitch and the aligned table of every shard and the report's query
+# (what models that read words or audio take of them: get_model_files, get_task_sources)
 from polimodal.align.query import QueryOptions
 
 QUERY = QueryOptions.from_config(config["query"])
@@ -367,46 +402,6 @@ def get_align_outputs():
     if QUERY.enabled:
         outputs += list(rules.query.output)
     return outputs
-
-
-def get_task_aligned(wildcards):
-    return get_shard_aligned() if SEQUENCES_READ else []
-
-
-def get_task_pitch(wildcards):
-    return get_shard_files(rules.pitch.output.parquet) if SEQUENCES_READ else []
-
-
-def get_task_embeddings(wildcards):
-    return get_shard_files(rules.embed.output.parquet) if SEQUENCES_READ else []
-
-
-def get_task_sequence_dedup(wildcards):
-    return get_shard_files(rules.dedup.output.parquet) if SEQUENCES_READ else []
-
-
-def get_train_sequences(wildcards):
-    """The task's aligned words, pitch and kept-frame embeddings, for models that read them."""
-    if not _reads_sequences(wildcards.model):
-        return {}
-    out = rules.task_sequences.output
-    return {
-        name: getattr(out, name).format(task=wildcards.task)
-        for name in ("aligned", "pitch", "embeddings")
-    }
-
-
-def get_classify_sequences(wildcards):
-    """The shard's aligned words, pitch, embeddings and dedup flags, for models that read them."""
-    if not _reads_sequences(wildcards.model):
-        return {}
-    shard = wildcards.shard
-    return {
-        "aligned": rules.align.output.parquet.format(shard=shard),
-        "pitch": rules.pitch.output.parquet.format(shard=shard),
-        "embeddings": rules.embed.output.parquet.format(shard=shard),
-        "sequence_dedup": rules.dedup.output.parquet.format(shard=shard),
-    }
 
 
 # ---- FND-CLIP ablation (report.smk)

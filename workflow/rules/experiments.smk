@@ -63,11 +63,10 @@ rule splits:
 
 rule task_data:
     input:
+        unpack(get_task_sources("frames")),
         splits=rules.splits.output.parquet,
         videos=rules.gather_videos.output.parquet,
         transcripts=rules.gather_transcripts.output.parquet,
-        frames=get_task_frames,
-        dedup=get_task_dedup,
     output:
         texts="results/tasks/{task}/texts.parquet",
         frames="results/tasks/{task}/frames.parquet",
@@ -89,11 +88,8 @@ rule task_data:
 # (mult, early_fusion); otherwise empty files, and no shard's aligned data is needed
 rule task_sequences:
     input:
+        unpack(get_task_sources("words", "audio")),
         splits=rules.splits.output.parquet,
-        aligned=get_task_aligned,
-        pitch=get_task_pitch,
-        embeddings=get_task_embeddings,
-        dedup=get_task_sequence_dedup,
     output:
         aligned="results/tasks/{task}/aligned.parquet",
         pitch="results/tasks/{task}/pitch.parquet",
@@ -114,10 +110,8 @@ rule task_sequences:
 
 rule train:
     input:
-        unpack(get_train_sequences),
+        unpack(get_model_files),
         splits=rules.splits.output.parquet,
-        texts=rules.task_data.output.texts,
-        frames=get_train_frames,
     output:
         predictions="results/{task}/{model}/fold{fold}/predictions.parquet",
         model=directory("results/{task}/{model}/fold{fold}/model"),

@@ -17,20 +17,8 @@ classify_shard(
     snakemake.input.model,
     snakemake.params.fold,
     videos=snakemake.input.videos,
-    transcripts=snakemake.input.transcripts,
-    frames=snakemake.input.frames or None,
-    dedup=snakemake.input.dedup or None,
+    files=dict(snakemake.input.items()),  # the shard's files of what the model reads (polimodal.data.inputs)
     out=snakemake.output.parquet,
     threads=snakemake.threads,
-    sequences=(
-        {
-            "aligned": snakemake.input.aligned,
-            "pitch": snakemake.input.pitch,
-            "embeddings": snakemake.input.embeddings,
-            "dedup": snakemake.input.sequence_dedup,
-        }
-        if "aligned" in snakemake.input.keys()
-        else None
-    ),
     prompt=snakemake.params.get("prompt"),
 )

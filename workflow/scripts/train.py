@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.experiments.run import DataSources, run_fold
+from polimodal.experiments.run import run_fold
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -13,13 +13,7 @@ run_fold(
     snakemake.wildcards.task,
     int(snakemake.wildcards.fold),
     snakemake.input.splits,
-    DataSources(
-        texts=snakemake.input.texts,
-        frames=list(snakemake.input.frames),
-        aligned=[snakemake.input.aligned] if "aligned" in snakemake.input.keys() else [],
-        pitch=[snakemake.input.pitch] if "pitch" in snakemake.input.keys() else [],
-        embeddings=[snakemake.input.embeddings] if "embeddings" in snakemake.input.keys() else [],
-    ),
+    dict(snakemake.input.items()),  # the task's files of what the model reads (polimodal.data.inputs)
     snakemake.wildcards.model,
     snakemake.params.model_cfg,
     snakemake.output.predictions,

@@ -31,8 +31,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
-from polimodal.experiments.data import VideoData
 from polimodal.experiments.metrics import macro_f1
 from polimodal.models.base import Model
 

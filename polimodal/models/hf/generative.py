@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError, ModelLoadError
-from polimodal.experiments.data import VideoData
 from polimodal.experiments.metrics import macro_f1
 from polimodal.models.hf.chat import ChatCodec, collate
 from polimodal.models.hf.params import GenerativeParams

@@ -26,8 +26,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
-from polimodal.experiments.data import VideoData
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
 from polimodal.models.torch.streams import batched

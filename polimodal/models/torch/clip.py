@@ -40,8 +40,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
-from polimodal.experiments.data import VideoData
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
 from polimodal.nn.heads import classification_head, concat_normalised

@@ -25,8 +25,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
-from polimodal.experiments.data import VideoData
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
 from polimodal.nn.backbones import image_backbone

@@ -45,8 +45,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
-from polimodal.experiments.data import VideoData
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
 from polimodal.nn.backbones import image_backbone

@@ -38,7 +38,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from polimodal.align.sequences import AUDIO_FEATURES, VideoSequences
+from polimodal.data.sequences import AUDIO_FEATURES, VideoSequences
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
 from polimodal.models.torch.streams import batched, even_indices

@@ -94,7 +94,7 @@ class ClipParams(FrameParams):
     batch_size: int = 32
 
 
-#: The sequences a cross-modal model may read (:mod:`polimodal.align.sequences`).
+#: The sequences a cross-modal model may read (:mod:`polimodal.data.sequences`).
 SEQUENCE_MODALITIES = ("words", "audio", "frames")
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from polimodal.corpus.rows import read_videos
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -70,16 +71,12 @@ def pool_audio(pitch: pd.DataFrame, hop: float = 0.1, step: float = 0.01) -> pd.
 
 
 def _read(paths: Iterable[PathLike], columns: list[str], ids: pa.Array | None) -> pd.DataFrame:
-    from polimodal.experiments.taskdata import select_videos
-
     parts = []
     for path in paths:
         if ids is None:
             parts.append(pq.read_table(path, columns=columns).to_pandas())
-        else:  # only the row groups that hold the videos asked for (typed even when none do)
-            tables = list(select_videos(path, ids, columns))
-            empty = pq.read_schema(path).empty_table().select(columns)
-            parts.append(pa.concat_tables([empty, *tables]).to_pandas())
+        else:  # only the row groups that hold the videos asked for
+            parts.append(read_videos(path, ids, columns).to_pandas())
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 

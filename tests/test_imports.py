@@ -1,0 +1,176 @@
+"""Every module of the package imports, and no modules import each other in a circle.
+
+The import graph is read from the source (the AST of each file), with every import: at the top,
+inside functions (a late import hides a circle, it does not remove it) and under
+``TYPE_CHECKING``. The layers (DESIGN.md) make the graph acyclic; a circle means a module sits
+both below and above another, as ``experiments.data`` did with ``models``.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+
+def module_files(root: Path, package: str) -> dict[str, Path]:
+    """Dotted module name → file, for every ``.py`` file of ``package`` (a folder under ``root``)."""
+    out = {}
+    for path in sorted((root / package).rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> list[str]:
+    """The dotted names an import statement of ``module`` may refer to (modules or their members)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:  # relative: from the module's package, up level - 1 packages
+        package = module if is_package else module.rpartition(".")[0]
+        parts = package.split(".")
+        parts = parts[: len(parts) - node.level + 1]
+        base = ".".join([*parts, base] if base else parts)
+    return [f"{base}.{alias.name}" for alias in node.names] + [base]
+
+
+def import_graph(root: Path, package: str) -> dict[str, set[str]]:
+    """Module → the modules of ``package`` it imports (anywhere in its file)."""
+    files = module_files(root, package)
+    graph: dict[str, set[str]] = {name: set() for name in files}
+    for name, path in files.items():
+        is_package = path.name == "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            names = _imported(node, name, is_package)
+            if isinstance(node, ast.ImportFrom):
+                # ``from a.b import c``: the module a.b.c when there is one, else a.b (c is a member)
+                members = [n for n in names[:-1] if n in files]
+                targets = members or [names[-1]]
+            else:
+                targets = names
+            graph[name].update(t for t in targets if t in files and t != name)
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The circles of ``graph``: its strongly connected components of more than one module
+    (Tarjan's algorithm), each sorted; a module that imports itself is not one."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(cycles)
+
+
+def _cycle_path(graph: dict[str, set[str]], component: list[str]) -> str:
+    """One circle through ``component``, as ``a -> b -> ... -> a`` (for the failure message)."""
+    members = set(component)
+    start = component[0]
+    path, seen = [start], {start}
+    while True:
+        nxt = sorted(graph[path[-1]] & members)
+        back = [n for n in nxt if n == start]
+        if back and len(path) > 1:
+            return " -> ".join([*path, start])
+        fresh = [n for n in nxt if n not in seen]
+        if not fresh:
+            return " -> ".join([*path, "..."])
+        path.append(fresh[0])
+        seen.add(fresh[0])
+
+
+MODULES = sorted(module_files(ROOT, "polimodal"))
+#: Circles known and being removed elsewhere (issue 18): the sample sheet hands a posts sheet to
+#: corpus.posts, which borrows the sheet's checks back. Remove the entry with the circle.
+KNOWN_CIRCLES: list[list[str]] = []
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_module_imports(module: str) -> None:
+    importlib.import_module(module)
+
+
+def test_no_modules_import_each_other_in_a_circle() -> None:
+    graph = import_graph(ROOT, "polimodal")
+    assert len(graph) == len(MODULES) and "polimodal.data.inputs" in graph
+    assert graph["polimodal.models.registry"] >= {"polimodal.data.inputs", "polimodal.data.texts"}
+    cycles = [c for c in import_cycles(graph) if c not in KNOWN_CIRCLES]
+    assert not cycles, "modules import each other in a circle:\n" + "\n".join(
+        _cycle_path(graph, c) for c in cycles
+    )
+
+
+def _package(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_a_circle_is_found_also_through_a_late_import(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "toy/__init__.py": "",
+            "toy/low/__init__.py": "",
+            "toy/low/base.py": "def f():\n    from toy.high import run  # late: still a circle\n",
+            "toy/high.py": "from toy.low.base import f\nfrom toy.low import helpers\n",
+            "toy/low/helpers.py": "from . import base\nfrom ..low.base import f\n",
+        },
+    )
+    graph = import_graph(root, "toy")
+    assert graph["toy.high"] == {"toy.low.base", "toy.low.helpers"}
+    assert graph["toy.low.helpers"] == {"toy.low.base"}  # relative imports resolved
+    cycles = import_cycles(graph)  # high -> base -> high, and high -> helpers -> base -> high
+    assert cycles == [["toy.high", "toy.low.base", "toy.low.helpers"]]
+    assert _cycle_path(graph, cycles[0]) == "toy.high -> toy.low.base -> toy.high"
+
+
+def test_a_layered_package_has_no_circle(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "toy/__init__.py": "from toy.high import run\n",
+            "toy/low.py": "import os\nfrom typing import TYPE_CHECKING\n",
+            "toy/high.py": "from toy import low\nfrom toy.low import os\n\ndef run():\n    import toy.low\n",
+        },
+    )
+    graph = import_graph(root, "toy")
+    assert graph == {"toy": {"toy.high"}, "toy.high": {"toy.low"}, "toy.low": set()}
+    assert import_cycles(graph) == []

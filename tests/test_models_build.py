@@ -1,0 +1,70 @@
+"""Building a model from its config section, the task's classes and prompt
+(:func:`polimodal.models.build.build_model`): what the fold runner and corpus classification do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from polimodal.errors import ConfigError
+from polimodal.models.base import Model
+from polimodal.models.build import build_model
+from polimodal.models.registry import KINDS, ModelKind
+
+PROMPT = {"question": "Political?", "answers": {"a": "YES", "b": "NO"}}
+
+
+@dataclass(frozen=True)
+class PromptParams:
+    prompt: dict[str, Any] | None = None
+    alpha: float = 1.0
+
+
+class Prompted(Model):
+    kind = "test_prompted"
+
+    def fit(self, train, validation, workdir):
+        return {}
+
+    def predict(self, data):
+        raise NotImplementedError
+
+
+class Plain(Prompted):
+    kind = "test_plain"
+
+
+@pytest.fixture
+def kinds(monkeypatch):
+    monkeypatch.setitem(
+        KINDS,
+        "test_prompted",
+        ModelKind("test_prompted", f"{__name__}:Prompted", PromptParams, ("text",), family="llm"),
+    )
+    monkeypatch.setitem(
+        KINDS, "test_plain", ModelKind("test_plain", f"{__name__}:Plain", PromptParams, ("text",))
+    )
+
+
+def test_a_generative_model_gets_the_task_prompt_unless_its_section_sets_one(kinds):
+    model = build_model("m", {"kind": "test_prompted", "alpha": 2.0, "text_fields": ["title"]}, ["a", "b"],
+                        seed=7, prompt=PROMPT)  # fmt: skip
+    assert isinstance(model, Prompted) and model.classes == ["a", "b"] and model.seed == 7
+    assert model.options == PromptParams(prompt=PROMPT, alpha=2.0)  # runner keys are not parameters
+    own = {"question": "Mine?", "answers": {"a": "Y", "b": "N"}}
+    assert (
+        build_model("m", {"kind": "test_prompted", "prompt": own}, ["a", "b"], prompt=PROMPT).options.prompt
+        == own
+    )
+    assert build_model("m", {"kind": "test_plain"}, ["a", "b"], prompt=PROMPT).options.prompt is None
+
+
+def test_the_section_is_checked_first(kinds):
+    with pytest.raises(
+        ConfigError, match=r"models\.m \(kind test_plain\): unknown parameter\(s\) \['beta'\]"
+    ):
+        build_model("m", {"kind": "test_plain", "beta": 1}, ["a", "b"])
+    with pytest.raises(ConfigError, match=r"models\.m: unknown model kind 'nope'"):
+        build_model("m", {"kind": "nope"}, ["a", "b"])
