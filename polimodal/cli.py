@@ -59,7 +59,11 @@ def summary(results: Path) -> str:
                 extra = f", {kept} kept after near-duplicate removal"
             if stage == "audio":
                 codecs = sorted(
-                    {c for f in files for c in pq.read_table(f, columns=["codec"]).column("codec").to_pylist()}
+                    {
+                        c
+                        for f in files
+                        for c in pq.read_table(f, columns=["codec"]).column("codec").to_pylist()
+                    }
                 )
                 label = f"{label} ({', '.join(_CODEC_NAMES.get(c, c) for c in codecs) or 'none'})"
             lines.append(
@@ -90,14 +94,9 @@ def query(args: argparse.Namespace) -> int:
     """``polimodal query``: see its ``--help``."""
     import pandas as pd
 
-    from polimodal.align.query import (
-        contact_sheet,
-        frames_while_said,
-        highest_pitch,
-        pitch_by_group,
-        plot_pitch_by_group,
-        read_aligned,
-    )
+    from polimodal.align.plots import contact_sheet, plot_pitch_by_group
+    from polimodal.align.query import frames_while_said, read_aligned
+    from polimodal.align.stats import highest_pitch, pitch_by_group
     from polimodal.corpus.samples import read_sample_sheet
     from polimodal.errors import ConfigError
 

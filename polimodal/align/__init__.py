@@ -1,3 +1,4 @@
 """Explicit alignment of the modalities: words × pitch × frames (:mod:`.table`), queries over the
-aligned table (:mod:`.query`) and the per-video sequences the cross-modal models read
+aligned table (:mod:`.query`; which words match: :mod:`.matching`, statistics: :mod:`.stats`,
+figures: :mod:`.plots`) and the per-video sequences the cross-modal models read
 (:mod:`.sequences`)."""
