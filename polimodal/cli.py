@@ -95,14 +95,9 @@ def query(args: argparse.Namespace) -> int:
     """``polimodal query``: see its ``--help``."""
     import pandas as pd
 
-    from polimodal.align.query import (
-        contact_sheet,
-        frames_while_said,
-        highest_pitch,
-        pitch_by_group,
-        plot_pitch_by_group,
-        read_aligned,
-    )
+    from polimodal.align.plots import contact_sheet, plot_pitch_by_group
+    from polimodal.align.query import frames_while_said, read_aligned
+    from polimodal.align.stats import highest_pitch, pitch_by_group
     from polimodal.corpus.samples import read_sample_sheet
     from polimodal.errors import ConfigError
 

@@ -9,6 +9,8 @@
 - Tiny *untrained* models and the XOR corpus of :mod:`polimodal.synthetic` shared by the
   model tests (BERT, CNN, CLIP, fusion), built once per session.
 - ``add_model_kind``: a test model kind declared in the registry for one test.
+- ``aligned_words`` / ``party_sheet``: a small hand-built aligned table and its sample sheet whose
+  query answers are known (the tests of :mod:`polimodal.align`'s matching, stats, plots, query).
 - ``learned``: checks what a model learned, printing each value with its margin to its bound
   (``pytest -s``; ``bench/learned_margins.py`` collects the lines under kernel/thread variations).
 """
@@ -310,3 +312,34 @@ def learned(request: pytest.FixtureRequest) -> Callable[[dict[str, tuple[float, 
         assert not failed, "; ".join(failed)
 
     return check
+
+
+# ----------------------------------------------------------------------------- a known aligned table
+@pytest.fixture
+def aligned_words() -> Any:
+    """Four videos (two per party); 'tax' is said at z = 2 in party A's videos, z = 0.5 in B's;
+    every other word at z = 0; one 'Tax' is unvoiced (null)."""
+    import numpy as np
+    import pandas as pd
+
+    rows = []
+    for vid, z_tax in [("a1", 2.0), ("a2", 2.2), ("b1", 0.5), ("b2", 0.7)]:
+        words = ["the", "Tax,", "budget", "taxes", "tax", "vote"]
+        for k, w in enumerate(words):
+            z = z_tax if w.strip(",").lower() == "tax" else 0.0
+            unvoiced = vid == "b2" and k == 4
+            rows.append(
+                {"video_id": vid, "segment_id": k // 3, "word_idx": k, "word": w, "start": float(k),
+                 "end": k + 0.5, "n_voiced": 0 if unvoiced else 10,
+                 "f0_mean": np.nan if unvoiced else 120 + 20 * z, "f0_mean_z": np.nan if unvoiced else z,
+                 "frame_idx": k // 2}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def party_sheet() -> Any:
+    """The sample sheet of :func:`aligned_words`: party A (a1, a2) and B (b1, b2)."""
+    import pandas as pd
+
+    return pd.DataFrame({"video_id": ["a1", "a2", "b1", "b2"], "party": ["A", "A", "B", "B"], "x": 1})

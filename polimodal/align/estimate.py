@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from polimodal.align.query import select
+from polimodal.align.matching import select
 from polimodal.errors import ConfigError
 
 log = logging.getLogger(__name__)

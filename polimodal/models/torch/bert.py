@@ -31,6 +31,7 @@ from polimodal.errors import ModelLoadError
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
 from polimodal.models.torch.streams import batched
+from polimodal.models.torch.tokens import TokenCache
 from polimodal.resolve import resolve_model_ref
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class BertModel(TorchModel):
         self.model_ref = str(self.options.model)
         self.max_length = int(self.options.max_length)
         self.tokenizer: Any = None
-        self._tokens: dict[int, tuple[VideoData, list[dict[str, list[int]]]]] = {}
+        self._tokens: TokenCache[list[dict[str, list[int]]]] = TokenCache()
 
     def build(self) -> nn.Module:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -85,15 +86,12 @@ class BertModel(TorchModel):
 
     def tokens(self, data: VideoData) -> list[dict[str, list[int]]]:
         """Every text of ``data`` tokenised once (unpadded), kept for the following epochs."""
-        hit = self._tokens.get(id(data))
-        if hit is None or hit[0] is not data:  # train, validation and test splits are cached apart
-            enc = self.tokenizer(list(data.texts), truncation=True, max_length=self.max_length)
-            keys = list(enc.keys())
-            hit = (data, [{k: enc[k][i] for k in keys} for i in range(len(data))])
-            if len(self._tokens) >= 4:
-                self._tokens.pop(next(iter(self._tokens)))
-            self._tokens[id(data)] = hit
-        return hit[1]
+        return self._tokens.get(data.texts, self._tokenise)  # splits are cached apart
+
+    def _tokenise(self, texts: list[str]) -> list[dict[str, list[int]]]:
+        enc = self.tokenizer(texts, truncation=True, max_length=self.max_length)
+        keys = list(enc.keys())
+        return [{k: enc[k][i] for k in keys} for i in range(len(texts))]
 
     def pad(self, features: list[dict[str, list[int]]]) -> Inputs:
         """A batch of tokenised texts padded to its longest: the same tensors as :meth:`encode`."""

@@ -41,12 +41,12 @@ import torch
 from torch import nn
 
 from polimodal.data.videodata import VideoData
-from polimodal.errors import ModelLoadError
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
+from polimodal.models.torch.tokens import TokenCache
+from polimodal.nn.clip import load_clip
 from polimodal.nn.heads import classification_head, concat_normalised
-from polimodal.nn.images import BICUBIC, CLIP_MEAN, CLIP_STD, PixelNormalize, decode_frames
-from polimodal.resolve import resolve_model_ref
+from polimodal.nn.images import BICUBIC, PixelNormalize, decode_frames
 
 log = logging.getLogger(__name__)
 
@@ -107,28 +107,14 @@ class ClipModel(FrameTorchModel):
         self.tokenizer: Any = None
         self.image_size = 224
         self.interpolation = BICUBIC
-        self._texts: dict[int, tuple[VideoData, torch.Tensor, torch.Tensor]] = {}
+        self._tokens: TokenCache[tuple[torch.Tensor, torch.Tensor]] = TokenCache()
 
     def build(self) -> nn.Module:
-        from transformers import AutoTokenizer, CLIPModel
-
-        path = resolve_model_ref(self.model_ref)
-        try:
-            clip = CLIPModel.from_pretrained(path)
-            self.tokenizer = AutoTokenizer.from_pretrained(path)
-        except (OSError, ValueError) as exc:
-            raise ModelLoadError(f"clip: cannot load {self.model_ref!r} ({path}): {exc}") from exc
-        limit = int(clip.config.text_config.max_position_embeddings)
-        self.max_length = min(self.max_length, limit)
-        self.image_size = int(self.options.image_size or clip.config.vision_config.image_size)
-        mean, std = CLIP_MEAN, CLIP_STD
-        try:
-            from transformers import AutoImageProcessor
-
-            proc = AutoImageProcessor.from_pretrained(path)
-            mean, std = tuple(proc.image_mean), tuple(proc.image_std)
-        except (OSError, ValueError, AttributeError, TypeError):
-            log.info("clip: no image processor in %s: using CLIP's mean/std", path)
+        loaded = load_clip(self.model_ref, who="clip")
+        clip, self.tokenizer = loaded.model, loaded.tokenizer
+        self.max_length = min(self.max_length, loaded.text_positions)
+        self.image_size = int(self.options.image_size or loaded.image_size)
+        mean, std = loaded.mean, loaded.std
         if self.freeze:
             clip.requires_grad_(False)
         net = ClipClassifier(
@@ -140,7 +126,7 @@ class ClipModel(FrameTorchModel):
             mean=mean,
             std=std,
         )
-        self._texts.clear()
+        self._tokens.clear()
         log.info(
             "clip: %s, projection %d, image %d px, text %d tokens, head %s, %.1f M parameters%s",
             self.model_ref,
@@ -153,25 +139,15 @@ class ClipModel(FrameTorchModel):
         )
         return net
 
-    def _encoded_texts(self, data: VideoData) -> tuple[torch.Tensor, torch.Tensor]:
-        """Token ids and attention masks of every text of ``data`` (computed once per split)."""
-        hit = self._texts.get(id(data))
-        if hit is None or hit[0] is not data:
-            enc = self.tokenizer(
-                list(data.texts),
-                truncation=True,
-                max_length=self.max_length,
-                padding="max_length",
-                return_tensors="pt",
-            )
-            if len(self._texts) >= 4:
-                self._texts.pop(next(iter(self._texts)))
-            hit = (data, enc["input_ids"], enc["attention_mask"])
-            self._texts[id(data)] = hit
-        return hit[1], hit[2]
+    def _encode(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token ids and attention masks of ``texts`` (once per split: :attr:`_tokens`)."""
+        enc = self.tokenizer(
+            texts, truncation=True, max_length=self.max_length, padding="max_length", return_tensors="pt"
+        )
+        return enc["input_ids"], enc["attention_mask"]
 
     def collate(self, data: VideoData, video_index: list[int], jpegs: list[bytes]) -> Inputs:
-        ids, mask = self._encoded_texts(data)
+        ids, mask = self._tokens.get(data.texts, self._encode)
         idx = torch.as_tensor(video_index)
         return {
             "input_ids": ids[idx],

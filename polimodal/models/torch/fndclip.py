@@ -49,7 +49,9 @@ from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
+from polimodal.models.torch.tokens import TokenCache
 from polimodal.nn.backbones import image_backbone
+from polimodal.nn.clip import load_clip
 from polimodal.nn.heads import classification_head
 from polimodal.nn.images import CLIP_MEAN, CLIP_STD, PixelNormalize, decode_frames
 from polimodal.nn.losses import CrossEntropyGuided, Loss
@@ -188,7 +190,7 @@ class FndClipModel(FrameTorchModel):
         self.tokenizer: Any = None
         self.clip_tokenizer: Any = None
         self.clip_length = 77
-        self._texts: dict[tuple[int, str], tuple[VideoData, torch.Tensor, torch.Tensor]] = {}
+        self._tokens: TokenCache[tuple[torch.Tensor, torch.Tensor]] = TokenCache(size=8)
         self._scoring_only = False  # load(): the guide is needed for training only
 
     def load(self, workdir: Any) -> None:
@@ -200,27 +202,11 @@ class FndClipModel(FrameTorchModel):
             self._scoring_only = False
 
     def _load_guide(self) -> tuple[Any, tuple[float, ...], tuple[float, ...], int]:
-        from transformers import AutoTokenizer, CLIPModel
-
-        path = resolve_model_ref(str(self.options.clip_model))
-        try:
-            clip = CLIPModel.from_pretrained(path)
-            self.clip_tokenizer = AutoTokenizer.from_pretrained(path)
-        except (OSError, ValueError) as exc:
-            raise ModelLoadError(
-                f"fndclip: cannot load CLIP {self.options.clip_model!r} ({path}): {exc}"
-            ) from exc
+        loaded = load_clip(str(self.options.clip_model), who="fndclip")
+        clip, self.clip_tokenizer = loaded.model, loaded.tokenizer
         clip.requires_grad_(False).eval()
-        self.clip_length = min(77, int(clip.config.text_config.max_position_embeddings))
-        mean, std = CLIP_MEAN, CLIP_STD
-        try:
-            from transformers import AutoImageProcessor
-
-            proc = AutoImageProcessor.from_pretrained(path)
-            mean, std = tuple(proc.image_mean), tuple(proc.image_std)
-        except (OSError, ValueError, AttributeError, TypeError):
-            pass
-        return clip, mean, std, int(clip.config.vision_config.image_size)
+        self.clip_length = min(77, loaded.text_positions)
+        return clip, loaded.mean, loaded.std, loaded.image_size
 
     def build(self) -> nn.Module:
         from transformers import AutoModel, AutoTokenizer
@@ -259,7 +245,7 @@ class FndClipModel(FrameTorchModel):
         if self.lam > 0 and not self._scoring_only:
             guide, gmean, gstd, gsize = self._load_guide()
         net = FndClipNet(text_encoder, backbone, head, mean, std, guide, gmean, gstd, gsize)
-        self._texts.clear()
+        self._tokens.clear()
         log.info(
             "fndclip: text %s, image %s (weights %s, %d-d), fusion %s, projection %d, contrastive λ=%g%s, "
             "%.1f M trained parameters",
@@ -280,26 +266,15 @@ class FndClipModel(FrameTorchModel):
 
     def _encoded(self, data: VideoData, which: str) -> tuple[torch.Tensor, torch.Tensor]:
         """Token ids and masks of the texts of ``data`` for the text encoder or the guide (once per split)."""
-        key = (id(data), which)
-        hit = self._texts.get(key)
-        if hit is None or hit[0] is not data:
-            tok, length = (
-                (self.tokenizer, self.max_length)
-                if which == "text"
-                else (self.clip_tokenizer, self.clip_length)
-            )
-            enc = tok(
-                list(data.texts),
-                truncation=True,
-                max_length=length,
-                padding="max_length",
-                return_tensors="pt",
-            )
-            if len(self._texts) >= 8:
-                self._texts.pop(next(iter(self._texts)))
-            hit = (data, enc["input_ids"], enc["attention_mask"])
-            self._texts[key] = hit
-        return hit[1], hit[2]
+        tok, length = (
+            (self.tokenizer, self.max_length) if which == "text" else (self.clip_tokenizer, self.clip_length)
+        )
+
+        def encode(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+            enc = tok(texts, truncation=True, max_length=length, padding="max_length", return_tensors="pt")
+            return enc["input_ids"], enc["attention_mask"]
+
+        return self._tokens.get(data.texts, encode, tag=which)
 
     def collate(self, data: VideoData, video_index: list[int], jpegs: list[bytes]) -> Inputs:
         ids, mask = self._encoded(data, "text")
