@@ -18,10 +18,10 @@ from collections import Counter
 
 import numpy as np
 
-from polimodal.experiments.metrics import macro_f1
 from polimodal.models.hf.chat import ChatCodec
 from polimodal.models.hf.prompts import TaskPrompt
 from polimodal.models.hf.scoring import answer_logliks, class_scores, normalise_logliks
+from polimodal.models.selection import macro_f1
 from polimodal.resolve import resolve_pretrained
 from polimodal.synthetic.tinymodels import SMOLLM2_GGUF_REF
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import torch
 
-from polimodal.experiments.metrics import macro_f1
 from polimodal.models import model_class
+from polimodal.models.selection import macro_f1
 from polimodal.synthetic.posts import make_agree_corpus
 from polimodal.synthetic.tinymodels import save_tiny_bert, save_tiny_clip, save_tiny_cnn
 

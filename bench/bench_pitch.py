@@ -110,7 +110,7 @@ def bench_sizes(samples: np.ndarray, track: dict[str, np.ndarray]) -> None:
 def bench_models() -> None:
     import torch
 
-    from polimodal.experiments.metrics import macro_f1
+    from polimodal.models.selection import macro_f1
     from polimodal.models.torch.mult import EarlyFusionModel, MultModel
     from polimodal.synthetic.alignment import make_alignment_corpus
 

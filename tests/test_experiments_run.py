@@ -15,10 +15,10 @@ from PIL import Image
 from polimodal.corpus.schemas import DEDUP, FRAMES, PREDICTIONS, TRANSCRIPTS, read_parquet, write_parquet
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
-from polimodal.experiments.aggregate import aggregate
 from polimodal.experiments.run import predictions_table, run_fold
 from polimodal.experiments.splits import make_splits
 from polimodal.models.base import Model
+from polimodal.models.votes import aggregate
 
 
 class FrameMajority(Model):

@@ -135,6 +135,56 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
     )
 
 
+#: DESIGN.md's layers, lowest first: a module imports from its own layer or lower ones only.
+LAYERS = [
+    ("errors", "options", "types", "logs", "resolve"),
+    ("corpus",),
+    ("data",),
+    ("nn",),
+    ("extract",),
+    ("align",),
+    ("models",),
+    ("experiments",),
+    ("synthetic",),
+    ("cli", "plan", "startup"),
+]
+
+
+def layer_of(module: str) -> int | None:
+    parts = module.split(".")
+    for i, names in enumerate(LAYERS):
+        if len(parts) > 1 and parts[1] in names:
+            return i
+    return None
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """``a -> b`` for every import of a module from a higher layer."""
+    out = []
+    for a, targets in sorted(graph.items()):
+        for b in sorted(targets):
+            la, lb = layer_of(a), layer_of(b)
+            if la is not None and lb is not None and lb > la:
+                out.append(f"{a} -> {b}")
+    return out
+
+
+def test_no_module_imports_from_a_higher_layer() -> None:
+    graph = import_graph(ROOT, "polimodal")
+    assert all(layer_of(m) is not None for m in graph if m.count(".") >= 1 and m != "polimodal.__main__"), [
+        m for m in graph if m.count(".") >= 1 and layer_of(m) is None
+    ]
+    assert upward_imports(graph) == []
+
+
+def test_an_upward_import_is_found(tmp_path: Path) -> None:
+    graph = {
+        "polimodal.models.base": {"polimodal.experiments.metrics"},
+        "polimodal.experiments.metrics": set(),
+    }
+    assert upward_imports(graph) == ["polimodal.models.base -> polimodal.experiments.metrics"]
+
+
 def _package(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / name

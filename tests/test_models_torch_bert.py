@@ -15,8 +15,8 @@ import pytest
 
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
-from polimodal.experiments.metrics import macro_f1
 from polimodal.models import KINDS, model_class
+from polimodal.models.selection import macro_f1
 from polimodal.models.torch.bert import BertModel
 from polimodal.models.torch.loop import CHECKPOINT
 from polimodal.models.torch.params import BertParams, TrainParams

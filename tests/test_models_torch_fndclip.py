@@ -18,9 +18,9 @@ import pytest
 import torch
 
 from polimodal.data.videodata import VideoData
-from polimodal.experiments.metrics import macro_f1
 from polimodal.models import model_class
 from polimodal.models.registry import check_model_config, get_kind
+from polimodal.models.selection import macro_f1
 from polimodal.nn.losses import CrossEntropyGuided, guided_contrastive
 from polimodal.synthetic.posts import AGREE_COLOURS, make_agree_corpus
 

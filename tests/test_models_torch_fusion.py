@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from polimodal.data.videodata import VideoData
-from polimodal.experiments.metrics import macro_f1
 from polimodal.models import model_class
+from polimodal.models.selection import macro_f1
 from polimodal.synthetic.xor import make_xor_corpus
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ import torch
 from polimodal.data.sequences import SequenceStore, VideoSequences
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
-from polimodal.experiments.metrics import macro_f1
 from polimodal.models.registry import check_model_config, get_kind
+from polimodal.models.selection import macro_f1
 from polimodal.models.torch.mult import EarlyFusionModel, MultModel
 from polimodal.synthetic.alignment import TARGET, make_alignment_corpus
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from polimodal.errors import ConfigError
-from polimodal.experiments.metrics import macro_f1
+from polimodal.models.selection import macro_f1
 
 MISSING = "(missing)"
 GROUP_METRIC_COLUMNS = [

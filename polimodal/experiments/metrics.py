@@ -20,28 +20,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from polimodal.corpus.schemas import PREDICTIONS, read_parquet
+from polimodal.models.selection import macro_f1
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
 METRIC_COLUMNS = ["task", "model", "modality", "fold", "split", "metric", "class", "value"]
 CONFUSION_COLUMNS = ["task", "model", "fold", "split", "true", "predicted", "n"]
-
-
-def macro_f1(true: Sequence[Any], pred: Sequence[Any], classes: Sequence[Any]) -> float:
-    """Macro-averaged F1 over ``classes`` (a class never true nor predicted scores 0; NaN when empty).
-
-    The one macro F1 of the package: model selection, thresholds and the metric tables use it.
-    """
-    if not len(true):
-        return float("nan")
-    return float(f1_score(list(true), list(pred), labels=list(classes), average="macro", zero_division=0))
 
 
 def classification_metrics(

@@ -21,7 +21,7 @@ A model is trained and scored once per task × fold by :func:`polimodal.experime
    decision values, higher = more likely, column ``j`` for ``classes[j]``.
 
 Frame-level models predict per frame inside ``predict`` and turn frame predictions into video
-predictions with :mod:`polimodal.experiments.aggregate`.
+predictions with :mod:`polimodal.models.votes`.
 
 Adding a model: subclass :class:`Model` with ``kind = "<kind>"`` and declare the kind once in
 :data:`polimodal.models.registry.KINDS` (class, parameter dataclass, inputs, GPU).

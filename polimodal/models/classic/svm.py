@@ -33,8 +33,8 @@ from sklearn.svm import LinearSVC
 
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
-from polimodal.experiments.metrics import macro_f1
 from polimodal.models.base import Model
+from polimodal.models.selection import macro_f1
 
 log = logging.getLogger(__name__)
 

@@ -35,12 +35,12 @@ import torch
 
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError, ModelLoadError
-from polimodal.experiments.metrics import macro_f1
 from polimodal.models.hf.chat import ChatCodec, collate
 from polimodal.models.hf.params import GenerativeParams
 from polimodal.models.hf.prompts import TaskPrompt
 from polimodal.models.hf.scoring import Prompt, answer_logliks, class_scores, normalise_logliks
 from polimodal.models.reuse import ReusableModel
+from polimodal.models.selection import macro_f1
 from polimodal.nn.runtime import Runtime, seed_everything, select_runtime
 from polimodal.resolve import resolve_pretrained
 

@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 from polimodal.errors import LabelError, ModelLoadError
-from polimodal.experiments.metrics import macro_f1
 from polimodal.models.reuse import SUMMARY, ReusableModel
+from polimodal.models.selection import macro_f1
 from polimodal.models.torch.loop import CHECKPOINT, Inputs, load_checkpoint, save_checkpoint, train_loop
 from polimodal.nn.losses import CrossEntropy, Loss, Output, class_weights
 from polimodal.nn.runtime import seed_everything, select_runtime

@@ -11,11 +11,11 @@ import numpy as np
 import torch
 
 from polimodal.errors import ConfigError
-from polimodal.experiments.aggregate import aggregate, choose_threshold, positive_counts
-from polimodal.experiments.metrics import macro_f1
+from polimodal.models.selection import macro_f1
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
 from polimodal.models.torch.streams import batched, cap_frames, shuffle_buffer
+from polimodal.models.votes import aggregate, choose_threshold, positive_counts
 from polimodal.nn.runtime import prefetched
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class FrameTorchModel(TorchModel):
     ``weighted_loss``) come from the video labels.
 
     Prediction: each kept frame (at most ``predict_frames_per_video``, evenly spaced; 0 = all)
-    gets the arg-max label of the network; :func:`polimodal.experiments.aggregate.aggregate` turns them into
+    gets the arg-max label of the network; :func:`polimodal.models.votes.aggregate` turns them into
     video labels — binary tasks: positive iff the number of positive frames (``vote: count``) or
     their share (``vote: fraction``) is ``> threshold``; ``threshold: auto`` picks it on the
     validation split (best macro F1) after training; multiclass: the mode of the frame labels.

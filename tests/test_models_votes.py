@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from polimodal.experiments.aggregate import (
+from polimodal.models.votes import (
     aggregate,
     aggregate_video,
     binary_vote,

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from polimodal.experiments.metrics import macro_f1
+from polimodal.models.selection import macro_f1
 
 
 def vote_fractions(frame_labels: Sequence[str], classes: Sequence[str]) -> np.ndarray:
