@@ -39,6 +39,7 @@ else:
     include: "workflow/rules/gather.smk"
     include: "workflow/rules/experiments.smk"
     include: "workflow/rules/report.smk"
+    include: "workflow/rules/results.smk"
     include: "workflow/rules/classify.smk"
 
     rule all:

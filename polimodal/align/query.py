@@ -108,6 +108,7 @@ class QueryOptions:
     level: str = choice("word", LEVELS)  # confidence intervals over words or over videos
     top: int = 20  # the words said at the highest relative pitch, listed beside
     max_frames: int = 16  # frames of the contact sheet
+    cluster: str = "video_id"  # the estimate's random intercept: a sheet column (the speaker) or video_id
 
     @property
     def enabled(self) -> bool:
@@ -137,6 +138,7 @@ def run_query(
     top_out: PathLike | None = None,
     frames: Sequence[PathLike] = (),
     sheet_out: PathLike | None = None,
+    estimate_out: PathLike | None = None,
 ) -> pd.DataFrame:
     """The query of ``options`` as a CSV table and a figure (+ the top words and a contact sheet)."""
     table = read_aligned(aligned)
@@ -161,8 +163,31 @@ def run_query(
     plot_pitch_by_group(result, figure_out, by=options.by, title=title, measure=options.measure)
     if top_out is not None:
         highest_pitch(table, options.top, measure=options.measure).to_csv(top_out, index=False)
+    if estimate_out is not None:
+        estimate = pitch_estimate(table, sheet, options)
+        estimate.to_csv(estimate_out, index=False)
+        log.info("pitch estimate (mixed model):\n%s", estimate.to_string(index=False))
     if sheet_out is not None:
         items = frames_while_said(table, frames, pattern, words, max_frames=options.max_frames)
         contact_sheet(items, sheet_out)
     log.info("query %s:\n%s", title, result.to_string(index=False))
     return result
+
+
+def pitch_estimate(aligned: pd.DataFrame, sheet: pd.DataFrame, options: QueryOptions) -> pd.DataFrame:
+    """The query's pitch effect per group and, with one group column, the matches × group interaction.
+
+    One table: ``model`` says which (``per group`` or ``interaction``), then the group columns (empty
+    for the interaction rows) and :data:`polimodal.align.estimate.EFFECT_COLUMNS`.
+    """
+    from polimodal.align.estimate import pitch_effect, pitch_interaction
+
+    pattern = options.pattern or None
+    words = None if pattern else list(options.words)
+    kw = {"unit": options.unit, "measure": options.measure, "cluster": options.cluster}
+    parts = [pitch_effect(aligned, sheet, options.by, pattern, words, **kw).assign(model="per group")]
+    if len(options.by) == 1:
+        inter = pitch_interaction(aligned, sheet, options.by[0], pattern, words, **kw)
+        parts.append(inter.assign(model="interaction"))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["model", *[c for c in out.columns if c != "model"]]]

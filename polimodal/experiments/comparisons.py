@@ -195,3 +195,30 @@ def plot_comparisons(table: pd.DataFrame, comparisons: pd.DataFrame, out_dir: Pa
             comparisons, "VLM vs LLM", out_dir / "vlm_vs_llm.png", "best VLM vs best LLM, same fine-tuning"
         ),
     }
+
+
+def write_comparisons(
+    table: PathLike | pd.DataFrame,
+    models: Mapping[str, Mapping[str, Any]],
+    *,
+    csv_out: PathLike,
+    html_out: PathLike,
+    figures: Mapping[str, PathLike],
+) -> pd.DataFrame:
+    """The comparisons of the summary table (CSV) as CSV, HTML and the figures named in ``figures``
+    (keys ``overview``, ``finetune``, ``modality``, ``vlm_llm``)."""
+    table = table if isinstance(table, pd.DataFrame) else pd.read_csv(table, keep_default_na=False)
+    comparisons = comparisons_table(table, ModelInfo.from_config(models))
+    Path(csv_out).parent.mkdir(parents=True, exist_ok=True)
+    comparisons.to_csv(csv_out, index=False)
+    html = comparisons.to_html(index=False, border=0, float_format="%.3f") if len(comparisons) else ""
+    Path(html_out).write_text(html or "<p>No comparison: the run has one kind of model only.</p>")
+    plot_overview(table, figures["overview"])
+    titles = {
+        "finetune": ("fine-tuned vs zero-shot", "fine-tuned vs zero-shot, same checkpoint"),
+        "modality": ("multimodal vs", "best multimodal vs best unimodal model"),
+        "vlm_llm": ("VLM vs LLM", "best VLM vs best LLM, same fine-tuning"),
+    }
+    for key, (which, title) in titles.items():
+        plot_comparison(comparisons, which, figures[key], title)
+    return comparisons

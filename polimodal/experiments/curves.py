@@ -19,11 +19,13 @@ thresholds are per model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from polimodal.experiments.metrics import read_predictions
 from polimodal.experiments.plots import _save, plt
 from polimodal.types import PathLike
 
@@ -126,3 +128,22 @@ def plot_pr_curves(curves: pd.DataFrame, points: pd.DataFrame, task: str, out: P
     else:
         axes[0][-1].legend(fontsize=7, loc="lower left")
     return _save(fig, out)
+
+
+def write_precision_recall(
+    predictions: Sequence[PathLike], *, curves_out: PathLike, points_out: PathLike, target: float = 0.9
+) -> pd.DataFrame:
+    """The test curves (Parquet) and operating points at ``target`` precision (CSV) of the predictions."""
+    preds = read_predictions(predictions)
+    curves = pr_curves(preds)
+    points = operating_points(preds, target=target)
+    Path(curves_out).parent.mkdir(parents=True, exist_ok=True)
+    curves.to_parquet(curves_out, index=False)
+    points.to_csv(points_out, index=False)
+    return points
+
+
+def plot_task_pr(curves: PathLike, points: PathLike, task: str, out: PathLike) -> Path:
+    """:func:`plot_pr_curves` from the files :func:`write_precision_recall` wrote."""
+    labels = {"task": str, "model": str, "class": str}
+    return plot_pr_curves(pd.read_parquet(curves), pd.read_csv(points, dtype=labels), task, out)

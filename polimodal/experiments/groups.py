@@ -14,18 +14,28 @@ columns of the sample sheet (for posts: the post id, which the tables store as `
 
 Small groups are kept and marked (``too_small``: fewer than ``min_n`` videos, or a single true
 class), never dropped, so a reader sees that a group was too small to say anything.
-A missing cell is its own group, ``(missing)``.
+A missing cell is its own group, ``(missing)``. ``language`` may be named without a sheet column of
+that name: each video's (or post's) detected language from the TRANSCRIPTS table is used.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from polimodal.corpus.schemas import CLASSIFIED, TRANSCRIPTS, read_parquet
 from polimodal.errors import ConfigError
+from polimodal.experiments.metrics import read_predictions
 from polimodal.models.selection import macro_f1
+from polimodal.types import PathLike
+
+log = logging.getLogger(__name__)
+#: A group column that need not be in the sheet: each text's detected language (TRANSCRIPTS).
+LANGUAGE = "language"
 
 MISSING = "(missing)"
 GROUP_METRIC_COLUMNS = [
@@ -151,3 +161,72 @@ def distribution_by_group(classified: pd.DataFrame, groups: pd.DataFrame, by: Se
                     }
                 )
     return pd.DataFrame(rows, columns=GROUP_DISTRIBUTION_COLUMNS)
+
+
+def sheet_groups(sheet: pd.DataFrame, by: Sequence[str], transcripts: PathLike | None = None) -> pd.DataFrame:
+    """:func:`group_values` of the sheet, with ``language`` from ``transcripts`` when the sheet lacks it."""
+    detected = LANGUAGE in by and LANGUAGE not in sheet.columns
+    groups = group_values(sheet, [c for c in by if not (detected and c == LANGUAGE)])
+    if detected:
+        if transcripts is None:
+            raise ConfigError("results by language need the transcripts table (the detected languages)")
+        t = read_parquet(transcripts, TRANSCRIPTS, columns=["video_id", "language"]).to_pandas()
+        t["language"] = t["language"].fillna("").replace("", MISSING)
+        groups = groups.merge(t, on="video_id", how="left")
+        groups[LANGUAGE] = groups[LANGUAGE].fillna(MISSING)
+    return groups
+
+
+def write_results_by_group(
+    predictions: Sequence[PathLike],
+    sheet: pd.DataFrame,
+    by: Sequence[str],
+    *,
+    csv_out: PathLike,
+    html_out: PathLike,
+    modalities: Mapping[str, str] | None = None,
+    transcripts: PathLike | None = None,
+    min_n: int = 10,
+) -> pd.DataFrame:
+    """Test macro F1 by group (:func:`metrics_by_group`) as CSV and HTML."""
+    groups = sheet_groups(sheet, by, transcripts)
+    table = metrics_by_group(read_predictions(predictions), groups, by, modalities, min_n=min_n)
+    Path(csv_out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(csv_out, index=False)
+    Path(html_out).write_text(_html(table.drop(columns=["macro_f1_mean", "macro_f1_sd"]), by))
+    log.info("test macro F1 by %s:\n%s", ", ".join(by) or "nothing", table.to_string(index=False))
+    return table
+
+
+def write_classified_by_group(
+    classified: Sequence[PathLike],
+    sheet: pd.DataFrame,
+    by: Sequence[str],
+    *,
+    csv_out: PathLike,
+    html_out: PathLike,
+    transcripts: PathLike | None = None,
+) -> pd.DataFrame:
+    """The corpus classification's labels by group (:func:`distribution_by_group`) as CSV and HTML."""
+    groups = sheet_groups(sheet, by, transcripts)
+    parts = [
+        read_parquet(p, CLASSIFIED, columns=["video_id", "task", "model", "predicted"]).to_pandas()
+        for p in classified
+    ]
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["video_id", "task", "model", "predicted"])
+    )
+    table = distribution_by_group(frame, groups, by)
+    Path(csv_out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(csv_out, index=False)
+    Path(html_out).write_text(_html(table, by))
+    return table
+
+
+def _html(table: pd.DataFrame, by: Sequence[str]) -> str:
+    if table.empty:
+        what = ", ".join(by) if by else "no column (experiments.group_by is empty)"
+        return f"<p>Nothing to break down by {what}.</p>"
+    return table.to_html(index=False, border=0)

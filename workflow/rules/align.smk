@@ -65,6 +65,12 @@ rule query:
             labels={"query": "pitch by group"},
         ),
         top="results/query/highest_pitch.csv",
+        estimate=report(
+            "results/query/pitch_estimate.csv",
+            caption="../report/query_estimate.rst",
+            category="Alignment",
+            labels={"query": "pitch effect (mixed model)"},
+        ),
         contact_sheet=report(
             "results/query/frames_while_said.jpg",
             caption="../report/query_frames.rst",

@@ -262,7 +262,8 @@ def _model_files(model, level):
 
 def get_model_files(wildcards):
     """The files a train job (the task's) or a classify job (its shard's) reads, named as in
-    polimodal.data.inputs: those of every input its model reads (and of `text`, always)."""
+    polimodal.data.inputs: those of every input its model reads (and of `text`, always).
+    """
     if "shard" not in wildcards.keys():
         patterns = _task_patterns()
         return {
@@ -349,16 +350,48 @@ def get_split_settings():
 
 
 def get_experiment_outputs():
-    """Final experiment targets: data table, metrics tables, per-task figures ([] without tasks or models)."""
+    """Final experiment targets: data table, metrics tables, per-task figures, the comparisons,
+    precision-recall curves and results by group ([] without tasks or models)."""
     if not TASKS or not MODELS:
         return []
+    by_group = (
+        [*rules.results_by_group.output, *rules.classified_by_group.output]
+        if GROUP_BY
+        else []
+    )
     return [
         *rules.data_table.output,
         *rules.plot_data_table.output,
         *rules.evaluate.output,
         *expand(rules.plots.output, task=TASKS),
         *rules.classified_table.output,
+        *rules.comparisons.output,
+        *rules.precision_recall.output,
+        *expand(rules.plot_precision_recall.output, task=TASKS),
+        *by_group,
     ]
+
+
+# ---- results by group (results.smk): sheet columns, or `language` (the detected language)
+GROUP_BY = list(config["experiments"]["group_by"])
+_group_missing = [c for c in GROUP_BY if c not in SHEET.columns and c != "language"]
+if _group_missing:
+    raise ValueError(
+        f"config experiments.group_by names {_group_missing}, which are not columns of the sample "
+        f"sheet {config['samples']} (columns: {list(SHEET.columns)}; or `language`: the detected language)"
+    )
+
+
+def get_group_by():
+    return GROUP_BY
+
+
+def get_group_min_n():
+    return int(config["experiments"]["group_min_n"])
+
+
+def get_target_precision():
+    return float(config["experiments"]["target_precision"])
 
 
 # ---- alignment (align.smk): pitch and the aligned table of every shard and the report's query
@@ -366,10 +399,12 @@ def get_experiment_outputs():
 from polimodal.align.query import QueryOptions
 
 QUERY = QueryOptions.from_config(config["query"])
-_query_missing = [c for c in QUERY.by if c not in SHEET.columns]
+_query_missing = [
+    c for c in [*QUERY.by, QUERY.cluster] if c not in SHEET.columns and c != "video_id"
+]
 if _query_missing:
     raise ValueError(
-        f"config query.by names {_query_missing}, which are not columns of the sample sheet "
+        f"config query.by/cluster names {_query_missing}, which are not columns of the sample sheet "
         f"{config['samples']} (columns: {list(SHEET.columns)})"
     )
 

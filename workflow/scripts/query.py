@@ -19,4 +19,5 @@ run_query(
     top_out=snakemake.output.top,
     frames=list(snakemake.input.frames),
     sheet_out=snakemake.output.contact_sheet,
+    estimate_out=snakemake.output.estimate,
 )

@@ -1,0 +1,20 @@
+"""Snakemake adapter: the corpus classification's labels by group."""
+
+from typing import TYPE_CHECKING
+
+from polimodal.corpus.samples import read_sample_sheet
+from polimodal.experiments.groups import write_classified_by_group
+from polimodal.logs import setup_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+setup_logging(snakemake.log[0])
+write_classified_by_group(
+    snakemake.input.classified,
+    read_sample_sheet(snakemake.input.sheet),
+    snakemake.params.by,
+    csv_out=snakemake.output.csv,
+    html_out=snakemake.output.html,
+    transcripts=snakemake.input.transcripts,
+)
