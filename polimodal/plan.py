@@ -509,6 +509,10 @@ def plan(
             "evaluate": 1,
             "plots": n_t,
             "choose_models": n_t,
+            "comparisons": 1,
+            "precision_recall": 1,
+            "plot_precision_recall": n_t,
+            "results_by_group": 1 if experiments.get("group_by") else 0,
         }
         reads_frames = any(k.reads("frames") for k in kinds.values())
         task_hours = sum(labelled.values()) * minutes / 60.0
@@ -571,7 +575,10 @@ def plan(
         n_gathers = sum(
             1 if classify_cfg.get(t, "best") == "best" else len(names) for t, names in chosen.items()
         )
-        rows.append(StageRow("classified tables", {"gather_classified": n_gathers, "classified_table": 1}))
+        by_group = {"classified_by_group": 1} if experiments.get("group_by") else {}
+        rows.append(
+            StageRow("classified tables", {"gather_classified": n_gathers, "classified_table": 1, **by_group})
+        )
         if any(k.name == "fndclip" for k in kinds.values()):
             rows.append(StageRow("ablation", {"ablation": 1}))
     rows.append(StageRow("all", {"all": 1}))

@@ -21,7 +21,10 @@ from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, write_parquet
 
 pytestmark = pytest.mark.slow
 
-EXPERIMENT_RULES = ["data_table", "splits", "task_data", "train", "evaluate", "plots", "plot_data_table"]
+EXPERIMENT_RULES = [
+    *("data_table", "splits", "task_data", "train", "evaluate", "plots", "plot_data_table"),
+    *("comparisons", "precision_recall", "plot_precision_recall", "results_by_group"),
+]
 WORDS = {
     "dem": "union workers healthcare climate equality wages teachers",
     "rep": "taxes freedom business border military liberty enterprise",
@@ -36,7 +39,16 @@ def _write_inputs(wd):
         party = "dem" if i % 5 < 3 else "rep"  # 24 dem, 16 rep
         topic = topics[i % 3] if i < 30 else ""  # topic annotated for 30 videos only
         vid = f"v{i:03d}"
-        rows.append({"video_id": vid, "source": f"media/{vid}.mp4", "party": party, "topic": topic})
+        channel = "ch_small" if i == 0 else f"ch{i % 3}"  # ch_small: one video, too small to say anything
+        rows.append(
+            {
+                "video_id": vid,
+                "source": f"media/{vid}.mp4",
+                "party": party,
+                "topic": topic,
+                "channel": channel,
+            }
+        )
         if i == 39:  # labelled but unavailable
             continue
         words = WORDS[party].split() + (TOPICS[topic].split() if topic else [])
@@ -76,6 +88,11 @@ def run(tmp_path_factory):
         "results/plots/party/confusion.png",
         "results/plots/topic/macro_f1.png",
         "results/plots/topic/confusion.png",
+        "results/metrics/comparisons.csv",
+        "results/plots/comparisons/overview.png",
+        "results/metrics/operating_points.csv",
+        "results/plots/party/precision_recall.png",
+        "results/metrics/by_group.csv",
     ]
     t0 = time.monotonic()
     proc = run_snakemake(wd, "--allowed-rules", *EXPERIMENT_RULES, "--", *outputs)
@@ -106,6 +123,30 @@ def test_outputs(run):
     assert {"accuracy", "macro_f1", "weighted_f1", "precision", "recall", "f1", "support"} <= set(
         metrics["metric"]
     )
+
+
+def test_results_by_group_operating_points_and_comparisons(run):
+    wd, *_ = run
+    by = pd.read_csv(wd / "results/metrics/by_group.csv", dtype={"group": str})
+    party = by[(by["task"] == "party") & (by["model"] == "svm")]
+    channels = party[party["group_by"] == "channel"].set_index("group")
+    test = pd.read_parquet(wd / "results/splits/party.parquet")
+    n_test = test.loc[test["split"] == "test", "video_id"].nunique()
+    # every test video is in exactly one channel group and one language group
+    assert channels["n"].sum() == n_test and party[party["group_by"] == "language"]["n"].sum() == n_test
+    assert list(party.loc[party["group_by"] == "language", "group"]) == ["en"]  # from the transcripts
+    if "ch_small" in channels.index:
+        assert channels.loc["ch_small", "too_small"]
+    assert channels.loc[channels["n"] >= 3, "macro_f1_mean"].between(0, 1).all()
+    points = pd.read_csv(wd / "results/metrics/operating_points.csv", dtype={"class": str})
+    assert set(zip(points["task"], points["model"], strict=True)) == {
+        (t, m) for t in ("party", "topic") for m in ("svm", "svm_meta")
+    }
+    assert (points["target_precision"] == 0.9).all() and (points["n"] > 0).all()
+    # the svm separates the parties' words: average precision near 1
+    assert points.loc[points["task"] == "party", "average_precision"].min() > 0.8
+    # two text-only models: no comparison across modalities or fine-tuning to make
+    assert pd.read_csv(wd / "results/metrics/comparisons.csv").empty
 
 
 def test_data_table_counts_unavailable(run):

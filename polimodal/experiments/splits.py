@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,15 @@ class ExperimentOptions:
     test_size: float = 0.2  # share of each class held out as the test set
     validation_size: float = 0.2  # share of the non-test part of each class used for validation
     models: list[str] | None = None  # names of `models` to run; None: all of them
+    group_by: list[str] = field(default_factory=list)  # sheet columns (or language) for results by group
+    group_min_n: int = 10  # smaller groups (or single-class ones) are marked too small
+    target_precision: float = 0.9  # the operating point's precision (few false positives)
 
     def check(self, where: str) -> None:
+        if int(self.group_min_n) < 1:
+            raise ConfigError(f"{where}.group_min_n: must be >= 1, got {self.group_min_n}")
+        if not 0 < float(self.target_precision) <= 1:
+            raise ConfigError(f"{where}.target_precision: must be in (0, 1], got {self.target_precision}")
         if int(self.folds) < 1:
             raise ConfigError(f"{where}.folds: must be >= 1, got {self.folds}")
         for key in ("test_size", "validation_size"):
