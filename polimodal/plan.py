@@ -577,7 +577,10 @@ def plan(
         )
         by_group = {"classified_by_group": 1} if experiments.get("group_by") else {}
         rows.append(
-            StageRow("classified tables", {"gather_classified": n_gathers, "classified_table": 1, **by_group})
+            StageRow(
+                "classified tables",
+                {"gather_classified": n_gathers, "classified_table": 1, "overview": 1, **by_group},
+            )
         )
         if any(k.name == "fndclip" for k in kinds.values()):
             rows.append(StageRow("ablation", {"ablation": 1}))

@@ -53,7 +53,7 @@ def test_jobs_per_rule_match_the_dag(dag):
     for counts in rounds:
         for rule, n in counts.items():
             dag_jobs[rule] = dag_jobs.get(rule, 0) + n
-    dag_jobs["classified_table"] = dag_jobs["all"] = 1
+    dag_jobs["classified_table"] = dag_jobs["overview"] = dag_jobs["all"] = 1
     assert p.jobs_by_rule() == dag_jobs
     assert len(rounds) == 3  # before either checkpoint, after topic's, after party's
     assert (

@@ -366,6 +366,7 @@ def get_experiment_outputs():
         *expand(rules.plots.output, task=TASKS),
         *rules.classified_table.output,
         *rules.comparisons.output,
+        *rules.overview.output,
         *rules.precision_recall.output,
         *expand(rules.plot_precision_recall.output, task=TASKS),
         *by_group,

@@ -165,3 +165,30 @@ rule classified_by_group:
         by=get_group_by(),
     script:
         "../scripts/classified_by_group.py"
+
+
+rule overview:
+    input:
+        table=rules.evaluate.output.table,
+        videos=rules.gather_videos.output.parquet,
+        unavailable=rules.gather_unavailable.output.parquet,
+        classified=get_classified_tables,
+    output:
+        html=report(
+            "results/overview.html",
+            caption="../report/overview.rst",
+            category="Overview",
+            labels={"page": "what came out"},
+        ),
+    log:
+        "logs/results/overview.log",
+    benchmark:
+        "benchmarks/results/overview.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    script:
+        "../scripts/overview.py"
