@@ -83,6 +83,21 @@ def summary(results: Path) -> str:
         lines.append("  test macro F1 (mean ± sd over folds):")
         for row in summary_table.itertuples():
             lines.append(f"      {row.task:<16} {row.model:<24} {row.modality:<11} {row.macro_f1}")
+    by_group = results / "metrics" / "by_group.csv"
+    if by_group.exists():
+        import pandas as pd
+
+        groups = pd.read_csv(by_group, dtype={"group": str}, keep_default_na=False)
+        lines.append(f"  test macro F1 by group ({by_group}):")
+        for row in groups.itertuples():
+            group = f"{row.group_by}={row.group}"
+            lines.append(f"      {row.task:<16} {row.model:<24} {group:<20} n={row.n:<5} {row.macro_f1}")
+    points = results / "metrics" / "operating_points.csv"
+    if points.exists():
+        lines.append(f"  {'operating points:':<25} {points}")
+    comparisons = results / "metrics" / "comparisons.csv"
+    if comparisons.exists():
+        lines.append(f"  {'comparisons:':<25} {comparisons}")
     if len(lines) == 1:
         raise FileNotFoundError(
             f"{results}: no polimodal results in this folder (none of videos.parquet, transcripts/, "
