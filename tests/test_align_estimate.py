@@ -68,7 +68,8 @@ def test_clusters_come_from_a_sheet_column_and_few_clusters_fall_back():
     per = pitch_effect(aligned, sheet, "speaker", pattern="tax")
     assert set(per["method"]) == {"none"} and per["effect"].isna().all()
     both = pitch_effect(aligned, sheet, (), pattern="tax", cluster="speaker")
-    assert both.loc[0, "method"] == "ols" and both.loc[0, "n_clusters"] == 2
+    assert both.loc[0, "method"] == "ols, few clusters" and both.loc[0, "n_clusters"] == 2
+    assert both.loc[0, "ci_low"] < both.loc[0, "effect"] < both.loc[0, "ci_high"]
     assert both.loc[0, "effect"] == pytest.approx(0.5, abs=0.25)
 
 

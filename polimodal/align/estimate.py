@@ -13,8 +13,9 @@ that words of one speaker are not independent:
 naming the speaker (or ``video_id``, the default: one random intercept per video). The fit is
 statsmodels' linear mixed model (REML). Where it cannot be fitted — fewer than
 :data:`MIN_CLUSTERS` clusters, a singular fit, no matching word — the row says so in ``method``
-(``ols`` with cluster-robust errors when at least two clusters exist, else ``none``) instead of
-failing: a query over a small corpus still gives its table.
+(``ols`` with cluster-robust errors when the mixed model fails; ``ols, few clusters`` with
+heteroskedasticity-robust errors for two clusters, whose words are then treated as independent:
+optimistic; ``none`` below two) instead of failing: a query over a small corpus still gives its table.
 """
 
 from __future__ import annotations
@@ -98,9 +99,12 @@ def _fit(data: pd.DataFrame, formula: str, terms: Sequence[str]) -> list[dict]:
                     result = fit
             except (np.linalg.LinAlgError, ValueError) as exc:
                 log.info("mixed model failed (%s): cluster-robust OLS instead", exc)
-    if result is None:
-        method = "ols"
+    if result is None and n_clusters >= MIN_CLUSTERS:
+        method = "ols"  # the mixed model failed: cluster-robust errors instead
         result = smf.ols(formula, data).fit(cov_type="cluster", cov_kwds={"groups": data["cluster"]})
+    elif result is None:
+        method = "ols, few clusters"  # 2 clusters: a cluster-robust variance is degenerate
+        result = smf.ols(formula, data).fit(cov_type="HC1")
     ci = result.conf_int()
     rows = []
     for t in terms:
