@@ -268,7 +268,8 @@ def test_query_figure_table_and_task_sequences(run):
     assert (wd / "results/query/frames_while_said.jpg").stat().st_size > 1000
     estimate = pd.read_csv(wd / "results/query/pitch_estimate.csv")
     per_group = estimate[estimate.model == "per group"]
-    assert "politics" in set(per_group.label) and set(estimate.method) <= {"mixed", "ols", "ols, few clusters", "none"}
+    assert "politics" in set(per_group.label)
+    assert set(estimate.method) <= {"mixed", "ols", "ols, few clusters", "none"}
     assert (per_group.n_matching <= per_group.n_words).all()
     top = pd.read_csv(wd / "results/query/highest_pitch.csv")
     assert len(top) and top.f0_mean_z.is_monotonic_decreasing
