@@ -319,7 +319,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--channels", type=Path, help="the channels sheet (default: the config's channels.sheet)")
     p.add_argument("--out", type=Path, help="the video sheet to append to (default: the config's samples)")
     p.add_argument("--results", default="results/channels", type=Path, help="listings and reports")
+    p = sub.add_parser(
+        "news-to-posts",
+        help="a news-articles table (NMB+: headline, article_text, image, outlet, labels) -> a posts sheet",
+    )
+    p.add_argument("table", type=Path, help=".csv, .tsv or .parquet")
+    p.add_argument("out", type=Path, help="the posts sheet to write (.tsv)")
+    p.add_argument("--text", choices=["both", "headline", "article_text"], default="both")
+    p.add_argument("--image-column", default="image")
+    p.add_argument(
+        "--image-root", type=Path, help="relative image paths start here (default: the table's folder)"
+    )
     args = parser.parse_args(argv)
+    if args.cmd == "news-to-posts":
+        from polimodal.corpus.news import convert_news
+        from polimodal.errors import SampleSheetError
+
+        try:
+            print(convert_news(args.table, args.out, text=args.text, image_column=args.image_column,
+                               image_root=args.image_root))  # fmt: skip
+        except SampleSheetError as exc:
+            print(f"polimodal news-to-posts: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if args.cmd == "channels":
         return channels(args)
     if args.cmd == "plan":

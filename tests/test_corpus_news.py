@@ -53,3 +53,12 @@ def test_headline_only_and_errors_named(tmp_path):
         convert_news(tmp_path / "bad.csv", tmp_path / "x.tsv")
     with pytest.raises(SampleSheetError, match="no such file"):
         convert_news(tmp_path / "none.csv", tmp_path / "x.tsv")
+
+
+def test_the_cli_converts_and_names_errors(tmp_path, capsys):
+    from polimodal.cli import main
+
+    assert main(["news-to-posts", str(_table(tmp_path)), str(tmp_path / "p.tsv"), "--text", "headline"]) == 0
+    assert read_sample_sheet(tmp_path / "p.tsv").iloc[1]["text"] == "Fußball-Bund wählt"
+    assert main(["news-to-posts", str(tmp_path / "none.csv"), str(tmp_path / "q.tsv")]) == 2
+    assert "no such file" in capsys.readouterr().err
