@@ -64,7 +64,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 import pyarrow as pa
 
-from polimodal.corpus.samples import encoding_error, read_header, read_sample_sheet, shard_name
+from polimodal.corpus.samples import read_header, read_sample_sheet, read_table_file, shard_name
 from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, read_parquet
 from polimodal.errors import ConfigError, SampleSheetError
 from polimodal.options import choice, options_from_section
@@ -219,34 +219,7 @@ def read_channel_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     path = Path(path)
     what = f"channels sheet {path}"
-    if not path.is_file():
-        where = (
-            ""
-            if path.is_absolute()
-            else f" (relative paths start at the working directory: {path.absolute()})"
-        )
-        raise SampleSheetError(f"{what} does not exist{where}")
-    if path.stat().st_size == 0:
-        raise SampleSheetError(f"{what} is empty (0 bytes): it needs a header line and one row per channel")
-    sep = "," if path.suffix.lower() == ".csv" else "\t"
-    try:
-        df = pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            comment=None,
-            skip_blank_lines=False,
-            encoding="utf-8",
-        )
-    except UnicodeDecodeError as exc:
-        raise SampleSheetError(f"{what}: {encoding_error(path)}") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise SampleSheetError(f"{what} has no header line (it holds only blank lines)") from exc
-    except pd.errors.ParserError as exc:
-        raise SampleSheetError(f"{what}: cannot parse: {exc}") from exc
-    df.columns = read_header(path, sep, len(df.columns))
+    df = read_table_file(path, what, "channel")
     if CHANNEL_COLUMN not in df.columns:
         raise SampleSheetError(
             f"{what}: line 1 (header): no column {CHANNEL_COLUMN!r} (a channel URL, @handle or UC… id "

@@ -163,17 +163,45 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
     job need not parse a sheet of millions of rows; an empty window is not an error there).
     """
     path = Path(path)
+    df = read_table_file(path, f"sample sheet {path}", "item", rows=rows)
+    kind = sheet_kind(df.columns)
+    kind.check_header(list(df.columns), path)
+    first = 2 + (rows[0] if rows else 0)
+    blank = (df.fillna("") == "").all(axis=1)
+    df = df[~blank].copy()
+    line = pd.Series(df.index.to_numpy() + first, index=df.index)
+    if rows is None and df.empty:
+        raise SampleSheetError(
+            f"sample sheet {path} has no rows: add one row per {kind.noun} below the header"
+        )
+    df[kind.id_column] = df[kind.id_column].str.strip()
+    check_ids(df, kind.id_column, path, line)
+    df = kind.parse_rows(df, path, line).reset_index(drop=True)
+    df.attrs["lines"] = SheetLines(line)
+    return df
+
+
+def read_table_file(
+    path: Path, what: str, row_noun: str, *, rows: tuple[int, int] | None = None
+) -> pd.DataFrame:
+    """A sheet file (TSV, or CSV when the name ends in .csv) as a frame, every cell text.
+
+    The one reader of the project's sheets (samples, channels): blank lines kept (the caller drops
+    them, counting lines), the header named as written; :class:`SampleSheetError` starting with
+    ``what`` for a missing or 0-byte file, a byte that is not UTF-8, no header, a malformed file.
+    ``rows=(start, n)``: only those data rows.
+    """
     if not path.is_file():
         where = (
             ""
             if path.is_absolute()
             else f" (relative paths start at the working directory: {path.absolute()})"
         )
-        raise SampleSheetError(f"sample sheet {path} does not exist{where}")
+        raise SampleSheetError(f"{what} does not exist{where}")
     sep = "," if path.suffix.lower() == ".csv" else "\t"
     if path.stat().st_size == 0:
         raise SampleSheetError(
-            f"sample sheet {path} is empty (0 bytes): it needs a header line and one row per item"
+            f"{what} is empty (0 bytes): it needs a header line and one row per {row_noun}"
         )
     try:
         window = {} if rows is None else {"skiprows": range(1, rows[0] + 1), "nrows": rows[1]}
@@ -189,26 +217,12 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
             **window,
         )
     except UnicodeDecodeError as exc:
-        raise SampleSheetError(f"sample sheet {path}: {encoding_error(path)}") from exc
+        raise SampleSheetError(f"{what}: {encoding_error(path)}") from exc
     except pd.errors.EmptyDataError as exc:  # only blank lines: no header
-        raise SampleSheetError(f"sample sheet {path} has no header line (it holds only blank lines)") from exc
+        raise SampleSheetError(f"{what} has no header line (it holds only blank lines)") from exc
     except pd.errors.ParserError as exc:
-        raise SampleSheetError(f"sample sheet {path}: cannot parse: {exc}") from exc
+        raise SampleSheetError(f"{what}: cannot parse: {exc}") from exc
     df.columns = read_header(path, sep, len(df.columns))
-    kind = sheet_kind(df.columns)
-    kind.check_header(list(df.columns), path)
-    first = 2 + (rows[0] if rows else 0)
-    blank = (df.fillna("") == "").all(axis=1)
-    df = df[~blank].copy()
-    line = pd.Series(df.index.to_numpy() + first, index=df.index)
-    if rows is None and df.empty:
-        raise SampleSheetError(
-            f"sample sheet {path} has no rows: add one row per {kind.noun} below the header"
-        )
-    df[kind.id_column] = df[kind.id_column].str.strip()
-    check_ids(df, kind.id_column, path, line)
-    df = kind.parse_rows(df, path, line).reset_index(drop=True)
-    df.attrs["lines"] = SheetLines(line)
     return df
 
 
