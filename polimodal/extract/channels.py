@@ -30,7 +30,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, read_parquet, tabl
 from polimodal.corpus.shards import work_key
 from polimodal.corpus.videos import YOUTUBE_ID_RE
 from polimodal.errors import MediaUnavailable
-from polimodal.extract.download import classify_download_error, ydl_params, youtube_url
+from polimodal.extract.download import classify_download_error, upload_time, ydl_params, youtube_url
 from polimodal.extract.ingest import IngestOptions
 
 log = logging.getLogger(__name__)
@@ -122,20 +122,7 @@ def listing_params(options: IngestOptions, channel: str) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- one channel
 def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
-    for key in ("timestamp", "release_timestamp"):
-        value = entry.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            try:
-                return datetime.fromtimestamp(int(value), tz=UTC)
-            except (OverflowError, OSError, ValueError):
-                pass
-    day = entry.get("upload_date")
-    if isinstance(day, str) and re.fullmatch(r"\d{8}", day):
-        try:
-            return datetime.strptime(day, "%Y%m%d").replace(tzinfo=UTC)
-        except ValueError:
-            return None
-    return None
+    return upload_time(entry, ("timestamp", "release_timestamp"))
 
 
 def derived_id(name: str, source: str) -> str:

@@ -170,14 +170,15 @@ def ydl_params(
 
 
 # ----------------------------------------------------------------------------- one video
-def _upload_time(info: Mapping[str, Any]) -> datetime | None:
-    """``timestamp`` (epoch seconds) or ``upload_date`` (YYYYMMDD) as a UTC datetime."""
-    ts = info.get("timestamp")
-    if isinstance(ts, int | float):
-        try:
-            return datetime.fromtimestamp(int(ts), tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            pass
+def upload_time(info: Mapping[str, Any], keys: tuple[str, ...] = ("timestamp",)) -> datetime | None:
+    """The first of ``keys`` (epoch seconds) or ``upload_date`` (YYYYMMDD) as a UTC datetime."""
+    for key in keys:
+        ts = info.get(key)
+        if isinstance(ts, int | float) and not isinstance(ts, bool):
+            try:
+                return datetime.fromtimestamp(int(ts), tz=UTC)
+            except (OverflowError, OSError, ValueError):
+                pass
     date = info.get("upload_date")
     if isinstance(date, str) and re.fullmatch(r"\d{8}", date):
         try:
@@ -209,7 +210,7 @@ def _row(video: VideoSource, kind: str, media: MediaInfo, meta: Mapping[str, Any
         "tags": _str_list(meta.get("tags")),
         "categories": _str_list(meta.get("categories")),
         "duration": media.duration,
-        "upload_time": _upload_time(meta),
+        "upload_time": upload_time(meta),
         "channel_id": _str(meta.get("channel_id")),
         "channel_name": _str(meta.get("channel") or meta.get("uploader")),
         "webpage_url": _str(meta.get("webpage_url")),
