@@ -189,6 +189,8 @@ def test_appended_row_reruns_only_its_shard(run):
 EXPERIMENT_AND_CLASSIFY = {
     "data_table", "plot_data_table", "splits", "task_data", "train", "evaluate", "plots",
     "choose_models", "gather_classified", "classified_table", "task_sequences",
+    "comparisons", "precision_recall", "plot_precision_recall", "overview", "results_by_group",
+    "classified_by_group",
 }  # fmt: skip
 
 
