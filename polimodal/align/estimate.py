@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from polimodal.align.matching import select
+from polimodal.align.stats import measured_units
 from polimodal.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -58,21 +58,7 @@ def _prepare(
     measure: str,
     cluster: str,
 ) -> pd.DataFrame:
-    table = select(aligned, pattern, words, unit=unit)
-    if measure not in table.columns:
-        raise ConfigError(f"estimate: measure {measure!r} is not a column of the aligned table")
-    needed = [c for c in [*by, cluster] if c != "video_id"]
-    if needed:
-        if sheet is None:
-            raise ConfigError(f"estimate: columns {needed} need the sample sheet")
-        missing = [c for c in needed if c not in sheet.columns]
-        if missing:
-            raise ConfigError(
-                f"estimate: column(s) {missing} not in the sample sheet ({list(sheet.columns)})"
-            )
-        cols = sheet[["video_id", *dict.fromkeys(needed)]].astype({"video_id": str})
-        table = table.merge(cols, on="video_id", how="left")
-    table = table[np.isfinite(table[measure].astype(float))].copy()
+    table = measured_units(aligned, sheet, [*by, cluster], pattern, words, unit=unit, measure=measure)
     table["y"] = table[measure].astype(float)
     table["x"] = table["matches"].astype(float)
     table["cluster"] = table[cluster].astype(str)

@@ -42,6 +42,39 @@ def _interval(values: np.ndarray) -> tuple[float, float, float, float]:
     return mean, sd, mean - half, mean + half
 
 
+def measured_units(
+    aligned: pd.DataFrame,
+    sheet: pd.DataFrame | None,
+    columns: Sequence[str],
+    pattern: str | None,
+    words: Sequence[str] | None,
+    *,
+    unit: str,
+    measure: str,
+) -> pd.DataFrame:
+    """The words/segments with a value of ``measure``, a ``matches`` column and the sheet's ``columns``.
+
+    The rows every pitch statistic starts from (:func:`pitch_by_group`, the estimate of
+    :mod:`polimodal.align.estimate`); ``video_id`` needs no sheet.
+    """
+    table = select(aligned, pattern, words, unit=unit)
+    if measure not in table.columns:
+        known = [c for c in table.columns if c.startswith(("f0_", "intensity"))]
+        raise ConfigError(f"query measure {measure!r} is not a column of the aligned table; one of {known}")
+    columns = [c for c in dict.fromkeys(columns) if c != "video_id"]
+    if columns:
+        if sheet is None:
+            raise ConfigError(f"grouping by {columns} needs the sample sheet")
+        missing = [c for c in columns if c not in sheet.columns]
+        if missing:
+            raise ConfigError(
+                f"group column(s) {missing} not in the sample sheet (columns: {list(sheet.columns)})"
+            )
+        cols = sheet[["video_id", *columns]].astype({"video_id": str})
+        table = table.merge(cols, on="video_id", how="left")
+    return table[np.isfinite(table[measure].astype(float))].copy()
+
+
 def pitch_by_group(
     aligned: pd.DataFrame,
     sheet: pd.DataFrame | None,
@@ -63,20 +96,7 @@ def pitch_by_group(
     by = [by] if isinstance(by, str) else list(by)
     if level not in LEVELS:
         raise ConfigError(f"query level {level!r}: one of {list(LEVELS)}")
-    table = select(aligned, pattern, words, unit=unit)
-    if measure not in table.columns:
-        known = [c for c in table.columns if c.startswith(("f0_", "intensity"))]
-        raise ConfigError(f"query measure {measure!r} is not a column of the aligned table; one of {known}")
-    if by:
-        if sheet is None:
-            raise ConfigError(f"grouping by {by} needs the sample sheet")
-        missing = [c for c in by if c not in sheet.columns]
-        if missing:
-            raise ConfigError(
-                f"group column(s) {missing} not in the sample sheet (columns: {list(sheet.columns)})"
-            )
-        table = table.merge(sheet[["video_id", *by]].astype({"video_id": str}), on="video_id", how="left")
-    table = table[np.isfinite(table[measure].astype(float))]
+    table = measured_units(aligned, sheet, by, pattern, words, unit=unit, measure=measure)
     if not reference:
         table = table[table["matches"]]
     keys = [*by, "matches"]

@@ -8,7 +8,6 @@ of the task ranked, and how much of the corpus the chosen models classified.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -80,4 +79,4 @@ def write_overview(
     page += "\n".join(parts) + "</body></html>"
     Path(html_out).parent.mkdir(parents=True, exist_ok=True)
     Path(html_out).write_text(page)
-    return html.unescape(page)
+    return page
