@@ -52,7 +52,7 @@ class AudioOptions:
     """Settings of the ``audio`` config section: how the ingest job stores each audio track."""
 
     codec: str = choice("opus", tuple(CODECS))  # opus: lossy speech codec; flac: lossless
-    bitrate: int = 24  # kbit/s of Opus (ignored for FLAC)
+    bitrate: int = 16  # kbit/s of Opus (ignored for FLAC)
 
     def check(self, where: str) -> None:
         if not isinstance(self.bitrate, int) or not 6 <= self.bitrate <= 256:

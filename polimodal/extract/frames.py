@@ -83,11 +83,12 @@ def target_size(width: int, height: int, max_side: int) -> tuple[int, int]:
 
 
 def encode_jpeg(image: Image.Image | np.ndarray, quality: int) -> bytes:
-    """JPEG bytes of an RGB image (Pillow, libjpeg-turbo)."""
+    """JPEG bytes of an RGB image (Pillow, libjpeg-turbo), with optimised Huffman tables: the
+    same pixels in 5-8 % fewer bytes for ~0.1 ms more per frame (bench/bench_storage.py)."""
     if isinstance(image, np.ndarray):
         image = Image.fromarray(image)
     buf = io.BytesIO()
-    image.save(buf, format="JPEG", quality=int(quality))
+    image.save(buf, format="JPEG", quality=int(quality), optimize=True)
     return buf.getvalue()
 
 
