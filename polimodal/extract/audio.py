@@ -5,8 +5,8 @@ and the pitch analysis read it from the AUDIO table (:func:`decode_audio`), neve
 media. 16 kHz mono is what Whisper consumes and plenty for pitch (F0 of speech is below 500 Hz).
 
 The codec is the ``audio`` config section (:class:`AudioOptions`). The default, Ogg Opus at
-24 kbit/s (wideband speech mode), stores 10.8 MB per hour of audio; lossless FLAC stores about
-100 MB (half of raw 16-bit samples). What the lossy codec costs in word error rate and F0 against
+16 kbit/s (wideband), stores 6.5-7.1 MB per hour of audio (24 kbit/s: 9-10.4); lossless FLAC
+stores about 60-100 MB (half of raw 16-bit samples or less). What the lossy codec costs in word error rate and F0 against
 the lossless track is measured by ``bench/bench_storage.py`` (README "Storage").
 
 Damaged packets (a broken last AC3 frame, a bad sector in the middle) are skipped by ffmpeg,
