@@ -14,7 +14,7 @@ workflow job would be (interpreter start-up, imports and model loads included):
 
 It prints wall and CPU seconds of every stage, the ratio ours / bare (target <= 1.1), CPU
 core-minutes per hour of video (target <= 6 with the default settings), the stored audio's
-decode time (FLAC as stored, and the same samples as 24 kbit/s Opus), and a table of
+decode time (FLAC as stored, and the same samples as Opus at the default bitrate), and a table of
 transcription settings (``beam_size``, ``batch_size``): core-minutes per hour of the whole chain
 with that setting and its word error rate.
 
@@ -374,7 +374,7 @@ def bare_pitch_job(files: list[str]) -> None:
 
 # ----------------------------------------------------------------------------- audio decode
 def decode_times(audio_parquet: Path, repeat: int = 3) -> dict[str, float]:
-    """CPU seconds to decode one stored track as FLAC and as Opus 24k (both made by the library)."""
+    """CPU seconds to decode one stored track as FLAC and as Opus at the default bitrate (both made by the library)."""
     import wave
 
     import numpy as np
@@ -475,6 +475,7 @@ def main() -> None:
     args = ap.parse_args()
     import pyarrow.parquet as pq
 
+    from polimodal.extract.audio import AudioOptions
     from polimodal.extract.transcribe import TranscribeOptions
     from polimodal.synthetic.media import SCENES, make_video
 
@@ -542,7 +543,7 @@ def main() -> None:
         per_hour = (oc - fc) / 60 / hours
         print(f"ours less those (what shards of many hours approach): {per_hour:.1f} core-min per hour")
         print(f"stored audio, one {decode['seconds']:.0f}-s track, decode cpu: FLAC {decode['flac']:.2f} s "
-              f"({decode['flac_bytes'] / 1e6:.1f} MB), Opus 24 kbit/s {decode['opus']:.2f} s "
+              f"({decode['flac_bytes'] / 1e6:.1f} MB), Opus {AudioOptions().bitrate} kbit/s {decode['opus']:.2f} s "
               f"({decode['opus_bytes'] / 1e6:.2f} MB)")  # fmt: skip
 
         whole_ref = None
