@@ -374,7 +374,7 @@ def bare_pitch_job(files: list[str]) -> None:
 
 # ----------------------------------------------------------------------------- audio decode
 def decode_times(audio_parquet: Path, repeat: int = 3) -> dict[str, float]:
-    """CPU seconds to decode one stored track as FLAC and as Opus at the default bitrate (both made by the library)."""
+    """CPU seconds to decode one stored track as FLAC and as default Opus (both made by the library)."""
     import wave
 
     import numpy as np
@@ -543,7 +543,8 @@ def main() -> None:
         per_hour = (oc - fc) / 60 / hours
         print(f"ours less those (what shards of many hours approach): {per_hour:.1f} core-min per hour")
         print(f"stored audio, one {decode['seconds']:.0f}-s track, decode cpu: FLAC {decode['flac']:.2f} s "
-              f"({decode['flac_bytes'] / 1e6:.1f} MB), Opus {AudioOptions().bitrate} kbit/s {decode['opus']:.2f} s "
+              f"({decode['flac_bytes'] / 1e6:.1f} MB), Opus {AudioOptions().bitrate} kbit/s "
+              f"{decode['opus']:.2f} s "
               f"({decode['opus_bytes'] / 1e6:.2f} MB)")  # fmt: skip
 
         whole_ref = None
