@@ -128,7 +128,7 @@ def bench_audio(material: dict[str, tuple[np.ndarray, str | None]], tmp: Path) -
               f" {'F0 <1 st':>9} {'voiced':>7}")  # fmt: skip
         lossless, flac_text = None, ""
         for codec, rate in CODECS:
-            row = extract_audio(src, options=AudioOptions(codec=codec, bitrate=rate or 16))
+            row = extract_audio(src, options=AudioOptions(codec=codec, bitrate=rate or 24))
             decoded = decode_audio(row["audio"])
             text = transcribe_audio(model, decoded, options, video_id=name)[0]["text"]
             setting = "flac" if codec == "flac" else f"opus {rate}k"

@@ -119,10 +119,10 @@ COSTS: dict[str, Cost] = {
     ),
     # -- stored bytes, MB per hour of video (Parquet as the stages write it)
     "audio.bytes": Cost(
-        7.1,
+        10.4,
         "MB/h",
-        "bench/bench_storage.py, 2026-12-07: 16 kHz mono Ogg Opus at 16 kbit/s, 7.1 MB/h on real "
-        "speech (pocketsphinx-testdata's LibriVox and spoken cards), 6.5 on espeak speech",
+        "bench/bench_storage.py, 2026-12-07: 16 kHz mono Ogg Opus at 24 kbit/s, 10.4 MB/h on real "
+        "speech (pocketsphinx-testdata's LibriVox and spoken cards), 9.1 on espeak speech",
     ),
     "audio.bytes.flac": Cost(
         106.0,

@@ -83,7 +83,7 @@ def test_audio_options_are_checked():
         AudioOptions.from_config({"bitrate": 2})
     with pytest.raises(ConfigError, match="codec"):
         AudioOptions.from_config({"codec": "mp3"})
-    assert AudioOptions.from_config(None) == AudioOptions(codec="opus", bitrate=16)
+    assert AudioOptions.from_config(None) == AudioOptions(codec="opus", bitrate=24)
 
 
 def test_a_stored_track_that_is_not_audio_does_not_decode():

@@ -197,7 +197,9 @@ def test_transcribe_shard_and_resume(media, options, tmp_path, monkeypatch):
     assert list(by_id) == ["speech", "no_audio", "silent", "audio_only"]
     assert "senate" in by_id["speech"]["text"].lower()
     assert by_id["no_audio"]["n_segments"] == 0 and by_id["silent"]["text"] == ""
-    assert "hello" in by_id["audio_only"]["text"].lower()
+    # "hello world" in espeak's voice: tiny.en's greedy decode hears "Hello world." or "The Low
+    # World." depending on the CPU's int8 kernels and the codec; "world" it always hears
+    assert "world" in by_id["audio_only"]["text"].lower()
     segments = read_parquet(seg_out, SEGMENTS)
     assert set(segments.column("video_id").to_pylist()) == {"speech", "audio_only"}
     assert pq.read_schema(seg_out).names == SEGMENTS.names

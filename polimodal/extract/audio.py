@@ -5,8 +5,8 @@ and the pitch analysis read it from the AUDIO table (:func:`decode_audio`), neve
 media. 16 kHz mono is what Whisper consumes and plenty for pitch (F0 of speech is below 500 Hz).
 
 The codec is the ``audio`` config section (:class:`AudioOptions`). The default, Ogg Opus at
-16 kbit/s (wideband), stores 6.5-7.1 MB per hour of audio (24 kbit/s: 9-10.4); lossless FLAC
-stores about 60-100 MB (half of raw 16-bit samples or less). What the lossy codec costs in word error rate and F0 against
+24 kbit/s, stores 9-10.4 MB per hour of audio (16 kbit/s: 6.5-7.1, but a track compressed
+twice then loses words); lossless FLAC stores about 60-100 MB (half of raw 16-bit samples or less). What the lossy codec costs in word error rate and F0 against
 the lossless track is measured by ``bench/bench_storage.py`` (README "Storage").
 
 Damaged packets (a broken last AC3 frame, a bad sector in the middle) are skipped by ffmpeg,
@@ -52,7 +52,7 @@ class AudioOptions:
     """Settings of the ``audio`` config section: how the ingest job stores each audio track."""
 
     codec: str = choice("opus", tuple(CODECS))  # opus: lossy speech codec; flac: lossless
-    bitrate: int = 16  # kbit/s of Opus (ignored for FLAC)
+    bitrate: int = 24  # kbit/s of Opus (ignored for FLAC)
 
     def check(self, where: str) -> None:
         if not isinstance(self.bitrate, int) or not 6 <= self.bitrate <= 256:
