@@ -6,8 +6,9 @@ media. 16 kHz mono is what Whisper consumes and plenty for pitch (F0 of speech i
 
 The codec is the ``audio`` config section (:class:`AudioOptions`). The default, Ogg Opus at
 24 kbit/s, stores 9-10.4 MB per hour of audio (16 kbit/s: 6.5-7.1, but a track compressed
-twice then loses words); lossless FLAC stores about 60-100 MB (half of raw 16-bit samples or less). What the lossy codec costs in word error rate and F0 against
-the lossless track is measured by ``bench/bench_storage.py`` (README "Storage").
+twice then loses words); lossless FLAC stores about 60-100 MB (half of raw 16-bit samples or
+less). What the lossy codec costs in word error rate and F0 against the lossless track is
+measured by ``bench/bench_storage.py`` (README "Storage").
 
 Damaged packets (a broken last AC3 frame, a bad sector in the middle) are skipped by ffmpeg,
 which decodes the rest, as ``ffmpeg -i clip -ac 1 -ar 16000 out.wav`` does; ``lost_seconds``
