@@ -24,6 +24,7 @@ import pandas as pd
 from polimodal.corpus.samples import SHEET_KINDS
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.tasks import Task, task_labels
+from polimodal.extract.language import check_languages
 from polimodal.models.registry import ModelKind, check_model_config
 from polimodal.resolve import resolve_model_ref
 
@@ -69,6 +70,7 @@ def check_run(
     """
     kinds = {name: check_model_config(name, config["models"][name]) for name in models}
     check_stages(config, models, devices=devices)
+    check_languages_config(config)
     for where, ref in model_refs(config, models):
         try:
             resolve_model_ref(ref)
@@ -87,6 +89,35 @@ def check_run(
                 f"config classify.{task}: model(s) {unknown} are not run (models: {list(models)})"
             )
     return kinds
+
+
+def check_languages_config(config: Mapping[str, Any]) -> None:
+    """``languages`` (kept) and ``posts.languages_detect`` (detection candidates) are known codes:
+    lingua's for posts, faster-whisper's for videos; a posts run keeps only languages it detects.
+    ConfigError naming the key and the bad code."""
+    corpus = config.get("corpus", "videos")
+    keep = config.get("languages")
+    detect = (config.get("posts") or {}).get("languages_detect")
+    if corpus == "posts" and detect is not None:
+        detect = check_languages(detect, "config posts.languages_detect")
+    if keep is None:
+        return
+    if corpus == "posts":
+        keep = check_languages(keep, "config languages")
+        missing = [c for c in keep if detect is not None and c not in detect]
+        if missing:
+            raise ConfigError(
+                f"config languages: {missing} not among posts.languages_detect {detect}: no post would "
+                "ever be found to be in them; add them there (or set it to null: all languages)"
+            )
+        return
+    known = set(whisper_languages())
+    bad = [c for c in keep if str(c).strip().lower() not in known]
+    if bad:
+        raise ConfigError(
+            f"config languages: unknown language code(s) {bad}: use the ISO 639-1 codes faster-whisper "
+            f"reports, such as en, es, da, de (known: {', '.join(sorted(known))})"
+        )
 
 
 def check_prompts(

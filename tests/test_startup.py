@@ -206,3 +206,22 @@ def test_devices_are_checked_in_the_main_process_off_clusters(monkeypatch: pytes
     assert startup.device_check(in_job=False) == "check"
     monkeypatch.setattr(startup.shutil, "which", lambda name: "/usr/bin/sbatch" if name == "sbatch" else None)
     assert startup.device_check(in_job=False) == "warn"
+
+
+def test_kept_and_detected_languages_are_checked_at_start_up(config: dict, sheet: pd.DataFrame) -> None:
+    config["languages"] = ["en", "es", "da", "de"]
+    check_run(config, sheet, ["svm"])  # videos: faster-whisper's codes
+    config["languages"] = ["en", "dk"]
+    with pytest.raises(ConfigError, match=r"config languages: unknown language code\(s\) \['dk'\]"):
+        check_run(config, sheet, ["svm"])
+    config["corpus"] = "posts"
+    with pytest.raises(ConfigError, match=r"config languages: unknown language code\(s\) \['dk'\]"):
+        check_run(config, sheet, ["svm"])
+    config["languages"] = ["en", "fi"]  # Finnish is known, but not detected among the default candidates
+    with pytest.raises(ConfigError, match=r"config languages: \['fi'\] not among posts.languages_detect"):
+        check_run(config, sheet, ["svm"])
+    config["posts"]["languages_detect"] = ["en", "fi", "xx"]
+    with pytest.raises(ConfigError, match=r"posts.languages_detect: unknown language code\(s\) \['xx'\]"):
+        check_run(config, sheet, ["svm"])
+    config["posts"]["languages_detect"] = None  # all languages
+    check_run(config, sheet, ["svm"])

@@ -158,14 +158,17 @@ def write_task_splits(
     sheet: PathLike,
     videos: PathLike,
     out: PathLike,
+    excluded: PathLike | None = None,
     **settings: Any,
 ) -> Path:
     """The SPLITS of one task: its labelled, available videos split as described above.
 
-    ``settings``: the split keys of the ``experiments`` section (:class:`ExperimentOptions`).
+    ``excluded``: the videos in a language the run does not keep (config ``languages``), left out
+    before the draw (the split stays a function of the usable videos). ``settings``: the split
+    keys of the ``experiments`` section (:class:`ExperimentOptions`).
     """
     task = Task.from_config(name, task_cfg)
-    tl = task_labels(task, read_sample_sheet(sheet), available_videos(videos))
+    tl = task_labels(task, read_sample_sheet(sheet), available_videos(videos, excluded))
     log.info(
         "task %s: %d videos %s, %d unavailable excluded",
         name,

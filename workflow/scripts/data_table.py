@@ -16,4 +16,5 @@ write_data_table_for_config(
     csv_out=snakemake.output.csv,
     md_out=snakemake.output.md,
     html_out=snakemake.output.html,
+    excluded=snakemake.input.get("excluded"),  # config `languages`: videos left out
 )

@@ -18,4 +18,5 @@ write_post_texts(
         digest=snakemake.params.digest,
     ),
     snakemake.output.transcripts,
+    snakemake.params.languages_detect,
 )

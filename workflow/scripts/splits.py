@@ -15,5 +15,6 @@ write_task_splits(
     snakemake.input.sheet,
     snakemake.input.videos,
     snakemake.output.parquet,
+    excluded=snakemake.input.get("excluded"),  # config `languages`: videos left out
     **snakemake.params.experiments,
 )
