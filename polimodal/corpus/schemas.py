@@ -261,6 +261,7 @@ TASK_TEXTS = pa.schema(
         pa.field("title", pa.string()),
         pa.field("description", pa.string()),
         pa.field("transcript", pa.string()),
+        pa.field("language", pa.string()),  # TRANSCRIPTS language (ISO 639-1), null when unknown
     ]
 )
 # A task's kept frames (``results/tasks/{task}/frames.parquet``) are FRAMES rows: only the task's

@@ -5,12 +5,16 @@ parts; the parts always come in the order of :data:`TEXT_FIELDS`, joined with a 
 missing parts are skipped, so a silent video without metadata has the empty string. Texts come
 from a TRANSCRIPTS + VIDEOS table (a shard's, or the corpus's) with :func:`read_texts`, or from a
 task's own TASK_TEXTS table (:mod:`polimodal.experiments.taskdata`) with :func:`read_task_texts`.
+Each text's recorded language (TRANSCRIPTS ``language``) comes from the same tables:
+:func:`read_languages`, :func:`read_task_languages`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+
+import pyarrow.parquet as pq
 
 from polimodal.corpus.schemas import TASK_TEXTS, TRANSCRIPTS, VIDEOS, read_parquet
 from polimodal.errors import ConfigError
@@ -59,6 +63,29 @@ def read_task_texts(path: PathLike, fields: Sequence[str] = ("transcript",)) -> 
     t = read_parquet(path, TASK_TEXTS, columns=["video_id", *fields])
     parts = {row["video_id"]: {f: row[f] or "" for f in fields} for row in t.to_pylist()}
     return _join_parts(parts, fields)
+
+
+def read_languages(transcripts: PathLike) -> dict[str, str]:
+    """video_id → its text's recorded language (a TRANSCRIPTS table; ``""`` when unknown)."""
+    t = read_parquet(transcripts, TRANSCRIPTS, columns=["video_id", "language"])
+    return dict(
+        zip(
+            t.column("video_id").to_pylist(), (x or "" for x in t.column("language").to_pylist()), strict=True
+        )
+    )
+
+
+def read_task_languages(path: PathLike) -> dict[str, str]:
+    """:func:`read_languages` from a task's TASK_TEXTS table (empty for one written before it had
+    a ``language`` column)."""
+    if "language" not in pq.read_schema(path).names:
+        return {}
+    t = read_parquet(path, TASK_TEXTS, columns=["video_id", "language"])
+    return dict(
+        zip(
+            t.column("video_id").to_pylist(), (x or "" for x in t.column("language").to_pylist()), strict=True
+        )
+    )
 
 
 def _check_fields(fields: Sequence[str]) -> list[str]:

@@ -4,7 +4,7 @@ A corpus of millions of videos is labelled for a few thousand: a train job must 
 shard of the corpus. :func:`build_task_data` selects, with vectorised filters, the task's videos
 (those of its SPLITS) from the corpus-wide tables and shard files:
 
-- ``texts``: TASK_TEXTS rows (title, description, transcript) of each task video;
+- ``texts``: TASK_TEXTS rows (title, description, transcript, language) of each task video;
 - ``frames``: FRAMES rows of the frames each task video keeps after near-duplicate removal;
 - ``aligned`` / ``pitch`` / ``embeddings`` (:func:`build_task_sequences`, when a model reads
   ``words`` or ``audio``): ALIGNED and PITCH rows of the task videos and EMBEDDINGS rows of their
@@ -49,12 +49,14 @@ def _concat(tables: Iterable[pa.Table], schema: pa.Schema) -> pa.Table:
 
 
 def task_texts(video_ids: pa.Array, videos: PathLike, transcripts: PathLike) -> pa.Table:
-    """TASK_TEXTS of ``video_ids`` (in that order): metadata texts and the transcript."""
+    """TASK_TEXTS of ``video_ids`` (in that order): metadata texts, the transcript and its language."""
     meta = _concat(select_videos(videos, video_ids, ["video_id", "title", "description"]), VIDEOS)
-    words = _concat(select_videos(transcripts, video_ids, ["video_id", "text"]), TRANSCRIPTS)
+    words = _concat(select_videos(transcripts, video_ids, ["video_id", "text", "language"]), TRANSCRIPTS)
     base = pa.table({"video_id": video_ids})
     table = base.join(meta.select(["video_id", "title", "description"]), "video_id", join_type="left outer")
-    words = words.select(["video_id", "text"]).rename_columns(["video_id", "transcript"])
+    words = words.select(["video_id", "text", "language"]).rename_columns(
+        ["video_id", "transcript", "language"]
+    )
     table = table.join(words, "video_id", join_type="left outer")
     order = pc.index_in(table.column("video_id"), value_set=video_ids)
     return table.take(pc.sort_indices(order)).select(TASK_TEXTS.names)
