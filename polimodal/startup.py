@@ -21,7 +21,9 @@ from typing import Any
 
 import pandas as pd
 
+from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
 from polimodal.corpus.samples import SHEET_KINDS
+from polimodal.data.texts import TEXT_FIELDS
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.tasks import Task, task_labels
 from polimodal.extract.language import check_languages
@@ -68,9 +70,14 @@ def check_run(
     Raises ConfigError (model kind, parameter, reference) or LabelError (a task's label column
     missing, a label outside ``values``, a class with fewer than 2 examples) naming what is wrong.
     """
-    kinds = {name: check_model_config(name, config["models"][name]) for name in models}
+    posts = config.get("corpus", "videos") == "posts"
+    text_columns = list((config.get("posts") or {}).get("text_columns") or DEFAULT_TEXT_COLUMNS)
+    fields = ["transcript", *text_columns] if posts else list(TEXT_FIELDS)
+    kinds = {name: check_model_config(name, config["models"][name], fields) for name in models}
     check_stages(config, models, devices=devices)
     check_languages_config(config)
+    if posts:
+        check_text_columns(config, text_columns)
     for where, ref in model_refs(config, models):
         try:
             resolve_model_ref(ref)
@@ -89,6 +96,17 @@ def check_run(
                 f"config classify.{task}: model(s) {unknown} are not run (models: {list(models)})"
             )
     return kinds
+
+
+def check_text_columns(config: Mapping[str, Any], text_columns: Sequence[str]) -> None:
+    """A posts sheet's text columns are no task's label column (ConfigError naming the task)."""
+    for name, cfg in (config.get("tasks") or {}).items():
+        column = (cfg or {}).get("column", name)
+        if column in text_columns:
+            raise ConfigError(
+                f"config tasks.{name}: its label column {column!r} is a text column (posts.text_columns "
+                f"{list(text_columns)}): a text column is the posts' text, never a label"
+            )
 
 
 def check_languages_config(config: Mapping[str, Any]) -> None:

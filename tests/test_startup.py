@@ -225,3 +225,25 @@ def test_kept_and_detected_languages_are_checked_at_start_up(config: dict, sheet
         check_run(config, sheet, ["svm"])
     config["posts"]["languages_detect"] = None  # all languages
     check_run(config, sheet, ["svm"])
+
+
+def test_posts_text_fields_and_text_columns_are_checked_at_start_up(
+    config: dict, sheet: pd.DataFrame
+) -> None:
+    config["corpus"] = "posts"
+    config["posts"] = {"text_columns": ["headline", "article_text"]}
+    config["models"] = {"svm": {"kind": "svm", "text_fields": ["headline"]}}
+    check_run(config, sheet, ["svm"])
+    config["models"]["svm"]["text_fields"] = ["transcript", "article_text"]
+    check_run(config, sheet, ["svm"])
+    config["models"]["svm"]["text_fields"] = ["headline", "title"]  # posts have no title
+    with pytest.raises(ConfigError, match=r"models\.svm\.text_fields .*unknown field\(s\) \['title'\]"):
+        check_run(config, sheet, ["svm"])
+    config["models"]["svm"]["text_fields"] = ["headline"]
+    config["tasks"]["party"]["column"] = "headline"
+    with pytest.raises(ConfigError, match=r"tasks\.party: its label column 'headline' is a text column"):
+        check_run(config, sheet, ["svm"])
+    config["corpus"] = "videos"  # a videos run names title, description, transcript only
+    del config["tasks"]["party"]["column"]
+    with pytest.raises(ConfigError, match=r"models\.svm\.text_fields .*unknown field\(s\) \['headline'\]"):
+        check_run(config, sheet, ["svm"])

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
 from polimodal.corpus.samples import read_sample_sheet, sheet_line
 from polimodal.corpus.schemas import VIDEOS, read_parquet
 from polimodal.errors import ConfigError, LabelError
@@ -246,12 +247,15 @@ def write_data_table_for_config(
     md_out: PathLike | None = None,
     html_out: PathLike | None = None,
     excluded: PathLike | None = None,
+    text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS,
 ) -> pd.DataFrame:
     """Validate every task of ``tasks_cfg`` against the sheet and write the data table
-    (``excluded``: videos in a language the run does not keep, see :func:`available_videos`)."""
+    (``excluded``: videos in a language the run does not keep, see :func:`available_videos`;
+    ``text_columns``: a posts sheet's, config ``posts.text_columns``)."""
     tasks = [Task.from_config(name, cfg) for name, cfg in tasks_cfg.items()]
     available = available_videos(videos, excluded)
-    df = write_data_table(tasks, read_sample_sheet(sheet), available, csv_out, md_out)
+    sheet_df = read_sample_sheet(sheet, text_columns=text_columns)
+    df = write_data_table(tasks, sheet_df, available, csv_out, md_out)
     if html_out is not None:
         Path(html_out).write_text(df.to_html(index=False, border=0))
     log.info("data table of %d task(s):\n%s", len(tasks), df.to_string(index=False))

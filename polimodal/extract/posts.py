@@ -222,10 +222,12 @@ def write_post_texts(
 ) -> Path:
     """The posts' texts as a TRANSCRIPTS table (``model`` = ``post_text``): the text models' input.
 
-    ``n_segments`` is 1 for a post with text, 0 without. ``language`` / ``language_probability``:
-    the text's language as lingua detects it among ``languages_detect`` (ISO 639-1 codes; None:
-    every language lingua knows) and its confidence, as faster-whisper fills them for videos; null
-    for a post without text (or without letters). ``detector``: one already built (tests, reuse).
+    ``n_segments`` is 1 for a post with text, 0 without; ``parts``: the text of each text column
+    (config ``posts.text_columns``), which a model's ``text_fields`` may name. ``language`` /
+    ``language_probability``: the text's language as lingua detects it among ``languages_detect``
+    (ISO 639-1 codes; None: every language lingua knows) and its confidence, as faster-whisper
+    fills them for videos; null for a post without text (or without letters). ``detector``: one
+    already built (tests, reuse).
     """
     texts = [p.text for p in posts]
     if detector is None and any(texts):
@@ -243,6 +245,7 @@ def write_post_texts(
                 "n_segments": 1 if p.text else 0,
                 "text": p.text,
                 "model": POST_TEXT_MODEL,
+                "parts": [{"name": name, "text": text} for name, text in p.parts],
             }
         )
     counts = Counter(r["language"] or "(none)" for r in rows)

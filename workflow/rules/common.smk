@@ -11,7 +11,9 @@ from polimodal.corpus.samples import (
 
 validate(config, "../schemas/config.schema.yaml")
 
-SHEET = read_sample_sheet(config["samples"])
+# a posts sheet's text columns (config posts.text_columns) are joined as each post's text
+TEXT_COLUMNS = config["posts"]["text_columns"]
+SHEET = read_sample_sheet(config["samples"], text_columns=TEXT_COLUMNS)
 # the kind of corpus (config `corpus: videos | posts`, polimodal.corpus.samples.SHEET_KINDS): a sheet
 # of the other kind stops the run here. Decided once: the rules read CORPUS (CORPUS.speech)
 CORPUS = corpus_kind(SHEET, config["corpus"], config["samples"])

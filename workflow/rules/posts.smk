@@ -21,5 +21,6 @@ rule post_texts:
         shard_size=config["shard_size"],
         digest=get_shard_digest,
         languages_detect=config["posts"]["languages_detect"],
+        text_columns=TEXT_COLUMNS,
     script:
         "../scripts/post_texts.py"
