@@ -202,11 +202,13 @@ def load_inputs(
     video_ids: Sequence[str],
     *,
     text_fields: Sequence[str] = ("transcript",),
+    model: str | None = None,
 ) -> LoadedInputs:
     """Read ``inputs`` of ``video_ids`` from ``files`` (file name → path(s), task or shard level).
 
     Each part is read once (``words`` and ``audio`` share one sequence store). ConfigError when
-    an input has none of its files.
+    an input has none of its files, or a text field the tables do not hold (named
+    ``models.<model>.text_fields`` when ``model`` is given).
     """
     loaded = LoadedInputs()
     read: set[str] = set()
@@ -220,7 +222,12 @@ def load_inputs(
                 f"shard level {list(spec.shard)}; given: {sorted(files)})"
             )
         if spec.part not in read:
-            setattr(loaded, spec.part, LOADERS[spec.part](files, video_ids, text_fields))
+            try:
+                setattr(loaded, spec.part, LOADERS[spec.part](files, video_ids, text_fields))
+            except ConfigError as exc:
+                if model is None or not str(exc).startswith("text_fields"):
+                    raise
+                raise ConfigError(f"models.{model}.{exc}") from None
             read.add(spec.part)
             if spec.part == "texts":  # each text's language comes with it
                 loaded.languages = _load_languages(files)

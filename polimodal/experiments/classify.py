@@ -130,7 +130,7 @@ def classify_shard(
     if excluded:  # config `languages`: a video in a language the run does not keep is not classified
         ids = [v for v in ids if v not in excluded]
     fields = list(model_cfg.get("text_fields") or ["transcript"])
-    loaded = load_inputs(model.spec.inputs, files, ids, text_fields=fields)
+    loaded = load_inputs(model.spec.inputs, files, ids, text_fields=fields, model=model_name)
     lacks = lacking(model.spec.inputs, files, loaded, ids)
     data = loaded.video_data(ids, [""] * len(ids))
     labels, scores = model.predict(data)
