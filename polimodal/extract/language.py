@@ -91,7 +91,7 @@ class LanguageDetector:
 # ----------------------------------------------------------------------------- which languages a run keeps
 #: The default candidates of post language detection (config ``posts.languages_detect``): the
 #: study's four languages and their neighbours (so a Swedish or Norwegian post is not called
-#: Danish, a Dutch one not German). Loads in ~3 s; null in the config: all 75 (~43 s, 1.3 GB).
+#: Danish, a Dutch one not German). Loads in 3-11 s (~300 MB); null in the config: all 75 (~43 s, 1.3 GB).
 DEFAULT_DETECT = ("da", "de", "en", "es", "fr", "it", "nb", "nl", "pl", "pt", "sv")
 #: UNAVAILABLE.stage / kind of a video (post) whose detected language the run does not keep.
 EXCLUDED_STAGE = "language"
