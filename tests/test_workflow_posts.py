@@ -97,7 +97,7 @@ def test_posts_run_end_to_end_with_report(workflow):
     plan = run_snakemake(workflow, "-n", *keep).stdout
     assert re.search(r"^rule exclude_languages:$", plan, re.M) and re.search(r"^rule splits:$", plan, re.M)
     assert not re.search(r"^rule (ingest|post_texts|embed|dedup):$", plan, re.M)
-    run_snakemake(workflow, *keep, "results/languages/excluded.parquet", "results/unavailable.parquet")
+    run_snakemake(workflow, "results/languages/excluded.parquet", "results/unavailable.parquet", *keep)
     excluded = pd.read_parquet(r / "languages" / "excluded.parquet")
     assert set(excluded.video_id) == set(texts.index[texts.language == "en"]) and len(excluded)
     assert (
