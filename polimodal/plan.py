@@ -492,7 +492,7 @@ def plan(
     # ---- experiments
     tasks = dict(config.get("tasks") or {})
     models = _models(config) if tasks else {}
-    kinds = {m: check_model_config(m, cfg) for m, cfg in models.items()}
+    kinds = {m: check_model_config(m, cfg, text_fields=None) for m, cfg in models.items()}
     experiments = dict(config.get("experiments") or {})
     folds = int(experiments.get("folds", 3))
     # the share of a task's videos a fold trains on (the rest: test, validation)

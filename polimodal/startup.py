@@ -21,9 +21,12 @@ from typing import Any
 
 import pandas as pd
 
+from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
 from polimodal.corpus.samples import SHEET_KINDS
+from polimodal.data.texts import TEXT_FIELDS
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.tasks import Task, task_labels
+from polimodal.extract.language import check_languages
 from polimodal.models.registry import ModelKind, check_model_config
 from polimodal.resolve import resolve_model_ref
 
@@ -67,8 +70,14 @@ def check_run(
     Raises ConfigError (model kind, parameter, reference) or LabelError (a task's label column
     missing, a label outside ``values``, a class with fewer than 2 examples) naming what is wrong.
     """
-    kinds = {name: check_model_config(name, config["models"][name]) for name in models}
+    posts = config.get("corpus", "videos") == "posts"
+    text_columns = list((config.get("posts") or {}).get("text_columns") or DEFAULT_TEXT_COLUMNS)
+    fields = ["transcript", *text_columns] if posts else list(TEXT_FIELDS)
+    kinds = {name: check_model_config(name, config["models"][name], fields) for name in models}
     check_stages(config, models, devices=devices)
+    check_languages_config(config)
+    if posts:
+        check_text_columns(config, text_columns)
     for where, ref in model_refs(config, models):
         try:
             resolve_model_ref(ref)
@@ -87,6 +96,46 @@ def check_run(
                 f"config classify.{task}: model(s) {unknown} are not run (models: {list(models)})"
             )
     return kinds
+
+
+def check_text_columns(config: Mapping[str, Any], text_columns: Sequence[str]) -> None:
+    """A posts sheet's text columns are no task's label column (ConfigError naming the task)."""
+    for name, cfg in (config.get("tasks") or {}).items():
+        column = (cfg or {}).get("column", name)
+        if column in text_columns:
+            raise ConfigError(
+                f"config tasks.{name}: its label column {column!r} is a text column (posts.text_columns "
+                f"{list(text_columns)}): a text column is the posts' text, never a label"
+            )
+
+
+def check_languages_config(config: Mapping[str, Any]) -> None:
+    """``languages`` (kept) and ``posts.languages_detect`` (detection candidates) are known codes:
+    lingua's for posts, faster-whisper's for videos; a posts run keeps only languages it detects.
+    ConfigError naming the key and the bad code."""
+    corpus = config.get("corpus", "videos")
+    keep = config.get("languages")
+    detect = (config.get("posts") or {}).get("languages_detect")
+    if corpus == "posts" and detect is not None:
+        detect = check_languages(detect, "config posts.languages_detect")
+    if keep is None:
+        return
+    if corpus == "posts":
+        keep = check_languages(keep, "config languages")
+        missing = [c for c in keep if detect is not None and c not in detect]
+        if missing:
+            raise ConfigError(
+                f"config languages: {missing} not among posts.languages_detect {detect}: no post would "
+                "ever be found to be in them; add them there (or set it to null: all languages)"
+            )
+        return
+    known = set(whisper_languages())
+    bad = [c for c in keep if str(c).strip().lower() not in known]
+    if bad:
+        raise ConfigError(
+            f"config languages: unknown language code(s) {bad}: use the ISO 639-1 codes faster-whisper "
+            f"reports, such as en, es, da, de (known: {', '.join(sorted(known))})"
+        )
 
 
 def check_prompts(

@@ -62,3 +62,14 @@ def test_the_cli_converts_and_names_errors(tmp_path, capsys):
     assert read_sample_sheet(tmp_path / "p.tsv").iloc[1]["text"] == "Fußball-Bund wählt"
     assert main(["news-to-posts", str(tmp_path / "none.csv"), str(tmp_path / "q.tsv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_headline_and_article_text_are_separate_text_columns(tmp_path):
+    from polimodal.corpus.posts import sheet_posts
+
+    out = convert_news(_table(tmp_path), tmp_path / "posts.tsv")
+    columns = ["headline", "article_text"]
+    sheet = read_sample_sheet(out, text_columns=columns)  # config posts.text_columns
+    assert sheet.iloc[0]["text"] == "Senate passes budget\n\nThe senate passed the budget today."
+    parts = sheet_posts(sheet, columns)[1].parts
+    assert parts == (("headline", "Fußball-Bund wählt"), ("article_text", "Der Bund wählt heute."))

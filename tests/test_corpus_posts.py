@@ -118,3 +118,49 @@ def test_shard_posts_and_digests_follow_the_text(tmp_path: Path) -> None:
     edited = _sheet(tmp_path, "post_id\ttext\timage\n" + rows.replace("text 3", "text three"), "b.tsv")
     changed = shard_digests(read_sample_sheet(edited), 2)
     assert changed[0] == digests[0] and changed[1] != digests[1]
+
+
+def test_several_text_columns_are_joined_in_the_configured_order(tmp_path: Path) -> None:
+    path = _sheet(
+        tmp_path,
+        "post_id\theadline\tarticle_text\timage\toutlet\n"
+        "n1\tTax cuts now\t  The bill passed. It was close.  \ta.jpg\tleft\n"
+        "n2\t\tOnly the article\t\tright\n"
+        "n3\tOnly a headline\t\tb.jpg\tleft\n",
+    )
+    columns = ["headline", "article_text"]
+    sheet = read_sample_sheet(path, text_columns=columns)
+    assert list(sheet["text"]) == [
+        "Tax cuts now\n\nThe bill passed. It was close.", "Only the article", "Only a headline"
+    ]  # fmt: skip
+    posts = POST_SHEET.read_shard(path, 0, 10, text_columns=columns)
+    assert posts == sheet_posts(sheet, columns)
+    assert posts[0].parts == (
+        ("headline", "Tax cuts now"),
+        ("article_text", "The bill passed. It was close."),
+    )
+    assert posts[1].parts == (("headline", ""), ("article_text", "Only the article"))
+    # the other order: the text follows it
+    assert read_sample_sheet(path, text_columns=columns[::-1]).loc[0, "text"].startswith("The bill")
+    # without the setting the sheet has no `text` column: a post without an image has nothing
+    with pytest.raises(SampleSheetError, match=r"line 3 \(post n2\) has neither text nor an image"):
+        read_sample_sheet(path)
+    # the digest covers the text columns: a shard reruns when one changes
+    changed = _sheet(tmp_path, path.read_text().replace("It was close", "It was not close"), "b.tsv")
+    assert shard_digests(sheet, 10) != shard_digests(read_sample_sheet(changed, text_columns=columns), 10)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (
+            ["headline", "body"],
+            r"config posts.text_columns \['headline', 'body'\]: no column\(s\) \['body'\]",
+        ),
+        (["headline", "image"], r"\['image'\] are id or image columns, not text"),
+    ],
+)
+def test_bad_text_columns_are_named(tmp_path: Path, columns: list[str], message: str) -> None:
+    path = _sheet(tmp_path, "post_id\theadline\timage\nn1\tHi\ta.jpg\n")
+    with pytest.raises(SampleSheetError, match=message):
+        read_sample_sheet(path, text_columns=columns)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, write_parquet
+from polimodal.corpus.schemas import TASK_TEXTS, TRANSCRIPTS, VIDEOS, write_parquet
 from polimodal.data.texts import TEXT_FIELDS, read_texts
 from polimodal.errors import ConfigError
 
@@ -33,3 +33,35 @@ def test_read_texts_joins_the_fields_in_order(tmp_path):
     with pytest.raises(ConfigError, match=r"each must be one of \['title', 'description', 'transcript'\]"):
         read_texts(tmp_path / "t.parquet", None, ["subtitles"])
     assert TEXT_FIELDS == ("title", "description", "transcript")
+
+
+def test_posts_text_fields_choose_text_columns_in_the_configured_order(tmp_path):
+    import pyarrow as pa
+
+    from polimodal.corpus.posts import Post
+    from polimodal.data.texts import read_task_texts
+    from polimodal.experiments.taskdata import task_texts
+    from polimodal.extract.language import LanguageDetector
+    from polimodal.extract.posts import write_post_texts
+
+    columns = (("headline", "Tax cuts now"), ("article_text", "The bill passed."))
+    posts = [
+        Post("n1", "Tax cuts now\n\nThe bill passed.", ("a.jpg",), columns),
+        Post("n2", "Only the article", (), (("headline", ""), ("article_text", "Only the article"))),
+    ]
+    out = write_post_texts(posts, tmp_path / "t.parquet", detector=LanguageDetector(["en", "de"]))
+    write_parquet(
+        [{"video_id": p.post_id, "source": "x", "source_kind": "post"} for p in posts],
+        tmp_path / "v.parquet",
+        VIDEOS,
+    )
+    task = tmp_path / "task.parquet"
+    write_parquet(task_texts(pa.array(["n2", "n1", "gone"]), tmp_path / "v.parquet", out), task, TASK_TEXTS)
+    for read in (lambda f: read_texts(out, None, f), lambda f: read_task_texts(task, f)):
+        assert read(["headline"])["n1"] == "Tax cuts now" and read(["headline"])["n2"] == ""
+        # the configured column order, whatever the order of text_fields
+        both = read(["article_text", "headline"])
+        assert both["n1"] == "Tax cuts now\n\nThe bill passed." == read(["transcript"])["n1"]
+        with pytest.raises(ConfigError, match=r"text_fields \['body'\]: .* or a text column of the posts"):
+            read(["body"])
+    assert read_task_texts(task, ["headline"])["gone"] == ""  # a task video without a text row

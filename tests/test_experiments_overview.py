@@ -40,6 +40,15 @@ def test_availability_and_best_models(tmp_path):
     a = availability(tmp_path / "videos.parquet", tmp_path / "unavailable.parquet").set_index("outcome")
     assert a.loc["available", "n"] == 8 and a.loc["available", "percent"] == 80.0
     assert a.loc["unavailable: private", "n"] == 1 and a.loc["unavailable: removed", "percent"] == 10.0
+    # a language the run does not keep, and a usable post that lacks an image
+    more = [
+        {"video_id": "v0", "source": "v0", "stage": "language", "kind": "excluded_language", "reason": "sv"},
+        {"video_id": "v1", "source": "v1", "stage": "images", "kind": "no_image", "reason": "no image"},
+        {"video_id": "x1", "source": "x1", "stage": "ingest", "kind": "removed", "reason": "gone"},
+    ]
+    write_parquet(more, tmp_path / "more.parquet", UNAVAILABLE)
+    a = availability(tmp_path / "videos.parquet", tmp_path / "more.parquet").set_index("outcome")
+    assert a.n.to_dict() == {"available": 7, "excluded: language": 1, "unavailable: removed": 1}
     best = best_models(table).set_index("task")
     assert best.loc["hateful", "model"] == "clip" and best.loc["topic", "model"] == "svm"
 

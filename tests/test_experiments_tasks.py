@@ -143,3 +143,15 @@ def test_label_errors_name_the_file_lines_of_a_sheet_with_blank_lines(tmp_path):
     path.write_text("video_id\tsource\tparty\na\tx\tdem\n\nb\ty\trep\n\nc\tz\tdem\n")
     with pytest.raises(LabelError, match=r"value 'rep' has 1 example\(s\).*line\(s\): 4"):
         task_labels(task, read_sample_sheet(path))
+
+
+def test_videos_in_a_language_not_kept_are_not_available(tmp_path):
+    from polimodal.corpus.schemas import UNAVAILABLE, table_from_rows
+    from polimodal.experiments.tasks import available_videos
+
+    rows = [{"video_id": f"v{i}", "source": "x", "source_kind": "local"} for i in range(4)]
+    write_parquet(table_from_rows(rows, VIDEOS), tmp_path / "v.parquet", VIDEOS)
+    ex = [{"video_id": "v2", "source": "x", "stage": "language", "kind": "excluded_language", "reason": "sv"}]
+    write_parquet(table_from_rows(ex, UNAVAILABLE), tmp_path / "x.parquet", UNAVAILABLE)
+    assert available_videos(tmp_path / "v.parquet") == ["v0", "v1", "v2", "v3"]
+    assert available_videos(tmp_path / "v.parquet", tmp_path / "x.parquet") == ["v0", "v1", "v3"]

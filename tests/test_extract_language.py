@@ -42,3 +42,51 @@ def test_bad_codes_are_named():
         check_languages(["en", "xx"])
     with pytest.raises(ConfigError, match="at least two"):
         LanguageDetector(["da"])
+
+
+def test_post_texts_record_language_and_confidence(tmp_path, detector):
+    from polimodal.corpus.posts import Post
+    from polimodal.corpus.schemas import TRANSCRIPTS, read_parquet
+    from polimodal.extract.posts import write_post_texts
+
+    posts = [Post(f"p_{lang}", text, ()) for lang, text in TEXTS.items()]
+    posts += [Post("p_none", "", ("a.jpg",)), Post("p_digits", "2024 !!!", ("a.jpg",))]
+    out = write_post_texts(posts, tmp_path / "texts.parquet", detector=detector)
+    t = read_parquet(out, TRANSCRIPTS).to_pandas().set_index("video_id")
+    t = t.astype(object).where(t.notna(), None)
+    for lang in TEXTS:
+        assert t.loc[f"p_{lang}", "language"] == lang
+        assert 0.5 < t.loc[f"p_{lang}", "language_probability"] <= 1
+    assert t.loc["p_none", "language"] is None and t.loc["p_digits", "language"] is None
+    assert t.loc["p_none", "language_probability"] is None
+
+
+def test_languages_not_kept_are_excluded_with_the_detected_language(tmp_path):
+    from polimodal.corpus.schemas import (
+        TRANSCRIPTS,
+        UNAVAILABLE,
+        VIDEOS,
+        read_parquet,
+        table_from_rows,
+        write_parquet,
+    )
+    from polimodal.extract.language import excluded_ids, write_excluded
+
+    langs = {"v_en": "en", "v_da": "da", "v_de": "de", "v_silent": None}
+    rows = [
+        {"video_id": v, "language": lang, "language_probability": 0.9 if lang else None,
+         "n_segments": 1, "text": "x", "model": "m"}
+        for v, lang in langs.items()
+    ]  # fmt: skip
+    write_parquet(table_from_rows(rows, TRANSCRIPTS), tmp_path / "t.parquet", TRANSCRIPTS)
+    videos = [{"video_id": v, "source": f"{v}.mp4", "source_kind": "local"} for v in langs]
+    write_parquet(table_from_rows(videos, VIDEOS), tmp_path / "v.parquet", VIDEOS)
+    n = write_excluded(tmp_path / "t.parquet", tmp_path / "v.parquet", ["en", "da"], tmp_path / "x.parquet")
+    ex = read_parquet(tmp_path / "x.parquet", UNAVAILABLE).to_pylist()
+    assert n == 1 and [(r["video_id"], r["source"], r["stage"], r["kind"]) for r in ex] == [
+        ("v_de", "v_de.mp4", "language", "excluded_language")
+    ]
+    assert "detected language de" in ex[0]["reason"] and "['en', 'da']" in ex[0]["reason"]
+    assert excluded_ids(tmp_path / "x.parquet") == {"v_de"}  # a video without language is kept
+    write_excluded(tmp_path / "t.parquet", tmp_path / "v.parquet", None, tmp_path / "none.parquet")
+    assert excluded_ids(tmp_path / "none.parquet") == set() and excluded_ids(None) == set()

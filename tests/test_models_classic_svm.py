@@ -115,3 +115,76 @@ def test_bad_parameters_are_rejected():
         TextSVM(["a", "b"], {"class_weight": "inverse"})
     with pytest.raises(ConfigError, match="at least 2 classes"):
         TextSVM(["a"])
+
+
+# ---- any language: tokenisation and stop words (polimodal.models.classic.analyzer)
+def test_danish_german_spanish_words_are_not_split_at_their_letters():
+    from polimodal.models.classic.analyzer import TextAnalyzer, words
+
+    assert words("Grøn omstilling på Ærø og Åbenrå") == ["grøn", "omstilling", "på", "ærø", "og", "åbenrå"]
+    assert words("Die Straße zum Klimaschutzgesetz, CDU-Fraktion!") == [
+        "die", "straße", "zum", "klimaschutzgesetz", "cdu-fraktion"
+    ]  # fmt: skip
+    assert words("¿Año de España? Sí, y mañana también.") == [
+        "año",
+        "de",
+        "españa",
+        "sí",
+        "y",
+        "mañana",
+        "también",
+    ]
+    assert TextAnalyzer()(("Wir sind für Gerechtigkeit und Freiheit", "de")) == [
+        "wir", "sind", "für", "gerechtigkeit", "und", "freiheit"
+    ]  # fmt: skip
+    grams = TextAnalyzer(analyzer="char_wb", ngram_range=[4, 4])("Klimaschutzgesetz")
+    assert " kli" in grams and "schu" in grams and "setz" in grams and "z ge" not in grams
+    with pytest.raises(ValueError, match="ngram_range"):
+        TextAnalyzer(ngram_range=[2, 1])
+
+
+def test_per_language_stop_words_come_from_each_texts_language():
+    from polimodal.models.classic.analyzer import TextAnalyzer
+
+    text = "und og pero and klima"
+    default = TextAnalyzer()
+    per_language = TextAnalyzer("per_language")
+    assert default((text, "da")) == default((text, "de")) == ["und", "og", "pero", "and", "klima"]
+    assert per_language((text, "da")) == ["und", "pero", "and", "klima"]  # Danish og only
+    assert per_language((text, "de")) == ["og", "pero", "and", "klima"]  # German und only
+    assert per_language((text, "es")) == ["und", "og", "and", "klima"]
+    assert per_language((text, "en")) == ["und", "og", "pero", "klima"]
+    assert per_language((text, "")) == per_language(text) == default(text)  # no language: none removed
+    assert TextAnalyzer("english")((text, "da")) == ["und", "og", "pero", "klima"]
+
+
+def test_svm_with_per_language_stop_words_uses_the_texts_languages(tmp_path):
+    # the label is carried by a word that is a stop word in Danish only ("ikke", not): the default
+    # SVM learns it; per_language drops it from the Danish texts (so it cannot), not from English ones
+    rng = np.random.default_rng(0)
+    filler = ["klima", "skat", "skole", "velfærd", "energi", "bolig"]
+    texts, labels, langs = [], [], []
+    for i in range(80):
+        label = "neg" if i % 2 else "pos"
+        words = list(rng.choice(filler, 4)) + (["ikke"] if label == "neg" else [])
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        labels.append(label)
+        langs.append("da" if i < 60 else "en")
+    ids = [f"p{i}" for i in range(80)]
+    train = VideoData(ids[:60], labels[:60], texts[:60], languages=langs[:60])
+    test = VideoData(ids[60:], labels[60:], texts[60:], languages=langs[60:])
+    default = TextSVM(["pos", "neg"], {"C": 1.0})
+    default.fit(train, train, tmp_path / "d")
+    assert default.predict(test)[0] == labels[60:]
+    per_language = TextSVM(["pos", "neg"], {"C": 1.0, "stop_words": "per_language"})
+    summary = per_language.fit(train, train, tmp_path / "p")
+    vocabulary = per_language.pipeline.named_steps["tfidf"].vocabulary_
+    assert "ikke" not in vocabulary and "klima" in vocabulary and summary["vocabulary"] == len(filler)
+    # the English texts keep "ikke" (not an English stop word), but the model never learned it
+    test_da = VideoData(ids[60:], labels[60:], texts[60:], languages=["da"] * 20)
+    reloaded = TextSVM(["pos", "neg"], {"stop_words": "per_language"})
+    reloaded.load(tmp_path / "p")
+    assert reloaded.predict(test_da)[0] == per_language.predict(test)[0]
+    with pytest.raises(ConfigError, match="stop_words"):
+        TextSVM(["a", "b"], {"stop_words": "danish"})

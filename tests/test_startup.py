@@ -206,3 +206,44 @@ def test_devices_are_checked_in_the_main_process_off_clusters(monkeypatch: pytes
     assert startup.device_check(in_job=False) == "check"
     monkeypatch.setattr(startup.shutil, "which", lambda name: "/usr/bin/sbatch" if name == "sbatch" else None)
     assert startup.device_check(in_job=False) == "warn"
+
+
+def test_kept_and_detected_languages_are_checked_at_start_up(config: dict, sheet: pd.DataFrame) -> None:
+    config["languages"] = ["en", "es", "da", "de"]
+    check_run(config, sheet, ["svm"])  # videos: faster-whisper's codes
+    config["languages"] = ["en", "dk"]
+    with pytest.raises(ConfigError, match=r"config languages: unknown language code\(s\) \['dk'\]"):
+        check_run(config, sheet, ["svm"])
+    config["corpus"] = "posts"
+    with pytest.raises(ConfigError, match=r"config languages: unknown language code\(s\) \['dk'\]"):
+        check_run(config, sheet, ["svm"])
+    config["languages"] = ["en", "fi"]  # Finnish is known, but not detected among the default candidates
+    with pytest.raises(ConfigError, match=r"config languages: \['fi'\] not among posts.languages_detect"):
+        check_run(config, sheet, ["svm"])
+    config["posts"]["languages_detect"] = ["en", "fi", "xx"]
+    with pytest.raises(ConfigError, match=r"posts.languages_detect: unknown language code\(s\) \['xx'\]"):
+        check_run(config, sheet, ["svm"])
+    config["posts"]["languages_detect"] = None  # all languages
+    check_run(config, sheet, ["svm"])
+
+
+def test_posts_text_fields_and_text_columns_are_checked_at_start_up(
+    config: dict, sheet: pd.DataFrame
+) -> None:
+    config["corpus"] = "posts"
+    config["posts"] = {"text_columns": ["headline", "article_text"]}
+    config["models"] = {"svm": {"kind": "svm", "text_fields": ["headline"]}}
+    check_run(config, sheet, ["svm"])
+    config["models"]["svm"]["text_fields"] = ["transcript", "article_text"]
+    check_run(config, sheet, ["svm"])
+    config["models"]["svm"]["text_fields"] = ["headline", "title"]  # posts have no title
+    with pytest.raises(ConfigError, match=r"models\.svm\.text_fields .*unknown field\(s\) \['title'\]"):
+        check_run(config, sheet, ["svm"])
+    config["models"]["svm"]["text_fields"] = ["headline"]
+    config["tasks"]["party"]["column"] = "headline"
+    with pytest.raises(ConfigError, match=r"tasks\.party: its label column 'headline' is a text column"):
+        check_run(config, sheet, ["svm"])
+    config["corpus"] = "videos"  # a videos run names title, description, transcript only
+    del config["tasks"]["party"]["column"]
+    with pytest.raises(ConfigError, match=r"models\.svm\.text_fields .*unknown field\(s\) \['headline'\]"):
+        check_run(config, sheet, ["svm"])

@@ -72,6 +72,11 @@ def test_posts_run_end_to_end_with_report(workflow):
     texts = pd.read_parquet(r / "transcripts.parquet").set_index("video_id")
     assert texts.loc["bad_missing", "text"] == "the poster is red"
     assert not (r / "transcripts" / "000000").exists()  # no transcription of posts
+    # each post's language, detected with lingua, where videos have faster-whisper's
+    assert (
+        texts.loc["bad_missing", "language"] == "en" and texts.loc["bad_missing", "language_probability"] > 0
+    )
+    assert pd.isna(texts.loc["no_text", "language"])
     splits = pd.read_parquet(r / "splits" / "agree.parquet")
     assert len(set(splits.video_id)) == len(videos)  # every usable post, images or not
     table = pd.read_csv(r / "metrics" / "summary_table.csv")
@@ -87,6 +92,20 @@ def test_posts_run_end_to_end_with_report(workflow):
     frames = pd.concat(pd.read_parquet(p) for p in sorted((r / "frames").glob("*.parquet")))
     assert len(frames) == videos.n_frames.sum() and frames.jpeg.notna().all()
     assert not list((r / "ingest").glob("*/frames.parquet"))
+    # keeping some languages reruns the exclusion, the splits and what follows, never ingest or texts
+    keep = ("--configfile", "config/posts.yaml", "--config", "languages=[da,de]")
+    plan = run_snakemake(workflow, "-n", *keep).stdout
+    assert re.search(r"^rule exclude_languages:$", plan, re.M) and re.search(r"^rule splits:$", plan, re.M)
+    assert not re.search(r"^rule (ingest|post_texts|embed|dedup):$", plan, re.M)
+    run_snakemake(workflow, "results/languages/excluded.parquet", "results/unavailable.parquet", *keep)
+    excluded = pd.read_parquet(r / "languages" / "excluded.parquet")
+    assert set(excluded.video_id) == set(texts.index[texts.language == "en"]) and len(excluded)
+    assert (
+        set(excluded.kind) == {"excluded_language"}
+        and excluded.reason.str.contains("detected language en").all()
+    )
+    un = pd.read_parquet(r / "unavailable.parquet")
+    assert set(un.video_id[un.stage == "language"]) == set(excluded.video_id)
     shutil.copy(config_file("threshold.yaml"), workflow / "config" / "threshold.yaml")
     plan = run_snakemake(workflow, "-n", "--configfile", "config/posts.yaml", "config/threshold.yaml").stdout
     assert re.search(r"^rule dedup:$", plan, re.M) and not re.search(

@@ -9,7 +9,9 @@ module writes the posts sheet the workflow reads (:mod:`polimodal.corpus.posts`)
   number (``news000001``);
 - ``text``: what text models read by default — the headline and the article text joined by a blank
   line (``text: headline`` or ``article_text`` picks one);
-- ``headline`` and ``article_text`` kept as they are, so a model's ``text_fields`` can choose them;
+- ``headline`` and ``article_text`` kept as they are, so a model's ``text_fields`` can choose them
+  (config ``posts.text_columns: [headline, article_text]``: the post's text is then these two
+  columns joined, :mod:`polimodal.corpus.posts`);
 - ``image``: the top image (a local path, relative paths resolved against ``image_root``, or an
   http(s) URL);
 - every other column (``outlet``, ``text_label``, ``multimodal_label`` ...) kept: labels for tasks

@@ -3,7 +3,11 @@
 Columns (tab-separated, or comma-separated when the name ends in .csv; every value is text):
 
 - ``post_id`` -- unique id (the same rules as ``video_id``: letters, digits, ``_ - .``);
-- ``text`` -- the post's text (it takes the transcript's place: text models read it);
+- ``text`` -- the post's text (it takes the transcript's place: text models read it); or several
+  text columns (config ``posts.text_columns``, e.g. ``[headline, article_text]``): the post's
+  text is then these columns joined in that order by a blank line (empty ones skipped), and a
+  model's ``text_fields`` may name single columns (:class:`Post` ``parts``). Text columns are
+  never labels;
 - images: an ``image`` column holding one or more local paths or http(s) URLs separated by
   ``|`` (``a.jpg | https://x.org/b.png``), and/or numbered columns ``image_1``, ``image_2``, ...
   (one image each; empty cells are skipped). The images of a post are taken in that order:
@@ -25,6 +29,7 @@ ingest job records what it lacks (:mod:`polimodal.extract.posts`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,13 +49,19 @@ _IMAGE_LIKE_RE = re.compile(
 )
 
 
+#: The text columns of a posts sheet unless the config says otherwise (``posts.text_columns``).
+DEFAULT_TEXT_COLUMNS = ("text",)
+
+
 @dataclass(frozen=True)
 class Post:
-    """One row of a posts sheet as the ingest stage needs it."""
+    """One row of a posts sheet as the ingest stage needs it: ``text`` is its text columns joined,
+    ``parts`` each text column's text (``(column, text)`` in the configured order)."""
 
     post_id: str
     text: str
     images: tuple[str, ...]
+    parts: tuple[tuple[str, str], ...] = ()
 
     @property
     def source(self) -> str:
@@ -88,9 +99,14 @@ def image_kind(source: str) -> str:
     )
 
 
-def check_header(columns: list[str], path: Path) -> None:
-    """The header of a posts sheet: no video column, an image column under its right name, and
-    ``text`` and/or image columns."""
+def join_text(parts: list[str] | tuple[str, ...]) -> str:
+    """A post's text: its text columns' texts, stripped, the non-empty ones joined by a blank line."""
+    return "\n\n".join(t.strip() for t in parts if t and t.strip())
+
+
+def check_header(columns: list[str], path: Path, text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS) -> None:
+    """The header of a posts sheet: no video column, an image column under its right name, the
+    configured text columns (other than the default ``text``), and text and/or image columns."""
     mixed = [c for c in ("video_id", "source") if c in columns]
     if mixed:
         raise SampleSheetError(
@@ -105,24 +121,42 @@ def check_header(columns: list[str], path: Path) -> None:
             "the image columns are named `image` (one or more images separated by |) or `image_1`, "
             "`image_2`, ...: rename them (otherwise they are read as labels and no post has an image)"
         )
-    if "text" not in columns and not images:
+    text_columns = list(text_columns)
+    if text_columns != list(DEFAULT_TEXT_COLUMNS):
+        missing = [c for c in text_columns if c not in columns]
+        bad = [c for c in text_columns if c in ("post_id", "video_id", "source") or c in images]
+        if missing or bad:
+            raise SampleSheetError(
+                f"sample sheet {path}: line 1 (header): config posts.text_columns {text_columns}: "
+                + (f"no column(s) {missing} in the sheet (columns: {columns})" if missing else "")
+                + (f"{'; ' if missing else ''}{bad} are id or image columns, not text" if bad else "")
+            )
+    if not any(c in columns for c in text_columns) and not images:
         raise SampleSheetError(
             f"sample sheet {path}: a posts sheet needs a `text` column and/or image columns "
             f"(`image`, or `image_1`, `image_2`, ...); found {columns}"
         )
 
 
-def post_rows(df: pd.DataFrame, path: Path, line: pd.Series) -> pd.DataFrame:
+def post_rows(
+    df: pd.DataFrame, path: Path, line: pd.Series, text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS
+) -> pd.DataFrame:
     """Check a posts sheet's rows (blank lines dropped, ids checked) and return its frame.
 
     ``line``: each row's file line. Adds ``video_id`` (= ``post_id``) and ``source`` (the images
-    joined by `` | ``) in front, and keeps ``text`` (empty when the sheet has no text column) and
-    the other columns.
+    joined by `` | ``) in front, and sets ``text``: the ``text_columns`` joined (:func:`join_text`;
+    empty when the sheet has none of them); keeps the other columns.
     """
     images = image_columns(df.columns)
-    if "text" not in df.columns:
-        df["text"] = ""
-    df["text"] = df["text"].fillna("").str.strip()
+    present = [c for c in text_columns if c in df.columns]
+    for col in present:
+        df[col] = df[col].fillna("")
+    if present == ["text"]:
+        df["text"] = df["text"].str.strip()
+    else:
+        df["text"] = (
+            [join_text(row) for row in zip(*(df[c] for c in present), strict=True)] if present else ""
+        )
     sources = []
     for i in df.index:
         found: list[str] = []
@@ -147,9 +181,14 @@ def post_rows(df: pd.DataFrame, path: Path, line: pd.Series) -> pd.DataFrame:
     return df
 
 
-def sheet_posts(sheet: pd.DataFrame) -> list[Post]:
-    """The posts of a posts sheet's rows (:func:`post_rows`), in sheet order."""
+def sheet_posts(sheet: pd.DataFrame, text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS) -> list[Post]:
+    """The posts of a posts sheet's rows (:func:`post_rows`), in sheet order, with the text of
+    each of ``text_columns`` (those the sheet has) as their ``parts``."""
+    present = [c for c in text_columns if c in sheet.columns]
+    columns = [sheet[c].fillna("").str.strip() for c in present]
     return [
-        Post(pid, text, tuple(split_images(src)))
-        for pid, text, src in zip(sheet["video_id"], sheet["text"], sheet["source"], strict=True)
+        Post(pid, text, tuple(split_images(src)), tuple(zip(present, row, strict=True)))
+        for pid, text, src, *row in zip(
+            sheet["video_id"], sheet["text"], sheet["source"], *columns, strict=True
+        )
     ]

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from polimodal.corpus import posts, videos
+from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
 from polimodal.errors import SampleSheetError
 
 #: A video id: letters, digits, ``_``, ``-`` and ``.`` (YouTube ids fit), no leading dot,
@@ -56,13 +57,14 @@ class SheetKind(Generic[T]):
     hint: str
     #: The JSON schema of one row of the frame (``workflow/schemas/<schema>.schema.yaml``).
     schema: str
-    #: Header checks ``(columns, path)``; SampleSheetError naming what is wrong.
-    check_header: Callable[[list[str], Path], None]
-    #: Row checks and the frame's columns ``(rows, path, line)``: ``rows`` hold no blank line and
-    #: their ids are stripped and checked; ``line`` is each row's file line. Returns the frame.
-    parse_rows: Callable[[pd.DataFrame, Path, pd.Series], pd.DataFrame]
-    #: The items of a frame's rows, as the ingest stage takes them.
-    items: Callable[[pd.DataFrame], list[T]]
+    #: Header checks ``(columns, path, text_columns)``; SampleSheetError naming what is wrong.
+    #: (``text_columns``: config ``posts.text_columns``, read by posts only.)
+    check_header: Callable[[list[str], Path, Sequence[str]], None]
+    #: Row checks and the frame's columns ``(rows, path, line, text_columns)``: ``rows`` hold no
+    #: blank line and their ids are stripped and checked; ``line`` is each row's file line.
+    parse_rows: Callable[[pd.DataFrame, Path, pd.Series, Sequence[str]], pd.DataFrame]
+    #: The items of a frame's rows ``(rows, text_columns)``, as the ingest stage takes them.
+    items: Callable[[pd.DataFrame, Sequence[str]], list[T]]
     #: The columns a shard's digest covers: a shard reruns exactly when one of them changes.
     digest_columns: tuple[str, ...]
     #: Whether the corpus has speech: transcription, alignment, the query and the models that read
@@ -73,7 +75,12 @@ class SheetKind(Generic[T]):
     ingest: str
 
     def read_shard(
-        self, path: str | os.PathLike[str], index: int, shard_size: int, digest: str | None = None
+        self,
+        path: str | os.PathLike[str],
+        index: int,
+        shard_size: int,
+        digest: str | None = None,
+        text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS,
     ) -> list[T]:
         """The items of shard ``index``, reading only that shard's lines of the sheet.
 
@@ -81,16 +88,16 @@ class SheetKind(Generic[T]):
         the whole-sheet reading counts differently (blank lines): on a mismatch the whole
         sheet is read and the shard taken from it.
         """
-        rows = read_sample_sheet(path, rows=(index * shard_size, shard_size))
+        rows = read_sample_sheet(path, rows=(index * shard_size, shard_size), text_columns=text_columns)
         if sheet_kind(rows.columns) is not self:
             raise SampleSheetError(
                 f"sample sheet {path} is not a {self.name} sheet (no {self.id_column} column)"
             )
         if digest is not None and (rows.empty or shard_digests(rows, shard_size)[0] != digest):
-            rows = shard_rows(read_sample_sheet(path), index, shard_size)
+            rows = shard_rows(read_sample_sheet(path, text_columns=text_columns), index, shard_size)
         if rows.empty:
             raise SampleSheetError(f"shard {index} does not exist in {path}: the sheet is shorter")
-        return self.items(rows)
+        return self.items(rows, text_columns)
 
     def ingest_function(self) -> Callable[..., None]:
         """The ingest stage of one shard of this kind (:attr:`ingest`)."""
@@ -150,7 +157,12 @@ def check_ids(df: pd.DataFrame, column: str, path: Path, line: pd.Series) -> Non
         raise SampleSheetError(f"sample sheet {path}: duplicate {column}(s): " + "; ".join(rows))
 
 
-def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | None = None) -> pd.DataFrame:
+def read_sample_sheet(
+    path: str | os.PathLike[str],
+    *,
+    rows: tuple[int, int] | None = None,
+    text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS,
+) -> pd.DataFrame:
     """Read and validate the sample sheet (TSV, or CSV when the name ends in .csv), of either kind.
 
     Every column is read as text; blank lines are skipped. Raises :class:`SampleSheetError`
@@ -161,11 +173,13 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
     ``video_id``/``source`` column, an empty source; posts: :mod:`polimodal.corpus.posts`).
     ``rows=(start, n)`` reads and checks only data rows ``start`` to ``start + n - 1`` (a shard
     job need not parse a sheet of millions of rows; an empty window is not an error there).
+    ``text_columns``: a posts sheet's text columns (config ``posts.text_columns``), joined as its
+    ``text``; a videos sheet ignores them.
     """
     path = Path(path)
     df = read_table_file(path, f"sample sheet {path}", "item", rows=rows)
     kind = sheet_kind(df.columns)
-    kind.check_header(list(df.columns), path)
+    kind.check_header(list(df.columns), path, text_columns)
     first = 2 + (rows[0] if rows else 0)
     blank = (df.fillna("") == "").all(axis=1)
     df = df[~blank].copy()
@@ -176,7 +190,7 @@ def read_sample_sheet(path: str | os.PathLike[str], *, rows: tuple[int, int] | N
         )
     df[kind.id_column] = df[kind.id_column].str.strip()
     check_ids(df, kind.id_column, path, line)
-    df = kind.parse_rows(df, path, line).reset_index(drop=True)
+    df = kind.parse_rows(df, path, line, text_columns).reset_index(drop=True)
     df.attrs["lines"] = SheetLines(line)
     return df
 

@@ -138,8 +138,15 @@ SEGMENTS = pa.schema(
     ]
 )
 
+#: Field metadata of a column added to a schema after files of it were written: :func:`conform`
+#: fills it with nulls in a file that lacks it (read readers: :func:`has_column`).
+OPTIONAL = {b"optional": b"true"}
+#: A post's text, one part per text column of its sheet (config ``posts.text_columns``), in order.
+TEXT_PARTS = pa.list_(pa.struct([pa.field("name", pa.string()), pa.field("text", pa.string())]))
+
 #: One row per available video: language and the whole text
-#: (``results/transcripts/{shard}/videos.parquet``). A silent video has n_segments 0.
+#: (``results/transcripts/{shard}/videos.parquet``). A silent video has n_segments 0. A post's
+#: text (``model`` post_text) is its text columns joined; ``parts`` holds each (null for videos).
 TRANSCRIPTS = pa.schema(
     [
         pa.field("video_id", pa.string(), nullable=False),
@@ -149,6 +156,7 @@ TRANSCRIPTS = pa.schema(
         pa.field("n_segments", pa.int32(), nullable=False),
         pa.field("text", pa.string(), nullable=False),
         pa.field("model", pa.string(), nullable=False),
+        pa.field("parts", TEXT_PARTS, metadata=OPTIONAL),
     ]
 )
 
@@ -261,6 +269,8 @@ TASK_TEXTS = pa.schema(
         pa.field("title", pa.string()),
         pa.field("description", pa.string()),
         pa.field("transcript", pa.string()),
+        pa.field("language", pa.string()),  # TRANSCRIPTS language (ISO 639-1), null when unknown
+        pa.field("parts", TEXT_PARTS),  # a post's text columns (TRANSCRIPTS parts), null for videos
     ]
 )
 # A task's kept frames (``results/tasks/{task}/frames.parquet``) are FRAMES rows: only the task's
@@ -318,7 +328,13 @@ def table_from_rows(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.
 
 
 def conform(table: pa.Table, schema: pa.Schema, what: str = "table") -> pa.Table:
-    """Return ``table`` with exactly ``schema``'s columns and types, or raise SchemaError."""
+    """Return ``table`` with exactly ``schema``'s columns and types, or raise SchemaError.
+
+    A missing :data:`OPTIONAL` column (one added after older files were written) is filled with nulls.
+    """
+    for field in schema:
+        if field.metadata == OPTIONAL and field.name not in table.column_names:
+            table = table.append_column(field.with_metadata({}), pa.nulls(table.num_rows, field.type))
     missing = [n for n in schema.names if n not in table.column_names]
     extra = [n for n in table.column_names if n not in schema.names]
     if missing or extra:
@@ -430,6 +446,11 @@ def read_parquet(
     if columns is None:
         return conform(table, schema, what=str(path))
     return table
+
+
+def has_column(path: str | os.PathLike[str], name: str) -> bool:
+    """Whether the artifact ``path`` has column ``name`` (an :data:`OPTIONAL` one may be missing)."""
+    return name in pq.read_schema(path).names
 
 
 def concat_parquet(

@@ -15,6 +15,7 @@ source). The kind itself is declared in :data:`polimodal.corpus.samples.SHEET_KI
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +35,8 @@ class VideoSource:
     source: str
 
 
-def check_header(columns: list[str], path: Path) -> None:
-    """The header of a videos sheet names ``video_id`` and ``source``."""
+def check_header(columns: list[str], path: Path, text_columns: Sequence[str] = ()) -> None:
+    """The header of a videos sheet names ``video_id`` and ``source`` (``text_columns``: posts only)."""
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise SampleSheetError(
@@ -44,8 +45,11 @@ def check_header(columns: list[str], path: Path) -> None:
         )
 
 
-def video_rows(df: pd.DataFrame, path: Path, line: pd.Series) -> pd.DataFrame:
-    """Check a videos sheet's rows (blank lines dropped, ids checked): every row has a source."""
+def video_rows(
+    df: pd.DataFrame, path: Path, line: pd.Series, text_columns: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Check a videos sheet's rows (blank lines dropped, ids checked): every row has a source
+    (``text_columns``: posts only)."""
     df["source"] = df["source"].str.strip()
     empty = df["source"] == ""
     if empty.any():
@@ -54,7 +58,7 @@ def video_rows(df: pd.DataFrame, path: Path, line: pd.Series) -> pd.DataFrame:
     return df
 
 
-def sheet_videos(sheet: pd.DataFrame) -> list[VideoSource]:
+def sheet_videos(sheet: pd.DataFrame, text_columns: Sequence[str] = ()) -> list[VideoSource]:
     """The videos of a sheet's rows, in sheet order."""
     return [VideoSource(v, s) for v, s in zip(sheet["video_id"], sheet["source"], strict=True)]
 

@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from polimodal.data.frames import FrameStore
 from polimodal.data.sequences import SequenceStore
-from polimodal.data.texts import read_task_texts, read_texts
+from polimodal.data.texts import read_languages, read_task_languages, read_task_texts, read_texts
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
 from polimodal.types import PathLike
@@ -58,11 +58,14 @@ class LoadedInputs:
     texts: dict[str, str] = field(default_factory=dict)
     frames: FrameStore | None = None
     sequences: SequenceStore | None = None
+    #: each text's recorded language, read with the texts (None: no text read)
+    languages: dict[str, str] | None = None
 
     def video_data(self, video_ids: Sequence[str], labels: Sequence[str]) -> VideoData:
-        """These videos' data (a video without text gets ``""``)."""
+        """These videos' data (a video without text or language gets ``""``)."""
         texts = [self.texts.get(v, "") for v in video_ids]
-        return VideoData(list(video_ids), list(labels), texts, self.frames, self.sequences)
+        langs = None if self.languages is None else [self.languages.get(v, "") for v in video_ids]
+        return VideoData(list(video_ids), list(labels), texts, self.frames, self.sequences, langs)
 
 
 def _paths(files: Files, name: str) -> list[Path]:
@@ -86,6 +89,14 @@ def _load_texts(files: Files, video_ids: Sequence[str], text_fields: Sequence[st
     if texts is not None:
         return read_task_texts(texts, text_fields)
     return read_texts(_one(files, "transcripts"), _one(files, "videos"), text_fields)
+
+
+def _load_languages(files: Files) -> dict[str, str]:
+    texts = _one(files, "texts")
+    if texts is not None:
+        return read_task_languages(texts)
+    transcripts = _one(files, "transcripts")
+    return read_languages(transcripts) if transcripts is not None else {}
 
 
 def _load_frames(files: Files, video_ids: Sequence[str], text_fields: Sequence[str]) -> FrameStore:
@@ -191,11 +202,13 @@ def load_inputs(
     video_ids: Sequence[str],
     *,
     text_fields: Sequence[str] = ("transcript",),
+    model: str | None = None,
 ) -> LoadedInputs:
     """Read ``inputs`` of ``video_ids`` from ``files`` (file name → path(s), task or shard level).
 
     Each part is read once (``words`` and ``audio`` share one sequence store). ConfigError when
-    an input has none of its files.
+    an input has none of its files, or a text field the tables do not hold (named
+    ``models.<model>.text_fields`` when ``model`` is given).
     """
     loaded = LoadedInputs()
     read: set[str] = set()
@@ -209,8 +222,15 @@ def load_inputs(
                 f"shard level {list(spec.shard)}; given: {sorted(files)})"
             )
         if spec.part not in read:
-            setattr(loaded, spec.part, LOADERS[spec.part](files, video_ids, text_fields))
+            try:
+                setattr(loaded, spec.part, LOADERS[spec.part](files, video_ids, text_fields))
+            except ConfigError as exc:
+                if model is None or not str(exc).startswith("text_fields"):
+                    raise
+                raise ConfigError(f"models.{model}.{exc}") from None
             read.add(spec.part)
+            if spec.part == "texts":  # each text's language comes with it
+                loaded.languages = _load_languages(files)
     return loaded
 
 

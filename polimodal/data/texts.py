@@ -2,9 +2,14 @@
 
 A model's ``text_fields`` (a subset of :data:`TEXT_FIELDS`, default the transcript) say which
 parts; the parts always come in the order of :data:`TEXT_FIELDS`, joined with a blank line;
-missing parts are skipped, so a silent video without metadata has the empty string. Texts come
+missing parts are skipped, so a silent video without metadata has the empty string. A post's
+``transcript`` is its whole text (every text column of ``posts.text_columns`` joined); its
+``text_fields`` may instead name single text columns (``[headline]``), taken from the
+TRANSCRIPTS/TASK_TEXTS ``parts`` and joined in the configured column order. Texts come
 from a TRANSCRIPTS + VIDEOS table (a shard's, or the corpus's) with :func:`read_texts`, or from a
 task's own TASK_TEXTS table (:mod:`polimodal.experiments.taskdata`) with :func:`read_task_texts`.
+Each text's recorded language (TRANSCRIPTS ``language``) comes from the same tables:
+:func:`read_languages`, :func:`read_task_languages`.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from polimodal.corpus.schemas import TASK_TEXTS, TRANSCRIPTS, VIDEOS, read_parquet
+from polimodal.corpus.schemas import TASK_TEXTS, TRANSCRIPTS, VIDEOS, has_column, read_parquet
 from polimodal.errors import ConfigError
 from polimodal.types import PathLike
 
@@ -25,20 +30,30 @@ def read_texts(
     videos: PathLike | None = None,
     fields: Sequence[str] = ("transcript",),
 ) -> dict[str, str]:
-    """video_id → text made of ``fields`` (a subset of :data:`TEXT_FIELDS`), joined by a blank line.
+    """video_id → text made of ``fields``, joined by a blank line.
 
-    ``transcripts`` is a TRANSCRIPTS table (needed for ``transcript``), ``videos`` a VIDEOS
-    table (needed for ``title``/``description``). The parts always come in the order title,
-    description, transcript. Videos absent from both tables are absent from the result.
+    ``fields``: of :data:`TEXT_FIELDS`, or (posts) text columns of the sheet (config
+    ``posts.text_columns``, the TRANSCRIPTS ``parts``). ``transcripts`` is a TRANSCRIPTS table
+    (needed for ``transcript`` and text columns), ``videos`` a VIDEOS table (needed for
+    ``title``/``description``). The parts always come in the order title, description,
+    transcript, then the text columns in their configured order. Videos absent from both tables
+    are absent from the result.
     """
     fields = _check_fields(fields)
+    columns = _post_fields(fields)
     parts: dict[str, dict[str, str]] = defaultdict(dict)
-    if "transcript" in fields:
+    order: list[str] = []
+    if "transcript" in fields or columns:
         if transcripts is None:
-            raise ConfigError("text_fields includes 'transcript' but no transcripts table was given")
-        t = read_parquet(transcripts, TRANSCRIPTS, columns=["video_id", "text"])
-        for vid, text in zip(t.column("video_id").to_pylist(), t.column("text").to_pylist(), strict=True):
-            parts[vid]["transcript"] = text or ""
+            raise ConfigError(
+                f"text_fields {fields} need the transcripts table, but no transcripts table was given"
+            )
+        names = ["video_id", "text"] + (["parts"] if columns and has_column(transcripts, "parts") else [])
+        t = read_parquet(transcripts, TRANSCRIPTS, columns=names)
+        for row in t.to_pylist():
+            parts[row["video_id"]]["transcript"] = row["text"] or ""
+            order += _add_parts(parts[row["video_id"]], row.get("parts"), columns)
+        _check_columns(columns, order, t.num_rows)
     meta = [f for f in fields if f in ("title", "description")]
     if meta:
         if videos is None:
@@ -47,7 +62,7 @@ def read_texts(
         for row in t.to_pylist():
             for f in meta:
                 parts[row["video_id"]][f] = row[f] or ""
-    return _join_parts(parts, fields)
+    return _join_parts(parts, fields, order)
 
 
 def read_task_texts(path: PathLike, fields: Sequence[str] = ("transcript",)) -> dict[str, str]:
@@ -56,22 +71,85 @@ def read_task_texts(path: PathLike, fields: Sequence[str] = ("transcript",)) -> 
     Every video of the task is in the result; a part it lacks counts as empty.
     """
     fields = _check_fields(fields)
-    t = read_parquet(path, TASK_TEXTS, columns=["video_id", *fields])
-    parts = {row["video_id"]: {f: row[f] or "" for f in fields} for row in t.to_pylist()}
-    return _join_parts(parts, fields)
+    columns = _post_fields(fields)
+    plain = [f for f in fields if f in TEXT_FIELDS]
+    names = ["video_id", *plain] + (["parts"] if columns and has_column(path, "parts") else [])
+    t = read_parquet(path, TASK_TEXTS, columns=names)
+    parts: dict[str, dict[str, str]] = {}
+    order: list[str] = []
+    for row in t.to_pylist():
+        parts[row["video_id"]] = {f: row[f] or "" for f in plain}
+        order += _add_parts(parts[row["video_id"]], row.get("parts"), columns)
+    _check_columns(columns, order, t.num_rows)
+    return _join_parts(parts, fields, order)
+
+
+def _post_fields(fields: Sequence[str]) -> list[str]:
+    """The fields that are no video text part: a post's text columns."""
+    return [f for f in fields if f not in TEXT_FIELDS]
+
+
+def _add_parts(
+    into: dict[str, str], stored: list[dict[str, str]] | None, columns: Sequence[str]
+) -> list[str]:
+    """Put a post's stored parts named in ``columns`` into ``into``; return every stored name."""
+    names = []
+    for part in stored or []:
+        names.append(part["name"])
+        if part["name"] in columns:
+            into[part["name"]] = part["text"] or ""
+    return names
+
+
+def _check_columns(columns: Sequence[str], found: Sequence[str], n_rows: int) -> None:
+    """A text column no stored text has (a table of videos, or not among ``posts.text_columns``)."""
+    bad = [c for c in columns if c not in set(found)]
+    if bad and n_rows:
+        known = sorted(set(found))
+        raise ConfigError(
+            f"text_fields {bad}: each must be one of {list(TEXT_FIELDS)}"
+            + (f" or a text column of the posts ({known})" if known else " (or, for posts, a text column)")
+        )
+
+
+def read_languages(transcripts: PathLike) -> dict[str, str]:
+    """video_id → its text's recorded language (a TRANSCRIPTS table; ``""`` when unknown)."""
+    t = read_parquet(transcripts, TRANSCRIPTS, columns=["video_id", "language"])
+    return dict(
+        zip(
+            t.column("video_id").to_pylist(), (x or "" for x in t.column("language").to_pylist()), strict=True
+        )
+    )
+
+
+def read_task_languages(path: PathLike) -> dict[str, str]:
+    """:func:`read_languages` from a task's TASK_TEXTS table (empty for one written before it had
+    a ``language`` column)."""
+    if not has_column(path, "language"):
+        return {}
+    t = read_parquet(path, TASK_TEXTS, columns=["video_id", "language"])
+    return dict(
+        zip(
+            t.column("video_id").to_pylist(), (x or "" for x in t.column("language").to_pylist()), strict=True
+        )
+    )
 
 
 def _check_fields(fields: Sequence[str]) -> list[str]:
-    bad = [f for f in fields if f not in TEXT_FIELDS]
-    if bad or not fields:
+    if not fields or not all(isinstance(f, str) and f for f in fields):
         raise ConfigError(
-            f"text_fields {list(fields)}: each must be one of {list(TEXT_FIELDS)}, at least one"
+            f"text_fields {list(fields)}: each must be one of {list(TEXT_FIELDS)} (or, for posts, a "
+            "text column), at least one"
         )
     return list(fields)
 
 
-def _join_parts(parts: dict[str, dict[str, str]], fields: Sequence[str]) -> dict[str, str]:
+def _join_parts(
+    parts: dict[str, dict[str, str]], fields: Sequence[str], columns: Sequence[str] = ()
+) -> dict[str, str]:
+    """Each video's ``fields`` in the order of :data:`TEXT_FIELDS`, then of the text ``columns``."""
+    order = [*TEXT_FIELDS, *dict.fromkeys(columns)]
     return {
-        vid: "\n\n".join(p[f].strip() for f in TEXT_FIELDS if f in fields and p.get(f, "").strip())
+        vid: "\n\n".join(p[f].strip() for f in order if f in fields and p.get(f, "").strip())
         for vid, p in parts.items()
     }

@@ -6,6 +6,8 @@
 - ``labels``: the true label (a string, one of the task's allowed values),
 - ``texts``: the video's text (:mod:`polimodal.data.texts`: the transcript, optionally preceded
   by title and description; ``""`` when it has none),
+- ``languages``: its text's recorded language (faster-whisper's for a video, lingua's for a
+  post; ``""`` when unknown), read with the texts,
 - frames, streamed from FRAMES files on demand (never all in memory, :mod:`polimodal.data.frames`):
   ``frames(video_id)`` → the kept (deduplicated) JPEG frames of one video in time order;
   ``iter_video_frames()`` → ``(video_id, [jpeg, ...])`` for every video of the split, one video at
@@ -42,6 +44,9 @@ class VideoData:
     store: FrameStore | None = field(default=None, repr=False)
     #: per-video word / audio / frame-embedding sequences (models that read ``words``/``audio``)
     sequences: SequenceStore | None = field(default=None, repr=False)
+    #: each text's recorded language (TRANSCRIPTS ``language``: ISO 639-1, ``""`` when unknown);
+    #: None when not read (models that read no text)
+    languages: list[str] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.video_ids)
@@ -49,6 +54,8 @@ class VideoData:
             raise ValueError(
                 f"VideoData: {n} video_ids, {len(self.labels)} labels, {len(self.texts)} texts (must match)"
             )
+        if self.languages is not None and len(self.languages) != n:
+            raise ValueError(f"VideoData: {n} video_ids, {len(self.languages)} languages (must match)")
 
     def __len__(self) -> int:
         return len(self.video_ids)
@@ -86,6 +93,7 @@ class VideoData:
             [self.texts[i] for i in idx],
             self.store,
             self.sequences,
+            None if self.languages is None else [self.languages[i] for i in idx],
         )
 
 
@@ -100,10 +108,12 @@ def load_fold(
     texts: dict[str, str] | None = None,
     frames: FrameStore | None = None,
     sequences: SequenceStore | None = None,
+    languages: dict[str, str] | None = None,
 ) -> dict[str, VideoData]:
     """``{"train": VideoData, "validation": ..., "test": ...}`` of ``fold`` in SPLITS order.
 
-    A video without text gets ``""`` (texts=None: every text is ``""``).
+    A video without text gets ``""`` (texts=None: every text is ``""``); ``languages``: video_id →
+    its text's language (a video without one gets ``""``; None: the splits have no languages).
     """
     df = splits if isinstance(splits, pd.DataFrame) else read_splits(splits)
     df = df[df["fold"] == fold]
@@ -114,7 +124,8 @@ def load_fold(
     for split in ("train", "validation", "test"):
         part = df[df["split"] == split]
         ids = part["video_id"].tolist()
+        langs = None if languages is None else [languages.get(v, "") for v in ids]
         out[split] = VideoData(
-            ids, part["label"].tolist(), [texts.get(v, "") for v in ids], frames, sequences
+            ids, part["label"].tolist(), [texts.get(v, "") for v in ids], frames, sequences, langs
         )
     return out

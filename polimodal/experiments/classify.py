@@ -29,6 +29,7 @@ from polimodal.corpus.schemas import CLASSIFIED, VIDEOS, read_parquet, write_par
 from polimodal.data.inputs import Files, lacking, load_inputs
 from polimodal.errors import ConfigError
 from polimodal.experiments.metrics import read_metrics
+from polimodal.extract.language import excluded_ids
 from polimodal.models.build import build_model
 from polimodal.types import PathLike
 
@@ -115,7 +116,8 @@ def classify_shard(
 
     ``files``: file name → path of the shard's files of the model's inputs
     (:data:`polimodal.data.inputs.INPUTS`, shard level: ``transcripts`` and ``videos`` for
-    ``text``, ``frames`` and ``dedup`` for ``frames`` ...). ``prompt``: the task's prompt, for
+    ``text``, ``frames`` and ``dedup`` for ``frames`` ...; ``excluded``: the videos in a language
+    the run does not keep, not classified). ``prompt``: the task's prompt, for
     generative models (see :func:`polimodal.experiments.run.run_fold`).
     """
     t0 = time.monotonic()
@@ -124,8 +126,11 @@ def classify_shard(
         sys.modules["torch"].set_num_threads(int(threads))
     model.load(Path(model_dir))
     ids = read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
+    excluded = excluded_ids(files.get("excluded"))  # type: ignore[arg-type]
+    if excluded:  # config `languages`: a video in a language the run does not keep is not classified
+        ids = [v for v in ids if v not in excluded]
     fields = list(model_cfg.get("text_fields") or ["transcript"])
-    loaded = load_inputs(model.spec.inputs, files, ids, text_fields=fields)
+    loaded = load_inputs(model.spec.inputs, files, ids, text_fields=fields, model=model_name)
     lacks = lacking(model.spec.inputs, files, loaded, ids)
     data = loaded.video_data(ids, [""] * len(ids))
     labels, scores = model.predict(data)

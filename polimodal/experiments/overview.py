@@ -14,16 +14,22 @@ from pathlib import Path
 import pandas as pd
 
 from polimodal.corpus.schemas import CLASSIFIED, UNAVAILABLE, VIDEOS, read_parquet
+from polimodal.extract.language import EXCLUDED_KIND
 from polimodal.types import PathLike
 
 
 def availability(videos: PathLike, unavailable: PathLike) -> pd.DataFrame:
-    """One row per outcome: ``available`` and each unavailability kind, with n and percent of the sheet."""
-    n_ok = read_parquet(videos, VIDEOS, columns=["video_id"]).num_rows
+    """One row per outcome: ``available``, ``excluded: language`` (config ``languages``: processed,
+    but in a language the run does not keep) and each unavailability kind, with n and percent of
+    the sheet. A usable video (post) that lacks a part (an image, its text) counts as available."""
+    ok = set(read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist())
     gone = read_parquet(unavailable, UNAVAILABLE, columns=["video_id", "kind"]).to_pandas()
-    gone = gone.drop_duplicates("video_id")
-    rows = [("available", n_ok)] + [(f"unavailable: {k}", len(g)) for k, g in gone.groupby("kind", sort=True)]
-    total = n_ok + len(gone)
+    excluded = set(gone.video_id[gone.kind == EXCLUDED_KIND]) & ok
+    gone = gone[~gone.video_id.isin(ok)].drop_duplicates("video_id")
+    rows = [("available", len(ok) - len(excluded))]
+    rows += [("excluded: language", len(excluded))] if excluded else []
+    rows += [(f"unavailable: {k}", len(g)) for k, g in gone.groupby("kind", sort=True)]
+    total = len(ok) + len(gone)
     return pd.DataFrame(
         [{"outcome": o, "n": n, "percent": round(100 * n / total, 1) if total else 0.0} for o, n in rows]
     )

@@ -93,8 +93,8 @@ def run_fold(
     text_fields = list(model_cfg.get("text_fields") or ["transcript"])
     df = splits if isinstance(splits, pd.DataFrame) else read_splits(splits)
     ids = df["video_id"].astype(str).unique().tolist()
-    data = load_inputs(model.spec.inputs, files, ids, text_fields=text_fields)
-    parts = load_fold(df, fold, data.texts, data.frames, data.sequences)
+    data = load_inputs(model.spec.inputs, files, ids, text_fields=text_fields, model=model_name)
+    parts = load_fold(df, fold, data.texts, data.frames, data.sequences, data.languages)
     log.info(
         "task %s, model %s (%s), fold %d: %s",
         task,

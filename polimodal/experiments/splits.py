@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
 from polimodal.corpus.samples import read_sample_sheet
 from polimodal.corpus.schemas import SPLITS, write_parquet
 from polimodal.errors import ConfigError
@@ -158,14 +159,20 @@ def write_task_splits(
     sheet: PathLike,
     videos: PathLike,
     out: PathLike,
+    excluded: PathLike | None = None,
+    text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS,
     **settings: Any,
 ) -> Path:
     """The SPLITS of one task: its labelled, available videos split as described above.
 
-    ``settings``: the split keys of the ``experiments`` section (:class:`ExperimentOptions`).
+    ``excluded``: the videos in a language the run does not keep (config ``languages``), left out
+    before the draw (the split stays a function of the usable videos). ``text_columns``: a posts
+    sheet's text columns (config ``posts.text_columns``). ``settings``: the split
+    keys of the ``experiments`` section (:class:`ExperimentOptions`).
     """
     task = Task.from_config(name, task_cfg)
-    tl = task_labels(task, read_sample_sheet(sheet), available_videos(videos))
+    sheet_df = read_sample_sheet(sheet, text_columns=text_columns)
+    tl = task_labels(task, sheet_df, available_videos(videos, excluded))
     log.info(
         "task %s: %d videos %s, %d unavailable excluded",
         name,

@@ -4,7 +4,8 @@ A corpus of millions of videos is labelled for a few thousand: a train job must 
 shard of the corpus. :func:`build_task_data` selects, with vectorised filters, the task's videos
 (those of its SPLITS) from the corpus-wide tables and shard files:
 
-- ``texts``: TASK_TEXTS rows (title, description, transcript) of each task video;
+- ``texts``: TASK_TEXTS rows (title, description, transcript, its language, a post's text parts)
+  of each task video;
 - ``frames``: FRAMES rows of the frames each task video keeps after near-duplicate removal;
 - ``aligned`` / ``pitch`` / ``embeddings`` (:func:`build_task_sequences`, when a model reads
   ``words`` or ``audio``): ALIGNED and PITCH rows of the task videos and EMBEDDINGS rows of their
@@ -32,8 +33,10 @@ from polimodal.corpus.schemas import (
     FRAMES,
     SPLITS,
     TASK_TEXTS,
+    TEXT_PARTS,
     TRANSCRIPTS,
     VIDEOS,
+    has_column,
     read_parquet,
     write_parquet,
     write_parquet_stream,
@@ -49,15 +52,25 @@ def _concat(tables: Iterable[pa.Table], schema: pa.Schema) -> pa.Table:
 
 
 def task_texts(video_ids: pa.Array, videos: PathLike, transcripts: PathLike) -> pa.Table:
-    """TASK_TEXTS of ``video_ids`` (in that order): metadata texts and the transcript."""
+    """TASK_TEXTS of ``video_ids`` (in that order): metadata texts, the transcript, its language
+    and a post's text parts."""
     meta = _concat(select_videos(videos, video_ids, ["video_id", "title", "description"]), VIDEOS)
-    words = _concat(select_videos(transcripts, video_ids, ["video_id", "text"]), TRANSCRIPTS)
+    columns = ["video_id", "text", "language"]
+    parts = has_column(transcripts, "parts")  # a TRANSCRIPTS file written before posts had parts: none
+    words = _concat(select_videos(transcripts, video_ids, columns + ["parts"] * parts), TRANSCRIPTS)
     base = pa.table({"video_id": video_ids})
     table = base.join(meta.select(["video_id", "title", "description"]), "video_id", join_type="left outer")
-    words = words.select(["video_id", "text"]).rename_columns(["video_id", "transcript"])
-    table = table.join(words, "video_id", join_type="left outer")
+    # joins cannot carry list columns (a post's parts): join row numbers, then take the parts
+    keys = words.select(columns).rename_columns(["video_id", "transcript", "language"])
+    keys = keys.append_column("row", pa.array(range(words.num_rows), pa.int64()))
+    table = table.join(keys, "video_id", join_type="left outer")
     order = pc.index_in(table.column("video_id"), value_set=video_ids)
-    return table.take(pc.sort_indices(order)).select(TASK_TEXTS.names)
+    table = table.take(pc.sort_indices(order))
+    if parts:
+        table = table.append_column("parts", words.column("parts").take(table.column("row")))
+    else:
+        table = table.append_column("parts", pa.nulls(table.num_rows, TEXT_PARTS))
+    return table.select(TASK_TEXTS.names).cast(TASK_TEXTS)
 
 
 def kept_frames(

@@ -26,16 +26,18 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
 from polimodal.corpus.samples import read_sample_sheet, sheet_line
 from polimodal.corpus.schemas import VIDEOS, read_parquet
 from polimodal.errors import ConfigError, LabelError
+from polimodal.extract.language import excluded_ids
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -224,9 +226,16 @@ def write_data_table(
     return df
 
 
-def available_videos(videos: PathLike) -> list[str]:
-    """Ids of the videos that could be processed (a VIDEOS table)."""
-    return read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
+def available_videos(videos: PathLike, excluded: PathLike | None = None) -> list[str]:
+    """Ids of the videos that could be processed (a VIDEOS table), less those of ``excluded``
+    (the videos in a language the run does not keep, config ``languages``:
+    :func:`polimodal.extract.language.write_excluded`)."""
+    ids = read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
+    if excluded is None:
+        return ids
+    drop = excluded_ids(excluded)
+    log.info("%d video(s) left out: their language is not among the run's languages", len(drop))
+    return [v for v in ids if v not in drop]
 
 
 def write_data_table_for_config(
@@ -237,10 +246,16 @@ def write_data_table_for_config(
     csv_out: PathLike,
     md_out: PathLike | None = None,
     html_out: PathLike | None = None,
+    excluded: PathLike | None = None,
+    text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS,
 ) -> pd.DataFrame:
-    """Validate every task of ``tasks_cfg`` against the sheet and write the data table."""
+    """Validate every task of ``tasks_cfg`` against the sheet and write the data table
+    (``excluded``: videos in a language the run does not keep, see :func:`available_videos`;
+    ``text_columns``: a posts sheet's, config ``posts.text_columns``)."""
     tasks = [Task.from_config(name, cfg) for name, cfg in tasks_cfg.items()]
-    df = write_data_table(tasks, read_sample_sheet(sheet), available_videos(videos), csv_out, md_out)
+    available = available_videos(videos, excluded)
+    sheet_df = read_sample_sheet(sheet, text_columns=text_columns)
+    df = write_data_table(tasks, sheet_df, available, csv_out, md_out)
     if html_out is not None:
         Path(html_out).write_text(df.to_html(index=False, border=0))
     log.info("data table of %d task(s):\n%s", len(tasks), df.to_string(index=False))

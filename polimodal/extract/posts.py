@@ -17,7 +17,8 @@ For each post in turn (resumably, through :func:`polimodal.corpus.shards.process
 
 A post is usable while it has text or at least one stored image. Which models see what: text
 models (SVM, BERT) read the post's text (:func:`write_post_texts`: the text takes the
-transcript's place, ``text_fields: [transcript]``), so a post whose images all failed is still
+transcript's place, ``text_fields: [transcript]``, and its language, detected with lingua, fills
+the transcript's ``language`` columns), so a post whose images all failed is still
 classified by them; image models (CNN) read its stored images: a post without one gets the
 image models' no-frame answer (negative class of a binary task, else the training majority);
 text + image models (CLIP, FND-CLIP) pair the text with each stored image, and treat a post
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,7 @@ from polimodal.extract.audio import AudioOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.images import DEFAULT_MAX_PIXELS, ImageFetcher, load_image
 from polimodal.extract.ingest import IngestOptions, frames_digest, ingest_items, unavailable_tables
+from polimodal.extract.language import DEFAULT_DETECT, LanguageDetector
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -210,21 +213,41 @@ def ingest_posts_shard(
     )
 
 
-def write_post_texts(posts: Sequence[Post], out: PathLike) -> Path:
+def write_post_texts(
+    posts: Sequence[Post],
+    out: PathLike,
+    languages_detect: Sequence[str] | None = DEFAULT_DETECT,
+    *,
+    detector: LanguageDetector | None = None,
+) -> Path:
     """The posts' texts as a TRANSCRIPTS table (``model`` = ``post_text``): the text models' input.
 
-    ``n_segments`` is 1 for a post with text, 0 without; language fields are null.
+    ``n_segments`` is 1 for a post with text, 0 without; ``parts``: the text of each text column
+    (config ``posts.text_columns``), which a model's ``text_fields`` may name. ``language`` /
+    ``language_probability``: the text's language as lingua detects it among ``languages_detect``
+    (ISO 639-1 codes; None: every language lingua knows) and its confidence, as faster-whisper
+    fills them for videos; null for a post without text (or without letters). ``detector``: one
+    already built (tests, reuse).
     """
-    rows = [
-        {
-            "video_id": p.post_id,
-            "language": None,
-            "language_probability": None,
-            "audio_duration": None,
-            "n_segments": 1 if p.text else 0,
-            "text": p.text,
-            "model": POST_TEXT_MODEL,
-        }
-        for p in posts
-    ]
+    texts = [p.text for p in posts]
+    if detector is None and any(texts):
+        detector = LanguageDetector(languages_detect)
+    found = detector.detect_all(texts) if detector is not None else []
+    rows = []
+    for i, p in enumerate(posts):
+        lang = found[i] if found else None
+        rows.append(
+            {
+                "video_id": p.post_id,
+                "language": lang.language if lang and lang.language else None,
+                "language_probability": lang.confidence if lang and lang.language else None,
+                "audio_duration": None,
+                "n_segments": 1 if p.text else 0,
+                "text": p.text,
+                "model": POST_TEXT_MODEL,
+                "parts": [{"name": name, "text": text} for name, text in p.parts],
+            }
+        )
+    counts = Counter(r["language"] or "(none)" for r in rows)
+    log.info("%d post texts, languages: %s", len(rows), dict(counts.most_common()))
     return write_parquet(table_from_rows(rows, TRANSCRIPTS), out, TRANSCRIPTS)

@@ -41,7 +41,7 @@ def build_model(
     ``prompt``: the task's prompt (``tasks.<task>.prompt``), given to a generative model as its
     ``prompt`` parameter unless its own section sets one.
     """
-    spec = check_model_config(name, cfg)
+    spec = check_model_config(name, cfg, text_fields=None)  # the corpus's fields: checked at start-up
     params = {k: v for k, v in cfg.items() if k not in RUNNER_KEYS}
     if spec.prompted and params.get("prompt") is None:
         params["prompt"] = prompt

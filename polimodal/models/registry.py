@@ -14,7 +14,7 @@ Adding a model kind: write its class (a :class:`~polimodal.models.base.Model` su
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,9 +127,13 @@ def get_kind(kind: str) -> ModelKind:
         raise ConfigError(f"unknown model kind {kind!r}; known kinds: {sorted(KINDS)}") from None
 
 
-def check_model_config(name: str, cfg: Mapping[str, Any]) -> ModelKind:
+def check_model_config(
+    name: str, cfg: Mapping[str, Any], text_fields: Sequence[str] | None = TEXT_FIELDS
+) -> ModelKind:
     """Check one ``models.<name>`` section at start-up: known kind, known parameters, valid values.
 
+    ``text_fields``: the names its ``text_fields`` may use (a videos corpus: :data:`TEXT_FIELDS`;
+    posts: ``transcript`` and the text columns); None: any name (a job, which knows no corpus).
     Returns the kind's declaration. Errors name the model, the key and what is allowed.
     """
     if not isinstance(cfg, Mapping) or "kind" not in cfg:
@@ -140,10 +144,13 @@ def check_model_config(name: str, cfg: Mapping[str, Any]) -> ModelKind:
         raise ConfigError(f"models.{name}: {exc}") from None
     fields = cfg.get("text_fields")
     if fields is not None:
-        bad = [f for f in fields if f not in TEXT_FIELDS]
+        allowed = list(TEXT_FIELDS if text_fields is None else text_fields)
+        bad = [f for f in fields if not isinstance(f, str) or (text_fields is not None and f not in allowed)]
         if bad or not fields:
             raise ConfigError(
-                f"models.{name}.text_fields {list(fields)}: each must be one of {list(TEXT_FIELDS)}"
+                f"models.{name}.text_fields {list(fields)}: unknown field(s) {bad}: each must be one of "
+                f"{allowed}"
+                + ("" if text_fields is None else " (posts: `transcript` or a posts.text_columns column)")
             )
         if not spec.reads("text"):
             raise ConfigError(f"models.{name}: kind {spec.name} reads no text, text_fields is not used")

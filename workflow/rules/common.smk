@@ -11,7 +11,9 @@ from polimodal.corpus.samples import (
 
 validate(config, "../schemas/config.schema.yaml")
 
-SHEET = read_sample_sheet(config["samples"])
+# a posts sheet's text columns (config posts.text_columns) are joined as each post's text
+TEXT_COLUMNS = config["posts"]["text_columns"]
+SHEET = read_sample_sheet(config["samples"], text_columns=TEXT_COLUMNS)
 # the kind of corpus (config `corpus: videos | posts`, polimodal.corpus.samples.SHEET_KINDS): a sheet
 # of the other kind stops the run here. Decided once: the rules read CORPUS (CORPUS.speech)
 CORPUS = corpus_kind(SHEET, config["corpus"], config["samples"])
@@ -95,11 +97,24 @@ def get_text_rule():
 
 def get_shard_unavailable(wildcards):
     """Videos (posts, images) that could not be had (ingest) or used (frames, audio, transcribe),
-    every shard."""
+    every shard; and those whose language the run does not keep (config `languages`)."""
     return [
         *get_shard_files(rules.ingest.output.unavailable),
         *get_speech_files(rules.transcribe.output.failures),
+        *get_language_exclusions().values(),
     ]
+
+
+# config `languages:` (checked at start-up by check_run): the detected languages the run keeps
+LANGUAGES = config["languages"]
+
+
+def get_language_exclusions(wildcards=None):
+    """{"excluded": the table of videos in a language the run does not keep}, or {} when it keeps
+    every language (so a run without `languages:` has the inputs it always had)."""
+    if LANGUAGES is None:
+        return {}
+    return {"excluded": rules.exclude_languages.output.parquet}
 
 
 def get_shard_transcripts(wildcards):
@@ -262,7 +277,8 @@ def _model_files(model, level):
 
 def get_model_files(wildcards):
     """The files a train job (the task's) or a classify job (its shard's) reads, named as in
-    polimodal.data.inputs: those of every input its model reads (and of `text`, always).
+    polimodal.data.inputs: those of every input its model reads (and of `text`, always); a classify
+    job also the language exclusions (config `languages`), if any.
     """
     if "shard" not in wildcards.keys():
         patterns = _task_patterns()
@@ -272,12 +288,15 @@ def get_model_files(wildcards):
         }
     patterns = _shard_patterns()
     return {
-        name: (
-            get_transcripts(wildcards)
-            if name == "transcripts"
-            else patterns[name].format(shard=wildcards.shard)
-        )
-        for name in _model_files(wildcards.model, "shard")
+        **get_language_exclusions(),
+        **{
+            name: (
+                get_transcripts(wildcards)
+                if name == "transcripts"
+                else patterns[name].format(shard=wildcards.shard)
+            )
+            for name in _model_files(wildcards.model, "shard")
+        },
     }
 
 

@@ -6,6 +6,7 @@
 
 rule data_table:
     input:
+        unpack(get_language_exclusions),
         sheet=config["samples"],
         videos=rules.gather_videos.output.parquet,
     output:
@@ -40,6 +41,7 @@ rule data_table:
 
 rule splits:
     input:
+        unpack(get_language_exclusions),
         sheet=config["samples"],
         videos=rules.gather_videos.output.parquet,
     output:

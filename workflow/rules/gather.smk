@@ -47,3 +47,27 @@ use rule gather_videos as gather_transcripts with:
         "benchmarks/gather/transcripts.tsv"
     params:
         schema="TRANSCRIPTS",
+
+
+# config `languages:` (null: none): the videos (posts) whose detected language the run does not keep,
+# as UNAVAILABLE rows (stage language); the splits, data table and corpus classification leave them out
+rule exclude_languages:
+    input:
+        videos=rules.gather_videos.output.parquet,
+        transcripts=rules.gather_transcripts.output.parquet,
+    output:
+        parquet="results/languages/excluded.parquet",
+    log:
+        "logs/gather/excluded_languages.log",
+    benchmark:
+        "benchmarks/gather/excluded_languages.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        languages=LANGUAGES,
+    script:
+        "../scripts/exclude_languages.py"

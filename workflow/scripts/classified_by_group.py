@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 setup_logging(snakemake.log[0])
 write_classified_by_group(
     snakemake.input.classified,
-    read_sample_sheet(snakemake.input.sheet),
+    read_sample_sheet(snakemake.input.sheet, text_columns=snakemake.config["posts"]["text_columns"]),
     snakemake.params.by,
     csv_out=snakemake.output.csv,
     html_out=snakemake.output.html,

@@ -23,6 +23,7 @@ kind.ingest_function()(
         int(snakemake.wildcards.shard),
         snakemake.params.shard_size,
         digest=snakemake.params.digest,
+        text_columns=config["posts"]["text_columns"],  # posts: the shard digest covers their text
     ),
     media_dir=snakemake.params.media_dir,
     videos_out=snakemake.output.videos,

@@ -16,6 +16,8 @@ write_post_texts(
         int(snakemake.wildcards.shard),
         snakemake.params.shard_size,
         digest=snakemake.params.digest,
+        text_columns=snakemake.params.text_columns,
     ),
     snakemake.output.transcripts,
+    snakemake.params.languages_detect,
 )

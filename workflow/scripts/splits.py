@@ -15,5 +15,9 @@ write_task_splits(
     snakemake.input.sheet,
     snakemake.input.videos,
     snakemake.output.parquet,
+    excluded=snakemake.input.get("excluded"),
+    text_columns=snakemake.config["posts"][
+        "text_columns"
+    ],  # a posts sheet's (not labels)  # config `languages`: videos left out
     **snakemake.params.experiments,
 )

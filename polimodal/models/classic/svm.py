@@ -7,13 +7,18 @@ Config (``models.<name>``, every key optional except ``kind``; defaults and allo
       kind: svm
       text_fields: [transcript]      # + title, description (handled by run_fold)
       max_features: 20000            # TF-IDF vocabulary size
-      stop_words: english            # or null
+      stop_words: null               # or english, or per_language (each text's recorded language)
+      analyzer: word                 # or char_wb: character n-grams inside words (compounds)
+      ngram_range: null              # [min, max]; null: [1, 1] (word), [2, 5] (char_wb)
       C: [0.01, 0.1, 1, 10, 100]     # grid; the C with the best validation macro F1 wins (ties: smaller C)
       class_weight: null             # or balanced
 
-The pipeline is ``sklearn.pipeline.Pipeline([("tfidf", TfidfVectorizer(max_features=...,
-stop_words="english", sublinear_tf=True)), ("svm", LinearSVC(C=...))])``, fitted on the training
-split only for each C. Scores are the SVM decision values (binary: ``[-d, d]``).
+The pipeline is ``sklearn.pipeline.Pipeline([("tfidf", TfidfVectorizer(analyzer=TextAnalyzer(...),
+max_features=..., sublinear_tf=True)), ("svm", LinearSVC(C=...))])``, fitted on the training split
+only for each C. :class:`~polimodal.models.classic.analyzer.TextAnalyzer` cuts texts into terms in
+any language (lower case, accents kept, Unicode words; no stop words unless asked for); each
+document is the text and its recorded language (:attr:`VideoData.languages`), which
+``stop_words: per_language`` reads. Scores are the SVM decision values (binary: ``[-d, d]``).
 If the training texts have no usable term at all (e.g. silent videos), the model falls back to
 predicting the training majority class and says so in its summary.
 """
@@ -34,6 +39,7 @@ from sklearn.svm import LinearSVC
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
 from polimodal.models.base import Model
+from polimodal.models.classic.analyzer import TextAnalyzer
 from polimodal.models.selection import macro_f1
 
 log = logging.getLogger(__name__)
@@ -57,14 +63,25 @@ class TextSVM(Model):
                 (
                     "tfidf",
                     TfidfVectorizer(
+                        analyzer=TextAnalyzer(
+                            self.options.stop_words, self.options.analyzer, self.options.ngram_range
+                        ),
                         max_features=int(self.options.max_features),
-                        stop_words=self.options.stop_words,
                         sublinear_tf=True,
                     ),
                 ),
                 ("svm", LinearSVC(C=c, class_weight=self.options.class_weight, random_state=self.seed)),
             ]
         )
+
+    @staticmethod
+    def _docs(pipeline: Pipeline, data: VideoData) -> list[Any]:
+        """The documents ``pipeline`` reads: (text, language) pairs, or plain texts for a pipeline
+        saved before texts had languages (scikit-learn's own analyzer)."""
+        if not isinstance(pipeline.named_steps["tfidf"].analyzer, TextAnalyzer):
+            return list(data.texts)
+        languages = data.languages or [None] * len(data)
+        return list(zip(data.texts, languages, strict=True))
 
     def fit(self, train: VideoData, validation: VideoData, workdir: Path) -> dict[str, Any]:
         summary = self._fit(train, validation)
@@ -95,14 +112,14 @@ class TextSVM(Model):
         for c in self.grid:
             pipe = self._pipeline(c)
             try:
-                pipe.fit(train.texts, train.labels)
+                pipe.fit(self._docs(pipe, train), train.labels)
             except ValueError as exc:  # empty vocabulary
                 log.warning(
                     "SVM cannot be trained (%s): predicting the majority class %s", exc, self.majority
                 )
                 return {"C": None, "fallback": f"majority class ({exc})"}
             if len(validation):
-                f1 = macro_f1(validation.labels, pipe.predict(validation.texts), self.classes)
+                f1 = macro_f1(validation.labels, pipe.predict(self._docs(pipe, validation)), self.classes)
             else:
                 f1 = 0.0
             results.append({"C": c, "validation_macro_f1": float(f1)})
@@ -127,10 +144,11 @@ class TextSVM(Model):
             return [self.majority] * n, scores
         if n == 0:
             return [], np.zeros((0, k))
-        d = self.pipeline.decision_function(data.texts)
+        docs = self._docs(self.pipeline, data)
+        d = self.pipeline.decision_function(docs)
         fitted = list(self.pipeline.classes_)
         d = np.column_stack([-d, d]) if d.ndim == 1 else d
         scores = np.full((n, k), -np.inf)
         for j, c in enumerate(fitted):
             scores[:, self.classes.index(c)] = d[:, j]
-        return [str(x) for x in self.pipeline.predict(data.texts)], scores
+        return [str(x) for x in self.pipeline.predict(docs)], scores
