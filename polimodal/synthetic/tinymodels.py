@@ -129,6 +129,236 @@ def save_tiny_clip(
     return out
 
 
+# ---- multilingual stand-ins (the posts study: English, Spanish, Danish, German)
+
+#: The languages the tiny multilingual tokenizers learn (the four of the posts study).
+MULTILINGUAL = ("en", "es", "da", "de")
+
+
+def multilingual_text(languages: tuple[str, ...] = MULTILINGUAL, n_words: int = 1500) -> list[str]:
+    """Lines of the ``n_words`` most frequent words of each language (wordfreq): a tokenizer's corpus."""
+    from wordfreq import top_n_list
+
+    lines = ["0 1 2 3 4 5 6 7 8 9 . , ; : ! ? ' \" ( ) - / % & @ #"]
+    for lang in languages:
+        words = top_n_list(lang, n_words)
+        for i in range(0, len(words), 20):
+            chunk = words[i : i + 20]
+            lines += [" ".join(chunk) + ".", " ".join(w.capitalize() for w in chunk) + "!"]
+    return lines
+
+
+def sentencepiece_tokenizer(vocab_size: int = 2000, model_max_length: int = 512):
+    """An XLM-R-style tokenizer (``XLMRobertaTokenizer``: SentencePiece unigram, ``<s>`` ``<pad>``
+    ``</s>`` ``<unk>`` ``<mask>``, no ``token_type_ids``) trained with ``tokenizers`` on
+    :func:`multilingual_text`: the shape of ``xlm-roberta-base``'s and AltCLIP's, at a toy vocabulary."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import XLMRobertaTokenizer
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizers.NFKC()
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>")
+    tok.train_from_iterator(multilingual_text(), trainer)
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
+    return XLMRobertaTokenizer(
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        sep_token="</s>",
+        cls_token="<s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token="<mask>",
+        model_max_length=model_max_length,
+    )
+
+
+def wordpiece_tokenizer(vocab_size: int = 2000, model_max_length: int = 512):
+    """A cased WordPiece ``BertTokenizer`` (``[CLS]`` ... ``[SEP]``, accents kept, ``token_type_ids``)
+    trained with ``tokenizers`` on :func:`multilingual_text`: the shape of
+    ``bert-base-multilingual-cased``'s, at a toy vocabulary."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertTokenizer
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=False, strip_accents=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    tok.train_from_iterator(
+        multilingual_text(), trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials)
+    )
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    return BertTokenizer(
+        tokenizer_object=tok,
+        do_lower_case=False,
+        unk_token="[UNK]",
+        sep_token="[SEP]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        mask_token="[MASK]",
+        model_max_length=model_max_length,
+    )
+
+
+def save_tiny_xlm_roberta(
+    out: str | Path, *, hidden_size: int = 32, num_layers: int = 2, max_position: int = 128, seed: int = 0
+) -> Path:
+    """Write a tiny random ``XLMRobertaModel`` and a :func:`sentencepiece_tokenizer` to ``out``: a
+    stand-in for ``xlm-roberta-base`` (BERT slot, multilingual). Positions: ``max_position`` tokens
+    (+2: XLM-R counts positions from its padding id + 1). Untrained."""
+    from transformers import XLMRobertaConfig, XLMRobertaModel
+
+    out = Path(out)
+    tokenizer = sentencepiece_tokenizer(model_max_length=max_position)
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden_size,
+        max_position_embeddings=max_position + 2,
+        type_vocab_size=1,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    torch.manual_seed(seed)
+    XLMRobertaModel(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def save_tiny_mbert(
+    out: str | Path, *, hidden_size: int = 32, num_layers: int = 2, max_position: int = 128, seed: int = 0
+) -> Path:
+    """Write a tiny random ``BertModel`` and a cased :func:`wordpiece_tokenizer` to ``out``: a
+    stand-in for ``bert-base-multilingual-cased``. Untrained."""
+    from transformers import BertConfig, BertModel
+
+    out = Path(out)
+    tokenizer = wordpiece_tokenizer(model_max_length=max_position)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden_size,
+        max_position_embeddings=max_position,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    BertModel(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def _tiny_vision(hidden_size: int, num_layers: int, image_size: int, patch_size: int) -> dict:
+    return {
+        "hidden_size": hidden_size,
+        "intermediate_size": 2 * hidden_size,
+        "num_hidden_layers": num_layers,
+        "num_attention_heads": 2,
+        "image_size": image_size,
+        "patch_size": patch_size,
+    }
+
+
+def save_tiny_altclip(
+    out: str | Path,
+    *,
+    hidden_size: int = 32,
+    num_layers: int = 2,
+    projection_dim: int = 32,
+    image_size: int = 32,
+    patch_size: int = 8,
+    seed: int = 0,
+) -> Path:
+    """Write a tiny random ``AltCLIPModel`` (an XLM-R text tower and a CLIP vision tower), a
+    :func:`sentencepiece_tokenizer` and a ``CLIPImageProcessor`` to ``out``: a stand-in for
+    ``BAAI/AltCLIP-m18`` (CLIP slot, multilingual). Untrained."""
+    from transformers import AltCLIPConfig, AltCLIPModel, CLIPImageProcessor
+
+    out = Path(out)
+    tokenizer = sentencepiece_tokenizer(model_max_length=512)
+    text = {
+        "vocab_size": len(tokenizer),
+        "hidden_size": hidden_size,
+        "intermediate_size": 2 * hidden_size,
+        "num_hidden_layers": num_layers,
+        "num_attention_heads": 2,
+        "max_position_embeddings": 514,
+        "type_vocab_size": 1,
+        "project_dim": projection_dim,
+        "pad_token_id": tokenizer.pad_token_id,
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+    }
+    vision = {
+        **_tiny_vision(hidden_size, num_layers, image_size, patch_size),
+        "projection_dim": projection_dim,
+    }
+    config = AltCLIPConfig(text_config=text, vision_config=vision, projection_dim=projection_dim)
+    torch.manual_seed(seed)
+    AltCLIPModel(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    CLIPImageProcessor(
+        size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size}
+    ).save_pretrained(out)
+    return out
+
+
+def save_tiny_siglip(
+    out: str | Path,
+    *,
+    hidden_size: int = 32,
+    num_layers: int = 2,
+    image_size: int = 32,
+    patch_size: int = 8,
+    text_positions: int = 64,
+    seed: int = 0,
+) -> Path:
+    """Write a tiny random ``SiglipModel``, a :func:`sentencepiece_tokenizer` that returns no
+    attention mask (as SigLIP's: its text tower reads padded ids and pools the last position) and a
+    ``SiglipImageProcessor`` to ``out``: a stand-in for ``google/siglip-base-patch16-256-multilingual``.
+    Untrained."""
+    from transformers import SiglipConfig, SiglipImageProcessor, SiglipModel
+
+    out = Path(out)
+    tokenizer = sentencepiece_tokenizer(model_max_length=text_positions)
+    tokenizer.model_input_names = ["input_ids"]
+    tokenizer.init_kwargs["model_input_names"] = ["input_ids"]
+    text = {
+        "vocab_size": len(tokenizer),
+        "hidden_size": hidden_size,
+        "intermediate_size": 2 * hidden_size,
+        "num_hidden_layers": num_layers,
+        "num_attention_heads": 2,
+        "max_position_embeddings": text_positions,
+        "pad_token_id": tokenizer.pad_token_id,
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+    }
+    config = SiglipConfig(
+        text_config=text, vision_config=_tiny_vision(hidden_size, num_layers, image_size, patch_size)
+    )
+    torch.manual_seed(seed)
+    SiglipModel(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    SiglipImageProcessor(size={"height": image_size, "width": image_size}).save_pretrained(out)
+    return out
+
+
 def save_tiny_cnn(out: str | Path, *, arch: str = "shufflenet_v2_x0_5", seed: int = 0) -> Path:
     """Write the state dict of a randomly initialised torchvision ``arch`` to ``out`` (a ``.pt`` file).
 
