@@ -21,6 +21,7 @@ No function here reaches a model hub.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import torch
@@ -135,8 +136,10 @@ def save_tiny_clip(
 MULTILINGUAL = ("en", "es", "da", "de")
 
 
-def multilingual_text(languages: tuple[str, ...] = MULTILINGUAL, n_words: int = 1500) -> list[str]:
-    """Lines of the ``n_words`` most frequent words of each language (wordfreq): a tokenizer's corpus."""
+@functools.cache
+def multilingual_text(languages: tuple[str, ...] = MULTILINGUAL, n_words: int = 1500) -> tuple[str, ...]:
+    """Lines of the ``n_words`` most frequent words of each language (wordfreq), lower-case and
+    capitalised, and digits and punctuation: a tokenizer's corpus (computed once per process)."""
     from wordfreq import top_n_list
 
     lines = ["0 1 2 3 4 5 6 7 8 9 . , ; : ! ? ' \" ( ) - / % & @ #"]
@@ -145,15 +148,33 @@ def multilingual_text(languages: tuple[str, ...] = MULTILINGUAL, n_words: int = 
         for i in range(0, len(words), 20):
             chunk = words[i : i + 20]
             lines += [" ".join(chunk) + ".", " ".join(w.capitalize() for w in chunk) + "!"]
-    return lines
+    return tuple(lines)
 
 
 def sentencepiece_tokenizer(vocab_size: int = 2000, model_max_length: int = 512):
     """An XLM-R-style tokenizer (``XLMRobertaTokenizer``: SentencePiece unigram, ``<s>`` ``<pad>``
     ``</s>`` ``<unk>`` ``<mask>``, no ``token_type_ids``) trained with ``tokenizers`` on
     :func:`multilingual_text`: the shape of ``xlm-roberta-base``'s and AltCLIP's, at a toy vocabulary."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer
     from transformers import XLMRobertaTokenizer
+
+    return XLMRobertaTokenizer(
+        tokenizer_object=Tokenizer.from_str(_unigram_json(vocab_size)),
+        bos_token="<s>",
+        eos_token="</s>",
+        sep_token="</s>",
+        cls_token="<s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token="<mask>",
+        model_max_length=model_max_length,
+    )
+
+
+@functools.cache
+def _unigram_json(vocab_size: int) -> str:
+    """The trained unigram tokenizer of :func:`sentencepiece_tokenizer` as JSON (trained once per process)."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     tok = Tokenizer(models.Unigram())
@@ -165,17 +186,7 @@ def sentencepiece_tokenizer(vocab_size: int = 2000, model_max_length: int = 512)
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
     )
-    return XLMRobertaTokenizer(
-        tokenizer_object=tok,
-        bos_token="<s>",
-        eos_token="</s>",
-        sep_token="</s>",
-        cls_token="<s>",
-        unk_token="<unk>",
-        pad_token="<pad>",
-        mask_token="<mask>",
-        model_max_length=model_max_length,
-    )
+    return tok.to_str()
 
 
 def wordpiece_tokenizer(vocab_size: int = 2000, model_max_length: int = 512):
@@ -524,5 +535,98 @@ def save_tiny_idefics3(
         tokenizer=tokenizer,
         image_seq_len=seq_len,
         chat_template=IDEFICS_CHAT_TEMPLATE,
+    ).save_pretrained(out)
+    return out
+
+
+#: A minimal Llama-3.2-Vision-style chat template (the shape of
+#: meta-llama/Llama-3.2-11B-Vision-Instruct's): ``<|start_header_id|>user<|end_header_id|>\n\n``,
+#: an ``<|image|>`` per image, the text, ``<|eot_id|>``; the assistant's header as generation prompt.
+MLLAMA_CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for message in messages %}"
+    "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' }}"
+    "{% if message['content'] is string %}{{ message['content'] }}{% else %}"
+    "{% for part in message['content'] %}{% if part['type'] == 'image' %}{{ '<|image|>' }}"
+    "{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}"
+    "{{ '<|eot_id|>' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}"
+)
+
+
+def save_tiny_mllama(
+    out: str | Path,
+    *,
+    tokenizer_source: str | Path | None = None,
+    hidden_size: int = 32,
+    num_layers: int = 3,
+    cross_attention_layers: tuple[int, ...] = (1,),
+    image_size: int = 32,
+    patch_size: int = 8,
+    max_num_tiles: int = 2,
+    init: float = 0.02,
+    seed: int = 0,
+) -> Path:
+    """Write a tiny random ``MllamaForConditionalGeneration`` (Llama-3.2-Vision's architecture) and
+    its ``MllamaProcessor`` to ``out``.
+
+    Vision: a 2+1-layer tiled ViT (``image_size``-pixel tiles in ``patch_size`` patches, up to
+    ``max_num_tiles`` tiles per image); its states reach the text model through the gated
+    **cross-attention** layers ``cross_attention_layers`` (the other layers are Llama
+    self-attention layers). One ``<|image|>`` token per image in the text. Tokenizer: SmolLM2's
+    plus Llama 3's chat tokens (``<|start_header_id|>``, ``<|end_header_id|>``, ``<|eot_id|>``,
+    ``<|image|>``, ``<|python_tag|>``) and :data:`MLLAMA_CHAT_TEMPLATE`. Untrained.
+    """
+    from transformers import (
+        MllamaConfig,
+        MllamaForConditionalGeneration,
+        MllamaImageProcessor,
+        MllamaProcessor,
+    )
+
+    out = Path(out)
+    tokenizer = chat_tokenizer(tokenizer_source)
+    extra = ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<|image|>", "<|python_tag|>"]
+    tokenizer.add_special_tokens({"additional_special_tokens": extra})
+    vision = {
+        "hidden_size": hidden_size,
+        "intermediate_size": 2 * hidden_size,
+        "num_hidden_layers": 2,
+        "num_global_layers": 1,
+        "attention_heads": 2,
+        "image_size": image_size,
+        "patch_size": patch_size,
+        "max_num_tiles": max_num_tiles,
+        # tile layouts (rows, columns) of at most max_num_tiles tiles (Llama-3.2-Vision: 4, 8 layouts)
+        "supported_aspect_ratios": [
+            [r, c] for r in range(1, max_num_tiles + 1) for c in range(1, max_num_tiles + 1) if r * c <= max_num_tiles
+        ],
+        "intermediate_layers_indices": [0],
+        "vision_output_dim": 2 * hidden_size,  # the last layer and one intermediate layer, concatenated
+        "initializer_range": init,
+    }
+    text = {
+        "vocab_size": len(tokenizer),
+        "hidden_size": hidden_size,
+        "intermediate_size": 2 * hidden_size,
+        "num_hidden_layers": num_layers,
+        "cross_attention_layers": list(cross_attention_layers),
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 2048,
+        "initializer_range": init,
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.convert_tokens_to_ids("<|eot_id|>"),
+        "pad_token_id": tokenizer.pad_token_id,
+    }
+    config = MllamaConfig(
+        vision_config=vision, text_config=text, image_token_index=tokenizer.convert_tokens_to_ids("<|image|>")
+    )
+    torch.manual_seed(seed)
+    MllamaForConditionalGeneration(config).save_pretrained(out)
+    image_processor = MllamaImageProcessor(
+        size={"height": image_size, "width": image_size}, max_image_tiles=max_num_tiles
+    )
+    MllamaProcessor(
+        image_processor=image_processor, tokenizer=tokenizer, chat_template=MLLAMA_CHAT_TEMPLATE
     ).save_pretrained(out)
     return out

@@ -35,20 +35,10 @@ from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
 from polimodal.models.torch.streams import batched
 from polimodal.models.torch.tokens import TokenCache
+from polimodal.nn.backbones import position_limit
 from polimodal.resolve import resolve_model_ref
 
 log = logging.getLogger(__name__)
-
-
-def position_limit(model: nn.Module) -> int | None:
-    """The longest token sequence ``model`` takes: its position count, less the positions that
-    RoBERTa-family encoders (XLM-R: 514 positions, 512 tokens) skip below their padding id + 1."""
-    positions = getattr(model.config, "max_position_embeddings", None)
-    if not positions:
-        return None
-    embeddings = getattr(getattr(model, "base_model", model), "embeddings", None)
-    padding_idx = getattr(embeddings, "padding_idx", None)
-    return int(positions) - (int(padding_idx) + 1 if padding_idx is not None else 0)
 
 
 class BertModel(TorchModel):
