@@ -266,6 +266,15 @@ def tiny_idefics3(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -
     )
 
 
+@pytest.fixture(scope="session")
+def tiny_mllama(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
+    """A tiny random Mllama (Llama-3.2-Vision's architecture: cross-attention to image tiles;
+    32-px tiles, up to 2 per image) + processor (``save_tiny_mllama``)."""
+    from polimodal.synthetic.tinymodels import save_tiny_mllama
+
+    return save_tiny_mllama(tmp_path_factory.mktemp("tiny_mllama"), tokenizer_source=smollm2_dir, init=0.3)
+
+
 # ----------------------------------------------------------------------------- model kinds
 @dataclass(frozen=True)
 class NoParams:

@@ -574,7 +574,9 @@ def save_tiny_mllama(
     **cross-attention** layers ``cross_attention_layers`` (the other layers are Llama
     self-attention layers). One ``<|image|>`` token per image in the text. Tokenizer: SmolLM2's
     plus Llama 3's chat tokens (``<|start_header_id|>``, ``<|end_header_id|>``, ``<|eot_id|>``,
-    ``<|image|>``, ``<|python_tag|>``) and :data:`MLLAMA_CHAT_TEMPLATE`. Untrained.
+    ``<|image|>``, ``<|python_tag|>``) and :data:`MLLAMA_CHAT_TEMPLATE`. Untrained, except that the
+    cross-attention gates (``tanh(gate)`` scales what the images add; 0 at init) are set to 1, so
+    the images change the text model's output as in a trained checkpoint.
     """
     from transformers import (
         MllamaConfig,
@@ -598,7 +600,10 @@ def save_tiny_mllama(
         "max_num_tiles": max_num_tiles,
         # tile layouts (rows, columns) of at most max_num_tiles tiles (Llama-3.2-Vision: 4, 8 layouts)
         "supported_aspect_ratios": [
-            [r, c] for r in range(1, max_num_tiles + 1) for c in range(1, max_num_tiles + 1) if r * c <= max_num_tiles
+            [r, c]
+            for r in range(1, max_num_tiles + 1)
+            for c in range(1, max_num_tiles + 1)
+            if r * c <= max_num_tiles
         ],
         "intermediate_layers_indices": [0],
         "vision_output_dim": 2 * hidden_size,  # the last layer and one intermediate layer, concatenated
@@ -622,7 +627,12 @@ def save_tiny_mllama(
         vision_config=vision, text_config=text, image_token_index=tokenizer.convert_tokens_to_ids("<|image|>")
     )
     torch.manual_seed(seed)
-    MllamaForConditionalGeneration(config).save_pretrained(out)
+    model = MllamaForConditionalGeneration(config)
+    with torch.no_grad():  # open the cross-attention gates (0 at init: the images would change nothing)
+        for name, param in model.named_parameters():
+            if name.endswith(("cross_attn_attn_gate", "cross_attn_mlp_gate")):
+                param.fill_(1.0)
+    model.save_pretrained(out)
     image_processor = MllamaImageProcessor(
         size={"height": image_size, "width": image_size}, max_image_tiles=max_num_tiles
     )
