@@ -16,6 +16,13 @@ id), ``[PAD]`` its padding. The tokenizer is saved beside the model, so
 ``AutoTokenizer.from_pretrained(directory)`` returns it. The image side gets a
 ``CLIPImageProcessor`` with the model's (small) image size and CLIP's mean/std.
 
+Multilingual stand-ins (the posts study's English, Spanish, Danish and German): XLM-R and cased
+mBERT (BERT slot), AltCLIP and SigLIP (CLIP slot) get tokenizers trained here with the
+``tokenizers`` library on frequent words of the four languages (wordfreq): a SentencePiece-style
+unigram tokenizer saved as ``XLMRobertaTokenizer`` and a cased WordPiece ``BertTokenizer``, toy
+vocabularies of the real tokenizers' shapes. Generative stand-ins (SmolLM2's chat tokenizer):
+Llama, Idefics3 and Mllama (Llama-3.2-Vision's architecture).
+
 No function here reaches a model hub.
 """
 
