@@ -5,7 +5,8 @@
   chance to >= 0.9, and the adapter-only checkpoint reloads to identical predictions; a second
   fit of the same model reuses it, a changed parameter trains again;
 - the VLM sees the frames: on a task decided only by frame colour (identical texts), the LoRA-tuned
-  tiny VLM beats chance clearly, while the text-only LM cannot (it sees identical inputs).
+  tiny VLM beats chance clearly, while the text-only LM cannot (it sees identical inputs);
+- Llama-3.2-Vision's architecture (tiny Mllama) trains LoRA on frames + text and reloads.
 """
 
 from __future__ import annotations

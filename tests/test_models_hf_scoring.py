@@ -1,6 +1,6 @@
 """Answer scoring (:mod:`polimodal.models.hf.scoring`): the cached, batched log-likelihoods equal a
 direct computation, for a text LM (prompts of different lengths, answers of 2 and 3 tokens) and a
-VLM (prompts with frames)."""
+VLM (prompts with frames: Idefics3's image tokens, Mllama's cross-attention)."""
 
 from __future__ import annotations
 
