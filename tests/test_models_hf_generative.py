@@ -191,8 +191,9 @@ def test_mllama_vlm_lora_trains_and_reloads(tiny_mllama: Path, tmp_path: Path) -
     + text, the adapter holds the language model's self- and cross-attention weights only, and it
     reloads to identical predictions. The real model is a YAML edit:
     ``model: meta-llama/Llama-3.2-11B-Vision-Instruct``, ``quantize: 4bit`` (QLoRA, GPU).
-    (What it learns is not asserted: with its random vision tower the tiny Mllama did not learn the
-    colour task in a few epochs, unlike the tiny Idefics3 above.)"""
+    (What it learns is not asserted here, to keep the test fast: the tiny Mllama learns the colour
+    task of ``test_the_vlm_sees_the_frames`` more slowly than the tiny Idefics3; with lr 2e-2 on 24
+    videos its validation macro F1 was 0.33 for 3 epochs and 1.0 from epoch 4 of 6, ~100 s on CPU.)"""
     train, val = _colour_data(tmp_path, 8, 1), _colour_data(tmp_path, 4, 2)
     params = {"model": str(tiny_mllama), **LORA, "epochs": 1, "max_frames": 2, "batch_size": 4}
     vlm = VlmModel(["0", "1"], params, seed=0)
