@@ -266,6 +266,15 @@ def tiny_idefics3(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -
     )
 
 
+@pytest.fixture(scope="session")
+def tiny_mllama(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
+    """A tiny random Mllama (Llama-3.2-Vision's architecture: cross-attention to image tiles;
+    32-px tiles, up to 2 per image) + processor (``save_tiny_mllama``)."""
+    from polimodal.synthetic.tinymodels import save_tiny_mllama
+
+    return save_tiny_mllama(tmp_path_factory.mktemp("tiny_mllama"), tokenizer_source=smollm2_dir, init=0.3)
+
+
 # ----------------------------------------------------------------------------- model kinds
 @dataclass(frozen=True)
 class NoParams:
@@ -343,3 +352,36 @@ def party_sheet() -> Any:
     import pandas as pd
 
     return pd.DataFrame({"video_id": ["a1", "a2", "b1", "b2"], "party": ["A", "A", "B", "B"], "x": 1})
+
+
+# ----------------------------------------------------------------------------- multilingual slots
+@pytest.fixture(scope="session")
+def tiny_xlm_roberta(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random XLM-R + SentencePiece tokenizer trained on en/es/da/de (``save_tiny_xlm_roberta``)."""
+    from polimodal.synthetic.tinymodels import save_tiny_xlm_roberta
+
+    return save_tiny_xlm_roberta(tmp_path_factory.mktemp("tiny_xlmr"))
+
+
+@pytest.fixture(scope="session")
+def tiny_mbert(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random cased multilingual BERT (``save_tiny_mbert``)."""
+    from polimodal.synthetic.tinymodels import save_tiny_mbert
+
+    return save_tiny_mbert(tmp_path_factory.mktemp("tiny_mbert"))
+
+
+@pytest.fixture(scope="session")
+def tiny_altclip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random AltCLIP (XLM-R text tower, ``save_tiny_altclip``): 32-px images."""
+    from polimodal.synthetic.tinymodels import save_tiny_altclip
+
+    return save_tiny_altclip(tmp_path_factory.mktemp("tiny_altclip"))
+
+
+@pytest.fixture(scope="session")
+def tiny_siglip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random SigLIP with a multilingual tokenizer (``save_tiny_siglip``): 32-px images."""
+    from polimodal.synthetic.tinymodels import save_tiny_siglip
+
+    return save_tiny_siglip(tmp_path_factory.mktemp("tiny_siglip"))

@@ -34,3 +34,19 @@ def test_adapters_on_the_text_model_of_a_vlm(tiny_idefics3: Path) -> None:
         AutoModelForImageTextToText.from_pretrained(tiny_idefics3), VlmParams(lora_vision=True)
     )
     assert any("vision_model" in n and ".lora_A" in n for n, _ in with_vision.named_parameters())
+
+
+def test_adapters_on_the_language_model_of_mllama(tiny_mllama: Path) -> None:
+    """Llama-3.2-Vision: adapters on the language model's self-attention **and** cross-attention
+    projections (its cross-attention layers are language-model layers: their k/v read the image
+    states), none in the vision tower or the projector."""
+    from transformers import AutoModelForImageTextToText
+
+    model = add_lora(AutoModelForImageTextToText.from_pretrained(tiny_mllama), VlmParams())
+    adapted = {n.rsplit(".lora_A", 1)[0] for n, _ in model.named_parameters() if ".lora_A" in n}
+    assert adapted and all(".language_model.layers." in n for n in adapted)
+    assert {n.rsplit(".", 2)[-2] for n in adapted} == {"self_attn", "cross_attn"}
+    assert {n.rsplit(".", 1)[-1] for n in adapted} == {"q_proj", "k_proj", "v_proj", "o_proj"}
+    assert not any("vision_model" in n or "multi_modal_projector" in n for n in adapted)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n for n in trainable)

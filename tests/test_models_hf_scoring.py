@@ -1,6 +1,6 @@
 """Answer scoring (:mod:`polimodal.models.hf.scoring`): the cached, batched log-likelihoods equal a
 direct computation, for a text LM (prompts of different lengths, answers of 2 and 3 tokens) and a
-VLM (prompts with frames)."""
+VLM (prompts with frames: Idefics3's image tokens, Mllama's cross-attention)."""
 
 from __future__ import annotations
 
@@ -102,3 +102,28 @@ def test_a_model_without_preference_does_not_prefer_the_shorter_answer(tiny_llam
     np.testing.assert_allclose(calibrated, 0.5, atol=1e-6)
     with pytest.raises(ValueError, match="answer scoring 'median'"):
         normalise_logliks(summed, codec.answer_ids, "median")
+
+
+def test_mllama_scores_equal_full_forward_passes(tiny_mllama: Path) -> None:
+    """Llama-3.2-Vision's architecture: one ``<|image|>`` token per frame, the image states reach the
+    text through cross-attention layers (cached with the prompt); the answer tokens read the images
+    the prompt's last token reads (``cross_attention_mask``)."""
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    processor = AutoProcessor.from_pretrained(tiny_mllama)
+    model = AutoModelForImageTextToText.from_pretrained(tiny_mllama)
+    assert type(model).__name__ == "MllamaForConditionalGeneration"
+    codec = ChatCodec(processor.tokenizer, PROMPT, processor=processor, max_frames=3)
+    eot = processor.tokenizer.convert_tokens_to_ids("<|eot_id|>")
+    assert all(a[-1] == eot for a in codec.answer_ids)  # Llama 3's end of turn closes the answers
+    frames = [_jpeg(c) for c in ("red", "green", "blue", "white", "black")]
+    prompts = [codec.prompt("the senate votes", frames), codec.prompt("cake", frames[:1]), codec.prompt("x")]
+    image = processor.tokenizer.convert_tokens_to_ids("<|image|>")
+    assert int((prompts[0]["input_ids"] == image).sum()) == 3  # 3 of 5 frames, one token each
+    assert prompts[0]["pixel_values"].shape[1] == 3 and prompts[0]["cross_attention_mask"].shape[2] == 3
+    assert set(prompts[2]) == {"input_ids"}  # text only: the cross-attention layers are skipped
+    got = answer_logliks(model, prompts, codec.answer_ids)
+    want = np.array([[answer_loglik_full(model, p, a) for a in codec.answer_ids] for p in prompts])
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    other = answer_logliks(model, [codec.prompt("the senate votes", frames[1:4])], codec.answer_ids)
+    assert not np.allclose(other[0], got[0])  # the frames matter

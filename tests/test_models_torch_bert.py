@@ -130,3 +130,78 @@ def test_texts_are_tokenised_once(tiny_bert: Path, tmp_path: Path, monkeypatch: 
     direct = model.encode(list(train.texts[:4]))
     assert padded.keys() == direct.keys()
     assert all((padded[k] == direct[k]).all() for k in direct)
+
+
+#: Two topics in the four languages of the posts study (three sentences per topic and language).
+MULTILINGUAL = {
+    "economy": [
+        "The central bank raises interest rates again.",
+        "Inflation and unemployment worry the markets.",
+        "The budget deficit grows this year.",
+        "El banco central sube otra vez los tipos de interés.",
+        "La inflación y el paro preocupan a los mercados.",
+        "El déficit del presupuesto crece este año.",
+        "Nationalbanken hæver renten igen.",
+        "Inflation og arbejdsløshed bekymrer markederne.",
+        "Underskuddet på budgettet vokser i år.",
+        "Die Zentralbank erhöht erneut die Zinsen.",
+        "Inflation und Arbeitslosigkeit beunruhigen die Märkte.",
+        "Das Haushaltsdefizit wächst in diesem Jahr.",
+    ],
+    "sport": [
+        "The team won the football match on Sunday.",
+        "She runs the marathon in under three hours.",
+        "The coach praised the young goalkeeper.",
+        "El equipo ganó el partido de fútbol el domingo.",
+        "Ella corre el maratón en menos de tres horas.",
+        "El entrenador elogió al joven portero.",
+        "Holdet vandt fodboldkampen i søndags.",
+        "Hun løber maratonløbet på under tre timer.",
+        "Træneren roste den unge målmand.",
+        "Die Mannschaft gewann am Sonntag das Fußballspiel.",
+        "Sie läuft den Marathon in unter drei Stunden.",
+        "Der Trainer lobte den jungen Torwart.",
+    ],
+}
+
+
+def multilingual_data(indices: range) -> VideoData:
+    ids, labels, texts = [], [], []
+    for topic, sentences in MULTILINGUAL.items():
+        for i in indices:
+            ids.append(f"{topic}_{i}")
+            labels.append(topic)
+            texts.append(sentences[i % len(sentences)])
+    return VideoData(ids, labels, texts)
+
+
+@pytest.mark.parametrize("encoder", ["tiny_xlm_roberta", "tiny_mbert"])
+def test_multilingual_encoders(encoder: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """The BERT slot takes the multilingual encoders (stand-ins for ``xlm-roberta-base``, whose
+    tokenizer gives no ``token_type_ids``, and ``bert-base-multilingual-cased``) by path: fine-tunes
+    on texts in English, Spanish, Danish and German, and reloads to identical scores."""
+    path: Path = request.getfixturevalue(encoder)
+    params = {"model": str(path), "epochs": 2, "batch_size": 4, "lr": 1e-3, "patience": 3}
+    model = BertModel(CLASSES, params, seed=0)
+    summary = model.fit(multilingual_data(range(0, 12, 2)), multilingual_data(range(1, 12, 4)), tmp_path)
+    assert summary["history"][0]["samples"] == 12
+    assert model.max_length == 128  # XLM-R: 130 positions, 128 tokens (positions start after padding)
+    has_types = "token_type_ids" in model.tokens(multilingual_data(range(1)))[0]
+    assert has_types == (encoder == "tiny_mbert")
+    assert (
+        type(model.module).__name__
+        == {
+            "tiny_xlm_roberta": "XLMRobertaForSequenceClassification",
+            "tiny_mbert": "BertForSequenceClassification",
+        }[encoder]
+    )
+    test = multilingual_data(range(3, 12, 4))
+    labels, scores = model.predict(test)
+    assert scores.shape == (len(test), 2) and set(labels) <= set(CLASSES)
+    again = BertModel(CLASSES, dict(params), seed=0)
+    again.load(tmp_path)
+    np.testing.assert_array_equal(again.predict(test)[1], scores)
+    # the longest text is not cut short: an over-long one is truncated to the position limit
+    long = VideoData(["x"], ["sport"], [" ".join(MULTILINGUAL["sport"] * 20)])
+    assert len(again.tokens(long)[0]["input_ids"]) == 128
+    again.predict(long)

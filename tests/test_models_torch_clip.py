@@ -17,8 +17,9 @@ import torch
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
 from polimodal.models import KINDS, model_class
-from polimodal.models.torch.clip import ClipModel, _pooled
+from polimodal.models.torch.clip import ClipModel
 from polimodal.models.torch.loop import CHECKPOINT
+from polimodal.nn.clip import _pooled
 
 CLASSES = ["no", "yes"]
 
@@ -87,3 +88,24 @@ def test_linear_head_frozen_encoders(corpus: dict[str, VideoData], tiny_clip: Pa
     assert trainable and all(n.startswith("head.") for n in trainable)
     with pytest.raises(ConfigError, match="head"):
         ClipModel(CLASSES, {"model": str(tiny_clip), "head": "attention"}).build()
+
+
+@pytest.mark.parametrize("fixture", ["tiny_altclip", "tiny_siglip"])
+def test_multilingual_clips(fixture: str, corpus: dict[str, VideoData], request, tmp_path: Path) -> None:
+    """The CLIP slot takes AltCLIP (XLM-R text tower) and SigLIP by path: trains, predicts and
+    reloads to identical frame scores (tiny random stand-ins for BAAI/AltCLIP-m18 and
+    google/siglip-base-patch16-256-multilingual)."""
+    path = request.getfixturevalue(fixture)
+    params = {"model": str(path), "epochs": 1, "batch_size": 8, "lr": 1e-3, "head_hidden": 32}
+    model = ClipModel(CLASSES, params, seed=0)
+    model.fit(corpus["train"], corpus["validation"], tmp_path)
+    assert (
+        type(model.module.clip).__name__
+        == {"tiny_altclip": "AltCLIPModel", "tiny_siglip": "SiglipModel"}[fixture]
+    )
+    assert model.max_length == {"tiny_altclip": 77, "tiny_siglip": 64}[fixture]
+    again = ClipModel(CLASSES, dict(params), seed=0)
+    again.load(tmp_path)
+    frames = again.frame_predictions(corpus["test"])[2]
+    np.testing.assert_array_equal(frames, model.frame_predictions(corpus["test"])[2])
+    assert frames.shape == (3 * len(corpus["test"]), 2)

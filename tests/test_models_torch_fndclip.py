@@ -161,3 +161,24 @@ def test_contrastive_term_trains_with_the_clip_guide(
     scorer = model_class("fndclip")(CLASSES, {k: v for k, v in cfg.items() if k != "kind"}, seed=0)
     scorer.load(tmp_path)  # scoring: no guide loaded
     assert scorer.module is not None and not scorer.module._guide
+
+
+@pytest.mark.parametrize("guide", ["tiny_altclip", "tiny_siglip"])
+def test_multilingual_text_encoder_and_guide(
+    guide: str, corpus: dict[str, VideoData], fnd: dict, tiny_xlm_roberta: Path, request, tmp_path: Path
+) -> None:
+    """An XLM-R text encoder and a multilingual CLIP guide (AltCLIP, SigLIP: tiny random stand-ins)
+    train; SigLIP's guide reads no attention mask (all ones), AltCLIP's a real one."""
+    cfg = {**fnd, "model": str(tiny_xlm_roberta), "clip_model": str(request.getfixturevalue(guide))}
+    cfg |= {"fusion": "dot", "contrastive": 0.5, "epochs": 1, "freeze_encoders": True}
+    model = model_class("fndclip")(CLASSES, {k: v for k, v in cfg.items() if k != "kind"}, seed=0)
+    data = corpus["train"].subset(corpus["train"].video_ids[:24])  # the wiring, not learning: a few posts
+    model.fit(data, corpus["validation"], tmp_path)
+    assert model.clip_length == {"tiny_altclip": 77, "tiny_siglip": 64}[guide]
+    inputs = model.collate(data, [0, 1, 2], data.frames(data.video_ids[0])[:1] * 3)
+    assert "token_type_ids" not in inputs and inputs["clip_ids"].shape == (3, model.clip_length)
+    assert bool(inputs["clip_mask"].all()) == (guide == "tiny_siglip")
+    net = model.module.train()
+    out = net(**inputs)
+    assert out["guide_logits"].shape == (3, 3) and torch.isfinite(out["guide_logits"]).all()
+    assert model.predict(corpus["validation"])[1].shape == (len(corpus["validation"]), 2)

@@ -1,5 +1,7 @@
 """Image backbones: ImageNet classification networks loaded with their weights, classifier removed.
 
+Also :func:`position_limit`, the longest token sequence a transformers text encoder takes.
+
 Used by the frame-embedding stage (:mod:`polimodal.extract.embed`) and the CNN model
 (:mod:`polimodal.models.torch.cnn`). A backbone is any torchvision classification model, or
 an architecture of :data:`EXTRA_MODELS` (EfficientNet-Lite0, whose real ImageNet weights ship
@@ -148,3 +150,14 @@ def image_backbone(name: str, weights: str | None) -> tuple[nn.Module, tuple[flo
     """``(network without its classifier, mean, std)``: features = pooled penultimate activations."""
     model, mean, std = build_image_model(name, weights)
     return strip_head(model, name), tuple(mean), tuple(std)
+
+
+def position_limit(model: nn.Module) -> int | None:
+    """The longest token sequence ``model`` takes: its position count, less the positions that
+    RoBERTa-family encoders (XLM-R: 514 positions, 512 tokens) skip below their padding id + 1."""
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if not positions:
+        return None
+    embeddings = getattr(getattr(model, "base_model", model), "embeddings", None)
+    padding_idx = getattr(embeddings, "padding_idx", None)
+    return int(positions) - (int(padding_idx) + 1 if padding_idx is not None else 0)

@@ -24,7 +24,7 @@ import torch
 
 from polimodal.errors import ModelLoadError
 from polimodal.models.hf.prompts import TaskPrompt, messages
-from polimodal.models.hf.scoring import Prompt
+from polimodal.models.hf.scoring import TOKEN_ROW_INPUTS, Prompt, extend_token_rows
 from polimodal.nn.sampling import even_indices
 
 IGNORE_INDEX = -100
@@ -132,12 +132,18 @@ class ChatCodec:
         ans = torch.as_tensor(self.answer_ids[label], dtype=torch.long)
         p["labels"] = torch.cat([torch.full_like(p["input_ids"], IGNORE_INDEX), ans])
         p["input_ids"] = torch.cat([p["input_ids"], ans])
+        for key in TOKEN_ROW_INPUTS:  # Mllama: the answer reads the images the prompt's end reads
+            if key in p:
+                p[key] = extend_token_rows(p[key], len(ans))
         return p
 
 
 def collate(features: Sequence[dict[str, torch.Tensor]], pad_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad training examples into a batch; images padded with all-zero frames (ignored by
-    Idefics-style models) and a zero ``pixel_attention_mask``."""
+    """Right-pad training examples into a batch. The model's other inputs (leading dimension 1) are
+    zero-padded to the batch's largest shape: images to all-zero frames that the masks that come
+    with them mark as absent (Idefics' ``pixel_attention_mask``; Mllama's ``aspect_ratio_mask``,
+    ``aspect_ratio_ids`` 0 and ``cross_attention_mask``, whose token rows are padded to the batch's
+    width: padding tokens read no image)."""
     width = max(len(f["input_ids"]) for f in features)
     n = len(features)
     ids = torch.full((n, width), pad_id, dtype=torch.long)
@@ -149,12 +155,13 @@ def collate(features: Sequence[dict[str, torch.Tensor]], pad_id: int) -> dict[st
         labels[i, :k] = f["labels"]
         mask[i, :k] = 1
     batch = {"input_ids": ids, "attention_mask": mask, "labels": labels}
-    for key in ("pixel_values", "pixel_attention_mask"):
+    extra = {k for f in features for k, v in f.items() if isinstance(v, torch.Tensor)}
+    for key in sorted(extra - {"input_ids", "labels", "attention_mask"}):
         have = [f[key] for f in features if key in f]
-        if not have:
-            continue
         shape = [max(t.shape[d] for t in have) for d in range(have[0].dim())]
         shape[0] = 1
+        if key in TOKEN_ROW_INPUTS:
+            shape[1] = width
         padded = torch.zeros((n, *shape[1:]), dtype=have[0].dtype)
         for i, f in enumerate(features):
             if key in f:

@@ -1,5 +1,6 @@
 """Generative model kinds: ``llm`` (instruction-tuned causal LMs: Llama-2/3 chat, SmolLM2 ...) and
-``vlm`` (vision-language chat models: Idefics2/3, SmolVLM ...), zero-shot or LoRA-tuned.
+``vlm`` (vision-language chat models: Idefics2/3, SmolVLM, Llama-3.2-Vision (Mllama: cross-attention
+to the images) ...), zero-shot or LoRA-tuned.
 
 Both classify by answer scoring (:mod:`polimodal.models.hf.scoring`): the chat of
 :mod:`polimodal.models.hf.prompts` (frames for a VLM, then the video's text cut to

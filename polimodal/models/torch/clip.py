@@ -24,7 +24,9 @@ normalised with the mean/std of the model's image processor (CLIP's when it has 
 Training, streaming, frame→video aggregation: :class:`~polimodal.models.torch.frames.FrameTorchModel`.
 
 Config (``kind: clip``, :class:`~polimodal.models.torch.params.ClipParams`): ``model`` (default
-``openai/clip-vit-base-patch32``; offline, a directory from
+``openai/clip-vit-base-patch32``; any CLIP-like dual encoder loaded by its config, see
+:func:`polimodal.nn.clip.load_clip`: for multilingual corpora ``BAAI/AltCLIP-m18`` or
+``google/siglip-base-patch16-256-multilingual``; offline, a directory from
 :func:`polimodal.synthetic.tinymodels.save_tiny_clip`: an *untrained* stand-in),
 ``max_length`` (77), ``head``, ``head_hidden`` (512), ``dropout`` (0.1), ``freeze_encoders``,
 the frame keys and the training keys (``lr`` default 1e-5, ``batch_size`` 32, ...).
@@ -44,16 +46,11 @@ from polimodal.data.videodata import VideoData
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
 from polimodal.models.torch.tokens import TokenCache
-from polimodal.nn.clip import load_clip
+from polimodal.nn.clip import clip_tokens, embed_dim, image_features, load_clip, text_features
 from polimodal.nn.heads import classification_head, concat_normalised
 from polimodal.nn.images import BICUBIC, PixelNormalize, decode_frames
 
 log = logging.getLogger(__name__)
-
-
-def _pooled(out: Any) -> torch.Tensor:
-    """The embedding of a ``get_*_features`` result (tensor in transformers 4.x, output object in 5.x)."""
-    return out if isinstance(out, torch.Tensor) else out.pooler_output
 
 
 class ClipClassifier(nn.Module):
@@ -72,16 +69,16 @@ class ClipClassifier(nn.Module):
     ) -> None:
         super().__init__()
         self.clip = clip
-        dim = 2 * int(clip.config.projection_dim)
+        dim = 2 * embed_dim(clip)
         self.head = classification_head(head, dim, n_classes, hidden=hidden, dropout=dropout)
         self.normalize = PixelNormalize(mean, std)
 
     def embed(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, pixels: torch.Tensor
     ) -> torch.Tensor:
-        """The fused ``(n, 2 × projection_dim)`` vector ``√d · [t ; v]`` of text/frame pairs."""
-        t = _pooled(self.clip.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
-        v = _pooled(self.clip.get_image_features(pixel_values=self.normalize(pixels)))
+        """The fused ``(n, 2 × embedding width)`` vector ``√d · [t ; v]`` of text/frame pairs."""
+        t = text_features(self.clip, input_ids, attention_mask)
+        v = image_features(self.clip, self.normalize(pixels))
         return concat_normalised(t, v)
 
     def forward(
@@ -128,9 +125,10 @@ class ClipModel(FrameTorchModel):
         )
         self._tokens.clear()
         log.info(
-            "clip: %s, projection %d, image %d px, text %d tokens, head %s, %.1f M parameters%s",
+            "clip: %s (%s), embeddings %d, image %d px, text %d tokens, head %s, %.1f M parameters%s",
             self.model_ref,
-            clip.config.projection_dim,
+            type(clip).__name__,
+            loaded.embed_dim,
             self.image_size,
             self.max_length,
             self.head,
@@ -141,10 +139,7 @@ class ClipModel(FrameTorchModel):
 
     def _encode(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Token ids and attention masks of ``texts`` (once per split: :attr:`_tokens`)."""
-        enc = self.tokenizer(
-            texts, truncation=True, max_length=self.max_length, padding="max_length", return_tensors="pt"
-        )
-        return enc["input_ids"], enc["attention_mask"]
+        return clip_tokens(self.tokenizer, texts, self.max_length)
 
     def collate(self, data: VideoData, video_index: list[int], jpegs: list[bytes]) -> Inputs:
         ids, mask = self._tokens.get(data.texts, self._encode)

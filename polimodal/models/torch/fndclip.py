@@ -50,8 +50,8 @@ from polimodal.errors import ModelLoadError
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
 from polimodal.models.torch.tokens import TokenCache
-from polimodal.nn.backbones import image_backbone
-from polimodal.nn.clip import load_clip
+from polimodal.nn.backbones import image_backbone, position_limit
+from polimodal.nn.clip import clip_tokens, load_clip
 from polimodal.nn.heads import classification_head
 from polimodal.nn.images import CLIP_MEAN, CLIP_STD, PixelNormalize, decode_frames
 from polimodal.nn.losses import CrossEntropyGuided, Loss
@@ -205,7 +205,7 @@ class FndClipModel(FrameTorchModel):
         loaded = load_clip(str(self.options.clip_model), who="fndclip")
         clip, self.clip_tokenizer = loaded.model, loaded.tokenizer
         clip.requires_grad_(False).eval()
-        self.clip_length = min(77, loaded.text_positions)
+        self.clip_length = min(77, loaded.text_positions)  # SigLIP: 64, AltCLIP: 512
         return clip, loaded.mean, loaded.std, loaded.image_size
 
     def build(self) -> nn.Module:
@@ -220,8 +220,7 @@ class FndClipModel(FrameTorchModel):
             raise ModelLoadError(
                 f"fndclip: cannot load text encoder {self.text_ref!r} ({path}): {exc}"
             ) from exc
-        limit = getattr(text_encoder.config, "max_position_embeddings", None) or self.max_length
-        self.max_length = min(self.max_length, int(limit))
+        self.max_length = min(self.max_length, position_limit(text_encoder) or self.max_length)
         backbone, mean, std = image_backbone(
             str(p.image_model), None if p.weights is None else str(p.weights)
         )
@@ -271,8 +270,7 @@ class FndClipModel(FrameTorchModel):
         )
 
         def encode(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-            enc = tok(texts, truncation=True, max_length=length, padding="max_length", return_tensors="pt")
-            return enc["input_ids"], enc["attention_mask"]
+            return clip_tokens(tok, texts, length)
 
         return self._tokens.get(data.texts, encode, tag=which)
 
