@@ -16,4 +16,6 @@ write_data_table_for_config(
     csv_out=snakemake.output.csv,
     md_out=snakemake.output.md,
     html_out=snakemake.output.html,
+    unavailable=snakemake.input.unavailable,
+    channels_summary=snakemake.params.channels_summary or None,
 )
