@@ -39,6 +39,15 @@ def summary(results: Path) -> str:
         lines.append(f"  unavailable videos:       {unavailable}  ({len(t)})")
         for row in t.itertuples():
             lines.append(f"      {row.video_id}: {row.kind}: {row.reason[:100]}")
+    channels_summary = results / "channels" / "summary.tsv"
+    if videos.exists() and unavailable.exists():
+        from polimodal.corpus.channels import availability_rates
+
+        for row in availability_rates(videos, unavailable, channels_summary).itertuples():
+            lines.append(
+                f"  {row.level + ' unavailable:':<25} {row.unavailable} of {row.n} "
+                f"({row.percent_unavailable:g} %)"
+            )
     if transcripts.exists():
         lines.append(f"  transcripts (per video):  {transcripts}  ({_rows(transcripts)})")
     for stage, label in [

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 
 from polimodal.cli import main
-from polimodal.corpus.schemas import ALIGNED, write_parquet
+from polimodal.corpus.schemas import ALIGNED, UNAVAILABLE, VIDEOS, write_parquet
 
 
 def _aligned(results):
@@ -78,3 +78,20 @@ def test_summary_of_a_missing_or_empty_folder_fails(tmp_path, capsys):
     pd.DataFrame({"video_id": ["a1"]}).to_parquet(tmp_path / "results" / "videos.parquet")
     assert main(["summary", str(tmp_path / "results")]) == 0
     assert "(1 available)" in capsys.readouterr().out
+
+
+def test_summary_gives_the_channel_and_video_availability_rates(tmp_path, capsys):
+    results = tmp_path / "results"
+    (results / "channels").mkdir(parents=True)
+    write_parquet([{"video_id": f"v{i}", "source": "x", "source_kind": "http"} for i in range(49)],
+                  results / "videos.parquet", VIDEOS)  # fmt: skip
+    gone = {"video_id": "gone", "source": "x", "stage": "ingest", "kind": "removed", "reason": "410"}
+    write_parquet([gone], results / "unavailable.parquet", UNAVAILABLE)
+    pd.DataFrame(
+        {"metric": ["channels", "channels_listed", "channels_unavailable"], "value": [33, 32, 1]}
+    ).to_csv(results / "channels" / "summary.tsv", sep="\t", index=False)
+    assert main(["summary", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "channels unavailable:     1 of 33 (3 %)" in out and "videos unavailable:       1 of 50 (2 %)" in out
+    )

@@ -14,6 +14,7 @@ import pytest
 from polimodal.corpus.channels import (
     ChannelOptions,
     ChannelReport,
+    availability_rates,
     channel_key,
     channel_shard_digests,
     channel_shards,
@@ -26,7 +27,14 @@ from polimodal.corpus.channels import (
     update_video_sheet,
 )
 from polimodal.corpus.samples import VIDEO_ID_RE, read_sample_sheet, shard_digests
-from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, table_from_rows, write_parquet
+from polimodal.corpus.schemas import (
+    CHANNEL_STATUS,
+    LISTING,
+    UNAVAILABLE,
+    VIDEOS,
+    table_from_rows,
+    write_parquet,
+)
 from polimodal.errors import ConfigError, SampleSheetError
 
 
@@ -359,3 +367,28 @@ def test_a_header_only_sheet_is_filled(tmp_path: Path) -> None:
     run(tmp_path, "channel\n@a\n", [(listing("@a", [("a1", None)]), [listed("@a", 1)])])
     sheet = read_sample_sheet(tmp_path / "videos.tsv")
     assert list(sheet.columns) == ["video_id", "source", "note", "channel"] and list(sheet.video_id) == ["a1"]
+
+
+def test_availability_rates_of_channels_and_videos(tmp_path: Path) -> None:
+    """The study's rates: channels that could not be listed, videos that could not be fetched."""
+    a = listing("@a", [(f"a{i}", None) for i in range(3)])
+    gone = {"channel": "@gone", "channel_url": channel_url("@gone"), "status": "unavailable",
+            "kind": "private", "reason": "This channel is private", "entries": 0}  # fmt: skip
+    sheet = "channel\tideology\n@a\tleft\n@gone\tright\n@b\tleft\n@c\tright\n"
+    b, c = listing("@b", [("b1", None)]), listing("@c", [])
+    run(tmp_path, sheet, [(a + b + c, [listed("@a", 3), gone, listed("@b", 1), listed("@c", 0)])])
+    videos = [{"video_id": v, "source": v, "source_kind": "youtube"} for v in ("a0", "a2", "b1")]
+    write_parquet(videos, tmp_path / "videos.parquet", VIDEOS)
+    failed = [{"video_id": "a1", "source": "a1", "stage": s, "kind": "removed", "reason": "gone"}
+              for s in ("ingest", "frames")]  # fmt: skip
+    write_parquet(failed, tmp_path / "unavailable.parquet", UNAVAILABLE)
+    rates = availability_rates(
+        tmp_path / "videos.parquet", tmp_path / "unavailable.parquet", tmp_path / "out" / "summary.tsv"
+    ).set_index("level")
+    assert rates.loc["channels"].tolist() == [4, 3, 1, 25.0]  # n, available, unavailable, percent
+    assert rates.loc["videos"].tolist() == [4, 3, 1, 25.0]  # a1 counted once
+    # a run from a video sheet: no channels row
+    alone = availability_rates(
+        tmp_path / "videos.parquet", tmp_path / "unavailable.parquet", tmp_path / "none.tsv"
+    )
+    assert alone["level"].tolist() == ["videos"]

@@ -49,3 +49,30 @@ def test_curves_cover_each_class_and_only_the_test_split(tmp_path):
     out = plot_pr_curves(curves, operating_points(both), "hateful", tmp_path / "pr.png")
     with Image.open(out) as img:
         assert img.width > 300
+
+
+def test_a_frame_model_s_mean_probabilities_give_a_finer_curve_than_its_votes():
+    """The frame models' default video scores (mean frame probability) rank the videos the vote
+    fractions tie: more thresholds to pick from, and here a precision of 1 that votes cannot reach."""
+    from polimodal.models.votes import aggregate, aggregate_probabilities
+
+    frames = {"p1": [0.95, 0.9, 0.2], "p2": [0.9, 0.8, 0.3], "n1": [0.6, 0.6, 0.6], "n2": [0.55, 0.4, 0.3],
+              "n3": [0.2, 0.1, 0.1]}  # fmt: skip
+    owners = [v for v, ps in frames.items() for _ in ps]
+    probs = np.array([[1 - p, p] for ps in frames.values() for p in ps])
+    vids = list(frames)
+    _, mean_prob = aggregate_probabilities(owners, probs, vids, ["0", "1"])
+    _, votes = aggregate(owners, ["1" if p > 0.5 else "0" for p in probs[:, 1]], vids, ["0", "1"])
+
+    def table(scores: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame({"task": "t", "model": "cnn", "video_id": vids, "split": "test",
+                             "label": [v[0].replace("p", "1").replace("n", "0") for v in vids],
+                             "classes": [["0", "1"]] * len(vids), "scores": list(scores)})  # fmt: skip
+
+    by_prob = operating_points(table(mean_prob), target=1.0).set_index("class").loc["1"]
+    by_vote = operating_points(table(votes), target=1.0).set_index("class").loc["1"]
+    assert by_prob["recall"] == 1.0 and by_prob["threshold"] == pytest.approx(2 / 3)  # p2: (.9 + .8 + .3) / 3
+    assert by_vote["recall"] == 0.0  # n1's 3 of 3 positive frames outrank p1 and p2's 2 of 3
+    assert (pr_curves(table(mean_prob))["class"] == "1").sum() > (
+        pr_curves(table(votes))["class"] == "1"
+    ).sum()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from polimodal.corpus.schemas import CLASSIFIED, UNAVAILABLE, VIDEOS, write_parquet
@@ -66,3 +68,21 @@ def test_the_page_holds_each_part(tmp_path):
     assert "unavailable: removed" in page
     corpus = page[page.index("The corpus, classified") :]
     assert "<td>8</td>" in corpus and "<td>2</td>" in corpus  # 8 videos, 2 lacking an input
+
+
+def test_the_page_gives_the_channel_and_video_availability_rates(tmp_path):
+    _tables(tmp_path)
+    summary = tmp_path / "channels_summary.tsv"
+    rows = [("channels", 33), ("channels_listed", 32), ("channels_unavailable", 1), ("videos_added", 10)]
+    pd.DataFrame(rows, columns=["metric", "value"]).to_csv(summary, sep="\t", index=False)
+    page = write_overview(
+        tmp_path / "summary_table.csv",
+        tmp_path / "videos.parquet",
+        tmp_path / "unavailable.parquet",
+        [tmp_path / "classified.parquet"],
+        tmp_path / "overview.html",
+        channels_summary=summary,
+    )
+    rates = page[page.index("<h3>Availability") : page.index("<h3>Videos")]
+    cells = re.findall(r"<td>([^<]*)</td>", rates)
+    assert cells == ["channels", "33", "32", "1", "3.0", "videos", "10", "8", "2", "20.0"]

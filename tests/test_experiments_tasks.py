@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from polimodal.corpus.schemas import VIDEOS, write_parquet
+from polimodal.corpus.schemas import UNAVAILABLE, VIDEOS, write_parquet
 from polimodal.errors import ConfigError, LabelError
 from polimodal.experiments.tasks import (
     Task,
@@ -126,6 +126,15 @@ def test_data_table_for_config_from_files(tmp_path):
     assert df[df["task"] == "topic"].set_index("value").loc["total", "n"] == 4
     assert pd.read_csv(out["csv"]).shape == df.shape
     assert out["md"].read_text().startswith("| task | value |") and "<table" in out["html"].read_text()
+    # with the unavailable table, the pages end with the availability rates
+    gone = tmp_path / "gone.parquet"
+    write_parquet([{"video_id": "v4", "source": "x", "stage": "ingest", "kind": "removed", "reason": "r"}],
+                  gone, UNAVAILABLE)  # fmt: skip
+    write_data_table_for_config(
+        tasks, path, videos, csv_out=out["csv"], md_out=out["md"], html_out=out["html"], unavailable=gone
+    )
+    assert "| videos | 5 | 4 | 1 | 20.0 |" in out["md"].read_text()
+    assert "percent_unavailable" in out["html"].read_text() and pd.read_csv(out["csv"]).shape == df.shape
     with pytest.raises(ConfigError, match="task 'bad'"):
         write_data_table_for_config({"bad": {"values": ["x"]}}, path, videos, csv_out=out["csv"])
 

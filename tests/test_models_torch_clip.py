@@ -48,8 +48,11 @@ def test_fit_predict_shapes(trained: tuple, corpus: dict[str, VideoData]) -> Non
     labels, scores = model.predict(test)
     assert len(labels) == len(test) and set(labels) <= set(CLASSES)
     assert scores.shape == (len(test), 2)
-    # scores are frame-vote fractions: each video has 3 kept frames
-    np.testing.assert_allclose(scores * 3, np.round(scores * 3), atol=1e-9)
+    # scores are the mean of the 3 kept frames' probabilities; the label is their arg-max
+    owners, _, probs = model.frame_predictions(test)
+    for i, vid in enumerate(test.video_ids):
+        np.testing.assert_allclose(scores[i], probs[[o == vid for o in owners]].mean(axis=0), atol=1e-6)
+    assert labels == [CLASSES[int(np.argmax(row))] for row in scores]
     assert summary["history"][0]["samples"] == 12 * 3
     assert model.image_size == 32 and model.max_length == 77
     assert (workdir / CHECKPOINT).exists()
@@ -80,7 +83,14 @@ def test_checkpoint_reload_gives_identical_predictions(trained: tuple, corpus: d
 
 
 def test_linear_head_frozen_encoders(corpus: dict[str, VideoData], tiny_clip: Path, tmp_path: Path) -> None:
-    params = {"model": str(tiny_clip), "epochs": 1, "head": "linear", "freeze_encoders": True, "threshold": 1}
+    params = {
+        "model": str(tiny_clip),
+        "epochs": 1,
+        "head": "linear",
+        "freeze_encoders": True,
+        "video_score": "votes",
+        "threshold": 1,
+    }
     model = ClipModel(CLASSES, params, seed=0)
     summary = model.fit(corpus["train"], corpus["validation"], tmp_path)
     assert summary["threshold"] == 1.0

@@ -1,4 +1,4 @@
-"""CNN model: per-frame fine-tuning with a tiny *untrained* torchvision CNN, frame votes per video.
+"""CNN model: per-frame fine-tuning with a tiny *untrained* torchvision CNN, frames → video.
 
 The network is ``shufflenet_v2_x0_5`` with random weights saved by
 :func:`polimodal.synthetic.tinymodels.save_tiny_cnn` (fixture ``tiny_cnn`` of conftest.py) and
@@ -64,22 +64,45 @@ def test_fit_predict_shapes(trained: tuple, corpus: dict[str, VideoData]) -> Non
     assert scores.shape == (len(test), 2)
     # frames_per_video caps training frames: 12 videos × 2 of their 3 kept frames
     assert summary["history"][0]["samples"] == 12 * 2
-    assert summary["positive"] == "red" and summary["vote"] == "count"
+    assert summary["positive"] == "red" and summary["video_score"] == "mean_prob"
     assert (workdir / CHECKPOINT).exists()
 
 
-def test_aggregation_of_kept_frames(trained: tuple, corpus: dict[str, VideoData]) -> None:
+def test_video_scores_are_mean_frame_probabilities(trained: tuple, corpus: dict[str, VideoData]) -> None:
     model, _, _ = trained
     test = corpus["test"]
-    owners, frame_labels, probs = model.frame_predictions(test)
+    owners, _, probs = model.frame_predictions(test)
     # 3 kept frames per video; the 4th (a duplicate, kept=false in DEDUP) is never scored
     assert len(owners) == 3 * len(test) and probs.shape == (3 * len(test), 2)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)  # softmax
     labels, scores = model.predict(test)
+    for i, vid in enumerate(test.video_ids):
+        np.testing.assert_allclose(scores[i], probs[[o == vid for o in owners]].mean(axis=0), atol=1e-6)
+        assert labels[i] == COLOURS[int(np.argmax(scores[i]))]
+
+
+def test_votes_rule_of_the_study(
+    trained: tuple, corpus: dict[str, VideoData], params: dict, tmp_path: Path
+) -> None:
+    """video_score: votes: frames vote, positive iff positive frames > threshold, scores = vote shares."""
+    model, _, _ = trained
+    voting = CnnModel(COLOURS, {**params, "video_score": "votes", "threshold": 1}, seed=1)
+    # the network is the trained one (only the video rule differs)
+    voting.module, voting.prior = model.module, model.prior
+    test = corpus["test"]
+    owners, frame_labels, _ = voting.frame_predictions(test)
+    labels, scores = voting.predict(test)
     for i, vid in enumerate(test.video_ids):
         votes = [lab for o, lab in zip(owners, frame_labels, strict=True) if o == vid]
         np.testing.assert_allclose(scores[i], [votes.count("blue") / 3, votes.count("red") / 3])
-        expected = "red" if votes.count("red") > model.threshold else "blue"
-        assert labels[i] == expected
+        assert labels[i] == ("red" if votes.count("red") > 1 else "blue")
+    # threshold: auto is chosen on validation and saved with the checkpoint
+    auto = CnnModel(COLOURS, {**params, "epochs": 1, "video_score": "votes"}, seed=1)
+    summary = auto.fit(corpus["train"], corpus["validation"], tmp_path)
+    assert summary["vote"] == "count" and summary["threshold"] in {-1.0, 0.0, 1.0, 2.0, 3.0}
+    again = CnnModel(COLOURS, dict(auto.params), seed=1)
+    again.load(tmp_path)
+    assert again.threshold == auto.threshold
 
 
 def test_checkpoint_reload_gives_identical_predictions(trained: tuple, corpus: dict[str, VideoData]) -> None:
@@ -95,11 +118,15 @@ def test_checkpoint_reload_gives_identical_predictions(trained: tuple, corpus: d
 def test_multiclass_mode_and_weighted_loss(
     corpus: dict[str, VideoData], params: dict, tmp_path: Path
 ) -> None:
-    """Three classes: video label = mode of frame labels; class-weighted loss on imbalanced data."""
+    """Three classes, votes: video label = mode of frame labels; class-weighted loss on imbalanced data."""
     train = corpus["train"]
     labels3 = [("green" if i % 4 == 0 else lab) for i, lab in enumerate(train.labels)]
     train3 = VideoData(train.video_ids, labels3, train.texts, train.store)
-    model = CnnModel(["blue", "red", "green"], {**params, "epochs": 1, "weighted_loss": True}, seed=0)
+    model = CnnModel(
+        ["blue", "red", "green"],
+        {**params, "epochs": 1, "weighted_loss": True, "video_score": "votes"},
+        seed=0,
+    )
     model.fit(train3, VideoData([], [], [], train.store), tmp_path)
     owners, frame_labels, _ = model.frame_predictions(corpus["test"])
     labels, scores = model.predict(corpus["test"])
@@ -110,10 +137,16 @@ def test_multiclass_mode_and_weighted_loss(
         assert labels[i] == model.classes[int(np.argmax(counts))]
 
 
-def test_video_without_frames(trained: tuple, corpus: dict[str, VideoData]) -> None:
+def test_video_without_frames(trained: tuple, corpus: dict[str, VideoData], params: dict) -> None:
     model, _, _ = trained
     test = corpus["test"]
     data = VideoData([*test.video_ids, "silent"], [*test.labels, "red"], [*test.texts, ""], test.store)
     labels, scores = model.predict(data)
-    # binary: a video without frames has 0 positive frames
-    assert labels[-1] == ("red" if 0 > model.threshold else "blue") and scores[-1].tolist() == [0.0, 0.0]
+    # mean_prob: a video without frames gets the training class shares (so the majority class)
+    np.testing.assert_allclose(scores[-1], model.prior)
+    assert labels[-1] == COLOURS[int(np.argmax(model.prior))]
+    # votes, binary: a video without frames has 0 positive frames
+    voting = CnnModel(COLOURS, {**params, "video_score": "votes"}, seed=1)
+    voting.module, voting.prior, voting.threshold = model.module, model.prior, model.threshold
+    labels, scores = voting.predict(data)
+    assert labels[-1] == ("red" if 0 > voting.threshold else "blue") and scores[-1].tolist() == [0.0, 0.0]

@@ -1,4 +1,4 @@
-"""Frame → video aggregation: properties (hypothesis) and the documented tie/empty rules."""
+"""Frame → video aggregation: mean probabilities and votes, properties (hypothesis), documented rules."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from hypothesis import strategies as st
 
 from polimodal.models.votes import (
     aggregate,
+    aggregate_probabilities,
     aggregate_video,
     binary_vote,
     choose_threshold,
+    mean_probabilities,
     mode_vote,
     positive_counts,
     vote_fractions,
@@ -110,3 +112,54 @@ def test_positive_counts():
         ["a", "a", "b", "a"], ["pos", "neg", "pos", "pos"], ["a", "b", "c"], "pos", normalize=True
     )
     assert np.allclose(f, [2 / 3, 1, 0])
+
+
+def _frames(per_video: dict[str, list[float]]) -> tuple[list[str], np.ndarray]:
+    """Frame owners and binary probability rows ``[1 - p, p]`` from per-video positive probabilities."""
+    owners = [v for v, ps in per_video.items() for _ in ps]
+    p = np.array([x for ps in per_video.values() for x in ps])
+    return owners, np.column_stack([1 - p, p])
+
+
+def test_mean_probability_ranks_videos_by_how_sure_their_frames_are():
+    # "sure": two frames clearly positive, one clearly not; "unsure": three frames barely positive
+    owners, probs = _frames({"sure": [0.9, 0.9, 0.2], "unsure": [0.6, 0.6, 0.6], "none": [0.1, 0.3, 0.2]})
+    vids = ["sure", "unsure", "none"]
+    labels, scores = aggregate_probabilities(owners, probs, vids, ["neg", "pos"])
+    np.testing.assert_allclose(scores[:, 1], [2 / 3, 0.6, 0.2])
+    assert scores[0, 1] > scores[1, 1] > scores[2, 1]
+    assert labels == ["pos", "pos", "neg"]
+    # the vote fractions cannot tell them apart: 3 of 3 positive frames beat 2 of 3, the opposite order
+    frame_labels = ["pos" if p > 0.5 else "neg" for p in probs[:, 1]]
+    _, fractions = aggregate(owners, frame_labels, vids, ["neg", "pos"])
+    np.testing.assert_allclose(fractions[:, 1], [2 / 3, 1.0, 0.0])
+    assert fractions[1, 1] > fractions[0, 1]
+    # the study's count rule (positive iff > 1 positive frame) calls both positive, with no ranking
+    vote_labels, _ = aggregate(owners, frame_labels, vids, ["neg", "pos"], positive="pos", threshold=1)
+    assert vote_labels == ["pos", "pos", "neg"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["v1", "v2", "v3"]), st.lists(st.floats(0.01, 1), min_size=3, max_size=3)),
+        max_size=30,
+    )
+)
+def test_mean_probabilities_are_probabilities_and_the_label_their_argmax(pairs):
+    owners = [v for v, _ in pairs]
+    probs = np.array([np.array(w) / sum(w) for _, w in pairs]).reshape(len(pairs), 3)
+    vids = ["v1", "v2", "v3", "v4"]
+    labels, scores = aggregate_probabilities(owners, probs, vids, CLASSES, empty=[0.2, 0.5, 0.3])
+    np.testing.assert_allclose(scores.sum(axis=1), 1.0)
+    for vid, lab, row in zip(vids, labels, scores, strict=True):
+        own = probs[[o == vid for o in owners]]
+        np.testing.assert_allclose(row, own.mean(axis=0) if len(own) else [0.2, 0.5, 0.3])
+        assert lab == CLASSES[int(np.argmax(row))]
+
+
+def test_mean_probabilities_without_frames():
+    assert mean_probabilities([], np.zeros((0, 2)), ["a"]).tolist() == [[0.5, 0.5]]  # uniform
+    labels, scores = aggregate_probabilities([], np.zeros((0, 3)), ["a", "b"], CLASSES, empty=[0.1, 0.1, 0.8])
+    assert labels == ["c", "c"] and scores.shape == (2, 3)
+    labels, _ = aggregate_probabilities(["a"], np.array([[0.4, 0.4, 0.2]]), ["a"], CLASSES)
+    assert labels == ["a"]  # tie → the class listed first

@@ -228,6 +228,8 @@ def test_cli_summary_lists_the_artifacts(run):
     assert "(4 available)" in text
     assert "gone: not_found" in text or "gone: download_error" in text
     assert "missing: not_found" in text
+    assert "videos unavailable:       3 of 7 (42.9 %)" in text  # no channels sheet: no channels line
+    assert "channels unavailable" not in text
     assert "dedup flags" in text and "kept after near-duplicate removal" in text
     assert "audio tracks (Opus)" in text  # the default codec and "corpus classified" in text
 

@@ -45,6 +45,11 @@ unchanged: no shard reruns; experiments that read the labels do).
 Channels that cannot be listed (removed, private, geo-blocked, not found, ...) are recorded with
 their reason in the unavailable table and never stop the run; the summary gives the channels
 listed and unavailable (with the rate) and the videos listed, chosen and added.
+
+**Availability rates** (:func:`availability_rates`; the study lost 3 % of its channels and 2 % of
+their videos): the share of the channels sheet's channels that could not be listed (the listing
+summary) and of the video sheet's videos that could not be fetched (the corpus's VIDEOS and
+UNAVAILABLE tables), shown in the report's data table and overview and by ``polimodal summary``.
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ import pandas as pd
 import pyarrow as pa
 
 from polimodal.corpus.samples import read_header, read_sample_sheet, read_table_file, shard_name
-from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, read_parquet
+from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, UNAVAILABLE, VIDEOS, read_parquet
 from polimodal.errors import ConfigError, SampleSheetError
 from polimodal.options import choice, options_from_section
 
@@ -562,3 +567,47 @@ def _write_reports(
     pd.DataFrame({"metric": list(summary), "value": list(summary.values())}).to_csv(
         summary_out, sep="\t", index=False
     )
+
+
+#: Columns of :func:`availability_rates`.
+AVAILABILITY_COLUMNS = ["level", "n", "available", "unavailable", "percent_unavailable"]
+
+
+def read_channel_summary(path: str | os.PathLike[str]) -> dict[str, float]:
+    """The listing summary (``metric``, ``value``) that :func:`update_video_sheet` wrote."""
+    table = pd.read_csv(path, sep="\t")
+    return dict(zip(table["metric"].astype(str), table["value"].astype(float), strict=True))
+
+
+def availability_rates(
+    videos: str | os.PathLike[str],
+    unavailable: str | os.PathLike[str],
+    channels_summary: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """Channels and videos available and not (:data:`AVAILABILITY_COLUMNS`), one row per level.
+
+    ``videos``: the sheet's videos that were fetched (VIDEOS); ``unavailable``: those that could
+    not be (UNAVAILABLE; a video counted once whatever its stages). ``channels_summary``: the
+    listing summary (``results/channels/summary.tsv``); the ``channels`` row is left out without
+    it (a run from a video sheet) or when the file does not exist. Channels not listed yet count
+    neither as available nor as unavailable.
+    """
+    rows = []
+    if channels_summary and Path(channels_summary).exists():
+        c = read_channel_summary(channels_summary)
+        listed, gone = int(c.get("channels_listed", 0)), int(c.get("channels_unavailable", 0))
+        rows.append(("channels", int(c.get("channels", listed + gone)), listed, gone))
+    ok = set(read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist())
+    gone_ids = set(
+        read_parquet(unavailable, UNAVAILABLE, columns=["video_id"]).column("video_id").to_pylist()
+    )
+    gone_ids -= ok
+    rows.append(("videos", len(ok) + len(gone_ids), len(ok), len(gone_ids)))
+    return pd.DataFrame(
+        [
+            {"level": level, "n": n, "available": a, "unavailable": u,
+             "percent_unavailable": round(100 * u / (a + u), 1) if a + u else 0.0}
+            for level, n, a, u in rows
+        ],
+        columns=AVAILABILITY_COLUMNS,
+    )  # fmt: skip

@@ -1,9 +1,10 @@
 """The report's overview: what was done and what came out, on one page.
 
 The report's front page (``workflow/report/workflow.rst``) describes the run from the config; this
-page gives its outcome from the tables: how many videos (or posts) were available and why the
-others were not, per task the best model on the test split (mean ± sd over folds) and every model
-of the task ranked, and how much of the corpus the chosen models classified.
+page gives its outcome from the tables: how many channels (a run from a channels sheet) and videos
+(or posts) were available, with the rates, and why the others were not, per task the best model on
+the test split (mean ± sd over folds) and every model of the task ranked, and how much of the
+corpus the chosen models classified.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from polimodal.corpus.channels import availability_rates
 from polimodal.corpus.schemas import CLASSIFIED, UNAVAILABLE, VIDEOS, read_parquet
 from polimodal.extract.language import EXCLUDED_KIND
 from polimodal.types import PathLike
@@ -62,11 +64,15 @@ def write_overview(
     unavailable: PathLike,
     classified: Sequence[PathLike],
     html_out: PathLike,
+    channels_summary: PathLike | None = None,
 ) -> str:
-    """The overview page (HTML) from the summary table, the corpus tables and the classified tables."""
+    """The overview page (HTML) from the summary table, the corpus tables and the classified tables
+    (and the channels listing summary of a run from a channels sheet)."""
     summary = pd.read_csv(table, keep_default_na=False)
     parts = [
         "<h2>What came out</h2>",
+        "<h3>Availability (channels, videos or posts)</h3>",
+        availability_rates(videos, unavailable, channels_summary).to_html(index=False, border=0),
         "<h3>Videos (or posts) of the sheet</h3>",
         availability(videos, unavailable).to_html(index=False, border=0),
         "<h3>Best model per task (test macro F1, mean ± sd over folds)</h3>",

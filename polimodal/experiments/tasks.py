@@ -248,15 +248,37 @@ def write_data_table_for_config(
     html_out: PathLike | None = None,
     excluded: PathLike | None = None,
     text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS,
+    unavailable: PathLike | None = None,
+    channels_summary: PathLike | None = None,
 ) -> pd.DataFrame:
-    """Validate every task of ``tasks_cfg`` against the sheet and write the data table
-    (``excluded``: videos in a language the run does not keep, see :func:`available_videos`;
-    ``text_columns``: a posts sheet's, config ``posts.text_columns``)."""
+    """Validate every task of ``tasks_cfg`` against the sheet and write the data table.
+
+    ``excluded``: videos in a language the run does not keep (see :func:`available_videos`);
+    ``text_columns``: a posts sheet's (config ``posts.text_columns``). With ``unavailable`` (the
+    UNAVAILABLE table) the Markdown and HTML pages end with the availability rates of the
+    videos, and of the channels when ``channels_summary`` (the listing summary of a run from a
+    channels sheet) exists (:func:`polimodal.corpus.channels.availability_rates`).
+    """
+    from polimodal.corpus.channels import availability_rates
+
     tasks = [Task.from_config(name, cfg) for name, cfg in tasks_cfg.items()]
     available = available_videos(videos, excluded)
     sheet_df = read_sample_sheet(sheet, text_columns=text_columns)
     df = write_data_table(tasks, sheet_df, available, csv_out, md_out)
+    rates = availability_rates(videos, unavailable, channels_summary) if unavailable is not None else None
+    if md_out is not None and rates is not None:
+        with open(md_out, "a") as f:
+            f.write(
+                "\nAvailability (percent unavailable: could not be listed or fetched)\n\n"
+                + to_markdown(rates)
+            )
     if html_out is not None:
-        Path(html_out).write_text(df.to_html(index=False, border=0))
+        html = df.to_html(index=False, border=0)
+        if rates is not None:
+            html += "\n<h4>Availability (percent unavailable: could not be listed or fetched)</h4>\n"
+            html += rates.to_html(index=False, border=0)
+        Path(html_out).write_text(html)
     log.info("data table of %d task(s):\n%s", len(tasks), df.to_string(index=False))
+    if rates is not None:
+        log.info("availability:\n%s", rates.to_string(index=False))
     return df

@@ -1,6 +1,16 @@
-"""Frame-level predictions → video-level predictions (for CNN, CLIP, VLM models).
+"""Frame-level predictions → video-level predictions (for CNN, CLIP, FND-CLIP models).
 
-Rules:
+Two video scores (a frame model's ``video_score``):
+
+- **mean_prob** (the default, :func:`aggregate_probabilities`): a video's class probabilities are
+  the mean of its frames' class probabilities (softmax); its label is their arg-max (ties → the
+  class listed first). The scores are probabilities, so ranking videos by them gives a
+  precision–recall curve whose thresholds a user can pick (:mod:`polimodal.experiments.curves`).
+  A video without frames gets ``empty`` (e.g. the training class shares; default uniform).
+- **votes** (the study's rule, :func:`aggregate`): each frame votes its arg-max label; the rules
+  below turn the votes into the video's label, and the scores are the vote fractions.
+
+Vote rules:
 
 - **Binary** (a ``positive`` class is given): a video is positive iff the number of its frames
   predicted positive is ``> threshold`` (``normalize=True``: the *fraction* of its frames).
@@ -11,8 +21,9 @@ Rules:
   task's ``values`` in config order): the tied class listed first wins. A video without frames
   gets ``default`` (e.g. the training majority class; if ``None``, ``classes[0]``).
 
-Video scores (for the PREDICTIONS ``scores`` column) are the vote fractions: for each class, the
-share of the video's frames predicted as that class (all zero for a video without frames).
+Video scores of the vote rules (for the PREDICTIONS ``scores`` column) are the vote fractions: for
+each class, the share of the video's frames predicted as that class (all zero for a video without
+frames).
 """
 
 from __future__ import annotations
@@ -105,6 +116,53 @@ def aggregate(
     ]
     scores = np.array([vote_fractions(per_video[v], classes) for v in video_ids], dtype=float)
     return labels, scores.reshape(len(video_ids), len(classes))
+
+
+def mean_probabilities(
+    frame_video_ids: Sequence[str],
+    frame_probs: np.ndarray,
+    video_ids: Sequence[str],
+    *,
+    empty: Sequence[float] | None = None,
+) -> np.ndarray:
+    """Per video, the mean of its frames' class probabilities, shape ``(len(video_ids), n_classes)``.
+
+    ``frame_probs[i]`` is frame ``i``'s probability row. A video without frames gets ``empty``
+    (default: uniform over the classes).
+    """
+    probs = np.asarray(frame_probs, dtype=float)
+    if len(frame_video_ids) != len(probs):
+        raise ValueError(f"{len(frame_video_ids)} frame video ids but {len(probs)} frame probability rows")
+    n_classes = probs.shape[1] if probs.ndim == 2 else (len(empty) if empty is not None else 0)
+    pos = {v: i for i, v in enumerate(video_ids)}
+    sums = np.zeros((len(video_ids), n_classes), dtype=float)
+    counts = np.zeros(len(video_ids), dtype=float)
+    for vid, row in zip(frame_video_ids, probs, strict=True):
+        i = pos.get(vid)
+        if i is not None:
+            sums[i] += row
+            counts[i] += 1
+    fill = np.asarray(empty, dtype=float) if empty is not None else np.full(n_classes, 1 / max(n_classes, 1))
+    out = np.tile(fill, (len(video_ids), 1)).reshape(len(video_ids), n_classes)
+    has = counts > 0
+    out[has] = sums[has] / counts[has, None]
+    return out
+
+
+def aggregate_probabilities(
+    frame_video_ids: Sequence[str],
+    frame_probs: np.ndarray,
+    video_ids: Sequence[str],
+    classes: Sequence[str],
+    *,
+    empty: Sequence[float] | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """Video labels (arg-max) and scores (:func:`mean_probabilities`) from frame probabilities."""
+    scores = mean_probabilities(frame_video_ids, frame_probs, video_ids, empty=empty)
+    if scores.shape[1] != len(classes):
+        raise ValueError(f"{scores.shape[1]} probability columns but {len(classes)} classes {list(classes)}")
+    labels = [classes[int(np.argmax(row))] for row in scores]  # argmax returns the first maximum
+    return labels, scores
 
 
 def positive_counts(

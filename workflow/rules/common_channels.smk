@@ -48,3 +48,10 @@ def get_channel_statuses(wildcards):
 
 def get_channel_outputs():
     return list(rules.list_videos.output)
+
+
+def get_channels_summary():
+    """The listing summary of a run from a channels sheet (channel availability), else ""; a
+    parameter, not an input, so that no rule of the main workflow re-lists the channels.
+    """
+    return rules.list_videos.output.summary if CHANNELS.sheet else ""

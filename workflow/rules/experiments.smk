@@ -9,6 +9,7 @@ rule data_table:
         unpack(get_language_exclusions),
         sheet=config["samples"],
         videos=rules.gather_videos.output.parquet,
+        unavailable=rules.gather_unavailable.output.parquet,
     output:
         csv=report(
             "results/tables/data_table.csv",
@@ -35,6 +36,8 @@ rule data_table:
         runtime=30,
     params:
         tasks=config["tasks"],
+        # a run from a channels sheet: the listing's summary (not an input: never re-lists)
+        channels_summary=get_channels_summary(),
     script:
         "../scripts/data_table.py"
 

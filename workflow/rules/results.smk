@@ -190,5 +190,7 @@ rule overview:
     resources:
         mem_mb=2000,
         runtime=15,
+    params:
+        channels_summary=get_channels_summary(),
     script:
         "../scripts/overview.py"

@@ -16,8 +16,8 @@ write_data_table_for_config(
     csv_out=snakemake.output.csv,
     md_out=snakemake.output.md,
     html_out=snakemake.output.html,
-    excluded=snakemake.input.get("excluded"),
-    text_columns=snakemake.config["posts"][
-        "text_columns"
-    ],  # a posts sheet's (not labels)  # config `languages`: videos left out
+    excluded=snakemake.input.get("excluded"),  # config `languages`: videos left out
+    text_columns=snakemake.config["posts"]["text_columns"],  # a posts sheet's (not labels)
+    unavailable=snakemake.input.unavailable,
+    channels_summary=snakemake.params.channels_summary or None,
 )

@@ -15,4 +15,5 @@ write_overview(
     snakemake.input.unavailable,
     snakemake.input.classified,
     snakemake.output.html,
+    channels_summary=snakemake.params.channels_summary or None,
 )

@@ -1,4 +1,4 @@
-"""Per-frame classifiers whose frame labels are voted into video labels (CNN, CLIP, ...)."""
+"""Per-frame classifiers whose frame probabilities (or votes) make video labels (CNN, CLIP, FND-CLIP)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from polimodal.models.selection import macro_f1
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
 from polimodal.models.torch.streams import batched, cap_frames, shuffle_buffer
-from polimodal.models.votes import aggregate, choose_threshold, positive_counts
+from polimodal.models.votes import aggregate, aggregate_probabilities, choose_threshold, positive_counts
 from polimodal.nn.runtime import prefetched
 
 log = logging.getLogger(__name__)
 
 
 class FrameTorchModel(TorchModel):
-    """A per-frame classifier whose frame labels are voted into video labels (CNN, CLIP).
+    """A per-frame classifier whose frames make its video's label (CNN, CLIP, FND-CLIP).
 
     Training: every kept frame of a training video (at most ``frames_per_video`` of them, a
     fresh random subset each epoch) is a sample labelled with its video's label. Frames are
@@ -31,13 +31,21 @@ class FrameTorchModel(TorchModel):
     ``weighted_loss``) come from the video labels.
 
     Prediction: each kept frame (at most ``predict_frames_per_video``, evenly spaced; 0 = all)
-    gets the arg-max label of the network; :func:`polimodal.models.votes.aggregate` turns them into
-    video labels — binary tasks: positive iff the number of positive frames (``vote: count``) or
-    their share (``vote: fraction``) is ``> threshold``; ``threshold: auto`` picks it on the
-    validation split (best macro F1) after training; multiclass: the mode of the frame labels.
-    The positive class of a binary task is ``positive`` (default: the second of the task's
-    values). Scores are the vote fractions (share of frames per class). A video without a kept
-    frame is negative (binary) or gets the training majority class (multiclass).
+    gets the network's class probabilities (softmax). ``video_score`` says how they make the video's:
+
+    - ``mean_prob`` (default): the video's scores are the mean of its frames' probabilities, its
+      label their arg-max (:func:`polimodal.models.votes.aggregate_probabilities`); a video without
+      a kept frame gets the training class shares (so the majority class). ``threshold`` and
+      ``vote`` are not used: a user picks a threshold on the precision–recall curve instead.
+    - ``votes`` (the study's rule): each frame votes its arg-max label and
+      :func:`polimodal.models.votes.aggregate` makes the video's — binary tasks: positive iff the
+      number of positive frames (``vote: count``) or their share (``vote: fraction``) is
+      ``> threshold``; ``threshold: auto`` picks it on the validation split (best macro F1) after
+      training; multiclass: the mode of the frame labels. Scores are the vote fractions (share of
+      frames per class). A video without a kept frame is negative (binary) or gets the training
+      majority class (multiclass).
+
+    The positive class of a binary task is ``positive`` (default: the second of the task's values).
     """
 
     def __init__(
@@ -48,6 +56,7 @@ class FrameTorchModel(TorchModel):
         self.frames_per_video = int(p.frames_per_video or 0)
         self.predict_frames_per_video = int(p.predict_frames_per_video or 0)
         self.shuffle_size = int(p.shuffle_buffer or 1)
+        self.video_score = str(p.video_score)
         self.vote = str(p.vote)
         self.auto_threshold = p.threshold in (None, "auto")
         self.threshold = 0.0 if self.auto_threshold else float(p.threshold)
@@ -103,10 +112,17 @@ class FrameTorchModel(TorchModel):
         return owners, labels, probs
 
     # -- aggregation
-    def _aggregate(self, data: Any, owners: list[str], labels: list[str]) -> tuple[list[str], np.ndarray]:
-        default = (
-            self.classes[int(np.argmax(self.prior))] if getattr(self, "prior", None) is not None else None
-        )
+    @property
+    def _votes(self) -> bool:
+        return self.video_score == "votes"
+
+    def _aggregate(
+        self, data: Any, owners: list[str], labels: list[str], probs: np.ndarray
+    ) -> tuple[list[str], np.ndarray]:
+        prior = getattr(self, "prior", None)
+        if not self._votes:
+            return aggregate_probabilities(owners, probs, data.video_ids, self.classes, empty=prior)
+        default = self.classes[int(np.argmax(prior))] if prior is not None else None
         return aggregate(
             owners,
             labels,
@@ -119,7 +135,7 @@ class FrameTorchModel(TorchModel):
         )
 
     def _choose_threshold(self, data: Any, owners: list[str], labels: list[str]) -> None:
-        if self.positive is None or not self.auto_threshold:
+        if self.positive is None or not self.auto_threshold or not self._votes:
             return
         values = positive_counts(
             owners, labels, data.video_ids, self.positive, normalize=self.vote == "fraction"
@@ -127,23 +143,30 @@ class FrameTorchModel(TorchModel):
         self.threshold = choose_threshold(values, [lab == self.positive for lab in data.labels])
 
     def validate(self, validation: Any) -> float:
-        owners, labels, _ = self.frame_predictions(validation)
+        owners, labels, probs = self.frame_predictions(validation)
         self._choose_threshold(validation, owners, labels)
-        video_labels, _ = self._aggregate(validation, owners, labels)
+        video_labels, _ = self._aggregate(validation, owners, labels, probs)
         return macro_f1(validation.labels, video_labels, self.classes)
 
     def finalize(self, validation: Any) -> dict[str, Any]:
+        if not self._votes:
+            return {"video_score": self.video_score, "positive": self.positive}
         owners, labels, _ = self.frame_predictions(validation)
         self._choose_threshold(validation, owners, labels)
-        return {"threshold": self.threshold, "positive": self.positive, "vote": self.vote}
+        return {
+            "video_score": self.video_score,
+            "threshold": self.threshold,
+            "positive": self.positive,
+            "vote": self.vote,
+        }
 
     def restore(self, meta: Mapping[str, Any]) -> None:
         if meta.get("threshold") is not None:
             self.threshold = float(meta["threshold"])
 
     def predict_scores(self, data: Any) -> tuple[list[str], np.ndarray]:
-        owners, labels, _ = self.frame_predictions(data)
+        owners, labels, probs = self.frame_predictions(data)
         n_empty = len(set(data.video_ids) - set(owners))
         if n_empty:
             log.info("%s: %d of %d videos have no kept frame", self.kind, n_empty, len(data))
-        return self._aggregate(data, owners, labels)
+        return self._aggregate(data, owners, labels, probs)

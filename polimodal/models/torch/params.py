@@ -46,13 +46,18 @@ class BertParams(TrainParams):
 
 @dataclass(frozen=True)
 class FrameParams(TrainParams):
-    """Keys of every per-frame model whose frame labels are voted into video labels."""
+    """Keys of every per-frame model whose frames make its video's label (CNN, CLIP, FND-CLIP)."""
 
     frames_per_video: int = 16  # training frames drawn per video and epoch (0: all)
     predict_frames_per_video: int = 0  # evenly spaced frames scored per video (0: all)
     shuffle_buffer: int = 1024  # frames held in memory to shuffle the training stream
-    threshold: Any = "auto"  # binary: positive iff positive frames > threshold; auto: chosen on validation
-    vote: str = choice("count", ("count", "fraction"))
+    # mean_prob: video scores = mean of its frames' class probabilities, label = their arg-max;
+    # votes: the study's rule: frames vote (arg-max), binary: positive iff positive frames > threshold
+    video_score: str = choice("mean_prob", ("mean_prob", "votes"))
+    threshold: Any = (
+        "auto"  # votes, binary: positive iff positive frames > threshold; auto: chosen on validation
+    )
+    vote: str = choice("count", ("count", "fraction"))  # votes: count the positive frames or their share
     positive: str | None = None  # positive class of a binary task (default: the second value)
     image_size: int = 0  # network input side (0: the model's own)
 
