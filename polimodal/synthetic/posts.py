@@ -150,6 +150,47 @@ def make_agree_corpus(
     return {k: VideoData(v.video_ids, v.labels, v.texts, store) for k, v in splits.items()}
 
 
+def make_multilingual_agree_corpus(
+    out: str | Path,
+    m: dict[str, int] | None = None,
+    *,
+    languages: tuple[str, ...] = ("en", "es", "da", "de"),
+    size: int = 32,
+    noise: int = 25,
+    filler: int = 6,
+    seed: int = 0,
+) -> dict[str, VideoData]:
+    """:func:`make_agree_corpus` of :func:`multilingual_agree_posts`: one image per post.
+
+    ``m[split]``: posts per disagreeing combination and language (``12m · len(languages)`` posts).
+    Post ids are ``{split}_{i}_{language}_{text colour}_{image colour}``.
+    """
+    out = Path(out)
+    m = m or {"train": 4, "validation": 1, "test": 2}
+    frames: list[dict[str, Any]] = []
+    dedup: list[dict[str, Any]] = []
+    splits = {}
+    for s, (split, n) in enumerate(m.items()):
+        ids, labels, texts = [], [], []
+        for i, post in enumerate(multilingual_agree_posts(n, languages, seed=seed * 31 + s, filler=filler)):
+            pid = f"{split}_{i:04d}_{post['language']}_{post['text_colour']}_{post['image_colour']}"
+            ids.append(pid)
+            labels.append(post["label"])
+            texts.append(post["text"])
+            rgb = AGREE_COLOURS[post["image_colour"]]
+            jpeg = solid_jpeg(rgb, size, noise=noise, seed=seed * 100_003 + s * 10_007 + i)
+            frames.append({"video_id": pid, "frame_idx": 0, "timestamp": 0.0, "width": size, "height": size,
+                           "jpeg": jpeg})  # fmt: skip
+            dedup.append({"video_id": pid, "frame_idx": 0, "timestamp": 0.0, "kept": True,
+                          "duplicate_of": None, "max_similarity": None})  # fmt: skip
+        splits[split] = VideoData(ids, labels, texts)
+    store = FrameStore(
+        [write_parquet(frames, out / "frames.parquet", FRAMES)],
+        [write_parquet(dedup, out / "dedup.parquet", DEDUP)],
+    )
+    return {k: VideoData(v.video_ids, v.labels, v.texts, store) for k, v in splits.items()}
+
+
 def _png(rgb: tuple[int, int, int], size: int, seed: int) -> bytes:
     """A noisy solid-colour PNG (the sheet's images go through the real image ingest)."""
     rng = np.random.default_rng(seed)
