@@ -57,8 +57,8 @@ def test_fndclip_beats_text_and_image_models_in_four_languages(
     cnn = {"kind": "cnn", "model": "efficientnet_lite0", "weights": LITE0, "image_size": 32, "epochs": 1,
            "batch_size": 16}  # fmt: skip
     fnd = {"kind": "fndclip", "model": MINILM, "max_length": 24, "image_model": "efficientnet_lite0",
-           "weights": LITE0, "image_size": 32, "projection_dim": 32, "head_hidden": 64, "freeze_encoders": True,
-           "fusion": "fusion_layer", "contrastive": 0.0, "epochs": 5, "patience": 5, "batch_size": 16,
+           "weights": LITE0, "image_size": 32, "projection_dim": 32, "head_hidden": 64,
+           "freeze_encoders": True, "fusion": "fusion_layer", "contrastive": 0.0, "epochs": 5, "patience": 5, "batch_size": 16,
            "head_lr": 1e-2}  # fmt: skip
     unimodal = {
         "svm (text)": run({"kind": "svm"}, corpus, tmp_path / "svm")[0],
@@ -69,7 +69,7 @@ def test_fndclip_beats_text_and_image_models_in_four_languages(
     best = max(unimodal.values())
     learned({
         **{name: (f1, "<=", 0.65) for name, f1 in unimodal.items()},
-        "fndclip fusion_layer": (fusion, ">=", 0.85),
+        "fndclip fusion_layer": (fusion, ">=", 0.8),
         "fndclip - best unimodal": (fusion - best, ">=", 0.3),
         "fndclip, worst language": (min(per_language.values()), ">=", 0.7),
     })  # fmt: skip
