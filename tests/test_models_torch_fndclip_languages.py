@@ -58,8 +58,8 @@ def test_fndclip_beats_text_and_image_models_in_four_languages(
            "batch_size": 16}  # fmt: skip
     fnd = {"kind": "fndclip", "model": MINILM, "max_length": 24, "image_model": "efficientnet_lite0",
            "weights": LITE0, "image_size": 32, "projection_dim": 32, "head_hidden": 64,
-           "freeze_encoders": True, "fusion": "fusion_layer", "contrastive": 0.0, "epochs": 5, "patience": 5, "batch_size": 16,
-           "head_lr": 1e-2}  # fmt: skip
+           "freeze_encoders": True, "fusion": "fusion_layer", "contrastive": 0.0, "epochs": 5,
+           "patience": 5, "batch_size": 16, "head_lr": 1e-2}  # fmt: skip
     unimodal = {
         "svm (text)": run({"kind": "svm"}, corpus, tmp_path / "svm")[0],
         "bert (text)": run(bert, corpus, tmp_path / "bert")[0],
