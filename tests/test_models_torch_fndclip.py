@@ -161,3 +161,17 @@ def test_contrastive_term_trains_with_the_clip_guide(
     scorer = model_class("fndclip")(CLASSES, {k: v for k, v in cfg.items() if k != "kind"}, seed=0)
     scorer.load(tmp_path)  # scoring: no guide loaded
     assert scorer.module is not None and not scorer.module._guide
+
+
+def test_frozen_encoders_stay_in_eval_mode_while_the_head_trains() -> None:
+    from polimodal.models.torch.fndclip import FndClipNet, FusionHead
+
+    def net(frozen: bool) -> FndClipNet:
+        head = FusionHead(8, 3, 4, 2, "dot", 8, 0.0)
+        return FndClipNet(torch.nn.Dropout(0.5), torch.nn.BatchNorm2d(3), head, (0.5,) * 3, (0.5,) * 3,
+                          frozen=frozen)  # fmt: skip
+
+    frozen, tuned = net(True).train(), net(False).train()
+    assert frozen.head.training and not frozen.text_encoder.training and not frozen.image_encoder.training
+    assert tuned.text_encoder.training and tuned.image_encoder.training
+    assert not frozen.eval().head.training
