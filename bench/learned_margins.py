@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS = (
     "tests/test_models_torch_fusion.py::test_only_the_multimodal_model_beats_chance",
     "tests/test_models_torch_fndclip.py::test_only_fusion_beats_chance_on_the_agree_task",
+    "tests/test_models_torch_fndclip_languages.py::test_fndclip_beats_text_and_image_models_in_four_languages",
     "tests/test_models_torch_mult.py::test_mult_finds_the_alignment_early_fusion_cannot",
     "tests/test_models_hf_generative.py::test_lora_learns_a_keyword_that_zero_shot_cannot",
     "tests/test_models_hf_generative.py::test_the_vlm_sees_the_frames",

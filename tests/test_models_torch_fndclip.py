@@ -182,3 +182,17 @@ def test_multilingual_text_encoder_and_guide(
     out = net(**inputs)
     assert out["guide_logits"].shape == (3, 3) and torch.isfinite(out["guide_logits"]).all()
     assert model.predict(corpus["validation"])[1].shape == (len(corpus["validation"]), 2)
+
+
+def test_frozen_encoders_stay_in_eval_mode_while_the_head_trains() -> None:
+    from polimodal.models.torch.fndclip import FndClipNet, FusionHead
+
+    def net(frozen: bool) -> FndClipNet:
+        head = FusionHead(8, 3, 4, 2, "dot", 8, 0.0)
+        return FndClipNet(torch.nn.Dropout(0.5), torch.nn.BatchNorm2d(3), head, (0.5,) * 3, (0.5,) * 3,
+                          frozen=frozen)  # fmt: skip
+
+    frozen, tuned = net(True).train(), net(False).train()
+    assert frozen.head.training and not frozen.text_encoder.training and not frozen.image_encoder.training
+    assert tuned.text_encoder.training and tuned.image_encoder.training
+    assert not frozen.eval().head.training

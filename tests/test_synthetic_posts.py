@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+
+import pandas as pd
 
 from polimodal.extract.language import LanguageDetector
-from polimodal.synthetic.posts import COLOUR_WORDS, multilingual_agree_posts
+from polimodal.synthetic.posts import COLOUR_WORDS, COUNTRIES, make_demo_posts, multilingual_agree_posts
 
 
 def test_each_language_is_balanced_and_texts_are_real_words_of_it():
@@ -28,3 +31,14 @@ def test_each_language_is_balanced_and_texts_are_real_words_of_it():
 def test_the_same_seed_gives_the_same_posts():
     assert multilingual_agree_posts(1, seed=5) == multilingual_agree_posts(1, seed=5)
     assert multilingual_agree_posts(1, seed=5) != multilingual_agree_posts(1, seed=6)
+
+
+def test_the_demo_posts_are_balanced_per_country_with_the_bad_rows(tmp_path):
+    sheet = pd.read_csv(make_demo_posts(tmp_path, m=2), sep="\t", keep_default_na=False)
+    good = sheet[sheet.post_id.str[:2].isin(list(COUNTRIES))]
+    assert len(good) == 4 * 24 and len(sheet) == len(good) + 3
+    assert (good.country == good.post_id.str[:2].map(COUNTRIES)).all()
+    assert (good.groupby(["country", "agree"]).size() == 12).all()
+    assert all(Path(p).exists() for p in good.image)
+    bad = sheet.set_index("post_id").loc[["missing_image", "html_image", "text_only"]]
+    assert not Path(bad.image.iloc[0]).exists() and bad.image.iloc[2] == ""

@@ -7,8 +7,11 @@ so that text alone and image alone carry nothing: every colour word occurs as of
 in disagreeing posts, and so does every image colour (each of the 3 agreeing combinations has
 ``2m`` posts, each of the 6 disagreeing ones ``m``). A model beats chance only by relating the two.
 
-:func:`make_agree_corpus` returns VideoData splits (tests, benchmarks);
-:func:`write_agree_posts` writes a posts sheet and image files (the workflow test and the demo).
+:func:`multilingual_agree_posts`: the same task in English, Spanish, Danish and German (texts of
+frequent real words, wordfreq). :func:`make_agree_corpus` and :func:`make_multilingual_agree_corpus`
+return VideoData splits (tests, benchmarks); :func:`write_agree_posts` (the workflow test) and
+:func:`write_multilingual_agree_posts` (the demo, :func:`make_demo_posts`) write a posts sheet
+and image files.
 """
 
 from __future__ import annotations
@@ -150,6 +153,47 @@ def make_agree_corpus(
     return {k: VideoData(v.video_ids, v.labels, v.texts, store) for k, v in splits.items()}
 
 
+def make_multilingual_agree_corpus(
+    out: str | Path,
+    m: dict[str, int] | None = None,
+    *,
+    languages: tuple[str, ...] = ("en", "es", "da", "de"),
+    size: int = 32,
+    noise: int = 25,
+    filler: int = 6,
+    seed: int = 0,
+) -> dict[str, VideoData]:
+    """:func:`make_agree_corpus` of :func:`multilingual_agree_posts`: one image per post.
+
+    ``m[split]``: posts per disagreeing combination and language (``12m · len(languages)`` posts).
+    Post ids are ``{split}_{i}_{language}_{text colour}_{image colour}``.
+    """
+    out = Path(out)
+    m = m or {"train": 4, "validation": 1, "test": 2}
+    frames: list[dict[str, Any]] = []
+    dedup: list[dict[str, Any]] = []
+    splits = {}
+    for s, (split, n) in enumerate(m.items()):
+        ids, labels, texts = [], [], []
+        for i, post in enumerate(multilingual_agree_posts(n, languages, seed=seed * 31 + s, filler=filler)):
+            pid = f"{split}_{i:04d}_{post['language']}_{post['text_colour']}_{post['image_colour']}"
+            ids.append(pid)
+            labels.append(post["label"])
+            texts.append(post["text"])
+            rgb = AGREE_COLOURS[post["image_colour"]]
+            jpeg = solid_jpeg(rgb, size, noise=noise, seed=seed * 100_003 + s * 10_007 + i)
+            frames.append({"video_id": pid, "frame_idx": 0, "timestamp": 0.0, "width": size, "height": size,
+                           "jpeg": jpeg})  # fmt: skip
+            dedup.append({"video_id": pid, "frame_idx": 0, "timestamp": 0.0, "kept": True,
+                          "duplicate_of": None, "max_similarity": None})  # fmt: skip
+        splits[split] = VideoData(ids, labels, texts)
+    store = FrameStore(
+        [write_parquet(frames, out / "frames.parquet", FRAMES)],
+        [write_parquet(dedup, out / "dedup.parquet", DEDUP)],
+    )
+    return {k: VideoData(v.video_ids, v.labels, v.texts, store) for k, v in splits.items()}
+
+
 def _png(rgb: tuple[int, int, int], size: int, seed: int) -> bytes:
     """A noisy solid-colour PNG (the sheet's images go through the real image ingest)."""
     rng = np.random.default_rng(seed)
@@ -196,23 +240,47 @@ def write_posts_sheet(path: str | Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def make_demo_posts(out_dir: str | Path, m: int = 3) -> Path:
-    """The demo's posts corpus: ``12m`` synthetic agree posts plus bad rows; returns the sheet.
+def write_multilingual_agree_posts(
+    out_dir: str | Path, m: int = 8, *, size: int = 64, filler: int = 4, seed: int = 0
+) -> tuple[Path, list[dict[str, str]]]:
+    """:func:`write_agree_posts` of :func:`multilingual_agree_posts` (``48m`` posts, ``12m`` per language).
 
-    Everything here is synthetic (noisy solid-colour images, template sentences naming a colour),
-    labelled by construction (column ``agree``). The bad rows show what is recorded instead of
-    stopping the run: an image that does not exist, an HTML page saved as an image (both posts keep
-    their text), and a post without an image.
+    Each row: ``post_id`` (``{language}{i}``), ``text``, ``image``, ``country`` (US, ES, DK, DE)
+    and ``agree``. The language is not written: the workflow detects it from the text.
     """
     out = Path(out_dir)
-    images, rows = write_agree_posts(out, m=m, size=64)
+    images = out / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i, post in enumerate(multilingual_agree_posts(m, seed=seed, filler=filler)):
+        pid = f"{post['language']}{i:03d}"
+        path = images / f"{pid}.png"
+        if not path.exists():
+            path.write_bytes(_png(AGREE_COLOURS[post["image_colour"]], size, seed * 1000 + i))
+        rows.append({"post_id": pid, "text": post["text"], "image": str(path.resolve()),
+                     "country": post["country"], "agree": post["label"]})  # fmt: skip
+    return images, rows
+
+
+def make_demo_posts(out_dir: str | Path, m: int = 8) -> Path:
+    """The demo's posts corpus: ``48m`` synthetic agree posts in four languages plus bad rows.
+
+    Everything here is synthetic (noisy solid-colour images; texts of frequent real words of
+    English, Spanish, Danish or German with a colour word of the language among them), labelled by
+    construction (column ``agree``), with the ``country`` of each language. The bad rows show what
+    is recorded instead of stopping the run: an image that does not exist, an HTML page saved as an
+    image (both posts keep their text), and a post without an image.
+    """
+    out = Path(out_dir)
+    images, rows = write_multilingual_agree_posts(out, m=m)
     page = images / "consent_page.jpg"
     page.write_text("<!DOCTYPE html><html><body>Before you continue, accept the cookies</body></html>")
     rows += [
         {"post_id": "missing_image", "text": "our new poster is red", "image": str(images / "deleted.png"),
-         "agree": "agree"},
+         "country": "US", "agree": "agree"},
         {"post_id": "html_image", "text": "the campaign colour is blue this year",
-         "image": str(page.resolve()), "agree": "disagree"},
-        {"post_id": "text_only", "text": "everything here is painted green", "image": "", "agree": "agree"},
+         "image": str(page.resolve()), "country": "US", "agree": "disagree"},
+        {"post_id": "text_only", "text": "everything here is painted green", "image": "", "country": "US",
+         "agree": "agree"},
     ]  # fmt: skip
     return write_posts_sheet(out / "posts.tsv", rows)

@@ -25,7 +25,8 @@ CLIP's. ``contrastive: 0`` turns it off (and CLIP is then not loaded). CLIP is t
 is not part of the checkpoint (frozen, reloaded from ``clip_model``) and does not feed the
 classifier. Text encoder, image encoder, projections and head are fine-tuned (``head_lr`` for the
 projections and head, ``lr`` for the encoders); ``freeze_encoders: true`` trains the projections
-and head only (much faster on a CPU: no backward pass through the encoders).
+and head only (much faster on a CPU: no backward pass through the encoders); frozen encoders stay
+in eval mode (no dropout, their batch norms keep the pretrained statistics).
 
 Defaults: ``model: bert-base-uncased``, ``image_model: resnet34`` with ``weights: IMAGENET1K_V1``,
 ``clip_model: openai/clip-vit-base-patch32``. Offline stand-ins (the demo): MiniLM
@@ -128,8 +129,10 @@ class FndClipNet(nn.Module):
         guide_mean: tuple[float, ...] = CLIP_MEAN,
         guide_std: tuple[float, ...] = CLIP_STD,
         guide_size: int = 224,
+        frozen: bool = False,
     ) -> None:
         super().__init__()
+        self.frozen = frozen
         self.text_encoder = text_encoder
         self.image_encoder = image_encoder
         self.head = head
@@ -138,6 +141,15 @@ class FndClipNet(nn.Module):
         self._guide = (guide,) if guide is not None else ()
         self.guide_normalize = PixelNormalize(guide_mean, guide_std)
         self.guide_size = guide_size
+
+    def train(self, mode: bool = True) -> FndClipNet:
+        """Frozen encoders stay in eval mode while the head trains: their dropout off, and their
+        batch norms use (and keep) the pretrained statistics, not those of each training batch."""
+        super().train(mode)
+        if self.frozen:
+            self.text_encoder.eval()
+            self.image_encoder.eval()
+        return self
 
     def encode(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, pixels: torch.Tensor
@@ -243,7 +255,9 @@ class FndClipModel(FrameTorchModel):
         gmean, gstd, gsize = CLIP_MEAN, CLIP_STD, 224
         if self.lam > 0 and not self._scoring_only:
             guide, gmean, gstd, gsize = self._load_guide()
-        net = FndClipNet(text_encoder, backbone, head, mean, std, guide, gmean, gstd, gsize)
+        net = FndClipNet(
+            text_encoder, backbone, head, mean, std, guide, gmean, gstd, gsize, frozen=bool(p.freeze_encoders)
+        )
         self._tokens.clear()
         log.info(
             "fndclip: text %s, image %s (weights %s, %d-d), fusion %s, projection %d, contrastive λ=%g%s, "
