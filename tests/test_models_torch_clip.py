@@ -96,6 +96,10 @@ def test_linear_head_frozen_encoders(corpus: dict[str, VideoData], tiny_clip: Pa
     assert summary["threshold"] == 1.0
     trainable = [n for n, p in model.module.named_parameters() if p.requires_grad]
     assert trainable and all(n.startswith("head.") for n in trainable)
+    # a frozen CLIP stays in eval mode (dropout off) while the head trains
+    net = model.module.train()
+    assert net.head.training and not net.clip.training
+    assert not any(m.training for m in net.clip.modules())
     with pytest.raises(ConfigError, match="head"):
         ClipModel(CLASSES, {"model": str(tiny_clip), "head": "attention"}).build()
 

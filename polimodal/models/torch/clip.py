@@ -1,4 +1,4 @@
-"""CLIP (text + frame): CLIP's two encoders fused per frame, fine-tuned; frame votes → video label.
+"""CLIP (text + frame): CLIP's two encoders fused per frame, fine-tuned; frames → video scores.
 
 One sample = one kept frame paired with its video's text (the first ``max_length`` = 77 tokens
 of the transcript, CLIP's context length). Fusion (**late fusion by concatenation**, the
@@ -66,12 +66,22 @@ class ClipClassifier(nn.Module):
         dropout: float,
         mean: tuple[float, ...],
         std: tuple[float, ...],
+        frozen: bool = False,
     ) -> None:
         super().__init__()
         self.clip = clip
+        self.frozen = frozen
         dim = 2 * embed_dim(clip)
         self.head = classification_head(head, dim, n_classes, hidden=hidden, dropout=dropout)
         self.normalize = PixelNormalize(mean, std)
+
+    def train(self, mode: bool = True) -> ClipClassifier:
+        """A frozen CLIP stays in eval mode while the head trains (its dropout off), as FND-CLIP's
+        frozen encoders do."""
+        super().train(mode)
+        if self.frozen:
+            self.clip.eval()
+        return self
 
     def embed(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, pixels: torch.Tensor
@@ -88,7 +98,8 @@ class ClipClassifier(nn.Module):
 
 
 class ClipModel(FrameTorchModel):
-    """Fine-tuned CLIP, text + frame fused by concatenation, per frame; videos by frame vote."""
+    """Fine-tuned CLIP, text + frame fused by concatenation, per frame; videos by their frames'
+    mean class probabilities (or frame votes: ``video_score``)."""
 
     kind = "clip"
 
@@ -122,6 +133,7 @@ class ClipModel(FrameTorchModel):
             dropout=self.dropout,
             mean=mean,
             std=std,
+            frozen=self.freeze,
         )
         self._tokens.clear()
         log.info(
