@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -55,24 +56,34 @@ def extract_media(
     failed: list[dict[str, Any]] = []
     frame_rows: list[dict[str, Any]] = []
     audio_rows: list[dict[str, Any]] = []
-    if media.has_video:
-        try:
-            frame_rows = extract_frames(
-                media.path, frame_options, video_id=video_id, backend=frame_options.backend
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
+        # the audio is an ffmpeg process of its own: it runs beside the frame decode (on two
+        # cores the job's wall time is the longer of the two, not their sum)
+        audio = (
+            pool.submit(
+                extract_audio,
+                media.path,
+                stream_duration=media.audio_duration,
+                video_id=video_id,
+                options=audio_options,
             )
-        except MediaUnavailable as exc:
-            log.warning("%s: frames: %s", video_id, exc)
-            failed.append(failure_row(video_id, source, "frames", exc))
-    if media.has_audio:
-        try:
-            audio_rows = [
-                extract_audio(
-                    media.path, stream_duration=media.audio_duration, video_id=video_id, options=audio_options
+            if media.has_audio
+            else None
+        )
+        if media.has_video:
+            try:
+                frame_rows = extract_frames(
+                    media.path, frame_options, video_id=video_id, backend=frame_options.backend
                 )
-            ]
-        except MediaUnavailable as exc:
-            log.warning("%s: audio: %s", video_id, exc)
-            failed.append(failure_row(video_id, source, "audio", exc))
+            except MediaUnavailable as exc:
+                log.warning("%s: frames: %s", video_id, exc)
+                failed.append(failure_row(video_id, source, "frames", exc))
+        if audio is not None:
+            try:
+                audio_rows = [audio.result()]
+            except MediaUnavailable as exc:
+                log.warning("%s: audio: %s", video_id, exc)
+                failed.append(failure_row(video_id, source, "audio", exc))
     frames = table_from_rows(frame_rows, FRAMES)
     extra = {
         "n_frames": len(frame_rows),
