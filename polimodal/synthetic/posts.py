@@ -141,16 +141,9 @@ def make_agree_corpus(
             for f in range(images_per_post):
                 k += 1
                 jpeg = solid_jpeg(AGREE_COLOURS[post["image_colour"]], size, seed=seed * 100_003 + k)
-                frames.append({"video_id": pid, "frame_idx": f, "timestamp": float(f), "width": size,
-                               "height": size, "jpeg": jpeg})  # fmt: skip
-                dedup.append({"video_id": pid, "frame_idx": f, "timestamp": float(f), "kept": True,
-                              "duplicate_of": None, "max_similarity": None})  # fmt: skip
+                _add_frame(frames, dedup, pid, f, jpeg, size)
         splits[split] = VideoData(ids, labels, texts)
-    store = FrameStore(
-        [write_parquet(frames, out / "frames.parquet", FRAMES)],
-        [write_parquet(dedup, out / "dedup.parquet", DEDUP)],
-    )
-    return {k: VideoData(v.video_ids, v.labels, v.texts, store) for k, v in splits.items()}
+    return _with_frames(splits, frames, dedup, out)
 
 
 def make_multilingual_agree_corpus(
@@ -182,11 +175,25 @@ def make_multilingual_agree_corpus(
             texts.append(post["text"])
             rgb = AGREE_COLOURS[post["image_colour"]]
             jpeg = solid_jpeg(rgb, size, noise=noise, seed=seed * 100_003 + s * 10_007 + i)
-            frames.append({"video_id": pid, "frame_idx": 0, "timestamp": 0.0, "width": size, "height": size,
-                           "jpeg": jpeg})  # fmt: skip
-            dedup.append({"video_id": pid, "frame_idx": 0, "timestamp": 0.0, "kept": True,
-                          "duplicate_of": None, "max_similarity": None})  # fmt: skip
+            _add_frame(frames, dedup, pid, 0, jpeg, size)
         splits[split] = VideoData(ids, labels, texts)
+    return _with_frames(splits, frames, dedup, out)
+
+
+def _add_frame(
+    frames: list[dict[str, Any]], dedup: list[dict[str, Any]], pid: str, idx: int, jpeg: bytes, size: int
+) -> None:
+    """One post image as a kept frame: its FRAMES row and its DEDUP row."""
+    frames.append({"video_id": pid, "frame_idx": idx, "timestamp": float(idx), "width": size, "height": size,
+                   "jpeg": jpeg})  # fmt: skip
+    dedup.append({"video_id": pid, "frame_idx": idx, "timestamp": float(idx), "kept": True,
+                  "duplicate_of": None, "max_similarity": None})  # fmt: skip
+
+
+def _with_frames(
+    splits: dict[str, VideoData], frames: list[dict[str, Any]], dedup: list[dict[str, Any]], out: Path
+) -> dict[str, VideoData]:
+    """The splits reading their frames from one FRAMES + DEDUP pair written under ``out``."""
     store = FrameStore(
         [write_parquet(frames, out / "frames.parquet", FRAMES)],
         [write_parquet(dedup, out / "dedup.parquet", DEDUP)],
