@@ -1,9 +1,9 @@
 """The experiment rules of the real workflow, from pre-made per-video artifacts to the HTML report.
 
 The test writes the aggregate tables the experiment rules read (``results/videos.parquet``,
-``results/transcripts.parquet``) itself, so it does not depend on ingest/transcription; only the
-experiment rules may run (``--allowed-rules``). Then ``snakemake --report`` builds the HTML
-report and the test finds the figures in it.
+``results/transcripts.parquet``, ``results/unavailable.parquet``) itself, so it does not depend
+on ingest/transcription; only the experiment rules may run (``--allowed-rules``). Then
+``snakemake --report`` builds the HTML report and the test finds the figures in it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from conftest import config_file, copy_workflow, run_snakemake
-from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, write_parquet
+from polimodal.corpus.schemas import TRANSCRIPTS, UNAVAILABLE, VIDEOS, write_parquet
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ TOPICS = {"economy": "budget jobs inflation", "security": "army police crime", "
 
 
 def _write_inputs(wd):
-    rows, videos, transcripts = [], [], []
+    rows, videos, transcripts, unavailable = [], [], [], []
     topics = list(TOPICS)
     for i in range(40):
         party = "dem" if i % 5 < 3 else "rep"  # 24 dem, 16 rep
@@ -50,6 +50,8 @@ def _write_inputs(wd):
             }
         )
         if i == 39:  # labelled but unavailable
+            unavailable.append({"video_id": vid, "source": f"media/{vid}.mp4", "stage": "ingest",
+                                "kind": "not_found", "reason": "no such file"})  # fmt: skip
             continue
         words = WORDS[party].split() + (TOPICS[topic].split() if topic else [])
         text = " ".join(words[(i + k) % len(words)] for k in range(12)) + " speech today"
@@ -68,6 +70,7 @@ def _write_inputs(wd):
     pd.DataFrame(rows).to_csv(wd / "config" / "videos.tsv", sep="\t", index=False)
     write_parquet(videos, wd / "results" / "videos.parquet", VIDEOS)
     write_parquet(transcripts, wd / "results" / "transcripts.parquet", TRANSCRIPTS)
+    write_parquet(unavailable, wd / "results" / "unavailable.parquet", UNAVAILABLE)
 
 
 @pytest.fixture(scope="module")
