@@ -20,13 +20,16 @@ letters or digits, which may hold an inner apostrophe or hyphen (``don't``, ``CD
   elsewhere. Stop words are removed before the character n-grams are taken.
 
 A document is ``(text, language)`` (:meth:`TextAnalyzer.__call__` also takes a plain text: no
-language). The analyzer is a plain picklable object, saved with the fitted pipeline.
+language). What scikit-learn cannot do, choosing the stop words of each document by its language,
+is written here; the n-grams of the kept words are scikit-learn's own (``CountVectorizer``'s
+``word`` / ``char_wb`` analyzers). The analyzer is a plain picklable object, saved with the fitted
+pipeline.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 #: A word: letters or digits, with inner apostrophes or hyphens (Unicode-aware: ø, ß, ñ are letters).
@@ -77,6 +80,7 @@ class TextAnalyzer:
         if not 1 <= lo <= hi:
             raise ValueError(f"ngram_range must be [min, max] with 1 <= min <= max, got {[lo, hi]}")
         self.stop_words, self.analyzer, self.ngram_range = stop_words, analyzer, (int(lo), int(hi))
+        self._sklearn: Callable[[str], list[str]] | None = None
 
     def stop_list(self, language: str | None) -> frozenset[str]:
         if self.stop_words == "english":
@@ -92,15 +96,20 @@ class TextAnalyzer:
 
     def __call__(self, doc: Document) -> list[str]:
         text, language = (doc, None) if isinstance(doc, str) else doc
-        toks = self.tokens(text, language)
-        lo, hi = self.ngram_range
-        if self.analyzer == "word":
-            return [" ".join(toks[i : i + n]) for n in range(lo, hi + 1) for i in range(len(toks) - n + 1)]
-        grams = []
-        for tok in toks:
-            padded = f" {tok} "
-            for n in range(lo, hi + 1):
-                if n > len(padded):
-                    break
-                grams += [padded[i : i + n] for i in range(len(padded) - n + 1)]
-        return grams
+        return self._grams()(" ".join(self.tokens(text, language)))
+
+    def _grams(self) -> Callable[[str], list[str]]:
+        """scikit-learn's own word or ``char_wb`` n-grams of the kept words (built once, not pickled)."""
+        if self._sklearn is None:
+            from sklearn.feature_extraction.text import CountVectorizer
+
+            self._sklearn = CountVectorizer(
+                analyzer=self.analyzer,
+                ngram_range=self.ngram_range,
+                token_pattern=TOKEN_PATTERN,
+                lowercase=False,
+            ).build_analyzer()
+        return self._sklearn
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_sklearn": None}
