@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+import pyarrow as pa
+
 from polimodal.corpus.schemas import TASK_TEXTS, TRANSCRIPTS, VIDEOS, has_column, read_parquet
 from polimodal.errors import ConfigError
 from polimodal.types import PathLike
@@ -114,25 +116,18 @@ def _check_columns(columns: Sequence[str], found: Sequence[str], n_rows: int) ->
 
 def read_languages(transcripts: PathLike) -> dict[str, str]:
     """video_id → its text's recorded language (a TRANSCRIPTS table; ``""`` when unknown)."""
-    t = read_parquet(transcripts, TRANSCRIPTS, columns=["video_id", "language"])
-    return dict(
-        zip(
-            t.column("video_id").to_pylist(), (x or "" for x in t.column("language").to_pylist()), strict=True
-        )
-    )
+    return _languages(transcripts, TRANSCRIPTS)
 
 
 def read_task_languages(path: PathLike) -> dict[str, str]:
     """:func:`read_languages` from a task's TASK_TEXTS table (empty for one written before it had
     a ``language`` column)."""
-    if not has_column(path, "language"):
-        return {}
-    t = read_parquet(path, TASK_TEXTS, columns=["video_id", "language"])
-    return dict(
-        zip(
-            t.column("video_id").to_pylist(), (x or "" for x in t.column("language").to_pylist()), strict=True
-        )
-    )
+    return _languages(path, TASK_TEXTS) if has_column(path, "language") else {}
+
+
+def _languages(path: PathLike, schema: pa.Schema) -> dict[str, str]:
+    rows = read_parquet(path, schema, columns=["video_id", "language"]).to_pylist()
+    return {r["video_id"]: r["language"] or "" for r in rows}
 
 
 def _check_fields(fields: Sequence[str]) -> list[str]:

@@ -96,6 +96,7 @@ DEFAULT_DETECT = ("da", "de", "en", "es", "fr", "it", "nb", "nl", "pl", "pt", "s
 #: UNAVAILABLE.stage / kind of a video (post) whose detected language the run does not keep.
 EXCLUDED_STAGE = "language"
 EXCLUDED_KIND = "excluded_language"
+LANGUAGE_COLUMNS = ["video_id", "language", "language_probability"]
 
 
 def excluded_rows(
@@ -146,18 +147,10 @@ def write_excluded(transcripts: PathLike, videos: PathLike, keep: Sequence[str] 
 
     rows: list[dict[str, str]] = []
     if keep is not None:
-        t = read_parquet(transcripts, TRANSCRIPTS, columns=["video_id", "language", "language_probability"])
-        langs = {
-            v: (lang, p)
-            for v, lang, p in zip(
-                t.column("video_id").to_pylist(),
-                t.column("language").to_pylist(),
-                t.column("language_probability").to_pylist(),
-                strict=True,
-            )
-        }
-        v = read_parquet(videos, VIDEOS, columns=["video_id", "source"])
-        sources = dict(zip(v.column("video_id").to_pylist(), v.column("source").to_pylist(), strict=True))
+        said = read_parquet(transcripts, TRANSCRIPTS, columns=LANGUAGE_COLUMNS)
+        langs = {r["video_id"]: (r["language"], r["language_probability"]) for r in said.to_pylist()}
+        listed = read_parquet(videos, VIDEOS, columns=["video_id", "source"]).to_pylist()
+        sources = {r["video_id"]: r["source"] for r in listed}
         rows = excluded_rows({k: x for k, x in langs.items() if k in sources}, sources, keep)
     write_parquet(table_from_rows(rows, UNAVAILABLE), out, UNAVAILABLE)
     log.info("%d video(s) excluded by language (keeping %s)", len(rows), keep)
