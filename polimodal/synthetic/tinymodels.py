@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -46,6 +47,23 @@ def bert_tokenizer(model_max_length: int = 512):
     # Loaded from the package's directory (local files only), which works across transformers
     # 4.x/5.x tokenizer constructors.
     return AutoTokenizer.from_pretrained(resolve_model_ref(BERT_VOCAB_REF), model_max_length=model_max_length)
+
+
+def _save_random(model_class: Any, config: Any, out: str | Path, seed: int, *parts: Any) -> Path:
+    """A seeded random ``model_class(config)`` and its tokenizer / processors, saved to ``out``."""
+    torch.manual_seed(seed)
+    model_class(config).save_pretrained(out)
+    for part in parts:
+        part.save_pretrained(out)
+    return Path(out)
+
+
+def _clip_image_processor(image_size: int) -> Any:
+    from transformers import CLIPImageProcessor
+
+    return CLIPImageProcessor(
+        size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size}
+    )
 
 
 def save_tiny_bert(
@@ -76,10 +94,7 @@ def save_tiny_bert(
         max_position_embeddings=max_position,
         pad_token_id=tokenizer.pad_token_id,
     )
-    torch.manual_seed(seed)
-    BertModel(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
+    return _save_random(BertModel, config, out, seed, tokenizer)
 
 
 def save_tiny_clip(
@@ -100,7 +115,7 @@ def save_tiny_clip(
     module docstring). Vision side: a ViT on ``image_size`` pixels in ``patch_size`` patches.
     Untrained: the demo uses it as a labelled stand-in for ``openai/clip-vit-base-patch32``.
     """
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTextConfig, CLIPVisionConfig
+    from transformers import CLIPConfig, CLIPModel, CLIPTextConfig, CLIPVisionConfig
 
     out = Path(out)
     tokenizer = bert_tokenizer(model_max_length=77)
@@ -128,13 +143,7 @@ def save_tiny_clip(
     config = CLIPConfig(
         text_config=text.to_dict(), vision_config=vision.to_dict(), projection_dim=projection_dim
     )
-    torch.manual_seed(seed)
-    CLIPModel(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    CLIPImageProcessor(
-        size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size}
-    ).save_pretrained(out)
-    return out
+    return _save_random(CLIPModel, config, out, seed, tokenizer, _clip_image_processor(image_size))
 
 
 # ---- multilingual stand-ins (the posts study: English, Spanish, Danish, German)
@@ -251,10 +260,7 @@ def save_tiny_xlm_roberta(
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
     )
-    torch.manual_seed(seed)
-    XLMRobertaModel(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
+    return _save_random(XLMRobertaModel, config, out, seed, tokenizer)
 
 
 def save_tiny_mbert(
@@ -275,10 +281,7 @@ def save_tiny_mbert(
         max_position_embeddings=max_position,
         pad_token_id=tokenizer.pad_token_id,
     )
-    torch.manual_seed(seed)
-    BertModel(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
+    return _save_random(BertModel, config, out, seed, tokenizer)
 
 
 def _tiny_vision(hidden_size: int, num_layers: int, image_size: int, patch_size: int) -> dict:
@@ -305,7 +308,7 @@ def save_tiny_altclip(
     """Write a tiny random ``AltCLIPModel`` (an XLM-R text tower and a CLIP vision tower), a
     :func:`sentencepiece_tokenizer` and a ``CLIPImageProcessor`` to ``out``: a stand-in for
     ``BAAI/AltCLIP-m18`` (CLIP slot, multilingual). Untrained."""
-    from transformers import AltCLIPConfig, AltCLIPModel, CLIPImageProcessor
+    from transformers import AltCLIPConfig, AltCLIPModel
 
     out = Path(out)
     tokenizer = sentencepiece_tokenizer(model_max_length=512)
@@ -327,13 +330,7 @@ def save_tiny_altclip(
         "projection_dim": projection_dim,
     }
     config = AltCLIPConfig(text_config=text, vision_config=vision, projection_dim=projection_dim)
-    torch.manual_seed(seed)
-    AltCLIPModel(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    CLIPImageProcessor(
-        size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size}
-    ).save_pretrained(out)
-    return out
+    return _save_random(AltCLIPModel, config, out, seed, tokenizer, _clip_image_processor(image_size))
 
 
 def save_tiny_siglip(
@@ -370,11 +367,8 @@ def save_tiny_siglip(
     config = SiglipConfig(
         text_config=text, vision_config=_tiny_vision(hidden_size, num_layers, image_size, patch_size)
     )
-    torch.manual_seed(seed)
-    SiglipModel(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    SiglipImageProcessor(size={"height": image_size, "width": image_size}).save_pretrained(out)
-    return out
+    processor = SiglipImageProcessor(size={"height": image_size, "width": image_size})
+    return _save_random(SiglipModel, config, out, seed, tokenizer, processor)
 
 
 def save_tiny_cnn(out: str | Path, *, arch: str = "shufflenet_v2_x0_5", seed: int = 0) -> Path:
