@@ -25,6 +25,7 @@ from polimodal.corpus.channels import (
     read_channel_sheet,
     shard_channels,
     update_video_sheet,
+    write_video_sheet,
 )
 from polimodal.corpus.samples import VIDEO_ID_RE, read_sample_sheet, shard_digests
 from polimodal.corpus.schemas import (
@@ -392,3 +393,21 @@ def test_availability_rates_of_channels_and_videos(tmp_path: Path) -> None:
         tmp_path / "videos.parquet", tmp_path / "unavailable.parquet", tmp_path / "none.tsv"
     )
     assert alone["level"].tolist() == ["videos"]
+
+
+def test_a_quote_in_a_channels_sheet_loses_no_channel(tmp_path: Path) -> None:
+    sheet = read_channel_sheet(
+        write(tmp_path, 'channel\tname\n@a\t"Party A\n@b\tB\n@c\tC\n@d\tD" party\n@e\tE\n')
+    )
+    assert list(sheet["channel"]) == ["@a", "@b", "@c", "@d", "@e"]
+    assert sheet["name"][0] == '"Party A'
+
+
+def test_a_written_video_sheet_keeps_quotes_literal(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"video_id": ["v1", "v2"], "source": ["a", "b"], "ideology": ['"left', 'x"']})
+    write_video_sheet(frame, tmp_path / "videos.tsv")
+    assert (tmp_path / "videos.tsv").read_text() == 'video_id\tsource\tideology\nv1\ta\t"left\nv2\tb\tx"\n'
+    assert list(read_sample_sheet(tmp_path / "videos.tsv").ideology) == ['"left', 'x"']
+    bad = frame.assign(ideology=["a\tb", "c"])
+    with pytest.raises(SampleSheetError, match="row 1, column 'ideology'"):
+        write_video_sheet(bad, tmp_path / "videos.tsv")

@@ -73,3 +73,19 @@ def test_headline_and_article_text_are_separate_text_columns(tmp_path):
     assert sheet.iloc[0]["text"] == "Senate passes budget\n\nThe senate passed the budget today."
     parts = sheet_posts(sheet, columns)[1].parts
     assert parts == (("headline", "Fußball-Bund wählt"), ("article_text", "Der Bund wählt heute."))
+
+
+def test_nmb_plus_unique_id_is_the_post_id_and_quotes_stay_text(tmp_path):
+    news = pd.DataFrame(
+        {
+            "unique_id": ["a-17", "b-18"],
+            "headline": ['"No deal," says minister', "Plain"],
+            "article_text": ["Body one.", 'Body "two'],
+            "image": ["https://example.org/a.png", "https://example.org/b.png"],
+        }
+    )
+    news.to_csv(tmp_path / "nmb.csv", index=False)
+    sheet = read_sample_sheet(convert_news(tmp_path / "nmb.csv", tmp_path / "posts.tsv"))
+    assert list(sheet["video_id"]) == ["a-17", "b-18"]
+    assert sheet.iloc[0]["headline"] == '"No deal," says minister'
+    assert sheet.iloc[1]["text"] == 'Plain Body "two'

@@ -164,3 +164,20 @@ def test_bad_text_columns_are_named(tmp_path: Path, columns: list[str], message:
     path = _sheet(tmp_path, "post_id\theadline\timage\nn1\tHi\ta.jpg\n")
     with pytest.raises(SampleSheetError, match=message):
         read_sample_sheet(path, text_columns=columns)
+
+
+def test_a_post_that_opens_a_quotation_keeps_every_row_and_its_own_image(tmp_path: Path) -> None:
+    """p1 opens a quotation and p3 closes it: the rows between once merged into p1's text."""
+    path = _sheet(
+        tmp_path,
+        "post_id\ttext\timage\tstance\n"
+        'p1\t"We will win," she said\ta.jpg\tpro\n'
+        "p2\tplain post\tb.jpg\tcontra\n"
+        'p3\tand then "it ended\tc.jpg\tpro\n'
+        "p4\tlast\td.jpg\tcontra\n",
+    )
+    sheet = read_sample_sheet(path)
+    assert list(sheet["video_id"]) == ["p1", "p2", "p3", "p4"]
+    assert list(sheet["stance"]) == ["pro", "contra", "pro", "contra"]
+    assert sheet["text"][0] == '"We will win," she said'
+    assert [Path(p.images[0]).name for p in sheet_posts(sheet)] == ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]

@@ -69,7 +69,14 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 import pyarrow as pa
 
-from polimodal.corpus.samples import read_header, read_sample_sheet, read_table_file, shard_name
+from polimodal.corpus.samples import (
+    read_header,
+    read_sample_sheet,
+    read_table_file,
+    shard_name,
+    sheet_separator,
+    write_table_file,
+)
 from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, UNAVAILABLE, VIDEOS, read_parquet
 from polimodal.errors import ConfigError, SampleSheetError
 from polimodal.options import choice, options_from_section
@@ -383,8 +390,16 @@ def read_video_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         return pd.DataFrame(columns=["video_id", "source"], dtype=str)
-    sep = "," if path.suffix.lower() == ".csv" else "\t"
-    head = pd.read_csv(path, sep=sep, dtype=str, nrows=1, keep_default_na=False, encoding="utf-8")
+    sep = sheet_separator(path)
+    head = pd.read_csv(
+        path,
+        sep=sep,
+        dtype=str,
+        nrows=1,
+        keep_default_na=False,
+        encoding="utf-8",
+        quoting=csv.QUOTE_MINIMAL if sep == "," else csv.QUOTE_NONE,
+    )
     if "post_id" in head.columns:
         raise SampleSheetError(
             f"sample sheet {path} is a posts sheet: channels list videos into a video sheet"
@@ -396,14 +411,7 @@ def read_video_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def write_video_sheet(sheet: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write the video sheet (tab-separated, or .csv), atomically: a reader sees the old or the new."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, delimiter="," if path.suffix.lower() == ".csv" else "\t", lineterminator="\n")
-        writer.writerow(list(sheet.columns))
-        writer.writerows(sheet.itertuples(index=False, name=None))
-    os.replace(tmp, path)
+    write_table_file(sheet, Path(path))
 
 
 def _concat(paths: Sequence[str | os.PathLike[str]], schema: pa.Schema) -> pd.DataFrame:

@@ -5,7 +5,7 @@ with the outlet and labels (NMB+: ``headline``, ``article_text``, ``image``, ``o
 ``text_label``, ``multimodal_label``). An article is a post whose image is the top image; this
 module writes the posts sheet the workflow reads (:mod:`polimodal.corpus.posts`):
 
-- ``post_id`` from an id column (``id`` or ``article_id`` when present, made safe) or the row
+- ``post_id`` from an id column (``id``, ``article_id`` or NMB+'s ``unique_id`` when present, made safe) or the row
   number (``news000001``);
 - ``text``: what text models read by default — the headline and the article text joined by a blank
   line (``text: headline`` or ``article_text`` picks one);
@@ -23,6 +23,7 @@ a missing required column is a :class:`SampleSheetError` that names it.
 
 from __future__ import annotations
 
+import csv
 import logging
 import re
 from collections.abc import Sequence
@@ -31,13 +32,14 @@ from pathlib import Path
 import pandas as pd
 
 from polimodal.corpus.posts import image_kind
+from polimodal.corpus.samples import write_table_file
 from polimodal.errors import SampleSheetError
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
 
 TEXT_COLUMNS = ("headline", "article_text")
-ID_COLUMNS = ("id", "article_id")
+ID_COLUMNS = ("id", "article_id", "unique_id")  # unique_id: NMB+'s
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -50,7 +52,8 @@ def read_news_table(path: PathLike) -> pd.DataFrame:
         df = pd.read_parquet(path)
     else:
         sep = "\t" if path.suffix in (".tsv", ".tab") else ","
-        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+        quoting = csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL  # a TSV cell is literal
+        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, quoting=quoting)
     return df.astype(str).where(df.notna(), "")
 
 
@@ -126,8 +129,7 @@ def _image(cell: str, root: Path | None, source: str) -> str:
 def write_posts_sheet(posts: pd.DataFrame, out: PathLike) -> Path:
     """The frame as a tab-separated posts sheet."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    posts.to_csv(out, sep="\t", index=False)
+    write_table_file(posts, out)
     return out
 
 
