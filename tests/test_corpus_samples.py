@@ -227,10 +227,10 @@ def test_a_quote_at_the_start_of_a_tsv_cell_is_text_and_merges_no_rows(tmp_path)
     """pandas's default CSV quoting read v2's cell up to v4's '"' as one cell: v3 vanished."""
     p = write(
         tmp_path,
-        'video_id\tsource\ttitle\tlabel\n'
-        'v1\ta.mp4\tplain\tleft\n'
+        "video_id\tsource\ttitle\tlabel\n"
+        "v1\ta.mp4\tplain\tleft\n"
         'v2\tb.mp4\t"Read my lips\tright\n'
-        'v3\tc.mp4\tmiddle\tleft\n'
+        "v3\tc.mp4\tmiddle\tleft\n"
         'v4\td.mp4\tno new taxes"\tright\n',
     )
     df = read_sample_sheet(p)
@@ -245,7 +245,7 @@ def test_a_quote_at_the_start_of_a_tsv_cell_is_text_and_merges_no_rows(tmp_path)
 def test_a_csv_quote_that_swallows_whole_rows_names_its_line(tmp_path):
     p = write(
         tmp_path,
-        "video_id,source,title\nv1,a.mp4,ok\nv2,b.mp4,\"opens here\nv3,c.mp4,middle\nv4,d.mp4,closes\"\n",
+        'video_id,source,title\nv1,a.mp4,ok\nv2,b.mp4,"opens here\nv3,c.mp4,middle\nv4,d.mp4,closes"\n',
         "s.csv",
     )
     with pytest.raises(SampleSheetError, match=r"line 3, column 'title'.*runs on to line 5"):
@@ -261,5 +261,5 @@ def test_a_csv_cell_may_hold_a_line_break(tmp_path):
 def test_a_carriage_return_inside_a_tsv_cell_names_its_line(tmp_path):
     p = tmp_path / "videos.tsv"
     p.write_bytes(b"video_id\tsource\ttitle\nv1\ta.mp4\tok\nv2\tb.mp4\tbro\rken\nv3\tc.mp4\tok\n")
-    with pytest.raises(SampleSheetError, match="3 line.*line 3 does not read as one row"):
+    with pytest.raises(SampleSheetError, match=r"3 line.*line 3 does not read as one row"):
         read_sample_sheet(p)

@@ -5,8 +5,8 @@ with the outlet and labels (NMB+: ``headline``, ``article_text``, ``image``, ``o
 ``text_label``, ``multimodal_label``). An article is a post whose image is the top image; this
 module writes the posts sheet the workflow reads (:mod:`polimodal.corpus.posts`):
 
-- ``post_id`` from an id column (``id``, ``article_id`` or NMB+'s ``unique_id`` when present, made safe) or the row
-  number (``news000001``);
+- ``post_id`` from an id column (``id``, ``article_id`` or NMB+'s ``unique_id`` when present, made
+  safe) or the row number (``news000001``);
 - ``text``: what text models read by default — the headline and the article text joined by a blank
   line (``text: headline`` or ``article_text`` picks one);
 - ``headline`` and ``article_text`` kept as they are, so a model's ``text_fields`` can choose them
