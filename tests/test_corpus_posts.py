@@ -181,3 +181,54 @@ def test_a_post_that_opens_a_quotation_keeps_every_row_and_its_own_image(tmp_pat
     assert list(sheet["stance"]) == ["pro", "contra", "pro", "contra"]
     assert sheet["text"][0] == '"We will win," she said'
     assert [Path(p.images[0]).name for p in sheet_posts(sheet)] == ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]
+
+
+# ----------------------------------------------------------------------------- near-misses of known columns
+#: Label names a study uses: far from every column a sheet reads, they stay labels.
+LABELS = ["ideology", "party", "label", "stance", "country", "year", "hateful", "outlet", "score", "test",
+          "next", "posted", "topic", "language", "image_description", "text_label"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("header", "column", "known"),
+    [
+        ("post_id\ttext\timgae", "imgae", "image"),  # swapped letters: read as a label, no post had an image
+        ("post_id\tText\timage", "Text", "text"),  # case: no post had a text
+        ("post_id\ttext\timage\tIMAGE_2", "IMAGE_2", "image_2"),
+        ("post_id\ttext\timage\timage_01", "image_01", "image_1"),
+        ("post_id\ttext\timage\timgae_3", "imgae_3", "image_3"),
+        ("post_id\ttext\timage\ttexts", "texts", "text"),  # a real label of that name: renamed (below)
+        ("post_id\ttxt\timage", "txt", "text"),
+        ("post_id\ttext\timage\tpost_ids", "post_ids", "post_id"),
+    ],
+)
+def test_a_known_column_spelt_otherwise_stops_the_reading(
+    tmp_path: Path, header: str, column: str, known: str
+) -> None:
+    row = "\t".join(["p1", "hi", "a.jpg", "x"][: header.count("\t") + 1])
+    path = _sheet(tmp_path, f"{header}\n{row}\n")
+    with pytest.raises(SampleSheetError) as err:
+        read_sample_sheet(path)
+    message = str(err.value)
+    assert (
+        f"sample sheet {path}: line 1 (header): column {column!r} looks like the known column {known!r}"
+        in message
+    )
+    assert f"rename it to the column it looks like ({column!r} -> {known!r})" in message
+    assert f"{column + '_label'!r}" in message  # how to keep a real label of that name
+
+
+def test_a_configured_text_column_spelt_otherwise_is_named(tmp_path: Path) -> None:
+    path = _sheet(tmp_path, "post_id\timage\tHeadline\tarticle_text\nn1\ta.jpg\tb\tc\n")
+    with pytest.raises(SampleSheetError, match="column 'Headline' looks like the known column 'headline'"):
+        read_sample_sheet(path, text_columns=["headline", "article_text"])
+    assert "Headline" in read_sample_sheet(path).columns  # not a text column by default: a label
+
+
+def test_label_names_and_renamed_near_misses_stay_labels(tmp_path: Path) -> None:
+    columns = ["post_id", "text", "image", "image_2", *LABELS, "texts_label", "imgae_label"]
+    values = ["p1", "hi", "a.jpg", "b.jpg", *(f"v{i}" for i in range(len(columns) - 4))]
+    path = _sheet(tmp_path, "\t".join(columns) + "\n" + "\t".join(values) + "\n")
+    sheet = read_sample_sheet(path)
+    assert sheet.loc[0, "source"] == "a.jpg | b.jpg" and sheet.loc[0, "text"] == "hi"
+    assert sheet.loc[0, "texts_label"] == values[-2] and sheet.loc[0, "ideology"] == "v0"

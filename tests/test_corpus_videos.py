@@ -38,3 +38,35 @@ def test_a_posts_sheet_is_not_read_as_videos(tmp_path):
     assert sheet_kind(read_sample_sheet(path).columns) is POST_SHEET
     with pytest.raises(SampleSheetError, match=r"is not a videos sheet \(no video_id column\)"):
         VIDEO_SHEET.read_shard(path, 0, 10)
+
+
+@pytest.mark.parametrize(
+    ("header", "column", "known"),
+    [
+        ("video_id\tSource\tparty", "Source", "source"),
+        ("video_ID\tsource\tparty", "video_ID", "video_id"),
+        ("video_id\tsource\tsorce", "sorce", "source"),
+        ("video_id\tsource\tvidoe_id", "vidoe_id", "video_id"),
+        ("Video ID\tsource\tparty", "Video ID", "video_id"),
+        ("video_id\tsource\tChannel", "Channel", "channel"),  # the channels step matches rows by channel
+        ("Post_ID\ttext\tparty", "Post_ID", "post_id"),  # a posts sheet's id: read as a videos sheet
+    ],
+)
+def test_a_known_column_spelt_otherwise_stops_the_reading(tmp_path, header, column, known):
+    path = tmp_path / "v.tsv"
+    path.write_text(f"{header}\na\tx.mp4\tleft\n")
+    with pytest.raises(SampleSheetError) as err:
+        read_sample_sheet(path)
+    assert (
+        f"sample sheet {path}: line 1 (header): column {column!r} looks like the known column {known!r}"
+        in str(err.value)
+    )
+    assert f"rename it to the column it looks like ({column!r} -> {known!r})" in str(err.value)
+
+
+def test_label_names_stay_labels(tmp_path):
+    labels = ["ideology", "party", "label", "stance", "country", "year", "hateful", "outlet", "score",
+              "title", "text", "videos", "channel_id", "sources_label", "channel"]  # fmt: skip
+    path = tmp_path / "v.tsv"
+    path.write_text("\t".join(["video_id", "source", *labels]) + "\na\tx.mp4" + "\tv" * len(labels) + "\n")
+    assert list(read_sample_sheet(path).columns) == ["video_id", "source", *labels]

@@ -35,11 +35,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from polimodal.corpus.columns import check_near_misses, near_misses, resembles
 from polimodal.errors import SampleSheetError
 
 #: The separator of several images in one ``image`` cell.
 IMAGE_SEPARATOR = "|"
 IMAGE_COLUMN_RE = re.compile(r"^image(_[1-9][0-9]*)?$")
+#: A numbered column (``image_01``, ``Image 2``, ``imgae_3``): a stem and a number.
+_NUMBERED_RE = re.compile(r"^(.*?)[\s_.-]*([0-9]+)$")
 #: A URL scheme before the first ``:`` (``data:``, ``mailto:``, ``https://``); two letters at least,
 #: so a Windows drive (``C:\\x.jpg``) reads as a path. A local name with a colon: write ``./a:b.jpg``.
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
@@ -122,6 +125,7 @@ def check_header(columns: list[str], path: Path, text_columns: Sequence[str] = D
             "`image_2`, ...: rename them (otherwise they are read as labels and no post has an image)"
         )
     text_columns = list(text_columns)
+    check_near_misses(column_near_misses(columns, text_columns), f"sample sheet {path}")
     if text_columns != list(DEFAULT_TEXT_COLUMNS):
         missing = [c for c in text_columns if c not in columns]
         bad = [c for c in text_columns if c in ("post_id", "video_id", "source") or c in images]
@@ -136,6 +140,29 @@ def check_header(columns: list[str], path: Path, text_columns: Sequence[str] = D
             f"sample sheet {path}: a posts sheet needs a `text` column and/or image columns "
             f"(`image`, or `image_1`, `image_2`, ...); found {columns}"
         )
+
+
+def known_columns(text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS) -> tuple[str, ...]:
+    """The columns a posts sheet reads (besides ``image_N``): ``post_id``, ``text`` (a post's
+    text, whatever the text columns), ``image`` and the text columns."""
+    return tuple(dict.fromkeys(("post_id", "text", "image", *text_columns)))
+
+
+def column_near_misses(columns: Sequence[str], text_columns: Sequence[str]) -> list[tuple[str, str]]:
+    """``(column, known column)`` of the header columns that are a known column of a posts sheet
+    spelt another way (:mod:`polimodal.corpus.columns`; a numbered image column such as
+    ``image_01``, ``Image_2`` or ``imgae_3`` is like ``image_N``)."""
+    known = known_columns(text_columns)
+    out = []
+    for column in columns:
+        if column in known or IMAGE_COLUMN_RE.fullmatch(column):
+            continue
+        m = _NUMBERED_RE.fullmatch(column)
+        if m and (m.group(1) == "image" or resembles(m.group(1), "image")):
+            out.append((column, f"image_{int(m.group(2)) or 1}"))
+        else:
+            out += near_misses([column], known)
+    return out
 
 
 def post_rows(

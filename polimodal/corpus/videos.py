@@ -8,8 +8,9 @@ Columns (tab-separated, or comma-separated when the name ends in .csv; every val
 
 :func:`polimodal.corpus.samples.read_sample_sheet` reads the file, drops blank lines and checks the
 ids; :func:`check_header` and :func:`video_rows` add what only a videos sheet needs
-(:class:`SampleSheetError` naming the line: a missing ``video_id``/``source`` column, an empty
-source). The kind itself is declared in :data:`polimodal.corpus.samples.SHEET_KINDS`.
+(:class:`SampleSheetError` naming the line: a missing ``video_id``/``source`` column, a column
+that is a known one misspelt, an empty source). The kind itself is declared in
+:data:`polimodal.corpus.samples.SHEET_KINDS`.
 """
 
 from __future__ import annotations
@@ -21,10 +22,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from polimodal.corpus.columns import check_near_misses, near_misses
 from polimodal.errors import SampleSheetError
 
 YOUTUBE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{11}$")
 REQUIRED_COLUMNS = ("video_id", "source")
+#: The columns a videos sheet is read by: its own, ``channel`` (the channels step matches a row to
+#: its channel by it) and ``post_id`` (it makes a sheet a posts sheet). A header column that is one
+#: of them spelt another way stops the reading (:mod:`polimodal.corpus.columns`).
+KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "channel", "post_id")
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,10 @@ class VideoSource:
 
 
 def check_header(columns: list[str], path: Path, text_columns: Sequence[str] = ()) -> None:
-    """The header of a videos sheet names ``video_id`` and ``source`` (``text_columns``: posts only)."""
+    """The header of a videos sheet names ``video_id`` and ``source``, and no column that is a known
+    column spelt another way (``Source``, ``video_ID``: :data:`KNOWN_COLUMNS`); ``text_columns``:
+    posts only."""
+    check_near_misses(near_misses(columns, KNOWN_COLUMNS), f"sample sheet {path}")
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise SampleSheetError(
