@@ -49,8 +49,12 @@ def write(tmp_path: Path, text: str | bytes, name: str = "channels.tsv") -> Path
 @pytest.mark.parametrize(
     ("value", "url"),
     [
-        ("@SomeParty", "https://www.youtube.com/@SomeParty"),
-        ("UC" + "a" * 22, "https://www.youtube.com/channel/UC" + "a" * 22),
+        # a handle ignores case (YouTube's do); a UC… id and other hosts' paths keep theirs
+        ("@SomeParty", "https://www.youtube.com/@someparty"),
+        ("https://www.YouTube.com/@SomeParty/videos", "https://www.youtube.com/@someparty/videos"),
+        ("UC" + "aB" * 11, "https://www.youtube.com/channel/UC" + "aB" * 11),
+        ("youtube.com/c/Party", "https://www.youtube.com/c/Party"),
+        ("https://Example.org/@Party/Feed.xml", "https://example.org/@Party/Feed.xml"),
         ("https://youtube.com/@x/", "https://www.youtube.com/@x"),
         ("HTTPS://M.YouTube.com/@x", "https://www.youtube.com/@x"),
         ("youtube.com/c/party", "https://www.youtube.com/c/party"),
@@ -95,7 +99,23 @@ def test_reads_channels_and_labels_as_text(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("chanel\tideology\n@a\tleft\n", r"line 1 \(header\): no column 'channel'.*'chanel'"),
+        ("name\tideology\n@a\tleft\n", r"line 1 \(header\): no column 'channel'.*'name'"),
+        # a known column spelt otherwise would be read as a label (and carried onto the video sheet)
+        (
+            "chanel\tideology\n@a\tleft\n",
+            r"line 1 \(header\): column 'chanel' looks like the known column 'channel'.*"
+            r"rename it to the column it looks like \('chanel' -> 'channel'\).*'chanel_label'",
+        ),
+        ("Channel\tideology\n@a\tleft\n", r"line 1 \(header\): column 'Channel' looks like .* 'channel'"),
+        ("channel\tChannel\n@a\tleft\n", r"column 'Channel' looks like the known column 'channel'"),
+        ("channel\tSource\n@a\tx\n", r"column 'Source' looks like the known column 'source'"),
+        ("channel\tvideo_ID\n@a\tx\n", r"column 'video_ID' looks like the known column 'video_id'"),
+        # a handle ignores case: one channel
+        (
+            "channel\n@SomeParty\nhttps://www.youtube.com/@someparty/\n@SOMEPARTY\n",
+            r"the same channel twice: https://www.youtube.com/@someparty on lines 2 and 3; "
+            r"https://www.youtube.com/@someparty on lines 2 and 4",
+        ),
         ("channel,ideology\n@a,left\n", r"no column 'channel'.*\(is it tab-separated\?\)"),
         (
             "channel\tsource\n@a\tx\n",
@@ -120,6 +140,20 @@ def test_sheet_mistakes_name_file_line_and_column(tmp_path: Path, text: str, mes
     with pytest.raises(SampleSheetError, match=message) as err:
         read_channel_sheet(path)
     assert str(path) in str(err.value)
+
+
+def test_label_names_and_case_sensitive_channels_are_kept(tmp_path: Path) -> None:
+    labels = ["ideology", "party", "label", "stance", "country", "year", "hateful", "outlet", "score",
+              "channel_id", "channel_name", "videos", "posted", "chanel_label"]  # fmt: skip
+    uc = "UC" + "aB" * 11
+    rows = [f"{uc}", uc.swapcase().replace("uc", "UC", 1), "https://e.org/Feed.xml", "https://e.org/feed.xml"]
+    text = "\t".join(["channel", *labels]) + "\n" + "".join(r + "\tv" * len(labels) + "\n" for r in rows)
+    sheet = read_channel_sheet(write(tmp_path, text))
+    assert list(sheet.columns) == ["channel", *labels, "channel_url"]
+    # a UC… id and another host's path keep their case: four channels
+    assert list(sheet["channel_url"]) == [
+        f"https://www.youtube.com/channel/{rows[0]}", f"https://www.youtube.com/channel/{rows[1]}", *rows[2:]
+    ]  # fmt: skip
 
 
 def test_unreadable_sheets(tmp_path: Path) -> None:
@@ -355,6 +389,24 @@ def test_relabel_rewrites_a_channels_rows_only(tmp_path: Path) -> None:
     sheet = read_sample_sheet(tmp_path / "videos.tsv")
     assert summary["rows_relabelled"] == 1 and list(sheet.ideology) == ["none", "right"]
     assert list(sheet.channel) == ["", "@a"]  # the channel's other spelling is the same channel
+
+
+def test_a_handle_spelt_in_another_case_is_the_same_channel(tmp_path: Path) -> None:
+    """A re-run whose channels sheet spells a handle in another case finds the channel's listing
+    (a reused listing names it as it was spelt), its rows, its count and its labels."""
+    first = [(listing("@SomeParty", [("a1", None), ("a2", None)]), [listed("@SomeParty", 2)])]
+    run(tmp_path, "channel\tideology\n@SomeParty\tleft\n", first, max_videos=3)
+    grown = listing("@SomeParty", [("a0", None), ("a1", None), ("a2", None), ("a9", None)])
+    summary = run(
+        tmp_path, "channel\tideology\n@someparty\tright\n", [(grown, [listed("@SomeParty", 4)])],
+        max_videos=3, relabel=True,
+    )  # fmt: skip
+    assert summary["channels_listed"] == 1 and summary["channels_not_listed"] == 0
+    sheet = read_sample_sheet(tmp_path / "videos.tsv")
+    assert list(sheet.video_id) == ["a1", "a2", "a0"]  # max_videos counts the rows listed before
+    assert list(sheet.ideology) == ["right"] * 3 and summary["rows_relabelled"] == 2
+    per_channel = pd.read_csv(tmp_path / "out" / "channels.tsv", sep="\t", keep_default_na=False)
+    assert per_channel[["channel", "status", "in_sheet"]].values.tolist() == [["@someparty", "listed", 3]]
 
 
 def test_a_posts_sheet_is_not_appended_to(tmp_path: Path) -> None:

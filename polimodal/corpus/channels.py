@@ -69,6 +69,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 import pyarrow as pa
 
+from polimodal.corpus.columns import check_near_misses, near_misses
 from polimodal.corpus.samples import (
     read_header,
     read_sample_sheet,
@@ -178,11 +179,13 @@ def channel_url(value: str) -> str | None:
 
     ``@handle`` → ``https://www.youtube.com/@handle``, ``UC…`` → ``.../channel/UC…``; a URL keeps
     its path and query, with the scheme and host in lower case (YouTube's hosts as
-    ``www.youtube.com``) and no trailing ``/``, so that two spellings of a channel are one.
+    ``www.youtube.com``) and no trailing ``/``, so that two spellings of a channel are one. A
+    YouTube handle is in lower case too (YouTube ignores its case: ``@SomeParty`` is ``@someparty``);
+    a ``UC…`` id and the path of any other URL keep their case.
     """
     value = value.strip()
     if _HANDLE_RE.fullmatch(value):
-        return f"https://www.youtube.com/{value}"
+        return f"https://www.youtube.com/{value.lower()}"
     if _CHANNEL_ID_RE.fullmatch(value):
         return f"https://www.youtube.com/channel/{value}"
     if re.match(r"^(www\.|m\.)?youtube\.com/", value, re.IGNORECASE):
@@ -194,6 +197,8 @@ def channel_url(value: str) -> str | None:
     if host in _YOUTUBE_HOSTS:
         host = "www.youtube.com"
     path = parts.path.rstrip("/") if parts.path != "/" else ""
+    if host == "www.youtube.com":
+        path = re.sub(r"^/@[^/]+", lambda m: m.group(0).lower(), path)
     return urlunsplit((parts.scheme.lower(), host, path, parts.query, ""))
 
 
@@ -227,11 +232,15 @@ def read_channel_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
     naming the file, line (header = line 1), column and value for: a missing file, a byte that is
     not UTF-8, a missing ``channel`` column, a ``video_id``/``source``/``post_id`` column, an
     empty channel, a value that is no channel URL, @handle or UC… id, the same channel twice
-    (also when spelt two ways), and a sheet without rows.
+    (also when spelt two ways: a handle in another case is the same), a sheet without rows, and a
+    header column that is ``channel`` or a video sheet's column misspelt (``Channel``, ``chanel``:
+    :mod:`polimodal.corpus.columns`).
     """
     path = Path(path)
     what = f"channels sheet {path}"
     df = read_table_file(path, what, "channel")
+    # `Channel`, `chanel`, `Source`...: read as labels (and carried onto the video sheet) otherwise
+    check_near_misses(near_misses(df.columns, (CHANNEL_COLUMN, *RESERVED_COLUMNS)), what)
     if CHANNEL_COLUMN not in df.columns:
         raise SampleSheetError(
             f"{what}: line 1 (header): no column {CHANNEL_COLUMN!r} (a channel URL, @handle or UC… id "
@@ -444,18 +453,20 @@ def update_video_sheet(
     channels = read_channel_sheet(channels_sheet)
     carried = carried_columns(channels)
     listing = _concat(listings, LISTING)
-    status = _concat(statuses, CHANNEL_STATUS).drop_duplicates("channel", keep="last").set_index("channel")
+    # the listing jobs' tables name each channel as the channels sheet spelt it when it was listed
+    # (a listing reused from the cache keeps that spelling): matched by the URL it stands for
+    status = _concat(statuses, CHANNEL_STATUS)
+    status = status.assign(url=_urls(status["channel"])).drop_duplicates("url", keep="last").set_index("url")
     existing = read_video_sheet(sheet)
     before = list(existing.columns)
     columns = before + [c for c in ("video_id", "source", CHANNEL_COLUMN, *carried) if c not in before]
     existing = existing.reindex(columns=columns, fill_value="")
     known_ids, known_sources = set(existing["video_id"]), set(existing["source"])
     # the rows a channel has already, by its URL, whichever way the video sheet spells it
-    spellings = {v: channel_url(v) for v in existing[CHANNEL_COLUMN].unique() if v}
-    owner = existing[CHANNEL_COLUMN].map(spellings)
+    owner = _urls(existing[CHANNEL_COLUMN])
     rows_of = dict(owner.groupby(owner, sort=False).indices)
     have = {url: len(idx) for url, idx in rows_of.items()}
-    by_channel = dict(tuple(listing.groupby("channel", sort=False)))
+    by_channel = dict(tuple(listing.groupby(_urls(listing["channel"]), sort=False)))
 
     reports, new_rows, relabelled = [], [], 0
     for values in channels.to_dict("records"):
@@ -463,13 +474,13 @@ def update_video_sheet(
         report = ChannelReport(name, url)
         labels = {c: values[c] for c in carried}
         relabelled += _labels(existing, rows_of.get(url), labels, options.relabel, name)
-        if name not in status.index:
+        if url not in status.index:
             report.status = "not_listed"
-        elif status.at[name, "status"] != "listed":
+        elif status.at[url, "status"] != "listed":
             report.status = "unavailable"
-            report.kind, report.reason = str(status.at[name, "kind"]), str(status.at[name, "reason"])
-        elif name in by_channel:
-            rows = eligible_entries(by_channel[name], options, report)
+            report.kind, report.reason = str(status.at[url, "kind"]), str(status.at[url, "reason"])
+        elif url in by_channel:
+            rows = eligible_entries(by_channel[url], options, report)
             chosen = choose(
                 rows,
                 options,
@@ -502,6 +513,12 @@ def update_video_sheet(
         summary["videos_listed"], summary["videos_eligible"], summary["videos_added"], sheet, len(result),
     )  # fmt: skip
     return summary
+
+
+def _urls(names: pd.Series) -> pd.Series:
+    """The channel URL (:func:`channel_url`) of each channel name (None for an empty one)."""
+    urls = {v: channel_url(v) for v in names.unique() if v}
+    return names.map(urls)
 
 
 def _labels(existing: pd.DataFrame, rows: Any, labels: dict[str, str], relabel: bool, name: str) -> int:
