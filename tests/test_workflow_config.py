@@ -124,6 +124,24 @@ def test_a_column_named_twice_stops_at_start_up(workflow):
     assert "line 1 (header) names the column(s) ['us_politics'] more than once" in out
 
 
+def test_a_known_column_spelt_otherwise_stops_at_start_up(workflow):
+    """`Source` would be read as a label (polimodal.corpus.columns): the sheets read when the workflow
+    is parsed (common.smk, common_channels.smk) stop it before any job."""
+    out = _sheet_run(workflow, "nearmiss.tsv", "video_id\tSource\tus_politics\na\tx.mp4\t0\n", TASK)
+    assert (
+        "sample sheet config/nearmiss.tsv: line 1 (header): column 'Source' looks like the known column "
+        "'source'" in out
+    )
+    (workflow / "config" / "nearmiss_channels.tsv").write_text("Channel\tideology\n@a\tleft\n")
+    overlay = workflow / "config" / "nearmiss_channels.yaml"
+    overlay.write_text("channels:\n  sheet: config/nearmiss_channels.tsv\n")
+    out = _dry_run_fails(workflow, overlay.name)
+    assert (
+        "channels sheet config/nearmiss_channels.tsv: line 1 (header): column 'Channel' looks like the "
+        "known column 'channel'" in out
+    )
+
+
 def test_an_empty_sheet_stops_at_start_up(workflow):
     out = _sheet_run(workflow, "zero.tsv", "")
     assert "sample sheet config/zero.tsv is empty (0 bytes)" in out
