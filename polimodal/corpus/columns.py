@@ -10,8 +10,8 @@ file, line 1, the column and the known column). A column resembles a known one w
 
 - they are the same once case, spaces, ``_``, ``-`` and ``.`` are set aside (``Text``, ``Video ID``,
   ``postid``), or
-- the known column has 4 characters or more (so set aside) and the column is one slip away from
-  it: one character added or left out, or two neighbours swapped (``texts``, ``txt``, ``imgae``,
+- the known column has 4 characters or more (case and separators set aside) and the column is
+  one slip away from it: one character added or left out, or two neighbours swapped (``texts``, ``txt``, ``imgae``,
   ``sorce``, ``vidoe_id``, ``chanel``, ``channels``). A character replaced by another does not
   count: that turns names into other words (``test`` and ``next`` for ``text``, ``posted`` for
   ``post_id``).
@@ -20,7 +20,7 @@ Names like ``ideology``, ``party``, ``label``, ``stance``, ``country``, ``year``
 ``outlet`` or ``score`` are far from every known column and stay labels. A label column that
 really is named like a known one (``texts`` in a posts sheet) is renamed (``texts_label``): the
 message says so. There is no switch to turn the check off, on purpose: a sheet that reads one way
-here reads the same way in every job.
+here reads the same way in every job. The user's page: ``docs/sheets.md``.
 """
 
 from __future__ import annotations
