@@ -11,10 +11,10 @@ file, line 1, the column and the known column). A column resembles a known one w
 - they are the same once case, spaces, ``_``, ``-`` and ``.`` are set aside (``Text``, ``Video ID``,
   ``postid``), or
 - the known column has 4 characters or more (case and separators set aside) and the column is
-  one slip away from it: one character added or left out, or two neighbours swapped (``texts``, ``txt``, ``imgae``,
-  ``sorce``, ``vidoe_id``, ``chanel``, ``channels``). A character replaced by another does not
-  count: that turns names into other words (``test`` and ``next`` for ``text``, ``posted`` for
-  ``post_id``).
+  one slip away from it: one character added or left out, or two neighbours swapped (``texts``,
+  ``txt``, ``imgae``, ``sorce``, ``vidoe_id``, ``chanel``, ``channels``). A character replaced by
+  another does not count: that turns names into other words (``test`` and ``next`` for ``text``,
+  ``posted`` for ``post_id``).
 
 Names like ``ideology``, ``party``, ``label``, ``stance``, ``country``, ``year``, ``hateful``,
 ``outlet`` or ``score`` are far from every known column and stay labels. A label column that
