@@ -420,6 +420,10 @@ def test_a_header_only_sheet_is_filled(tmp_path: Path) -> None:
     run(tmp_path, "channel\n@a\n", [(listing("@a", [("a1", None)]), [listed("@a", 1)])])
     sheet = read_sample_sheet(tmp_path / "videos.tsv")
     assert list(sheet.columns) == ["video_id", "source", "note", "channel"] and list(sheet.video_id) == ["a1"]
+    # a misspelt known column of a header-only sheet: said now, not at the next start-up
+    (tmp_path / "videos.tsv").write_text("video_id\tSource\tnote\n")
+    with pytest.raises(SampleSheetError, match=r"line 1 \(header\): column 'Source' looks like .* 'source'"):
+        run(tmp_path, "channel\n@a\n", [(listing("@a", [("a1", None)]), [listed("@a", 1)])])
 
 
 def test_availability_rates_of_channels_and_videos(tmp_path: Path) -> None:

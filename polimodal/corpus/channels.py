@@ -79,6 +79,7 @@ from polimodal.corpus.samples import (
     write_table_file,
 )
 from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, UNAVAILABLE, VIDEOS, read_parquet
+from polimodal.corpus.videos import KNOWN_COLUMNS as VIDEO_SHEET_COLUMNS
 from polimodal.errors import ConfigError, SampleSheetError
 from polimodal.options import choice, options_from_section
 
@@ -413,8 +414,10 @@ def read_video_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise SampleSheetError(
             f"sample sheet {path} is a posts sheet: channels list videos into a video sheet"
         )
-    if head.empty:
-        return pd.DataFrame(columns=read_header(path, sep, len(head.columns)), dtype=str)
+    if head.empty:  # a header only: its columns as read_sample_sheet would take them
+        columns = read_header(path, sep, len(head.columns))
+        check_near_misses(near_misses(columns, VIDEO_SHEET_COLUMNS), f"sample sheet {path}")
+        return pd.DataFrame(columns=columns, dtype=str)
     return read_sample_sheet(path)
 
 
