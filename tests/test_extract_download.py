@@ -102,6 +102,7 @@ def test_youtube_url() -> None:
         ("ERROR: [youtube] abc: Join this channel to get access to members-only content", "login_required"),
         ("ERROR: [youtube] abc: This live event will begin in 3 hours.", "live"),
         ("ERROR: [generic] x: Unable to download webpage: HTTP Error 404: Not Found", "not_found"),
+        ("ERROR: [generic] x: Unable to download webpage: HTTP Error 410: Gone", "removed"),
         ("ERROR: Unsupported URL: https://example.org/", "unsupported"),
         ("ERROR: [youtube] abc: Requested format is not available", "no_format"),
         ("ERROR: unable to download video data: HTTP Error 503: Service Unavailable", "download_error"),
@@ -136,6 +137,17 @@ def test_url_404(server: str, tmp_path: Path) -> None:
     assert err.kind == "not_found"
     assert "404" in err.reason
     assert list(tmp_path.iterdir()) == []
+
+
+def test_url_410_is_removed_as_a_gone_channel_is(feeds, tmp_path: Path) -> None:
+    # a video that answers 410 Gone is recorded as a channel that does (removed), not as a
+    # download_error; 404 stays not_found (test_url_404)
+    _, base, counts = feeds
+    media = tmp_path / "media"
+    err = unavailable(VideoSource("g410", f"{base}/gone410/clip.mp4"), media)
+    assert err.kind == "removed" and "410" in err.reason
+    assert counts["/gone410/clip.mp4"] >= 1
+    assert list(media.iterdir()) == []
 
 
 def test_url_html_page_is_unsupported(server: str, tmp_path: Path) -> None:

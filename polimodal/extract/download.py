@@ -19,7 +19,7 @@ records it in the UNAVAILABLE table and goes on. ``kind`` values raised here:
 
 =================  =============================================================
 ``private``        private video
-``removed``        deleted, taken down, account terminated, "Video unavailable"
+``removed``        deleted, taken down, account terminated, "Video unavailable", HTTP 410 Gone
 ``geo_blocked``    not available in the country of the machine
 ``age_restricted`` needs a signed-in, age-verified account (see ``cookies``)
 ``login_required`` members-only or otherwise needs an account
@@ -78,6 +78,8 @@ _ERROR_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("rate_limited", r"not a bot|http error 429|too many requests|rate.?limit"),
         ("login_required", r"members.?only|join this channel|login required|sign in|requires? (a )?login"),
         ("live", r"live event will begin|premieres in|is a live stream|live stream.*not supported"),
+        # 410 Gone: the server says the file was there and was taken away (a channel's too)
+        ("removed", r"http error 410|\b410\b.*gone"),
         ("not_found", r"http error 404|404: not found|404 not found"),
         ("unsupported", r"unsupported url|not a valid url|no video could be found|is not a media file"),
         ("no_format", r"requested format is not available|no video formats found"),
