@@ -122,6 +122,9 @@ def test_url_download(server: str, tmp_path: Path) -> None:
     assert row["duration"] == pytest.approx(info.duration)
     assert (row["width"], row["height"], row["fps"]) == (320, 240, pytest.approx(25.0))
     assert row["title"] == "clip" and row["webpage_url"] == f"{server}/clip.mp4"
+    # no listing: the generic extractor's file name and the server's Last-Modified date, said so
+    assert row["title_source"] == "file_name" and row["upload_time"] is not None
+    assert row["upload_time_source"] == "http_last_modified"
     assert set(row) | set(videos.EXTRACTED_COLUMNS) == set(VIDEOS.names)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.mp4"]  # no staging leftovers
 
@@ -232,6 +235,7 @@ def test_local_file_is_symlinked(files: Path, tmp_path: Path) -> None:
     assert row["media_file"] == "loc.mp4" and row["source_kind"] == "local"
     assert link.is_symlink() and Path(os.readlink(link)) == files / "clip.mp4"
     assert row["title"] == "clip" and row["description"] is None and row["upload_time"] is None
+    assert row["title_source"] == "file_name" and row["upload_time_source"] is None
     assert row["has_audio"] and row["duration"] == pytest.approx(2.0, abs=0.1)
     shutil.rmtree(media_dir)  # deleting the temp media folder keeps the user's file
     assert (files / "clip.mp4").is_file()
