@@ -221,7 +221,7 @@ def described(
     generic = meta.get("extractor_key") == "Generic"
     title, when = _str(meta.get("title")), upload_time(meta)
     url = str(meta.get("webpage_url") or meta.get("url") or video.source)
-    named = generic and title == unquote(os.path.splitext(url_basename(url))[0])
+    named = generic and (bool(meta.get("direct")) or title == unquote(os.path.splitext(url_basename(url))[0]))
     titles = [
         (None if named else title, "media"),
         (video.listing_title, "listing"),
