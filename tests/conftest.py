@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 
@@ -99,17 +100,25 @@ def feeds(tmp_path: Path) -> Iterator[tuple[Path, str, Counter[str]]]:
         yield folder, url, counts
 
 
-def make_feed(folder: Path, base: str, name: str, items: list[tuple[str, str | None]]) -> str:
+def make_feed(
+    folder: Path,
+    base: str,
+    name: str,
+    items: list[tuple[str, str | None]],
+    titles: dict[str, str] | None = None,
+) -> str:
     """An RSS feed ``{name}/feed.xml`` of media files ``{name}/{guid}.mp4`` (16 zero bytes; a
     listing never fetches them): a channel that yt-dlp's generic extractor lists, one entry per
-    item. ``items``: (guid, pubDate or None). Returns the feed's URL."""
+    item. ``items``: (guid, pubDate or None); ``titles``: an item's title by guid (default: the
+    guid). Returns the feed's URL."""
     (folder / name).mkdir(exist_ok=True)
     xml = [f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>']
     for guid, when in items:
         (folder / name / f"{guid}.mp4").write_bytes(b"\x00" * 16)
         date = f"<pubDate>{when}</pubDate>" if when else ""
+        title = xml_escape((titles or {}).get(guid, guid))
         xml.append(
-            f"<item><title>{guid}</title><guid>{guid}</guid>{date}"
+            f"<item><title>{title}</title><guid>{guid}</guid>{date}"
             f'<enclosure url="{base}/{name}/{guid}.mp4" type="video/mp4"/></item>'
         )
     xml.append("</channel></rss>")

@@ -36,6 +36,7 @@ from polimodal.corpus.schemas import (
     table_from_rows,
     write_parquet,
 )
+from polimodal.corpus.videos import LISTING_COLUMNS, sheet_videos
 from polimodal.errors import ConfigError, SampleSheetError
 
 
@@ -327,10 +328,12 @@ def test_videos_are_appended_with_the_channels_columns_and_nothing_existing_move
             "kind": "not_found", "reason": "HTTP Error 404: Not Found", "entries": 0}  # fmt: skip
     summary = run(tmp_path, "channel\tideology\n@a\tleft\n@gone\tright\n", [(a, [listed("@a", 2), gone])])
     sheet = read_sample_sheet(tmp_path / "videos.tsv")
-    assert list(sheet.columns) == ["video_id", "source", "channel", "ideology"]
+    assert list(sheet.columns) == [
+        "video_id", "source", "channel", "ideology", "listing_title", "listing_upload_time"
+    ]  # fmt: skip
     assert sheet.values.tolist() == [
-        ["a1", "https://www.youtube.com/watch?v=a1", "@a", "left"],
-        ["a2", "https://www.youtube.com/watch?v=a2", "@a", "left"],
+        ["a1", "https://www.youtube.com/watch?v=a1", "@a", "left", "title a1", ""],
+        ["a2", "https://www.youtube.com/watch?v=a2", "@a", "left", "title a2", ""],
     ]
     unavailable = pd.read_csv(tmp_path / "out" / "unavailable.tsv", sep="\t")
     assert unavailable.values.tolist() == [
@@ -351,7 +354,7 @@ def test_videos_are_appended_with_the_channels_columns_and_nothing_existing_move
     assert os.stat(tmp_path / "videos.tsv").st_mtime_ns == stamp
 
     # a new upload of @a, a new channel @b (sharing a video with @a), a new label column
-    a2 = listing("@a", [("a3", None), ("a1", None), ("a2", None)])
+    a2 = listing("@a", [("a3", "2020-03-03T10:30"), ("a1", None), ("a2", None)])
     b = listing("@b", [("b1", None), ("a2", None)])
     summary = run(
         tmp_path, "channel\tideology\tcountry\n@a\tleft\tde\n@gone\tright\tfr\n@b\tcenter\tat\n",
@@ -360,7 +363,9 @@ def test_videos_are_appended_with_the_channels_columns_and_nothing_existing_move
     sheet = read_sample_sheet(tmp_path / "videos.tsv")
     assert list(sheet.video_id) == ["a1", "a2", "a3", "b1"]  # appended; a2 not twice
     assert shard_digests(sheet, 2)[0] == digests[0]  # the first shard is as it was
-    assert sheet.loc[2].tolist() == ["a3", "https://www.youtube.com/watch?v=a3", "@a", "left", "de"]
+    assert sheet.loc[2].tolist() == [
+        "a3", "https://www.youtube.com/watch?v=a3", "@a", "left", "title a3", "2020-03-03T10:30:00Z", "de"
+    ]  # fmt: skip
     assert sheet.loc[0, "country"] == ""  # rows already there keep their values (relabel: false)
     assert summary["videos_added"] == 2 and summary["videos_already_in_sheet"] == 3
     text = (tmp_path / "videos.tsv").read_text().splitlines()
@@ -419,11 +424,39 @@ def test_a_header_only_sheet_is_filled(tmp_path: Path) -> None:
     (tmp_path / "videos.tsv").write_text("video_id\tsource\tnote\n")
     run(tmp_path, "channel\n@a\n", [(listing("@a", [("a1", None)]), [listed("@a", 1)])])
     sheet = read_sample_sheet(tmp_path / "videos.tsv")
-    assert list(sheet.columns) == ["video_id", "source", "note", "channel"] and list(sheet.video_id) == ["a1"]
+    assert list(sheet.columns) == ["video_id", "source", "note", "channel", *LISTING_COLUMNS]
+    assert list(sheet.video_id) == ["a1"]
     # a misspelt known column of a header-only sheet: said now, not at the next start-up
     (tmp_path / "videos.tsv").write_text("video_id\tSource\tnote\n")
     with pytest.raises(SampleSheetError, match=r"line 1 \(header\): column 'Source' looks like .* 'source'"):
         run(tmp_path, "channel\n@a\n", [(listing("@a", [("a1", None)]), [listed("@a", 1)])])
+
+
+def test_the_listing_columns_join_an_older_sheet_with_its_first_listed_rows(tmp_path: Path) -> None:
+    # a sheet written before the listing's columns existed, its channel listed already: nothing
+    # new, so the sheet is not rewritten (nothing reruns); a new video brings the columns, the
+    # rows there were get them empty (their ingest keys stay as they were)
+    (tmp_path / "videos.tsv").write_text(
+        "video_id\tsource\tchannel\na1\thttps://www.youtube.com/watch?v=a1\t@a\n"
+    )
+    stamp = os.stat(tmp_path / "videos.tsv").st_mtime_ns
+    run(tmp_path, "channel\n@a\n", [(listing("@a", [("a1", "2020-01-02")]), [listed("@a", 1)])])
+    assert os.stat(tmp_path / "videos.tsv").st_mtime_ns == stamp
+    run(tmp_path, "channel\n@a\n", [(listing("@a", [("a2", "2021-05-06"), ("a1", None)]), [listed("@a", 2)])])
+    sheet = read_sample_sheet(tmp_path / "videos.tsv")
+    assert sheet[["video_id", *LISTING_COLUMNS]].values.tolist() == [
+        ["a1", "", ""], ["a2", "title a2", "2021-05-06T00:00:00Z"]
+    ]  # fmt: skip
+    assert [v.listed() for v in sheet_videos(sheet)] == [
+        {}, {"title": "title a2", "upload_time": "2021-05-06T00:00:00+00:00"}
+    ]  # fmt: skip
+
+
+def test_a_listed_title_with_tabs_and_line_breaks_fits_the_sheet(tmp_path: Path) -> None:
+    rows = listing("@a", [("a1", None)])
+    rows[0]["title"] = "Part one:\tthe new\nbudget "
+    run(tmp_path, "channel\n@a\n", [(rows, [listed("@a", 1)])])
+    assert read_sample_sheet(tmp_path / "videos.tsv").loc[0, "listing_title"] == "Part one: the new budget"
 
 
 def test_availability_rates_of_channels_and_videos(tmp_path: Path) -> None:

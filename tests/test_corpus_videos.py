@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from polimodal.corpus.samples import POST_SHEET, VIDEO_SHEET, read_sample_sheet, sheet_kind
@@ -70,3 +72,24 @@ def test_label_names_stay_labels(tmp_path):
     path = tmp_path / "v.tsv"
     path.write_text("\t".join(["video_id", "source", *labels]) + "\na\tx.mp4" + "\tv" * len(labels) + "\n")
     assert list(read_sample_sheet(path).columns) == ["video_id", "source", *labels]
+
+
+def test_the_listing_columns_give_each_video_its_listed_title_and_time(tmp_path):
+    path = tmp_path / "v.tsv"
+    path.write_text(
+        "video_id\tsource\tlisting_title\tlisting_upload_time\n"
+        "a\thttp://h/a.mp4\tPart one\t2020-03-03T10:00:00Z\n"
+        "b\thttp://h/b.mp4\t\t2020-03-04\n"
+        "c\tc.mp4\t\t\n"
+    )
+    a, b, c = sheet_videos(read_sample_sheet(path))
+    assert (a.listing_title, a.listing_upload_time) == ("Part one", datetime(2020, 3, 3, 10, tzinfo=UTC))
+    assert (b.listing_title, b.listing_upload_time) == (None, datetime(2020, 3, 4, tzinfo=UTC))
+    assert c == VideoSource("c", "c.mp4") and c.listed() == {}
+
+
+def test_a_listing_time_that_is_no_time_names_its_line(tmp_path):
+    path = tmp_path / "v.tsv"
+    path.write_text("video_id\tsource\tlisting_upload_time\na\tx.mp4\t\nb\ty.mp4\tlast Tuesday\n")
+    with pytest.raises(SampleSheetError, match=r"line 3 \(b\), column 'listing_upload_time': 'last Tuesday'"):
+        read_sample_sheet(path)

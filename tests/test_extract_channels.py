@@ -63,9 +63,15 @@ def test_listing_feeds_into_the_video_sheet_with_the_channels_columns(feeds, tmp
     )
 
     sheet = read_sample_sheet(tmp_path / "videos.tsv")
-    assert list(sheet.columns) == ["video_id", "source", "channel", "ideology"]
+    assert list(sheet.columns) == [
+        "video_id", "source", "channel", "ideology", "listing_title", "listing_upload_time"
+    ]  # fmt: skip
     assert ids(tmp_path / "videos.tsv") == ["a", "b", "c", "d", "x", "y"]
-    assert sheet.loc[0].tolist() == [derived_id("a", f"{base}/c1/a.mp4"), f"{base}/c1/a.mp4", c1, "left"]
+    assert sheet.loc[0].tolist() == [
+        derived_id("a", f"{base}/c1/a.mp4"), f"{base}/c1/a.mp4", c1, "left", "a", "2020-01-06T10:00:00Z"
+    ]  # fmt: skip
+    # what the listing said of each video travels with it (the ingest job falls back on it)
+    assert sheet.loc[3, "listing_upload_time"] == "" and sheet.loc[3, "listing_title"] == "d"
     assert list(sheet.ideology) == ["left"] * 4 + ["center"] * 2
     # the channels that could not be listed, with their reasons; the run went on past them
     bad = pd.read_csv(tmp_path / "ch" / "unavailable.tsv", sep="\t").set_index("channel")

@@ -102,6 +102,7 @@ def test_youtube_url() -> None:
         ("ERROR: [youtube] abc: Join this channel to get access to members-only content", "login_required"),
         ("ERROR: [youtube] abc: This live event will begin in 3 hours.", "live"),
         ("ERROR: [generic] x: Unable to download webpage: HTTP Error 404: Not Found", "not_found"),
+        ("ERROR: [generic] x: Unable to download webpage: HTTP Error 410: Gone", "removed"),
         ("ERROR: Unsupported URL: https://example.org/", "unsupported"),
         ("ERROR: [youtube] abc: Requested format is not available", "no_format"),
         ("ERROR: unable to download video data: HTTP Error 503: Service Unavailable", "download_error"),
@@ -121,6 +122,9 @@ def test_url_download(server: str, tmp_path: Path) -> None:
     assert row["duration"] == pytest.approx(info.duration)
     assert (row["width"], row["height"], row["fps"]) == (320, 240, pytest.approx(25.0))
     assert row["title"] == "clip" and row["webpage_url"] == f"{server}/clip.mp4"
+    # no listing: the generic extractor's file name and the server's Last-Modified date, said so
+    assert row["title_source"] == "file_name" and row["upload_time"] is not None
+    assert row["upload_time_source"] == "http_last_modified"
     assert set(row) | set(videos.EXTRACTED_COLUMNS) == set(VIDEOS.names)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.mp4"]  # no staging leftovers
 
@@ -136,6 +140,17 @@ def test_url_404(server: str, tmp_path: Path) -> None:
     assert err.kind == "not_found"
     assert "404" in err.reason
     assert list(tmp_path.iterdir()) == []
+
+
+def test_url_410_is_removed_as_a_gone_channel_is(feeds, tmp_path: Path) -> None:
+    # a video that answers 410 Gone is recorded as a channel that does (removed), not as a
+    # download_error; 404 stays not_found (test_url_404)
+    _, base, counts = feeds
+    media = tmp_path / "media"
+    err = unavailable(VideoSource("g410", f"{base}/gone410/clip.mp4"), media)
+    assert err.kind == "removed" and "410" in err.reason
+    assert counts["/gone410/clip.mp4"] >= 1
+    assert list(media.iterdir()) == []
 
 
 def test_url_html_page_is_unsupported(server: str, tmp_path: Path) -> None:
@@ -220,6 +235,7 @@ def test_local_file_is_symlinked(files: Path, tmp_path: Path) -> None:
     assert row["media_file"] == "loc.mp4" and row["source_kind"] == "local"
     assert link.is_symlink() and Path(os.readlink(link)) == files / "clip.mp4"
     assert row["title"] == "clip" and row["description"] is None and row["upload_time"] is None
+    assert row["title_source"] == "file_name" and row["upload_time_source"] is None
     assert row["has_audio"] and row["duration"] == pytest.approx(2.0, abs=0.1)
     shutil.rmtree(media_dir)  # deleting the temp media folder keeps the user's file
     assert (files / "clip.mp4").is_file()

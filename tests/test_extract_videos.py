@@ -6,6 +6,8 @@ Nothing here reaches the network: every URL is http://127.0.0.1:<random port>/.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,12 +15,16 @@ import pyarrow.parquet as pq
 import pytest
 import yt_dlp
 
+from conftest import make_feed
+from polimodal.corpus.channels import ChannelOptions
+from polimodal.corpus.samples import VIDEO_SHEET
 from polimodal.corpus.schemas import AUDIO, FRAMES, UNAVAILABLE, VIDEOS, read_parquet
 from polimodal.corpus.shards import parts_dir
 from polimodal.corpus.videos import VideoSource
 from polimodal.errors import MediaUnavailable
 from polimodal.extract import download, videos
 from polimodal.extract.audio import SAMPLE_RATE
+from polimodal.extract.channels import list_videos
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
 from polimodal.extract.probe import probe
@@ -204,3 +210,90 @@ def test_a_rerun_fetches_only_the_videos_it_did_not_have(
     for name in ("frames", "unavailable"):
         assert again[name].equals(first[name])
     assert again["videos"].column("video_id").to_pylist() == ["ok_url", "ok_local", "ok_url2", "new"]
+
+
+# ----------------------------------------------------------------------------- a feed's title and date
+#: Four dated clips of a feed (as the issue's "part1": a file name that says nothing) and one
+#: the feed gives no date for.
+FEED = [
+    ("part1", "Tue, 03 Mar 2020 10:00:00 GMT"),
+    ("part2", "Wed, 04 Mar 2020 18:30:00 GMT"),
+    ("part3", "Mon, 06 Jul 2020 08:15:00 GMT"),
+    ("part4", "Fri, 01 Jan 2021 00:00:00 GMT"),
+    ("part5", None),
+]
+FEED_TITLES = {
+    "part1": "Part one: the new budget",
+    "part2": "Part two: taxes & spending",
+    "part3": "Part three: the vote",
+    "part4": "Part four: after the vote",
+    "part5": "Part five: undated",
+}
+
+
+def last_modified(path: Path) -> datetime:
+    """What the loopback server's Last-Modified header says of a file (its mtime, to the second)."""
+    return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
+
+
+def test_a_feeds_titles_and_dates_reach_the_videos_table(feeds, tmp_path: Path) -> None:
+    folder, base, _ = feeds
+    feed = make_feed(folder, base, "news", FEED, titles=FEED_TITLES)
+    for guid, _ in FEED:  # real clips (make_feed writes placeholders a listing never fetches)
+        make_video(folder / "news" / f"{guid}.mp4", duration=1.0, size=(64, 48), fps=5, audio=False)
+    make_video(folder / "hand.mp4", duration=1.0, size=(64, 48), fps=5, audio=False)
+    channels = tmp_path / "channels.tsv"
+    channels.write_text(f"channel\n{feed}\n")
+    sheet = tmp_path / "videos.tsv"
+    list_videos(channels, sheet, tmp_path / "ch", ChannelOptions(), FAST)
+    # a row typed in by hand below the listed ones: no listing values
+    sheet.write_text(sheet.read_text() + f"hand\t{base}/hand.mp4\t\t\t\n")
+
+    # the ingest job's route: its shard of the sample sheet
+    shard = VIDEO_SHEET.read_shard(sheet, 0, 10)
+    paths = ingest_to(tmp_path / "000000", shard)
+    table = read_parquet(paths["videos"], VIDEOS).to_pandas()
+    table = table.set_index(table["video_id"].str.rsplit("-", n=1).str[0])
+    assert sorted(table.index) == ["hand", "part1", "part2", "part3", "part4", "part5"]
+
+    dated = [guid for guid, when in FEED if when]
+    kept = [
+        guid for guid, when in FEED if when and table.at[guid, "upload_time"] == parsedate_to_datetime(when)
+    ]
+    assert kept == dated  # 4 of 4 dated clips keep the feed's date
+    for guid, when in FEED:
+        row = table.loc[guid]
+        assert row["title"] == FEED_TITLES[guid] and row["title_source"] == "listing"
+        if when:
+            assert row["upload_time_source"] == "listing"
+        else:  # the feed has no date: the server's Last-Modified, as before, said so
+            assert row["upload_time"] == last_modified(folder / "news" / f"{guid}.mp4")
+            assert row["upload_time_source"] == "http_last_modified"
+    # the hand-written row keeps today's behaviour: the file's name and the server's date
+    hand = table.loc["hand"]
+    assert hand["title"] == "hand" and hand["title_source"] == "file_name"
+    assert hand["upload_time"] == last_modified(folder / "hand.mp4")
+    assert hand["upload_time_source"] == "http_last_modified"
+
+
+def test_the_sites_own_metadata_comes_before_the_listings() -> None:
+    listed = VideoSource(
+        "v", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "Listed title", datetime(2020, 3, 3, tzinfo=UTC)
+    )
+    # yt-dlp's YouTube extractor gives the video's own title and upload date: they stay first
+    youtube = {"extractor_key": "Youtube", "title": "Own title", "upload_date": "20200301"}
+    assert download.described(listed, youtube) == {
+        "title": "Own title",
+        "title_source": "media",
+        "upload_time": datetime(2020, 3, 1, tzinfo=UTC),
+        "upload_time_source": "media",
+    }
+    # where they lack one, the listing's fills it in
+    assert (
+        download.described(listed, {"extractor_key": "Youtube", "title": "Own title"})["upload_time_source"]
+        == "listing"
+    )
+    bare = VideoSource("v", "https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    assert download.described(bare, {"extractor_key": "Youtube"}) == {
+        "title": None, "title_source": None, "upload_time": None, "upload_time_source": None
+    }  # fmt: skip

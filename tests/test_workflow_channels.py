@@ -28,6 +28,7 @@ C2 = [("x", None), ("y", None)]
 # tiny.en hears this espeak-ng sentence right (as in test_workflow.py)
 SPEECH = "The United States Senate votes on the federal budget."
 CONFIG = ("--configfile", "config/channels.yaml")
+DATE_A = "Tue, 03 Mar 2020 10:00:00 GMT"
 
 
 def test_list_videos_then_the_workflow(feeds, tmp_path):
@@ -47,7 +48,9 @@ def test_list_videos_then_the_workflow(feeds, tmp_path):
     }
     run_snakemake(wd, "list_videos", *CONFIG)
     sheet = read_sample_sheet(wd / "config" / "listed.tsv")
-    assert len(sheet) == 6 and list(sheet.columns) == ["video_id", "source", "channel", "ideology"]
+    assert len(sheet) == 6 and list(sheet.columns) == [
+        "video_id", "source", "channel", "ideology", "listing_title", "listing_upload_time"
+    ]  # fmt: skip
     assert set(sheet.ideology) == {"left", "center"}
     summary = pd.read_csv(wd / "results" / "channels" / "summary.tsv", sep="\t").set_index("metric")["value"]
     assert summary["channels_unavailable"] == 1 and summary["videos_added"] == 6
@@ -74,7 +77,7 @@ def test_a_channels_sheet_runs_end_to_end(feeds, tmp_path):
     folder, base, _ = feeds
     wd = copy_workflow(tmp_path / "wf")
     shutil.copy(config_file("channels.yaml"), wd / "config" / "channels.yaml")
-    c1 = make_feed(folder, base, "c1", [("a", None), ("b", None)])
+    c1 = make_feed(folder, base, "c1", [("a", DATE_A), ("b", None)], titles={"a": "Part one: the new budget"})
     c2 = make_feed(folder, base, "c2", [("x", None), ("y", None)])
     # the feeds' media are real clips (make_feed writes placeholders a listing never fetches)
     make_video(folder / "c1" / "a.mp4", duration=2, scenes=SCENES[:2], speech=SPEECH)
@@ -104,6 +107,13 @@ def test_a_channels_sheet_runs_end_to_end(feeds, tmp_path):
         and (videos["n_frames"] >= 1).all()
         and videos["frames_digest"].notna().all()
     )
+    # what the feed said of a clip (title, date) reaches the videos table, with where it came from;
+    # without a date in the feed, the server's Last-Modified date is taken and said so
+    a, b = (videos.loc[next(v for v in videos.index if v.startswith(f"{g}-"))] for g in "ab")
+    assert a["title"] == "Part one: the new budget" and a["title_source"] == "listing"
+    assert a["upload_time"] == pd.Timestamp("2020-03-03 10:00:00", tz="UTC")
+    assert a["upload_time_source"] == "listing"
+    assert b["title"] == "b" and b["upload_time_source"] == "http_last_modified"
     # the ingested videos are the listed ones, with their channel's columns in the sheet
     assert sheet.loc[videos.index, "ideology"].tolist() == ["left", "left", "center"]
     assert sheet.loc[videos.index, "channel"].tolist() == [c1, c1, c2]

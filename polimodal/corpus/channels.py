@@ -9,7 +9,10 @@ every value is text) has a column ``channel`` -- a channel URL (``https://www.yo
 ``@handle`` or a ``UC…`` channel id -- and any further columns (labels such as ``ideology``).
 :mod:`polimodal.extract.channels` lists each channel with yt-dlp's flat listing (no media fetched)
 and keeps every entry (LISTING); :func:`update_video_sheet` chooses each channel's videos and
-appends them to the video sheet with the channel's columns and a ``channel`` column.
+appends them to the video sheet with the channel's columns, a ``channel`` column and what the
+listing said of each (``listing_title``, ``listing_upload_time``:
+:data:`polimodal.corpus.videos.LISTING_COLUMNS`; the ingest job falls back on them where the
+media's metadata lacks a title or date, e.g. a feed's media file).
 
 **Why two steps.** Shards are runs of the video sheet's rows, and the workflow makes its jobs
 from them when it is parsed, so the video sheet must exist before the rest of the workflow can
@@ -80,15 +83,16 @@ from polimodal.corpus.samples import (
 )
 from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, UNAVAILABLE, VIDEOS, read_parquet
 from polimodal.corpus.videos import KNOWN_COLUMNS as VIDEO_SHEET_COLUMNS
+from polimodal.corpus.videos import LISTING_COLUMNS, format_time
 from polimodal.errors import ConfigError, SampleSheetError
 from polimodal.options import choice, options_from_section
 
 log = logging.getLogger(__name__)
 
-#: The channels sheet's required column; a ``video_id``, ``source`` or ``post_id`` column would
-#: clash with the video sheet's own (made from the listing).
+#: The channels sheet's required column; a ``video_id``, ``source``, ``post_id`` or ``listing_*``
+#: column would clash with the video sheet's own (made from the listing).
 CHANNEL_COLUMN = "channel"
-RESERVED_COLUMNS = ("video_id", "source", "post_id")
+RESERVED_COLUMNS = ("video_id", "source", "post_id", *LISTING_COLUMNS)
 #: yt-dlp's ``live_status`` values of a live stream (``exclude_shorts_live`` drops them).
 LIVE_STATUSES = frozenset({"is_live", "was_live", "is_upcoming", "post_live"})
 
@@ -493,8 +497,10 @@ def update_video_sheet(
                 known_sources=known_sources,
                 report=report,
             )
-            for vid, source in zip(chosen["video_id"], chosen["source"], strict=True):
-                new_rows.append({"video_id": vid, "source": source, CHANNEL_COLUMN: name, **labels})
+            for vid, source, listed in zip(
+                chosen["video_id"], chosen["source"], _listed(chosen), strict=True
+            ):
+                new_rows.append({"video_id": vid, "source": source, CHANNEL_COLUMN: name, **labels, **listed})
                 known_ids.add(vid)
                 known_sources.add(source)
             report.added = len(chosen)
@@ -503,6 +509,9 @@ def update_video_sheet(
 
     result = existing
     if new_rows:
+        # the listing's columns join the sheet with its first listed rows (earlier rows: empty)
+        columns += [c for c in LISTING_COLUMNS if c not in columns]
+        existing = existing.reindex(columns=columns, fill_value="")
         added = pd.DataFrame(new_rows, columns=columns, dtype=str).fillna("")
         result = pd.concat([existing, added], ignore_index=True)
     if new_rows or relabelled or columns != before or not Path(sheet).exists():
@@ -522,6 +531,13 @@ def _urls(names: pd.Series) -> pd.Series:
     """The channel URL (:func:`channel_url`) of each channel name (None for an empty one)."""
     urls = {v: channel_url(v) for v in names.unique() if v}
     return names.map(urls)
+
+
+def _listed(chosen: pd.DataFrame) -> list[dict[str, str]]:
+    """:data:`LISTING_COLUMNS` of the chosen LISTING rows, as sheet text ("": not listed)."""
+    titles = [" ".join(str(t).split()) if isinstance(t, str) else "" for t in chosen["title"]]
+    times = [format_time(t.to_pydatetime()) if pd.notna(t) else "" for t in chosen["upload_time"]]
+    return [dict(zip(LISTING_COLUMNS, pair, strict=True)) for pair in zip(titles, times, strict=True)]
 
 
 def _labels(existing: pd.DataFrame, rows: Any, labels: dict[str, str], relabel: bool, name: str) -> int:

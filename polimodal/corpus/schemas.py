@@ -17,6 +17,10 @@ import pyarrow.parquet as pq
 
 from polimodal.errors import SchemaError
 
+#: Field metadata of a column added to a schema after files of it were written: :func:`conform`
+#: fills it with nulls in a file that lacks it (read readers: :func:`has_column`).
+OPTIONAL = {b"optional": b"true"}
+
 # ----------------------------------------------------------------------------- ingest
 #: One row per available video of a shard (``results/ingest/{shard}/videos.parquet``).
 VIDEOS = pa.schema(
@@ -28,11 +32,16 @@ VIDEOS = pa.schema(
         pa.field("media_bytes", pa.int64()),  # its size
         pa.field("media_digest", pa.string()),  # sha256 of its bytes (first 32 hex digits)
         pa.field("title", pa.string()),
+        # where title / upload_time came from (polimodal.extract.download.described; null: none):
+        # media (the site's own) | listing (the sample sheet's listing_* columns) | file_name |
+        # http_last_modified (the server's Last-Modified date)
+        pa.field("title_source", pa.string(), metadata=OPTIONAL),
         pa.field("description", pa.string()),
         pa.field("tags", pa.list_(pa.string())),
         pa.field("categories", pa.list_(pa.string())),  # YouTube's topic labels
         pa.field("duration", pa.float64()),  # seconds (from ffprobe when known)
         pa.field("upload_time", pa.timestamp("s", tz="UTC")),
+        pa.field("upload_time_source", pa.string(), metadata=OPTIONAL),  # as title_source
         pa.field("channel_id", pa.string()),
         pa.field("channel_name", pa.string()),
         pa.field("webpage_url", pa.string()),
@@ -138,9 +147,6 @@ SEGMENTS = pa.schema(
     ]
 )
 
-#: Field metadata of a column added to a schema after files of it were written: :func:`conform`
-#: fills it with nulls in a file that lacks it (read readers: :func:`has_column`).
-OPTIONAL = {b"optional": b"true"}
 #: A post's text, one part per text column of its sheet (config ``posts.text_columns``), in order.
 TEXT_PARTS = pa.list_(pa.struct([pa.field("name", pa.string()), pa.field("text", pa.string())]))
 

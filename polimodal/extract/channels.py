@@ -62,13 +62,14 @@ log = logging.getLogger(__name__)
 YdlFactory = Callable[[dict[str, Any]], Any]
 
 #: (kind, pattern) of a channel's listing errors, tried before the video errors of
-#: :func:`polimodal.extract.ingest.classify_download_error`.
+#: :func:`polimodal.extract.download.classify_download_error` (which also reads HTTP 410 Gone as
+#: ``removed`` and 404 as ``not_found``, for channels and videos alike).
 _CHANNEL_ERRORS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE))
     for kind, pattern in (
         (
             "removed",
-            r"http error 410|\b410\b.*gone|account (has been )?terminated|channel (was|has been) removed",
+            r"account (has been )?terminated|channel (was|has been) removed",
         ),
         ("not_found", r"channel does not exist|http error 404"),
         ("private", r"(channel|playlist) is private|private (channel|playlist)"),

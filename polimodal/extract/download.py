@@ -19,7 +19,7 @@ records it in the UNAVAILABLE table and goes on. ``kind`` values raised here:
 
 =================  =============================================================
 ``private``        private video
-``removed``        deleted, taken down, account terminated, "Video unavailable"
+``removed``        deleted, taken down, account terminated, "Video unavailable", HTTP 410 Gone
 ``geo_blocked``    not available in the country of the machine
 ``age_restricted`` needs a signed-in, age-verified account (see ``cookies``)
 ``login_required`` members-only or otherwise needs an account
@@ -33,6 +33,15 @@ records it in the UNAVAILABLE table and goes on. ``kind`` values raised here:
 ``empty``          no audio/video stream, zero duration or zero bytes (no data served)
 ``download_error`` anything else yt-dlp reports (the message is kept as reason)
 =================  =============================================================
+
+**Title and upload time, and where they came from** (VIDEOS ``title_source`` /
+``upload_time_source``, :func:`described`): the media's own metadata first (``media``: a site's
+title and date as yt-dlp's extractor reads them, e.g. YouTube's); where it has none, what the
+channel's listing said (``listing``: the sample sheet's ``listing_title`` /
+``listing_upload_time``, :class:`~polimodal.corpus.videos.VideoSource`); last what the file
+itself gives: the file name (``file_name``: yt-dlp's generic extractor names a direct media link
+after its file, a local file is named after its path) and the server's Last-Modified date
+(``http_last_modified``: the generic extractor's only date, the day the file was put there).
 """
 
 from __future__ import annotations
@@ -50,7 +59,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import yt_dlp
-from yt_dlp.utils import YoutubeDLError
+from yt_dlp.utils import YoutubeDLError, url_basename
 
 from polimodal.corpus.videos import YOUTUBE_ID_RE, VideoSource, source_kind
 from polimodal.errors import MediaUnavailable
@@ -78,6 +87,8 @@ _ERROR_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("rate_limited", r"not a bot|http error 429|too many requests|rate.?limit"),
         ("login_required", r"members.?only|join this channel|login required|sign in|requires? (a )?login"),
         ("live", r"live event will begin|premieres in|is a live stream|live stream.*not supported"),
+        # 410 Gone: the server says the file was there and was taken away (a channel's too)
+        ("removed", r"http error 410|\b410\b.*gone"),
         ("not_found", r"http error 404|404: not found|404 not found"),
         ("unsupported", r"unsupported url|not a valid url|no video could be found|is not a media file"),
         ("no_format", r"requested format is not available|no video formats found"),
@@ -198,19 +209,56 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _row(video: VideoSource, kind: str, media: MediaInfo, meta: Mapping[str, Any]) -> dict[str, Any]:
-    """A VIDEOS row: metadata from ``meta`` (yt-dlp's info dict), technical values from ffprobe."""
+def described(
+    video: VideoSource, meta: Mapping[str, Any], *, file_title: str | None = None
+) -> dict[str, Any]:
+    """``title``, ``upload_time`` and their ``*_source`` columns (see the module docstring).
+
+    ``meta``: yt-dlp's info dict; ``file_title``: the title a local file's name gives. yt-dlp's
+    generic extractor (a direct media link) titles a file after its name and dates it by the
+    server's Last-Modified header: those values rank below the listing's.
+    """
+    generic = meta.get("extractor_key") == "Generic"
+    title, when = _str(meta.get("title")), upload_time(meta)
+    url = str(meta.get("webpage_url") or meta.get("url") or video.source)
+    named = generic and (bool(meta.get("direct")) or title == unquote(os.path.splitext(url_basename(url))[0]))
+    titles = [
+        (None if named else title, "media"),
+        (video.listing_title, "listing"),
+        (title if named else file_title, "file_name"),
+    ]
+    times = [(None if generic else when, "media"), (video.listing_upload_time, "listing")]
+    times.append((when if generic else None, "http_last_modified"))
+    title, title_source = next(((v, k) for v, k in titles if v), (None, None))
+    when, time_source = next(((v, k) for v, k in times if v is not None), (None, None))
+    return {
+        "title": title,
+        "title_source": title_source,
+        "upload_time": when,
+        "upload_time_source": time_source,
+    }
+
+
+def _row(
+    video: VideoSource,
+    kind: str,
+    media: MediaInfo,
+    meta: Mapping[str, Any],
+    *,
+    file_title: str | None = None,
+) -> dict[str, Any]:
+    """A VIDEOS row: metadata from ``meta`` (yt-dlp's info dict) and the sheet's listing values
+    (:func:`described`), technical values from ffprobe."""
     return {
         "video_id": video.video_id,
         "source": video.source,
         "source_kind": kind,
         "media_file": media.path.name,
-        "title": _str(meta.get("title")),
+        **described(video, meta, file_title=file_title),
         "description": _str(meta.get("description")),
         "tags": _str_list(meta.get("tags")),
         "categories": _str_list(meta.get("categories")),
         "duration": media.duration,
-        "upload_time": upload_time(meta),
         "channel_id": _str(meta.get("channel_id")),
         "channel_name": _str(meta.get("channel") or meta.get("uploader")),
         "webpage_url": _str(meta.get("webpage_url")),
@@ -262,7 +310,7 @@ def _ingest_local(
         link.unlink()
     link.symlink_to(path)
     linked = MediaInfo(**{**media.__dict__, "path": link})
-    return _row(video, "local", linked, {"title": path.stem}), linked
+    return _row(video, "local", linked, {}, file_title=path.stem), linked
 
 
 def _downloaded_file(info: Mapping[str, Any], staging: Path, video_id: str) -> Path | None:

@@ -118,10 +118,12 @@ def ingest_shard(
     Resumable and never made worse (see :mod:`polimodal.corpus.shards`): each video is keyed by
     the row's source and the output settings of what is extracted
     (:func:`polimodal.options.output_settings` of ``options`` and ``frame_options``; not the
-    retries, pauses, timeouts or cookies). A rerun after a kill skips the videos finished
-    before it; a rerun after a finished job reuses the rows of every available video whose key
-    is unchanged (and tries the unavailable again), and a video that was available before but
-    cannot be fetched now keeps its earlier rows (the failure is logged, not recorded).
+    retries, pauses, timeouts or cookies) and the listing's title and date the row carries
+    (:meth:`VideoSource.listed`: they fill in what the media's metadata lacks). A rerun after a
+    kill skips the videos finished before it; a rerun after a finished job reuses the rows of
+    every available video whose key is unchanged (and tries the unavailable again), and a video
+    that was available before but cannot be fetched now keeps its earlier rows (the failure is
+    logged, not recorded).
     ``frames_standin``: when ``frames_out`` is temporary, the stored frames table made from it
     (a vanished video's earlier frames come from there; available videos are fetched again,
     as the JPEGs of near-duplicates are needed again). Never raises for a single bad video;
@@ -144,7 +146,10 @@ def ingest_shard(
     }
 
     def key(video_id: str) -> str:
-        return work_key("ingest", by_id[video_id].source, settings)
+        video = by_id[video_id]
+        # the listing's title/date are in the row too (a row without them keeps its old key)
+        listed = video.listed()
+        return work_key("ingest", video.source, settings, *([listed] if listed else []))
 
     def origin(video_id: str) -> str:
         return by_id[video_id].source
