@@ -87,6 +87,7 @@ def check_run(
     for name, cfg in tasks.items():
         task_labels(Task.from_config(name, cfg or {}), sheet)
     check_prompts(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
+    check_model_classes(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
     for task, chosen in (config.get("classify") or {}).items():
         if task not in tasks:
             raise ConfigError(f"config classify.{task}: no such task (tasks: {sorted(tasks)})")
@@ -152,6 +153,22 @@ def check_prompts(
         for model, kind in kinds.items():
             if kind.prompted and (models_cfg.get(model) or {}).get("prompt") is None:
                 task_prompt(name, cfg, model)
+
+
+def check_model_classes(
+    tasks: Mapping[str, Any], kinds: Mapping[str, ModelKind], models_cfg: Mapping[str, Any]
+) -> None:
+    """Every model's parameters that name a class of the task (a frame model's ``positive``) name one
+    of each task's values (the parameters' ``positive_class``, which the model itself calls): a
+    ConfigError naming the model, the task and its values."""
+    for model, kind in kinds.items():
+        params = kind.parse_params(models_cfg.get(model), f"models.{model}")
+        classes_check = getattr(params, "positive_class", None)
+        if classes_check is None:
+            continue
+        for name, cfg in tasks.items():
+            task = Task.from_config(name, cfg or {})
+            classes_check(f"config models.{model} on task {name!r}", task.values)
 
 
 # ----------------------------------------------------------------------------- stage settings

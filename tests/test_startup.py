@@ -208,6 +208,22 @@ def test_devices_are_checked_in_the_main_process_off_clusters(monkeypatch: pytes
     assert startup.device_check(in_job=False) == "warn"
 
 
+def test_a_frame_models_positive_class_is_a_value_of_each_task(config: dict, sheet: pd.DataFrame) -> None:
+    config["models"]["cnn"]["positive"] = "dem"
+    check_run(config, sheet, ["cnn"])
+    config["models"]["cnn"]["positive"] = "zz"
+    message = r"models\.cnn on task 'party': positive 'zz' is not one of the task's values \['dem', 'rep'\]"
+    with pytest.raises(ConfigError, match=message):
+        check_run(config, sheet, ["cnn"])
+    check_run(config, sheet, ["svm"])  # only the models of the run
+    # a task of three values has no positive class: the key is not used there
+    config["tasks"] = {"side": {"column": "party", "values": ["dem", "rep", "ind"], "subset": "labelled"}}
+    sheet["party"] = ["dem", "rep", "ind", "dem"]
+    sheet = pd.concat([sheet, sheet])
+    sheet["video_id"] = [f"v{i}" for i in range(len(sheet))]
+    check_run(config, sheet.reset_index(drop=True), ["cnn"])
+
+
 def test_an_english_only_model_given_as_a_package_or_path_refuses_another_language(
     config: dict, sheet: pd.DataFrame, tmp_path
 ) -> None:
