@@ -280,3 +280,36 @@ def test_posts_text_fields_and_text_columns_are_checked_at_start_up(
     del config["tasks"]["party"]["column"]
     with pytest.raises(ConfigError, match=r"models\.svm\.text_fields .*unknown field\(s\) \['headline'\]"):
         check_run(config, sheet, ["svm"])
+
+
+def test_a_languages_filter_that_loses_a_class_stops_the_run_where_languages_are_known(
+    config: dict, sheet: pd.DataFrame, tmp_path, caplog
+) -> None:
+    import logging
+
+    from polimodal.corpus.schemas import TRANSCRIPTS, table_from_rows, write_parquet
+    from polimodal.startup import check_language_filter
+
+    config["languages"] = ["fr"]
+    check_language_filter(config, sheet, tmp_path / "none.parquet")  # a first run: nothing known yet
+    # an earlier run recorded English for a, b, c and und (detection too unsure) for d
+    said = {"a": ("en", 0.9), "b": ("en", 0.8), "c": ("en", 0.7), "d": ("und", 0.2)}
+    rows = [{"video_id": v, "language": lang, "language_probability": p, "n_segments": 1, "text": "x",
+             "model": "post_text"} for v, (lang, p) in said.items()]  # fmt: skip
+    recorded = write_parquet(table_from_rows(rows, TRANSCRIPTS), tmp_path / "t.parquet", TRANSCRIPTS)
+    message = (
+        r"config `languages` leaves a class .* excluded 3 of the task's 4 videos by their detected language "
+        r"\(en: 3\); value 'dem' has 0 example\(s\) left.*languages known at start-up: the languages "
+        r"recorded in .*t\.parquet by an earlier run"
+    )
+    with pytest.raises(LabelError, match=message):
+        check_language_filter(config, sheet, recorded)
+    check_language_filter(config, sheet, recorded, in_job=True)  # a job: not checked again
+    # a language column of the sheet says the same before any run
+    sheet["language"] = ["en", "en", "fr", "fr"]
+    with pytest.raises(LabelError, match=r"value 'rep' has 1 example.*the sheet's language column"):
+        check_language_filter(config, sheet, tmp_path / "none.parquet")
+    config["languages"] = ["en", "fr"]
+    with caplog.at_level(logging.INFO, logger="polimodal.startup"):
+        check_language_filter(config, sheet, recorded)
+    assert "languages ['en', 'fr']: 0 of 4 excluded; kept 1 of unknown language (und" in caplog.text
