@@ -29,6 +29,7 @@ from polimodal.experiments.tasks import Task, task_labels
 from polimodal.extract.language import check_languages
 from polimodal.models.registry import ModelKind, check_model_config
 from polimodal.resolve import resolve_model_ref
+from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def check_run(
     for name, cfg in tasks.items():
         task_labels(Task.from_config(name, cfg or {}), sheet)
     check_prompts(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
+    check_model_classes(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
     for task, chosen in (config.get("classify") or {}).items():
         if task not in tasks:
             raise ConfigError(f"config classify.{task}: no such task (tasks: {sorted(tasks)})")
@@ -152,6 +154,22 @@ def check_prompts(
         for model, kind in kinds.items():
             if kind.prompted and (models_cfg.get(model) or {}).get("prompt") is None:
                 task_prompt(name, cfg, model)
+
+
+def check_model_classes(
+    tasks: Mapping[str, Any], kinds: Mapping[str, ModelKind], models_cfg: Mapping[str, Any]
+) -> None:
+    """Every model's parameters that name a class of the task (a frame model's ``positive``) name one
+    of each task's values (the parameters' ``positive_class``, which the model itself calls): a
+    ConfigError naming the model, the task and its values."""
+    for model, kind in kinds.items():
+        params = kind.parse_params(models_cfg.get(model), f"models.{model}")
+        classes_check = getattr(params, "positive_class", None)
+        if classes_check is None:
+            continue
+        for name, cfg in tasks.items():
+            task = Task.from_config(name, cfg or {})
+            classes_check(f"config models.{model} on task {name!r}", task.values)
 
 
 # ----------------------------------------------------------------------------- stage settings
@@ -223,7 +241,8 @@ def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devic
 
     the ``ingest`` section (e.g. ``cookies`` names a file that exists); ``transcribe.compute_type``
     is a CTranslate2 compute type (:func:`compute_types`; on ``device: cpu`` one the CPU supports);
-    ``transcribe.language`` a faster-whisper language code (an English-only ``*.en`` model: ``en``);
+    ``transcribe.language`` a faster-whisper language code (an English-only model, known by its name
+    or its vocabulary: ``en``);
     a ``device`` naming cuda (transcribe, embed, the models of the run) a GPU this machine sees.
     Transcription settings are checked for a corpus with speech only (videos; posts are not
     transcribed: :attr:`polimodal.corpus.samples.SheetKind.speech`).
@@ -251,12 +270,7 @@ def _check_transcribe(section: Mapping[str, Any], devices: str) -> None:
                 f"config transcribe.language: {language!r} is not a Whisper language code (null: detect "
                 f"per video; codes: {', '.join(codes)})"
             )
-        model = str(section.get("model", ""))
-        if model.endswith(".en") and language != "en":
-            raise ConfigError(
-                f"config transcribe.language: {language!r}, but the model {model!r} is English-only "
-                "(faster-whisper would silently use en): pick a multilingual model or language: en"
-            )
+        _check_model_language(section, language)
     compute_type = str(section.get("compute_type", "auto"))
     known = compute_types()
     if compute_type not in known:
@@ -275,3 +289,69 @@ def _check_transcribe(section: Mapping[str, Any], devices: str) -> None:
                 f"config transcribe.compute_type: {compute_type!r} is not supported on this CPU "
                 f"(device: cpu; CTranslate2 supports {cpu}, or auto)"
             )
+
+
+def _check_model_language(section: Mapping[str, Any], language: str) -> None:
+    """``transcribe.language`` other than en with an English-only model (by name, or a local model's
+    vocabulary: :func:`polimodal.extract.transcribe.english_only`): a ConfigError naming both."""
+    from polimodal.extract.transcribe import TranscribeOptions, check_model_language
+
+    check_model_language(str(section.get("model", TranscribeOptions.model)), language)
+
+
+# ----------------------------------------------------------------------------- languages kept
+def known_languages(
+    sheet: pd.DataFrame, recorded: PathLike | None = None
+) -> tuple[dict[str, tuple[str | None, float | None]], str]:
+    """The languages of the sheet's videos known before any job, and where they come from: those an
+    earlier run recorded (``recorded``, a TRANSCRIPTS table, where it exists), else the sheet's
+    ``language`` column (where it has one and a row fills it). video_id → (language, probability)."""
+    ids = set(sheet["video_id"].astype(str))
+    found: dict[str, tuple[str | None, float | None]] = {}
+    sources = []
+    if "language" in sheet.columns:
+        for vid, lang in zip(sheet["video_id"].astype(str), sheet["language"], strict=True):
+            code = str(lang).strip().lower() if isinstance(lang, str) else ""
+            if code:
+                found[vid] = (code, None)
+        if found:
+            sources.append("the sheet's language column")
+    if recorded is not None and Path(recorded).is_file():
+        from polimodal.corpus.schemas import TRANSCRIPTS, read_parquet
+        from polimodal.extract.language import LANGUAGE_COLUMNS
+
+        rows = read_parquet(recorded, TRANSCRIPTS, columns=LANGUAGE_COLUMNS).to_pylist()
+        said = {
+            r["video_id"]: (r["language"], r["language_probability"]) for r in rows if r["video_id"] in ids
+        }
+        if said:
+            found.update(said)
+            sources.insert(0, f"the languages recorded in {recorded} by an earlier run")
+    return found, " and ".join(sources)
+
+
+def check_language_filter(
+    config: Mapping[str, Any], sheet: pd.DataFrame, recorded: PathLike | None = None, *, in_job: bool = False
+) -> None:
+    """Config ``languages`` leaves every task each of its values, where the languages are known at
+    start-up (:func:`known_languages`; a first run without a ``language`` column knows none, and
+    the splits job checks the same with the detected languages). Logs what the filter would
+    exclude per language; a task that would lose a class: LabelError naming ``languages``, the
+    videos excluded per language, the value lost, and where the languages come from. Skipped in a
+    job (a cluster job parses the workflow again, while the run writes ``recorded``)."""
+    from polimodal.errors import LabelError
+    from polimodal.extract.language import excluded_languages_of, language_summary
+
+    keep = config.get("languages")
+    if keep is None or in_job:
+        return
+    languages, source = known_languages(sheet, recorded)
+    if not languages:
+        return
+    log.info("config %s, by %s", language_summary(languages, keep), source)
+    excluded = excluded_languages_of(languages, keep)
+    for name, cfg in (config.get("tasks") or {}).items():
+        try:
+            task_labels(Task.from_config(name, cfg or {}), sheet, excluded=excluded)
+        except LabelError as exc:
+            raise LabelError(f"{exc} (languages known at start-up: {source})") from None

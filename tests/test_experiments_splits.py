@@ -106,3 +106,41 @@ def test_write_task_splits_uses_labelled_available_videos(tmp_path):
         write_task_splits("party", {"values": ["dem", "green"]}, sheet, videos, tmp_path / "x.parquet")
     with pytest.raises(ConfigError, match="folds"):
         write_task_splits("party", cfg, sheet, videos, tmp_path / "x.parquet", folds=0)
+
+
+def test_a_class_lost_to_the_languages_filter_is_named_with_the_exclusions(tmp_path, caplog):
+    import logging
+
+    from polimodal.corpus.schemas import TRANSCRIPTS, table_from_rows
+    from polimodal.extract.language import write_excluded
+
+    sheet = tmp_path / "videos.tsv"
+    rows = [(f"v{i:02d}", f"m/{i}.mp4", "dem" if i < 6 else "rep") for i in range(12)]
+    pd.DataFrame(rows, columns=["video_id", "source", "party"]).to_csv(sheet, sep="\t", index=False)
+    videos = write_parquet(
+        [{"video_id": v, "source": s, "source_kind": "local"} for v, s, _ in rows],
+        tmp_path / "videos.parquet",
+        VIDEOS,
+    )
+    # every rep video is in German or Danish, the dem ones in English; the run keeps English only
+    said = {v: ("en" if p == "dem" else "de" if int(v[1:]) < 10 else "da") for v, _, p in rows}
+    texts = [{"video_id": v, "language": lang, "language_probability": 0.9, "n_segments": 1, "text": "x",
+              "model": "m"} for v, lang in said.items()]  # fmt: skip
+    write_parquet(table_from_rows(texts, TRANSCRIPTS), tmp_path / "t.parquet", TRANSCRIPTS)
+    excluded = tmp_path / "excluded.parquet"
+    write_excluded(tmp_path / "t.parquet", videos, ["en"], excluded)
+    cfg = {"values": ["dem", "rep"]}
+    with pytest.raises(
+        LabelError,
+        match=r"task 'party': config `languages` leaves a class with too few videos: it excluded 6 of the "
+        r"task's 12 videos by their detected language \(de: 4, da: 2\); value 'rep' has 0 example\(s\) left",
+    ):
+        write_task_splits("party", cfg, sheet, videos, tmp_path / "s.parquet", excluded=excluded)
+    write_excluded(tmp_path / "t.parquet", videos, ["en", "de"], excluded)
+    with caplog.at_level(logging.INFO, logger="polimodal.experiments.tasks"):
+        out = write_task_splits("party", cfg, sheet, videos, tmp_path / "s.parquet", excluded=excluded)
+    assert set(read_parquet(out, SPLITS).column("video_id").to_pylist()) == {
+        "v" + f"{i:02d}" for i in range(10)
+    }
+    assert "config languages: 2 video(s) excluded by their detected language (da: 2)" in caplog.text
+    assert "task party: the languages filter excluded 2 of its 12 videos (da: 2)" in caplog.text

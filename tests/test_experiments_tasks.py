@@ -164,3 +164,18 @@ def test_videos_in_a_language_not_kept_are_not_available(tmp_path):
     write_parquet(table_from_rows(ex, UNAVAILABLE), tmp_path / "x.parquet", UNAVAILABLE)
     assert available_videos(tmp_path / "v.parquet") == ["v0", "v1", "v2", "v3"]
     assert available_videos(tmp_path / "v.parquet", tmp_path / "x.parquet") == ["v0", "v1", "v3"]
+
+
+def test_videos_in_a_language_not_kept_leave_the_task_and_are_counted():
+    from polimodal.experiments.tasks import data_table
+
+    sheet = pd.DataFrame({"video_id": [f"v{i}" for i in range(8)], "party": ["dem", "rep"] * 4})
+    task = Task.from_config("party", {"values": ["dem", "rep"]})
+    tl = task_labels(task, sheet, [f"v{i}" for i in range(7)], excluded={"v0": "fr"})
+    assert list(tl.labels["video_id"]) == ["v1", "v2", "v3", "v4", "v5", "v6"]
+    assert sorted(tl.unavailable["video_id"]) == ["v0", "v7"]
+    assert data_table([tl])["n_unavailable"].tolist() == [1, 1, 2]
+    with pytest.raises(LabelError, match=r"excluded 3 of the task's 8 videos by their detected language "
+                       r"\(fr: 2, de: 1\); value 'dem' has 1 example\(s\) left .* took 3 \(fr: 2, de: 1; "
+                       r"line\(s\) 2, 4, 6\)"):  # fmt: skip
+        task_labels(task, sheet, excluded={"v0": "fr", "v2": "fr", "v4": "de"})

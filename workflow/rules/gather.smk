@@ -71,3 +71,15 @@ rule exclude_languages:
         languages=LANGUAGES,
     script:
         "../scripts/exclude_languages.py"
+
+
+# config `languages:` against the languages known before any job (an earlier run's recorded ones,
+# or the sheet's `language` column): a task that would lose a class stops the run here
+from polimodal.startup import check_language_filter
+
+check_language_filter(
+    config,
+    SHEET,
+    rules.gather_transcripts.output.parquet,
+    in_job=workflow.remote_exec or workflow.subprocess_exec,
+)

@@ -1,7 +1,8 @@
 # Posts (corpus: posts): a post's text takes the transcript's place. The ingest rule fetches and
 # normalises the posts' images into the frames table (polimodal.extract.posts); this rule writes
 # their texts as a TRANSCRIPTS table, which every later stage reads as it reads transcripts, with
-# each text's language (lingua, among posts.languages_detect) in the transcript's language columns.
+# each text's language (lingua, among posts.languages_detect; `und` below
+# posts.language_min_probability) in the transcript's language columns.
 
 
 rule post_texts:
@@ -21,6 +22,7 @@ rule post_texts:
         shard_size=config["shard_size"],
         digest=get_shard_digest,
         languages_detect=config["posts"]["languages_detect"],
+        language_min_probability=config["posts"]["language_min_probability"],
         text_columns=TEXT_COLUMNS,
     script:
         "../scripts/post_texts.py"

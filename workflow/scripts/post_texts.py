@@ -20,4 +20,5 @@ write_post_texts(
     ),
     snakemake.output.transcripts,
     snakemake.params.languages_detect,
+    min_probability=snakemake.params.language_min_probability,
 )

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from polimodal.errors import ConfigError
 from polimodal.models.selection import macro_f1
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
@@ -60,11 +59,7 @@ class FrameTorchModel(TorchModel):
         self.vote = str(p.vote)
         self.auto_threshold = p.threshold in (None, "auto")
         self.threshold = 0.0 if self.auto_threshold else float(p.threshold)
-        self.positive: str | None = None
-        if len(self.classes) == 2:
-            self.positive = str(p.positive or self.classes[1])
-            if self.positive not in self.classes:
-                raise ConfigError(f"model kind {self.kind}: positive {self.positive!r} not in {self.classes}")
+        self.positive = p.positive_class(f"model kind {self.kind}", self.classes)
 
     @abstractmethod
     def collate(self, data: Any, video_index: list[int], jpegs: list[bytes]) -> Inputs:

@@ -7,6 +7,7 @@ is not a field of its kind's dataclass is an error naming the model and the know
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,19 @@ class FrameParams(TrainParams):
                 raise ConfigError(
                     f"{where}: threshold must be auto or a number, got {self.threshold!r}"
                 ) from None
+
+    def positive_class(self, where: str, classes: Sequence[str]) -> str | None:
+        """The positive class of a task of ``classes`` (a binary one: ``positive``, default the second
+        value; else None). A ``positive`` that is not a value of a binary task: ConfigError naming
+        ``where``, the value and the task's values."""
+        if len(classes) != 2:
+            return None
+        positive = str(self.positive or classes[1])
+        if positive not in classes:
+            raise ConfigError(
+                f"{where}: positive {positive!r} is not one of the task's values {list(classes)}"
+            )
+        return positive
 
 
 @dataclass(frozen=True)
