@@ -12,6 +12,14 @@
 - gradient checkpointing, bf16 mixed precision where the GPU supports it (the job's
   :class:`~polimodal.nn.runtime.Runtime`), optional 4-bit QLoRA (quantisation is done at load time,
   :func:`polimodal.models.hf.generative.load_causal`);
+- reruns are identical: :func:`train_lora` seeds torch (and Python, NumPy) itself, right before
+  peft draws the adapters' initial ``lora_A`` weights from torch's global generator, so they
+  depend on ``seed`` only, not on what the job drew from that generator before (converting a GGUF
+  file builds a randomly initialised model: the job that converts it, the first one in a fresh
+  cache, would otherwise start from other adapters than a rerun); ``Trainer`` then reseeds for
+  dropout and data order (``seed``, ``data_seed``). The thread count does not change the result
+  on CPU (SmolLM2-135M forward + backward and the tiny LoRA training are bitwise identical with
+  ``OMP_NUM_THREADS`` 1 and 2: ``tests/test_models_hf_lora.py``);
 - after every epoch :class:`SelectBestEpoch` scores the validation split by answer scoring and
   keeps the adapter of the best validation macro F1 (adapter-only: a few MB, written to
   ``workdir/adapter``), stopping after ``patience`` epochs without improvement.
@@ -35,7 +43,7 @@ import numpy as np
 import torch
 
 from polimodal.models.hf.params import GenerativeParams
-from polimodal.nn.runtime import Runtime
+from polimodal.nn.runtime import Runtime, seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +143,7 @@ def train_lora(
     from peft import set_peft_model_state_dict
     from transformers import Trainer, TrainingArguments
 
+    seed_everything(seed)  # the adapters' initial weights: from the seed, not from what drew before
     peft_model = add_lora(model, opts)
     if opts.gradient_checkpointing:
         peft_model.enable_input_require_grads()

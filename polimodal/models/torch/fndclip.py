@@ -22,8 +22,20 @@ Loss: cross-entropy + ``contrastive`` (λ) · the CLIP-guided contrastive term
 (:func:`polimodal.nn.losses.guided_contrastive`): a frozen CLIP (``clip_model``) scores every
 text-image pair of the batch; the model's similarities ``t · v / temperature`` are pulled towards
 CLIP's. ``contrastive: 0`` turns it off (and CLIP is then not loaded). CLIP is the guide only: it
-is not part of the checkpoint (frozen, reloaded from ``clip_model``) and does not feed the
-classifier. Text encoder, image encoder, projections and head are fine-tuned (``head_lr`` for the
+is not part of the checkpoint (frozen, reloaded from ``clip_model``) and, by default, does not
+feed the classifier.
+
+``clip_features: true`` (:mod:`polimodal.models.torch.fndclip_attention`) feeds it as the paper
+does: CLIP's text and image embeddings join the text and image streams, a third stream fuses them
+weighted by their standardised cosine similarity, and a modality-wise attention (squeeze-and-
+excitation over the three streams) weights them before the classifier; ``fusion`` is then not
+used, and CLIP is loaded for scoring too. What differs from the paper even then: the streams are
+this module's BatchNorm + Linear projections (L2-normalised, × √d), not two-layer MLPs; BERT's
+last-layer [CLS] state, not a learnt mix of every layer's; the similarity is standardised by a
+BatchNorm over the batch (running statistics when scoring) with a learnt scale and shift; the
+classifier has one hidden layer; the contrastive term (λ) is this project's addition.
+
+Text encoder, image encoder, projections and head are fine-tuned (``head_lr`` for the
 projections and head, ``lr`` for the encoders); ``freeze_encoders: true`` trains the projections
 and head only (much faster on a CPU: no backward pass through the encoders); frozen encoders stay
 in eval mode (no dropout, their batch norms keep the pretrained statistics).
@@ -48,11 +60,12 @@ from torch import nn
 
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
+from polimodal.models.torch.fndclip_attention import ClipFeatureHead
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
 from polimodal.models.torch.tokens import TokenCache
 from polimodal.nn.backbones import image_backbone, position_limit
-from polimodal.nn.clip import clip_tokens, load_clip
+from polimodal.nn.clip import clip_tokens, embed_dim, image_features, load_clip, text_features
 from polimodal.nn.heads import classification_head
 from polimodal.nn.images import CLIP_MEAN, CLIP_STD, PixelNormalize, decode_frames
 from polimodal.nn.losses import CrossEntropyGuided, Loss
@@ -122,7 +135,7 @@ class FndClipNet(nn.Module):
         self,
         text_encoder: nn.Module,
         image_encoder: nn.Module,
-        head: FusionHead,
+        head: FusionHead | ClipFeatureHead,
         mean: tuple[float, ...],
         std: tuple[float, ...],
         guide: Any = None,
@@ -130,9 +143,11 @@ class FndClipNet(nn.Module):
         guide_std: tuple[float, ...] = CLIP_STD,
         guide_size: int = 224,
         frozen: bool = False,
+        guided: bool = True,
     ) -> None:
         super().__init__()
         self.frozen = frozen
+        self.guided = guided  # the contrastive term needs the guide's logits (λ > 0)
         self.text_encoder = text_encoder
         self.image_encoder = image_encoder
         self.head = head
@@ -151,25 +166,43 @@ class FndClipNet(nn.Module):
             self.image_encoder.eval()
         return self
 
+    def encoded(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, pixels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The text encoder's [CLS] states and the image encoder's pooled features."""
+        hidden = self.text_encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return hidden[:, 0], self.image_encoder(self.normalize(pixels)).flatten(1)
+
     def encode(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, pixels: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The normalised projections ``(t, v)`` of text/image pairs."""
-        hidden = self.text_encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        feats = self.image_encoder(self.normalize(pixels)).flatten(1)
-        return self.head.project(hidden[:, 0], feats)
+        """The normalised projections ``(t, v)`` of text/image pairs (default head)."""
+        assert isinstance(self.head, FusionHead)
+        return self.head.project(*self.encoded(input_ids, attention_mask, pixels))
+
+    def _guide_pixels(self, pixels: torch.Tensor) -> torch.Tensor:
+        clip = self._guide[0]
+        if next(clip.parameters()).device != pixels.device:
+            clip.to(pixels.device)
+        small = F.interpolate(pixels.float(), size=(self.guide_size, self.guide_size), mode="bilinear",
+                              antialias=True, align_corners=False)  # fmt: skip
+        return self.guide_normalize(small)
+
+    @torch.no_grad()
+    def clip_features(
+        self, clip_ids: torch.Tensor, clip_mask: torch.Tensor, pixels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The frozen CLIP's text and image embeddings ``(c_t, c_v)`` of the pairs."""
+        clip, pixel_values = self._guide[0], self._guide_pixels(pixels)
+        return text_features(clip, clip_ids, clip_mask), image_features(clip, pixel_values)
 
     @torch.no_grad()
     def guide_logits(
         self, clip_ids: torch.Tensor, clip_mask: torch.Tensor, pixels: torch.Tensor
     ) -> torch.Tensor:
         """The frozen CLIP's ``(n, n)`` text → image logits of the batch."""
-        clip = self._guide[0]
-        if next(clip.parameters()).device != pixels.device:
-            clip.to(pixels.device)
-        small = F.interpolate(pixels.float(), size=(self.guide_size, self.guide_size), mode="bilinear",
-                              antialias=True, align_corners=False)  # fmt: skip
-        out = clip(input_ids=clip_ids, attention_mask=clip_mask, pixel_values=self.guide_normalize(small))
+        pixel_values = self._guide_pixels(pixels)
+        out = self._guide[0](input_ids=clip_ids, attention_mask=clip_mask, pixel_values=pixel_values)
         return out.logits_per_text
 
     def forward(
@@ -180,9 +213,16 @@ class FndClipNet(nn.Module):
         clip_ids: torch.Tensor | None = None,
         clip_mask: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        t, v = self.encode(input_ids, attention_mask, pixels)
-        out = {"logits": self.head(t, v), "text": t, "image": v}
-        if self.training and self._guide and clip_ids is not None:
+        if isinstance(self.head, ClipFeatureHead):  # clip_features: CLIP feeds the classifier
+            assert clip_ids is not None and clip_mask is not None, "clip_features needs the CLIP tokens"
+            ct, cv = self.clip_features(clip_ids, clip_mask, pixels)
+            t, v = self.head.project(*self.encoded(input_ids, attention_mask, pixels), ct, cv)
+            logits, weights = self.head(t, v, ct, cv)
+            out = {"logits": logits, "text": t, "image": v, "stream_weights": weights}
+        else:
+            t, v = self.encode(input_ids, attention_mask, pixels)
+            out = {"logits": self.head(t, v), "text": t, "image": v}
+        if self.training and self.guided and self._guide and clip_ids is not None:
             out["guide_logits"] = self.guide_logits(clip_ids, clip_mask, pixels)
         return out
 
@@ -239,25 +279,38 @@ class FndClipModel(FrameTorchModel):
         backbone.eval()
         with torch.no_grad():
             image_dim = int(backbone(torch.zeros(1, 3, self.image_size, self.image_size)).flatten(1).shape[1])
-        head = FusionHead(
-            int(text_encoder.config.hidden_size),
-            image_dim,
-            int(p.projection_dim),
-            len(self.classes),
-            str(p.fusion),
-            int(p.head_hidden),
-            float(p.dropout),
-        )
+        guide: Any = None
+        gmean, gstd, gsize = CLIP_MEAN, CLIP_STD, 224
+        if p.clip_features or (self.lam > 0 and not self._scoring_only):
+            guide, gmean, gstd, gsize = self._load_guide()
+        head: FusionHead | ClipFeatureHead
+        if p.clip_features:
+            head = ClipFeatureHead(
+                int(text_encoder.config.hidden_size),
+                image_dim,
+                embed_dim(guide),
+                int(p.projection_dim),
+                len(self.classes),
+                int(p.head_hidden),
+                float(p.dropout),
+            )
+        else:
+            head = FusionHead(
+                int(text_encoder.config.hidden_size),
+                image_dim,
+                int(p.projection_dim),
+                len(self.classes),
+                str(p.fusion),
+                int(p.head_hidden),
+                float(p.dropout),
+            )
         if p.freeze_encoders:  # projections and head only: no backward pass through the encoders
             text_encoder.requires_grad_(False)
             backbone.requires_grad_(False)
-        guide: Any = None
-        gmean, gstd, gsize = CLIP_MEAN, CLIP_STD, 224
-        if self.lam > 0 and not self._scoring_only:
-            guide, gmean, gstd, gsize = self._load_guide()
         net = FndClipNet(
-            text_encoder, backbone, head, mean, std, guide, gmean, gstd, gsize, frozen=bool(p.freeze_encoders)
-        )
+            text_encoder, backbone, head, mean, std, guide, gmean, gstd, gsize,
+            frozen=bool(p.freeze_encoders), guided=self.lam > 0,
+        )  # fmt: skip
         self._tokens.clear()
         log.info(
             "fndclip: text %s, image %s (weights %s, %d-d), fusion %s, projection %d, contrastive λ=%g%s, "
@@ -266,7 +319,7 @@ class FndClipModel(FrameTorchModel):
             p.image_model,
             p.weights,
             image_dim,
-            p.fusion,
+            "CLIP features + modality attention" if p.clip_features else p.fusion,
             p.projection_dim,
             self.lam,
             f" (guide {p.clip_model})" if guide is not None else "",
@@ -296,7 +349,7 @@ class FndClipModel(FrameTorchModel):
             "attention_mask": mask[idx],
             "pixels": decode_frames(jpegs, self.image_size),
         }
-        if self.lam > 0 and self.clip_tokenizer is not None:
+        if self.clip_tokenizer is not None:  # the guide (λ > 0) or CLIP features
             cids, cmask = self._encoded(data, "guide")
             inputs["clip_ids"], inputs["clip_mask"] = cids[idx], cmask[idx]
         return inputs

@@ -190,6 +190,7 @@ class FndClipParams(FrameParams):
     head_hidden: int = 256  # hidden units of the concat / fusion_layer heads
     dropout: float = 0.1
     freeze_encoders: bool = False  # train the projections and the fusion head only
+    clip_features: bool = False  # CLIP features + modality attention feed the classifier (the paper)
     image_size: int = 224
     lr: float = 2e-5
     head_lr: float = 1e-3  # projections and fusion head (parameters named head.*)
