@@ -73,15 +73,9 @@ import pandas as pd
 import pyarrow as pa
 
 from polimodal.corpus.columns import check_near_misses, near_misses
-from polimodal.corpus.samples import (
-    read_header,
-    read_sample_sheet,
-    read_table_file,
-    shard_name,
-    sheet_separator,
-    write_table_file,
-)
+from polimodal.corpus.samples import read_sample_sheet, shard_name
 from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, UNAVAILABLE, VIDEOS, read_parquet
+from polimodal.corpus.sheets import read_header, read_table_file, sheet_separator, write_table_file
 from polimodal.corpus.videos import KNOWN_COLUMNS as VIDEO_SHEET_COLUMNS
 from polimodal.corpus.videos import LISTING_COLUMNS, format_time
 from polimodal.errors import ConfigError, SampleSheetError
