@@ -41,7 +41,7 @@ def summary(results: Path) -> str:
             lines.append(f"      {row.video_id}: {row.kind}: {row.reason[:100]}")
     channels_summary = results / "channels" / "summary.tsv"
     if videos.exists() and unavailable.exists():
-        from polimodal.corpus.channels import availability_rates
+        from polimodal.corpus.channel_videos import availability_rates
 
         for row in availability_rates(videos, unavailable, channels_summary).itertuples():
             lines.append(

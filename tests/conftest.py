@@ -2,7 +2,8 @@
 
 - :func:`serve_folder` (fixtures ``http_dir``, ``module_http_dir``): a folder served on
   127.0.0.1 at a random port; nothing in the tests reaches the network. ``feeds`` and
-  :func:`make_feed`: RSS feeds served so, channels for the channels → videos tests.
+  :func:`make_feed`: RSS feeds served so, channels for the channels → videos tests;
+  :func:`listing_rows`: a channel's listing without the network.
 - :func:`copy_workflow` / :func:`run_snakemake`: a temporary copy of the workflow and the real
   snakemake of this environment run in it; ``tests/configs/*.yaml`` are the configs the
   workflow tests use (:func:`config_file`).
@@ -28,6 +29,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -124,6 +126,32 @@ def make_feed(
     xml.append("</channel></rss>")
     (folder / name / "feed.xml").write_text("".join(xml))
     return f"{base}/{name}/feed.xml"
+
+
+def listing_rows(channel: str, entries: list[tuple], url: str | None = None) -> list[dict]:
+    """LISTING rows of a channel's listing, as a listing job writes them: entries are
+    (video_id, ISO date or None[, live_status[, short]]), in listing order (the channels → videos
+    tests without the network)."""
+    from polimodal.corpus.channels import channel_url
+
+    rows = []
+    for i, entry in enumerate(entries):
+        vid, when, live, short = (*entry, None, False)[:4] if len(entry) < 4 else entry
+        rows.append(
+            {
+                "channel": channel,
+                "channel_url": url or channel_url(channel),
+                "position": i,
+                "video_id": vid,
+                "source": f"https://www.youtube.com/watch?v={vid}",
+                "title": f"title {vid}",
+                "upload_time": None if when is None else datetime.fromisoformat(when).replace(tzinfo=UTC),
+                "duration": 60.0,
+                "live_status": live,
+                "short": bool(short),
+            }
+        )
+    return rows
 
 
 # ----------------------------------------------------------------------------- the workflow

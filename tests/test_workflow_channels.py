@@ -18,7 +18,7 @@ import pytest
 
 from conftest import config_file, copy_workflow, job_stats, make_feed, run_snakemake
 from polimodal.cli import summary as cli_summary
-from polimodal.corpus.channels import availability_rates
+from polimodal.corpus.channel_videos import availability_rates
 from polimodal.corpus.samples import read_sample_sheet, shard_digests
 from polimodal.synthetic.media import SCENES, make_video
 

@@ -1,5 +1,4 @@
-"""Channels → videos: a channels sheet, the choice of each channel's videos, and the video sheet
-they are appended to.
+"""Channels → videos: the channels sheet, its channels' names and shards, and the settings of the step.
 
 The workflow reads a video sheet (:mod:`polimodal.corpus.samples`: ``video_id``, ``source``,
 labels); a study often starts from channels instead (a party's or outlet's channels, each with
@@ -8,93 +7,45 @@ every value is text) has a column ``channel`` -- a channel URL (``https://www.yo
 ``.../channel/UC…``, a playlist, or any page or feed yt-dlp lists, e.g. an RSS feed), a YouTube
 ``@handle`` or a ``UC…`` channel id -- and any further columns (labels such as ``ideology``).
 :mod:`polimodal.extract.channels` lists each channel with yt-dlp's flat listing (no media fetched)
-and keeps every entry (LISTING); :func:`update_video_sheet` chooses each channel's videos and
-appends them to the video sheet with the channel's columns, a ``channel`` column and what the
-listing said of each (``listing_title``, ``listing_upload_time``:
-:data:`polimodal.corpus.videos.LISTING_COLUMNS`; the ingest job falls back on them where the
-media's metadata lacks a title or date, e.g. a feed's media file).
+and keeps every entry (LISTING); :mod:`polimodal.corpus.channel_selection` chooses each channel's
+videos and :func:`polimodal.corpus.channel_videos.update_video_sheet` appends them to the video
+sheet with the channel's columns, a ``channel`` column and what the listing said of each
+(``listing_title``, ``listing_upload_time``: :data:`polimodal.corpus.videos.LISTING_COLUMNS`; the
+ingest job falls back on them where the media's metadata lacks a title or date, e.g. a feed's
+media file).
 
 **Why two steps.** Shards are runs of the video sheet's rows, and the workflow makes its jobs
 from them when it is parsed, so the video sheet must exist before the rest of the workflow can
 be planned: ``snakemake list_videos`` (or ``polimodal channels``) writes it, then ``snakemake``
 runs on it. No rule of the main workflow depends on the listing, so ``snakemake`` alone never
 re-lists a channel.
-
-**What is kept (append only).** Rows already in the video sheet stay unchanged and in place, so
-no existing shard changes its digest and nothing done reruns; new videos are appended at the end
-in channels-sheet order, each channel's in listing order. A video already in the sheet (same
-``video_id`` or ``source``, from any channel or typed in by hand) is not added again. Re-listing
-later (``channels.refresh``) or adding channels therefore only appends. ``relabel: true`` rewrites
-the carried columns of a channel's existing rows from the channels sheet (ids, sources and order
-unchanged: no shard reruns; experiments that read the labels do).
-
-**Selection, per channel**, in this order:
-
-1. ``exclude_shorts_live``: the YouTube channel's /videos tab is listed instead of the whole
-   channel (which holds its shorts and live streams too), and entries with ``live_status``
-   ``is_live``, ``was_live``, ``is_upcoming`` or ``post_live``, or a ``/shorts/`` URL, are dropped.
-2. ``date_from`` / ``date_to`` (inclusive, UTC dates). Flat listings often lack dates: YouTube's
-   give only an approximate date ("3 weeks ago", asked for with yt-dlp's ``approximate_date``),
-   other sites none at all. An entry without a date is kept (``undated: keep``, the default) or
-   dropped (``undated: drop``); either way it is counted (``undated`` in the reports). Without a
-   date range nothing is dropped for its date.
-3. ``max_videos``: at most that many of the channel's videos in the sheet, counting those
-   already there: the first in listing order (newest first on YouTube) or, with ``sample: true``,
-   a seeded random sample. The sample ranks each video by a hash of (``seed``, channel, video id)
-   and takes the lowest ranks: the same sheet and settings give the same videos, adding a channel
-   changes no other channel's sample, and a re-listing with new uploads keeps the earlier picks
-   (a new upload enters only where its rank places it, if there is room).
-
-Channels that cannot be listed (removed, private, geo-blocked, not found, ...) are recorded with
-their reason in the unavailable table and never stop the run; the summary gives the channels
-listed and unavailable (with the rate) and the videos listed, chosen and added.
-
-**Availability rates** (:func:`availability_rates`; the study lost 3 % of its channels and 2 % of
-their videos): the share of the channels sheet's channels that could not be listed (the listing
-summary) and of the video sheet's videos that could not be fetched (the corpus's VIDEOS and
-UNAVAILABLE tables), shown in the report's data table and overview and by ``polimodal summary``.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
-import pyarrow as pa
 
 from polimodal.corpus.columns import check_near_misses, near_misses
-from polimodal.corpus.samples import (
-    read_header,
-    read_sample_sheet,
-    read_table_file,
-    shard_name,
-    sheet_separator,
-    write_table_file,
-)
-from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, UNAVAILABLE, VIDEOS, read_parquet
-from polimodal.corpus.videos import KNOWN_COLUMNS as VIDEO_SHEET_COLUMNS
-from polimodal.corpus.videos import LISTING_COLUMNS, format_time
+from polimodal.corpus.samples import shard_name
+from polimodal.corpus.sheets import read_table_file
+from polimodal.corpus.videos import LISTING_COLUMNS
 from polimodal.errors import ConfigError, SampleSheetError
 from polimodal.options import choice, options_from_section
-
-log = logging.getLogger(__name__)
 
 #: The channels sheet's required column; a ``video_id``, ``source``, ``post_id`` or ``listing_*``
 #: column would clash with the video sheet's own (made from the listing).
 CHANNEL_COLUMN = "channel"
 RESERVED_COLUMNS = ("video_id", "source", "post_id", *LISTING_COLUMNS)
-#: yt-dlp's ``live_status`` values of a live stream (``exclude_shorts_live`` drops them).
-LIVE_STATUSES = frozenset({"is_live", "was_live", "is_upcoming", "post_live"})
 
 _HANDLE_RE = re.compile(r"^@[\w.·-]{1,100}$")
 _CHANNEL_ID_RE = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
@@ -322,336 +273,8 @@ def shard_channels(channels: pd.DataFrame, index: int, shard_size: int) -> list[
     return list(zip(rows[CHANNEL_COLUMN], rows["channel_url"], strict=True))
 
 
-# ----------------------------------------------------------------------------- selection
-@dataclass
-class ChannelReport:
-    """What became of one channel (a row of ``channels.tsv``)."""
-
-    channel: str
-    channel_url: str
-    status: str = "listed"  # listed | unavailable | not_listed (no listing job's result names it)
-    kind: str = ""
-    reason: str = ""
-    listed: int = 0  # entries of the listing (distinct videos)
-    shorts_live: int = 0  # dropped as shorts or live streams (exclude_shorts_live)
-    out_of_range: int = 0  # dated entries outside date_from..date_to
-    undated: int = 0  # entries without a date (kept or dropped per `undated` with a date range)
-    eligible: int = 0  # left after the filters
-    already: int = 0  # eligible, but in the video sheet already
-    added: int = 0  # appended now
-    in_sheet: int = 0  # the channel's rows in the video sheet afterwards
-
-
-def sample_rank(seed: int, url: str, video_id: str) -> str:
-    """A video's place in its channel's seeded random sample (lowest first)."""
-    return hashlib.sha256(f"{seed}\x1f{url}\x1f{video_id}".encode()).hexdigest()
-
-
-def eligible_entries(listing: pd.DataFrame, options: ChannelOptions, report: ChannelReport) -> pd.DataFrame:
-    """One channel's listing (LISTING rows) after the shorts/live and date filters, in listing
-    order and without repeats; counts what was dropped into ``report``."""
-    rows = listing.sort_values("position", kind="stable").drop_duplicates("video_id")
-    report.listed = len(rows)
-    if options.exclude_shorts_live:
-        drop = rows["short"].astype(bool) | rows["live_status"].isin(LIVE_STATUSES)
-        report.shorts_live = int(drop.sum())
-        rows = rows[~drop]
-    dated = rows["upload_time"].notna()
-    report.undated = int((~dated).sum())
-    if options.date_range:
-        days = pd.to_datetime(rows["upload_time"], utc=True).dt.strftime("%Y-%m-%d")
-        inside = dated.copy()
-        if options.date_from:
-            inside &= days >= str(options.date_from)
-        if options.date_to:
-            inside &= days <= str(options.date_to)
-        report.out_of_range = int((dated & ~inside).sum())
-        keep = inside | (~dated if options.undated == "keep" else False)
-        rows = rows[keep]
-    report.eligible = len(rows)
-    return rows
-
-
-def choose(
-    rows: pd.DataFrame,
-    options: ChannelOptions,
-    url: str,
-    *,
-    have: int,
-    known_ids: set[str],
-    known_sources: set[str],
-    report: ChannelReport,
-) -> pd.DataFrame:
-    """The eligible rows to append: not in the sheet yet, at most ``max_videos - have`` of them
-    (``have``: the channel's rows in the sheet), in listing order."""
-    present = rows["video_id"].isin(known_ids) | rows["source"].isin(known_sources)
-    report.already = int(present.sum())
-    new = rows[~present]
-    if options.max_videos is not None:
-        room = max(0, options.max_videos - have)
-        if options.sample:
-            ranks = [sample_rank(options.seed, url, v) for v in new["video_id"]]
-            new = new.assign(_rank=ranks).sort_values("_rank", kind="stable").head(room).drop(columns="_rank")
-        else:
-            new = new.head(room)
-    return new.sort_values("position", kind="stable")
-
-
-# ----------------------------------------------------------------------------- the video sheet
-def read_video_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """The video sheet's rows (every column text), or none with its header's columns when it holds
-    a header only, or none at all when it does not exist yet. A posts sheet is an error."""
-    path = Path(path)
-    if not path.exists() or path.stat().st_size == 0:
-        return pd.DataFrame(columns=["video_id", "source"], dtype=str)
-    sep = sheet_separator(path)
-    head = pd.read_csv(
-        path,
-        sep=sep,
-        dtype=str,
-        nrows=1,
-        keep_default_na=False,
-        encoding="utf-8",
-        quoting=csv.QUOTE_MINIMAL if sep == "," else csv.QUOTE_NONE,
-    )
-    if "post_id" in head.columns:
-        raise SampleSheetError(
-            f"sample sheet {path} is a posts sheet: channels list videos into a video sheet"
-        )
-    if head.empty:  # a header only: its columns as read_sample_sheet would take them
-        columns = read_header(path, sep, len(head.columns))
-        check_near_misses(near_misses(columns, VIDEO_SHEET_COLUMNS), f"sample sheet {path}")
-        return pd.DataFrame(columns=columns, dtype=str)
-    return read_sample_sheet(path)
-
-
-def write_video_sheet(sheet: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write the video sheet (tab-separated, or .csv), atomically: a reader sees the old or the new."""
-    write_table_file(sheet, Path(path))
-
-
-def _concat(paths: Sequence[str | os.PathLike[str]], schema: pa.Schema) -> pd.DataFrame:
-    tables = [read_parquet(p, schema) for p in paths]
-    table = pa.concat_tables(tables) if tables else schema.empty_table()
-    return table.to_pandas()
-
-
-def update_video_sheet(
-    sheet: str | os.PathLike[str],
-    channels_sheet: str | os.PathLike[str],
-    listings: Sequence[str | os.PathLike[str]],
-    statuses: Sequence[str | os.PathLike[str]],
-    options: ChannelOptions,
-    *,
-    channels_out: str | os.PathLike[str],
-    unavailable_out: str | os.PathLike[str],
-    summary_out: str | os.PathLike[str],
-) -> dict[str, float]:
-    """Append each channel's chosen videos to the video sheet ``sheet`` (created when missing).
-
-    ``listings`` / ``statuses``: the LISTING / CHANNEL_STATUS tables of the listing jobs. Writes
-    ``channels_out`` (one row per channel of the channels sheet: :class:`ChannelReport`),
-    ``unavailable_out`` (channel, channel_url, kind, reason) and ``summary_out`` (metric, value:
-    channels listed / unavailable / their rate, videos listed / eligible / added, undated kept /
-    dropped, rows of the sheet), all tab-separated, and returns the summary. The sheet is
-    rewritten only when something changes (its time stamp tells Snakemake whether the
-    experiments, which read it, must rerun).
-    """
-    channels = read_channel_sheet(channels_sheet)
-    carried = carried_columns(channels)
-    listing = _concat(listings, LISTING)
-    # the listing jobs' tables name each channel as the channels sheet spelt it when it was listed
-    # (a listing reused from the cache keeps that spelling): matched by the URL it stands for
-    status = _concat(statuses, CHANNEL_STATUS)
-    status = status.assign(url=_urls(status["channel"])).drop_duplicates("url", keep="last").set_index("url")
-    existing = read_video_sheet(sheet)
-    before = list(existing.columns)
-    columns = before + [c for c in ("video_id", "source", CHANNEL_COLUMN, *carried) if c not in before]
-    existing = existing.reindex(columns=columns, fill_value="")
-    known_ids, known_sources = set(existing["video_id"]), set(existing["source"])
-    # the rows a channel has already, by its URL, whichever way the video sheet spells it
-    owner = _urls(existing[CHANNEL_COLUMN])
-    rows_of = dict(owner.groupby(owner, sort=False).indices)
-    have = {url: len(idx) for url, idx in rows_of.items()}
-    by_channel = dict(tuple(listing.groupby(_urls(listing["channel"]), sort=False)))
-
-    reports, new_rows, relabelled = [], [], 0
-    for values in channels.to_dict("records"):
-        name, url = values[CHANNEL_COLUMN], values["channel_url"]
-        report = ChannelReport(name, url)
-        labels = {c: values[c] for c in carried}
-        relabelled += _labels(existing, rows_of.get(url), labels, options.relabel, name)
-        if url not in status.index:
-            report.status = "not_listed"
-        elif status.at[url, "status"] != "listed":
-            report.status = "unavailable"
-            report.kind, report.reason = str(status.at[url, "kind"]), str(status.at[url, "reason"])
-        elif url in by_channel:
-            rows = eligible_entries(by_channel[url], options, report)
-            chosen = choose(
-                rows,
-                options,
-                url,
-                have=int(have.get(url, 0)),
-                known_ids=known_ids,
-                known_sources=known_sources,
-                report=report,
-            )
-            for vid, source, listed in zip(
-                chosen["video_id"], chosen["source"], _listed(chosen), strict=True
-            ):
-                new_rows.append({"video_id": vid, "source": source, CHANNEL_COLUMN: name, **labels, **listed})
-                known_ids.add(vid)
-                known_sources.add(source)
-            report.added = len(chosen)
-        report.in_sheet = int(have.get(url, 0)) + report.added
-        reports.append(report)
-
-    result = existing
-    if new_rows:
-        # the listing's columns join the sheet with its first listed rows (earlier rows: empty)
-        columns += [c for c in LISTING_COLUMNS if c not in columns]
-        existing = existing.reindex(columns=columns, fill_value="")
-        added = pd.DataFrame(new_rows, columns=columns, dtype=str).fillna("")
-        result = pd.concat([existing, added], ignore_index=True)
-    if new_rows or relabelled or columns != before or not Path(sheet).exists():
-        write_video_sheet(result, sheet)
-    summary = _summary(reports, options, len(result), relabelled)
-    _write_reports(reports, summary, channels_out, unavailable_out, summary_out)
-    log.info(
-        "channels: %d listed, %d unavailable (%.1f%%); videos: %d listed, %d eligible, %d added to %s "
-        "(%d rows now)",
-        summary["channels_listed"], summary["channels_unavailable"], 100 * summary["unavailable_rate"],
-        summary["videos_listed"], summary["videos_eligible"], summary["videos_added"], sheet, len(result),
-    )  # fmt: skip
-    return summary
-
-
-def _urls(names: pd.Series) -> pd.Series:
-    """The channel URL (:func:`channel_url`) of each channel name (None for an empty one)."""
-    urls = {v: channel_url(v) for v in names.unique() if v}
-    return names.map(urls)
-
-
-def _listed(chosen: pd.DataFrame) -> list[dict[str, str]]:
-    """:data:`LISTING_COLUMNS` of the chosen LISTING rows, as sheet text ("": not listed)."""
-    titles = [" ".join(str(t).split()) if isinstance(t, str) else "" for t in chosen["title"]]
-    times = [format_time(t.to_pydatetime()) if pd.notna(t) else "" for t in chosen["upload_time"]]
-    return [dict(zip(LISTING_COLUMNS, pair, strict=True)) for pair in zip(titles, times, strict=True)]
-
-
-def _labels(existing: pd.DataFrame, rows: Any, labels: dict[str, str], relabel: bool, name: str) -> int:
-    """Rewrite (``relabel``) or warn about a channel's ``rows`` (positions in ``existing``) whose
-    carried columns differ from ``labels``; returns the rows rewritten."""
-    if not labels or rows is None or not len(rows):
-        return 0
-    carried = list(labels)
-    columns = [existing.columns.get_loc(c) for c in carried]
-    differs = (existing.iloc[rows, columns] != pd.Series(labels)).any(axis=1)
-    n = int(differs.sum())
-    if n and relabel:
-        existing.iloc[rows, columns] = [labels[c] for c in carried]
-        return n
-    if n:
-        log.warning(
-            "%s: %d row(s) of the video sheet carry other values of %s than the channels sheet now "
-            "does: left as they are (channels.relabel: true rewrites them)",
-            name, n, carried,
-        )  # fmt: skip
-    return 0
-
-
 def channel_cache(listing_out: str | os.PathLike[str]) -> Path:
     """The folder of a listing job's per-channel results (beside its output, never deleted by
     Snakemake, so a killed or rerun job does not list a finished channel again)."""
     out = Path(listing_out)
     return out.with_name(f".{out.name}.channels")
-
-
-def _summary(
-    reports: list[ChannelReport], options: ChannelOptions, rows: int, relabelled: int
-) -> dict[str, float]:
-    n = len(reports)
-    unavailable = sum(r.status == "unavailable" for r in reports)
-    listed = sum(r.status == "listed" for r in reports)
-    undated = sum(r.undated for r in reports)
-    dropped = options.date_range and options.undated == "drop"
-    return {
-        "channels": n,
-        "channels_listed": listed,
-        "channels_unavailable": unavailable,
-        "channels_not_listed": n - listed - unavailable,
-        "unavailable_rate": round(unavailable / n, 4) if n else 0.0,
-        "videos_listed": sum(r.listed for r in reports),
-        "shorts_live_dropped": sum(r.shorts_live for r in reports),
-        "out_of_date_range": sum(r.out_of_range for r in reports),
-        "undated_kept": 0 if dropped else undated,
-        "undated_dropped": undated if dropped else 0,
-        "videos_eligible": sum(r.eligible for r in reports),
-        "videos_already_in_sheet": sum(r.already for r in reports),
-        "videos_added": sum(r.added for r in reports),
-        "rows_relabelled": relabelled,
-        "sheet_rows": rows,
-    }
-
-
-def _write_reports(
-    reports: list[ChannelReport],
-    summary: Mapping[str, float],
-    channels_out: str | os.PathLike[str],
-    unavailable_out: str | os.PathLike[str],
-    summary_out: str | os.PathLike[str],
-) -> None:
-    table = pd.DataFrame([asdict(r) for r in reports], columns=[f.name for f in fields(ChannelReport)])
-    for path in (channels_out, unavailable_out, summary_out):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(channels_out, sep="\t", index=False)
-    bad = table[table["status"] == "unavailable"][["channel", "channel_url", "kind", "reason"]]
-    bad.to_csv(unavailable_out, sep="\t", index=False)
-    pd.DataFrame({"metric": list(summary), "value": list(summary.values())}).to_csv(
-        summary_out, sep="\t", index=False
-    )
-
-
-#: Columns of :func:`availability_rates`.
-AVAILABILITY_COLUMNS = ["level", "n", "available", "unavailable", "percent_unavailable"]
-
-
-def read_channel_summary(path: str | os.PathLike[str]) -> dict[str, float]:
-    """The listing summary (``metric``, ``value``) that :func:`update_video_sheet` wrote."""
-    table = pd.read_csv(path, sep="\t")
-    return dict(zip(table["metric"].astype(str), table["value"].astype(float), strict=True))
-
-
-def availability_rates(
-    videos: str | os.PathLike[str],
-    unavailable: str | os.PathLike[str],
-    channels_summary: str | os.PathLike[str] | None = None,
-) -> pd.DataFrame:
-    """Channels and videos available and not (:data:`AVAILABILITY_COLUMNS`), one row per level.
-
-    ``videos``: the sheet's videos that were fetched (VIDEOS); ``unavailable``: those that could
-    not be (UNAVAILABLE; a video counted once whatever its stages). ``channels_summary``: the
-    listing summary (``results/channels/summary.tsv``); the ``channels`` row is left out without
-    it (a run from a video sheet) or when the file does not exist. Channels not listed yet count
-    neither as available nor as unavailable.
-    """
-    rows = []
-    if channels_summary and Path(channels_summary).exists():
-        c = read_channel_summary(channels_summary)
-        listed, gone = int(c.get("channels_listed", 0)), int(c.get("channels_unavailable", 0))
-        rows.append(("channels", int(c.get("channels", listed + gone)), listed, gone))
-    ok = set(read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist())
-    gone_ids = set(
-        read_parquet(unavailable, UNAVAILABLE, columns=["video_id"]).column("video_id").to_pylist()
-    )
-    gone_ids -= ok
-    rows.append(("videos", len(ok) + len(gone_ids), len(ok), len(gone_ids)))
-    return pd.DataFrame(
-        [
-            {"level": level, "n": n, "available": a, "unavailable": u,
-             "percent_unavailable": round(100 * u / (a + u), 1) if a + u else 0.0}
-            for level, n, a, u in rows
-        ],
-        columns=AVAILABILITY_COLUMNS,
-    )  # fmt: skip

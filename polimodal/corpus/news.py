@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from polimodal.corpus.posts import image_kind
-from polimodal.corpus.samples import write_table_file
+from polimodal.corpus.sheets import write_table_file
 from polimodal.errors import SampleSheetError
 from polimodal.types import PathLike
 

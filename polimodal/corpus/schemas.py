@@ -76,7 +76,7 @@ def failure_row(video_id: str, source: str, stage: str, exc: Any) -> dict[str, s
 
 # ----------------------------------------------------------------------------- channels → videos
 #: One row per entry of a channel's flat listing (``results/channels/{shard}/listing.parquet``;
-#: every entry listed, before the selection of :mod:`polimodal.corpus.channels`).
+#: every entry listed, before the selection of :mod:`polimodal.corpus.channel_selection`).
 LISTING = pa.schema(
     [
         pa.field("channel", pa.string(), nullable=False),  # as written in the channels sheet

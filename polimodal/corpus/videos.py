@@ -5,7 +5,7 @@ Columns (tab-separated, or comma-separated when the name ends in .csv; every val
 - ``video_id`` -- unique id (letters, digits, ``_ - .``: :data:`polimodal.corpus.samples.VIDEO_ID_RE`);
 - ``source`` -- a YouTube id or URL, another http(s) URL or a local path (:func:`source_kind`);
 - ``listing_title``, ``listing_upload_time`` (optional) -- what a channel's listing said of the
-  video (:data:`LISTING_COLUMNS`): written by ``list_videos`` (:mod:`polimodal.corpus.channels`)
+  video (:data:`LISTING_COLUMNS`): written by ``list_videos`` (:mod:`polimodal.corpus.channel_videos`)
   on the rows it appends, empty on rows typed in by hand. The ingest job takes a video's title
   and upload time from them where the media's own metadata lacks one (a feed's media file has
   only its file name and the server's Last-Modified date; VIDEOS ``title_source`` /

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from polimodal.corpus.channels import availability_rates
+from polimodal.corpus.channel_videos import availability_rates
 from polimodal.corpus.schemas import CLASSIFIED, UNAVAILABLE, VIDEOS, read_parquet
 from polimodal.extract.language import EXCLUDED_KIND
 from polimodal.types import PathLike

@@ -326,9 +326,9 @@ def write_data_table_for_config(
     ``text_columns``: a posts sheet's (config ``posts.text_columns``). With ``unavailable`` (the
     UNAVAILABLE table) the Markdown and HTML pages end with the availability rates of the
     videos, and of the channels when ``channels_summary`` (the listing summary of a run from a
-    channels sheet) exists (:func:`polimodal.corpus.channels.availability_rates`).
+    channels sheet) exists (:func:`polimodal.corpus.channel_videos.availability_rates`).
     """
-    from polimodal.corpus.channels import availability_rates
+    from polimodal.corpus.channel_videos import availability_rates
 
     tasks = [Task.from_config(name, cfg) for name, cfg in tasks_cfg.items()]
     available = available_videos(videos)

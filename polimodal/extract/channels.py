@@ -1,12 +1,13 @@
 """List channels with yt-dlp's flat listing: every entry of each channel, no media fetched.
 
 One listing job lists a shard of the channels sheet (:mod:`polimodal.corpus.channels` says what
-the sheet holds and how videos are then chosen). yt-dlp's ``extract_flat`` reads the channel's
-pages (YouTube: the channel's tabs, page after page; elsewhere a playlist page or a feed, e.g. RSS
-through the generic extractor) and gives one entry per video without opening any video: id, URL,
-title and, where the page shows them, date, duration and live status. The requests are as polite
-as the ingest job's (``ingest``: ``sleep_interval`` between requests, ``retries`` with back-off,
-``socket_timeout``, ``cookies``; :func:`polimodal.extract.ingest.ydl_params`).
+the sheet holds, :mod:`polimodal.corpus.channel_selection` how videos are then chosen). yt-dlp's
+``extract_flat`` reads the channel's pages (YouTube: the channel's tabs, page after page;
+elsewhere a playlist page or a feed, e.g. RSS through the generic extractor) and gives one entry
+per video without opening any video: id, URL, title and, where the page shows them, date,
+duration and live status. The requests are as polite as the ingest job's (``ingest``:
+``sleep_interval`` between requests, ``retries`` with back-off, ``socket_timeout``, ``cookies``;
+:func:`polimodal.extract.ingest.ydl_params`).
 
 Resumable: each channel's result is kept in a hidden folder beside the job's outputs
 (:func:`polimodal.corpus.channels.channel_cache`) under a key of its URL and the listing settings
@@ -38,6 +39,7 @@ import pyarrow as pa
 import yt_dlp
 from yt_dlp.utils import YoutubeDLError, unsmuggle_url
 
+from polimodal.corpus.channel_videos import update_video_sheet
 from polimodal.corpus.channels import (
     ChannelOptions,
     channel_cache,
@@ -46,7 +48,6 @@ from polimodal.corpus.channels import (
     listing_url,
     read_channel_sheet,
     shard_channels,
-    update_video_sheet,
 )
 from polimodal.corpus.samples import VIDEO_ID_RE, shard_name
 from polimodal.corpus.schemas import CHANNEL_STATUS, LISTING, read_parquet, table_from_rows, write_parquet

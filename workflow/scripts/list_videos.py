@@ -2,7 +2,8 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.corpus.channels import ChannelOptions, update_video_sheet
+from polimodal.corpus.channel_videos import update_video_sheet
+from polimodal.corpus.channels import ChannelOptions
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:
