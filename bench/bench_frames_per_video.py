@@ -38,10 +38,10 @@ def main() -> None:
     ap.add_argument("--models", default="cnn,clip")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        data = make_xor_corpus(root / "xor", {"train": args.videos, "validation": 1}, frames_per_video=args.kept)
+        sizes = {"train": args.videos, "validation": 1}
+        data = make_xor_corpus(root / "xor", sizes, frames_per_video=args.kept)
         common = {"epochs": 1, "batch_size": 32, "patience": 10, "device": "cpu", "shuffle_buffer": 1024}
         params = {
             "cnn": {"model": "shufflenet_v2_x0_5", "weights": str(save_tiny_cnn(root / "cnn.pt")),
@@ -49,7 +49,8 @@ def main() -> None:
             "clip": {"model": str(save_tiny_clip(root / "clip")), "lr": 1e-3},
         }  # fmt: skip
         n_train = len(data["train"])
-        print(f"{n_train} training videos, {args.kept} kept frames each, CPU, {torch.get_num_threads()} threads")
+        threads = torch.get_num_threads()
+        print(f"{n_train} training videos, {args.kept} kept frames each, CPU, {threads} threads")
         for name in args.models.split(","):
             seconds = {}
             for fpv in (16, "all"):
@@ -59,7 +60,8 @@ def main() -> None:
                 seconds[fpv] = epoch["seconds"]
                 print(
                     f"  {name:5s} frames_per_video {fpv!s:>3}: {epoch['samples']:5d} frames, "
-                    f"{epoch['seconds']:6.2f} s per epoch, {1000 * epoch['seconds'] / n_train:7.1f} s per 1k videos"
+                    f"{epoch['seconds']:6.2f} s per epoch, "
+                    f"{1000 * epoch['seconds'] / n_train:7.1f} s per 1k videos"
                 )
             print(f"  {name:5s} all / 16: {seconds['all'] / seconds[16]:.2f} (frames: {args.kept / 16:.2f})")
 
