@@ -14,6 +14,7 @@ or is an estimate. Update them there when a bench is rerun; nothing else holds a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -325,6 +326,13 @@ def _epochs(kind: ModelKind, cfg: Mapping[str, Any], name: str) -> int:
     return int(getattr(params, "epochs", 1))
 
 
+def downloaded_side(selector: str) -> int:
+    """The longer side of a 16:9 video fetched with the yt-dlp format ``selector``: its largest
+    ``height<=N`` (480p: 854 px); 1080p (1,920 px, an estimate) when it sets no height limit."""
+    heights = [int(h) for h in re.findall(r"height\s*<=?\s*(\d+)", selector)]
+    return -(-(max(heights) if heights else 1080) * 16 // 9)  # rounded up: 480p is 854 wide
+
+
 def _section(config: Mapping[str, Any], name: str) -> dict[str, Any]:
     return dict(config.get(name) or {})
 
@@ -363,6 +371,7 @@ def plan(
     frames = _section(config, "frames")
     from polimodal.extract.audio import AudioOptions
     from polimodal.extract.frames import FrameOptions
+    from polimodal.extract.ingest import IngestOptions
     from polimodal.extract.transcribe import TranscribeOptions
 
     frame_opts = FrameOptions.from_config(frames)  # the schema's defaults where the config has none
@@ -372,9 +381,13 @@ def plan(
     if posts:  # a post's images are its frames: per-frame costs count images (3,600 = an hour at 1 fps)
         n_images = int((sheet["source"].str.count(r" \| ") + 1).sum()) if n else 0
         fps = n_images / 3600 / hours if hours else 0.0
-    # JPEG bytes follow the pixel area (an estimate off the measured 384); 0 = full size (480p: 854)
-    side = max_side or 854
-    frame_scale = fps * (min(side, 854) / 384) ** 2
+    # JPEG bytes follow the pixel area (an estimate off the measured 384); frames are never
+    # upscaled, so a video's are at most the download's side (ingest.format's height limit, 16:9);
+    # a post's image, of unknown size, counts as 854 px at most (an estimate)
+    fetched = IngestOptions.from_config(_section(config, "ingest")).format
+    video_side = 854 if posts else downloaded_side(fetched)
+    side = min(max_side or video_side, video_side)
+    frame_scale = fps * (side / 384) ** 2
     embed = _section(config, "embed")
     embed_model = str(embed.get("model", "mobilenet_v3_small"))
     dim = EMBED_DIMS.get(embed_model, EMBED_DIM_MEASURED)

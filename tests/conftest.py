@@ -288,7 +288,7 @@ def smollm2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_llama(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
     """A tiny random Llama chat LM with SmolLM2's tokenizer (``save_tiny_llama``; init 0.3: strong,
     arbitrary preferences that LoRA can move)."""
-    from polimodal.synthetic.tinymodels import save_tiny_llama
+    from polimodal.synthetic.tinygenerative import save_tiny_llama
 
     return save_tiny_llama(tmp_path_factory.mktemp("tiny_llama"), tokenizer_source=smollm2_dir, init=0.3)
 
@@ -296,7 +296,7 @@ def tiny_llama(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> P
 @pytest.fixture(scope="session")
 def tiny_idefics3(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
     """A tiny random Idefics3 VLM (64-px images) + processor (``save_tiny_idefics3``)."""
-    from polimodal.synthetic.tinymodels import save_tiny_idefics3
+    from polimodal.synthetic.tinygenerative import save_tiny_idefics3
 
     return save_tiny_idefics3(
         tmp_path_factory.mktemp("tiny_idefics3"), tokenizer_source=smollm2_dir, init=0.3
@@ -304,10 +304,21 @@ def tiny_idefics3(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -
 
 
 @pytest.fixture(scope="session")
+def tiny_idefics2(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
+    """A tiny random Idefics2 VLM (idefics2-8b's architecture: perceiver resampler, 4 image tokens
+    per frame; images up to 64 px, sides at least 32) + processor (``save_tiny_idefics2``)."""
+    from polimodal.synthetic.tinygenerative import save_tiny_idefics2
+
+    return save_tiny_idefics2(
+        tmp_path_factory.mktemp("tiny_idefics2"), tokenizer_source=smollm2_dir, init=0.3
+    )
+
+
+@pytest.fixture(scope="session")
 def tiny_mllama(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
     """A tiny random Mllama (Llama-3.2-Vision's architecture: cross-attention to image tiles;
     32-px tiles, up to 2 per image) + processor (``save_tiny_mllama``)."""
-    from polimodal.synthetic.tinymodels import save_tiny_mllama
+    from polimodal.synthetic.tinygenerative import save_tiny_mllama
 
     return save_tiny_mllama(tmp_path_factory.mktemp("tiny_mllama"), tokenizer_source=smollm2_dir, init=0.3)
 

@@ -6,7 +6,8 @@
   fit of the same model reuses it, a changed parameter trains again;
 - the VLM sees the frames: on a task decided only by frame colour (identical texts), the LoRA-tuned
   tiny VLM beats chance clearly, while the text-only LM cannot (it sees identical inputs);
-- Llama-3.2-Vision's architecture (tiny Mllama) trains LoRA on frames + text and reloads.
+- Llama-3.2-Vision's architecture (tiny Mllama) and the study's Idefics2 (tiny, random) train LoRA
+  on frames + text and reload.
 """
 
 from __future__ import annotations
@@ -205,6 +206,36 @@ def test_mllama_vlm_lora_trains_and_reloads(tiny_mllama: Path, tmp_path: Path) -
     with safe_open(str(tmp_path / "vlm" / "adapter" / "adapter_model.safetensors"), "pt") as f:
         saved = list(f.keys())
     assert any(".cross_attn." in k for k in saved) and not any("vision" in k for k in saved)
+    restored = VlmModel(["0", "1"], params)
+    restored.load(tmp_path / "vlm")
+    again_labels, again_scores = restored.predict(val)
+    assert again_labels == labels
+    np.testing.assert_allclose(again_scores, scores, rtol=1e-5, atol=1e-6)
+
+
+def test_idefics2_vlm_zero_shot_and_lora_train_and_reload(tiny_idefics2: Path, tmp_path: Path) -> None:
+    """``kind: vlm`` on the study's architecture (idefics2-8b's, tiny and random): zero-shot scores
+    are probabilities of task values; LoRA trains on frames + text, its adapter holds the text
+    model's attention weights only (not the perceiver's, not the vision tower's), and it reloads to
+    identical predictions."""
+    train, val = _colour_data(tmp_path, 8, 1), _colour_data(tmp_path, 4, 2)
+    zero_params = {"model": str(tiny_idefics2), "prompt": PROMPT, "device": "cpu", "max_frames": 2}
+    zero = VlmModel(["0", "1"], zero_params)
+    zero_labels, zero_scores = zero.predict(val)
+    assert set(zero_labels) <= {"0", "1"} and zero_scores.shape == (4, 2)
+    np.testing.assert_allclose(zero_scores.sum(1), 1.0)
+    params = {"model": str(tiny_idefics2), **LORA, "epochs": 1, "max_frames": 2, "batch_size": 4}
+    vlm = VlmModel(["0", "1"], params, seed=0)
+    summary = vlm.fit(train, val, tmp_path / "vlm")
+    assert summary["epochs_run"] == 1 and summary["train_loss"] is not None
+    labels, scores = vlm.predict(val)
+    assert not np.allclose(scores, zero_scores)  # the adapter changed the model
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "vlm" / "adapter" / "adapter_model.safetensors"), "pt") as f:
+        saved = list(f.keys())
+    assert saved and all(".text_model.layers." in k for k in saved)
+    assert not any("perceiver" in k or "vision" in k for k in saved)
     restored = VlmModel(["0", "1"], params)
     restored.load(tmp_path / "vlm")
     again_labels, again_scores = restored.predict(val)

@@ -181,3 +181,19 @@ def test_reruns_in_separate_processes_are_identical(tiny_llama: Path, tmp_path: 
     for k in w1:
         assert torch.equal(w1[k], w2[k]), k
     np.testing.assert_array_equal(s1, s2)
+
+
+def test_adapters_on_the_text_model_of_idefics2(tiny_idefics2: Path) -> None:
+    """Idefics2 (the study's VLM): its perceiver resampler has q/k/v/o projections of its own; they
+    stay frozen with the vision tower, the adapters go on the text model's attention only."""
+    from transformers import AutoModelForImageTextToText
+
+    base = AutoModelForImageTextToText.from_pretrained(tiny_idefics2)
+    assert any("perceiver" in n and n.endswith("q_proj") for n, _ in base.named_modules())
+    model = add_lora(base, VlmParams())
+    adapted = {n.rsplit(".lora_A", 1)[0] for n, _ in model.named_parameters() if ".lora_A" in n}
+    assert adapted and all(".text_model.layers." in n for n in adapted)
+    assert {n.rsplit(".", 1)[-1] for n in adapted} == {"q_proj", "k_proj", "v_proj", "o_proj"}
+    assert not any("perceiver" in n or "vision" in n or "connector" in n for n in adapted)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n for n in trainable)

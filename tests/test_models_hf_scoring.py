@@ -1,6 +1,7 @@
 """Answer scoring (:mod:`polimodal.models.hf.scoring`): the cached, batched log-likelihoods equal a
 direct computation, for a text LM (prompts of different lengths, answers of 2 and 3 tokens) and a
-VLM (prompts with frames: Idefics3's image tokens, Mllama's cross-attention)."""
+VLM (prompts with frames: Idefics2's perceiver latents and Idefics3's pixel-shuffled patches as
+image tokens, Mllama's cross-attention)."""
 
 from __future__ import annotations
 
@@ -126,4 +127,31 @@ def test_mllama_scores_equal_full_forward_passes(tiny_mllama: Path) -> None:
     want = np.array([[answer_loglik_full(model, p, a) for a in codec.answer_ids] for p in prompts])
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
     other = answer_logliks(model, [codec.prompt("the senate votes", frames[1:4])], codec.answer_ids)
+    assert not np.allclose(other[0], got[0])  # the frames matter
+
+
+def test_idefics2_scores_equal_full_forward_passes(tiny_idefics2: Path) -> None:
+    """The study's VLM architecture (idefics2-8b's, tiny and random): each frame, whatever its size,
+    becomes the perceiver's fixed number of image tokens between ``<fake_token_around_image>``s;
+    the cached scores equal full forward passes, and the frames change them."""
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    processor = AutoProcessor.from_pretrained(tiny_idefics2)
+    model = AutoModelForImageTextToText.from_pretrained(tiny_idefics2)
+    assert type(model).__name__ == "Idefics2ForConditionalGeneration"
+    codec = ChatCodec(processor.tokenizer, PROMPT, processor=processor, max_frames=3)
+    eou = processor.tokenizer.convert_tokens_to_ids("<end_of_utterance>")
+    assert all(a[-1] == eou for a in codec.answer_ids)
+    frames = [_jpeg(c) for c in ("red", "green", "blue", "white", "black")]
+    prompts = [codec.prompt("the senate votes", frames), codec.prompt("cake", frames[:1]), codec.prompt("x")]
+    image = processor.tokenizer.convert_tokens_to_ids("<image>")
+    latents = model.config.perceiver_config.resampler_n_latents
+    assert int((prompts[0]["input_ids"] == image).sum()) == 3 * latents  # 3 of 5 frames
+    assert int((prompts[1]["input_ids"] == image).sum()) == latents
+    assert prompts[0]["pixel_values"].shape[:2] == (1, 3) and "pixel_attention_mask" in prompts[0]
+    assert set(prompts[2]) == {"input_ids"}
+    got = answer_logliks(model, prompts, codec.answer_ids)
+    want = np.array([[answer_loglik_full(model, p, a) for a in codec.answer_ids] for p in prompts])
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    other = answer_logliks(model, [codec.prompt("the senate votes", frames[::-1])], codec.answer_ids)
     assert not np.allclose(other[0], got[0])  # the frames matter

@@ -8,6 +8,7 @@ Frames are real FRAMES/DEDUP Parquet files read through :class:`polimodal.data.f
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -150,3 +151,39 @@ def test_video_without_frames(trained: tuple, corpus: dict[str, VideoData], para
     voting.module, voting.prior, voting.threshold = model.module, model.prior, model.threshold
     labels, scores = voting.predict(data)
     assert labels[-1] == ("red" if 0 > voting.threshold else "blue") and scores[-1].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("every", ["all", 0])
+def test_all_frames_per_video_trains_on_every_kept_frame_once_per_epoch(
+    corpus: dict[str, VideoData], params: dict, every: object, tmp_path: Path
+) -> None:
+    """``frames_per_video: all`` (or 0), the study's rule: each epoch streams every kept frame of
+    every training video exactly once (a shuffle buffer smaller than the epoch included), never a
+    frame that dedup dropped; a number draws that many distinct kept frames per video."""
+    train = corpus["train"]
+    kept = Counter((i, jpeg) for i, (_, jpegs) in enumerate(train.iter_video_frames()) for jpeg in jpegs)
+    assert len(kept) == 3 * len(train) and set(kept.values()) == {1}  # 3 kept frames, all distinct
+    model = CnnModel(COLOURS, {**params, "frames_per_video": every, "shuffle_buffer": 5}, seed=1)
+    rng = np.random.default_rng(0)
+    epochs = [list(model.training_stream(train, rng)) for _ in range(2)]
+    for epoch in epochs:
+        assert Counter(epoch) == kept
+    assert epochs[0] != epochs[1]  # shuffled anew each epoch
+    capped = CnnModel(COLOURS, {**params, "frames_per_video": 2}, seed=1)
+    drawn = list(capped.training_stream(train, rng))
+    per_video = Counter(i for i, _ in drawn)
+    assert set(per_video.values()) == {2} and len(per_video) == len(train)
+    assert all(kept[frame] == 1 for frame in drawn) and len(set(drawn)) == len(drawn)
+    # a training run with it counts every kept frame as a sample
+    summary = CnnModel(COLOURS, {**params, "frames_per_video": every, "epochs": 1}, seed=1).fit(
+        train, corpus["validation"], tmp_path
+    )
+    assert summary["history"][0]["samples"] == 3 * len(train)
+
+
+@pytest.mark.parametrize("bad", ["some", -1, 2.5])
+def test_frames_per_video_is_a_count_or_all(params: dict, bad: object) -> None:
+    from polimodal.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"frames_per_video"):
+        CnnModel(COLOURS, {**params, "frames_per_video": bad})

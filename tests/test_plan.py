@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import complete_until_checkpoint, config_file, copy_workflow, job_stats, run_snakemake
+from conftest import ROOT, complete_until_checkpoint, config_file, copy_workflow, job_stats, run_snakemake
 from polimodal.cli import main
 from polimodal.corpus.samples import read_sample_sheet
 from polimodal.corpus.schemas import VIDEOS, table_from_rows, write_parquet
@@ -195,3 +195,36 @@ def test_posts_jobs_match_the_dag_and_images_are_counted(tmp_path):
     assert "9 images" in ingest.note  # 8 posts, one with two images
     assert ingest.core_hours == pytest.approx(9 * COSTS["post_image.cpu"].value / 3600)
     assert "8 posts; shard_size 3: 3 shards" in format_plan(p)
+
+
+def test_frame_storage_follows_the_frame_size_and_the_download(tmp_path):
+    """Stored JPEG bytes scale with the frames' pixel area: ``frames.max_side``, but never beyond the
+    downloaded video's side (``ingest.format``'s height limit: frames are not upscaled). The study
+    preset stores frames for its VLM (Idefics2 reads up to 980 px): a larger cost than the default."""
+    sheet_path = tmp_path / "videos.tsv"
+    _sheet(sheet_path, 12)
+    sheet = read_sample_sheet(sheet_path)
+    base = {"samples": str(sheet_path), "shard_size": 5}
+    p720 = "best[height<=720][ext=mp4][acodec!=none]/bv*[height<=720]+ba/b[height<=720]/b"
+
+    def frames_mb(**sections) -> float:
+        rows = {r.stage: r for r in plan({**base, **sections}, sheet, minutes_per_video=30).rows}
+        return rows["store_frames"].stored_bytes / MB / 6  # per hour of video
+
+    measured = COSTS["frames.bytes"].value  # at 384 px
+    assert frames_mb() == pytest.approx(measured)
+    assert frames_mb(frames={"max_side": 640}) == pytest.approx(measured * (640 / 384) ** 2)
+    # the default 480p download: frames of at most 854 px, whatever max_side asks
+    at_480p = measured * (854 / 384) ** 2
+    assert frames_mb(frames={"max_side": 980}) == pytest.approx(at_480p)
+    assert frames_mb(frames={"max_side": 0}) == pytest.approx(at_480p)
+    # a 720p download: 980 px frames are 980 px; max_side 0 keeps 1280
+    assert frames_mb(frames={"max_side": 980}, ingest={"format": p720}) == pytest.approx(
+        measured * (980 / 384) ** 2
+    )
+    assert frames_mb(frames={"max_side": 0}, ingest={"format": p720}) == pytest.approx(
+        measured * (1280 / 384) ** 2
+    )
+    preset = yaml.safe_load((ROOT / "config/studies/youtube_us_politics.yaml").read_text())
+    study = frames_mb(frames=preset["frames"], ingest=preset.get("ingest") or {})
+    assert study >= at_480p > 4 * frames_mb()

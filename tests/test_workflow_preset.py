@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from conftest import copy_workflow, job_stats, run_snakemake
+from polimodal.models.registry import KINDS
 
 pytestmark = pytest.mark.slow
 
@@ -53,3 +54,12 @@ def test_the_preset_plans_every_task_model_and_fold(tmp_path):
     assert trains == 4 * len(models) * 3
     assert jobs["train_llm"] == 4 * 6 * 3  # llama2, llama3, idefics2: zero-shot and LoRA
     assert jobs["splits"] == 4 and jobs["comparisons"] == 1 and jobs["plot_precision_recall"] == 4
+    # the study's frame rule, laid over config/config.yaml's models (the dry run above validated it):
+    # CNN and CLIP train on every kept frame of each video once per epoch, videos by frame votes
+    base = yaml.safe_load((wd / "config/config.yaml").read_text())
+    for name in ("cnn", "clip"):
+        section = {**base["models"][name], **preset["models"][name]}
+        params = KINDS[section["kind"]].parse_params(section, f"models.{name}")
+        assert params.training_frames == 0 and params.video_score == "votes"
+    # frames stored at the size the VLM reads (Idefics2: up to 980 px), not the default 384
+    assert preset["frames"]["max_side"] == 980

@@ -89,7 +89,9 @@ class VlmParams(GenerativeParams):
 
     model: str = "HuggingFaceM4/idefics2-8b"  # or meta-llama/Llama-3.2-11B-Vision-Instruct (quantize: 4bit)
     max_frames: int = 3  # evenly spaced kept frames per video (the study: 3); 0: text only
-    image_size: int = 0  # longest image side given to the processor (0: the processor's own)
+    # longest image side given to the processor (0: the frame as stored, at most frames.max_side, which
+    # the processor resizes: Idefics2 to at most 980 px, a side under 378 stretched up to 378)
+    image_size: int = 0
     batch_size: int = 2
     grad_accum: int = 8
     eval_batch_size: int = 1

@@ -24,12 +24,13 @@ class FrameTorchModel(TorchModel):
     """A per-frame classifier whose frames make its video's label (CNN, CLIP, FND-CLIP).
 
     Training: every kept frame of a training video (at most ``frames_per_video`` of them, a
-    fresh random subset each epoch) is a sample labelled with its video's label. Frames are
+    fresh random subset each epoch; ``all`` or 0: each kept frame exactly once per epoch, the
+    study's rule) is a sample labelled with its video's label. Frames are
     streamed one video at a time (:meth:`VideoData.iter_video_frames`) through a shuffle buffer
-    of ``shuffle_buffer`` frames, so memory holds at most that many JPEGs. Class weights (when
-    ``weighted_loss``) come from the video labels.
+    of ``shuffle_buffer`` frames, so memory holds at most that many JPEGs (:meth:`training_stream`).
+    Class weights (when ``weighted_loss``) come from the video labels.
 
-    Prediction: each kept frame (at most ``predict_frames_per_video``, evenly spaced; 0 = all)
+    Prediction: each kept frame (at most ``predict_frames_per_video``, evenly spaced; ``all`` or 0 = all)
     gets the network's class probabilities (softmax). ``video_score`` says how they make the video's:
 
     - ``mean_prob`` (default): the video's scores are the mean of its frames' probabilities, its
@@ -52,8 +53,8 @@ class FrameTorchModel(TorchModel):
     ) -> None:
         super().__init__(classes, params, seed)
         p = self.options
-        self.frames_per_video = int(p.frames_per_video or 0)
-        self.predict_frames_per_video = int(p.predict_frames_per_video or 0)
+        self.frames_per_video = p.training_frames
+        self.predict_frames_per_video = p.predict_frames
         self.shuffle_size = int(p.shuffle_buffer or 1)
         self.video_score = str(p.video_score)
         self.vote = str(p.vote)
@@ -72,10 +73,14 @@ class FrameTorchModel(TorchModel):
             for jpeg in cap_frames(jpegs, self.frames_per_video, rng):
                 yield pos[vid], jpeg
 
+    def training_stream(self, data: Any, rng: np.random.Generator) -> Iterator[tuple[int, bytes]]:
+        """One epoch's training frames, shuffled: ``(index of the video in data, JPEG)``."""
+        return shuffle_buffer(self._training_frames(data, rng), self.shuffle_size, rng)
+
     def train_batches(
         self, data: Any, y: np.ndarray, rng: np.random.Generator
     ) -> Iterator[tuple[Inputs, torch.Tensor]]:
-        stream = shuffle_buffer(self._training_frames(data, rng), self.shuffle_size, rng)
+        stream = self.training_stream(data, rng)
 
         def prepare(chunk: list[tuple[int, bytes]]) -> tuple[Inputs, torch.Tensor]:
             idx = [i for i, _ in chunk]

@@ -45,12 +45,24 @@ class BertParams(TrainParams):
     max_length: int = 512  # tokens; capped at the model's position count
 
 
+#: The value of ``frames_per_video`` / ``predict_frames_per_video`` that takes every kept frame.
+ALL_FRAMES = "all"
+
+
+def frame_cap(value: int | str) -> int:
+    """A checked ``frames_per_video`` value as the cap of :func:`~polimodal.models.torch.streams.cap_frames`
+    (0: every frame)."""
+    return 0 if value == ALL_FRAMES else int(value)
+
+
 @dataclass(frozen=True)
 class FrameParams(TrainParams):
     """Keys of every per-frame model whose frames make its video's label (CNN, CLIP, FND-CLIP)."""
 
-    frames_per_video: int = 16  # training frames drawn per video and epoch (0: all)
-    predict_frames_per_video: int = 0  # evenly spaced frames scored per video (0: all)
+    # training frames per video and epoch: a fresh random subset of at most this many of its kept
+    # frames; all (or 0): every kept frame once per epoch (the study's rule)
+    frames_per_video: int | str = 16
+    predict_frames_per_video: int | str = 0  # evenly spaced kept frames scored per video (0 or all: all)
     shuffle_buffer: int = 1024  # frames held in memory to shuffle the training stream
     # mean_prob: video scores = mean of its frames' class probabilities, label = their arg-max;
     # votes: the study's rule: frames vote (arg-max), binary: positive iff positive frames > threshold
@@ -64,6 +76,10 @@ class FrameParams(TrainParams):
 
     def check(self, where: str) -> None:
         super().check(where)
+        for key in ("frames_per_video", "predict_frames_per_video"):
+            value = getattr(self, key)
+            if value != ALL_FRAMES and not (isinstance(value, int) and value >= 0):
+                raise ConfigError(f"{where}.{key}: a number of frames >= 0 or {ALL_FRAMES!r}, got {value!r}")
         if self.threshold not in (None, "auto"):
             try:
                 float(self.threshold)
@@ -84,6 +100,16 @@ class FrameParams(TrainParams):
                 f"{where}: positive {positive!r} is not one of the task's values {list(classes)}"
             )
         return positive
+
+    @property
+    def training_frames(self) -> int:
+        """Training frames per video and epoch (0: every kept frame)."""
+        return frame_cap(self.frames_per_video)
+
+    @property
+    def predict_frames(self) -> int:
+        """Frames scored per video (0: every kept frame)."""
+        return frame_cap(self.predict_frames_per_video)
 
 
 @dataclass(frozen=True)
