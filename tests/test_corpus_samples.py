@@ -263,3 +263,16 @@ def test_a_carriage_return_inside_a_tsv_cell_names_its_line(tmp_path):
     p.write_bytes(b"video_id\tsource\ttitle\nv1\ta.mp4\tok\nv2\tb.mp4\tbro\rken\nv3\tc.mp4\tok\n")
     with pytest.raises(SampleSheetError, match=r"3 line.*line 3 does not read as one row"):
         read_sample_sheet(p)
+
+
+def test_sheet_digest_covers_the_columns_read_not_the_file() -> None:
+    import pandas as pd
+
+    from polimodal.corpus.samples import sheet_digest
+
+    sheet = pd.DataFrame({"video_id": ["a", "b"], "party": ["dem", "rep"], "ch": ["1", "2"]})
+    digest = sheet_digest(sheet, ["video_id", "party", "language"])  # language: not a column
+    assert digest == sheet_digest(sheet.assign(ch=["3", "4"]), ["video_id", "party"])
+    assert digest != sheet_digest(sheet.assign(party=["rep", "rep"]), ["video_id", "party"])
+    assert digest != sheet_digest(sheet.iloc[::-1], ["video_id", "party"])  # row order
+    assert digest != sheet_digest(sheet.rename(columns={"party": "p2"}), ["video_id", "p2"])
