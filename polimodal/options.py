@@ -14,7 +14,11 @@ do not in a ``NOT_OUTPUT`` class variable (where and how politely a job runs: de
 sizes, retries, pauses, timeouts, cookies), and :func:`output_settings` gives the others in a
 canonical form. The rules pass that as their params (Snakemake reruns a job when its params
 change) and the per-video work keys of :mod:`polimodal.corpus.shards` hash it, so a setting
-outside it, or a default written out, reruns nothing.
+outside it, or a default written out, reruns nothing. A dataclass may also say which of its keys
+the other settings make moot, in a ``no_effect()`` method (key -> the setting, e.g. a frame
+model's ``threshold`` under ``video_score: mean_prob``): they are left out of the output settings
+too, and writing one is an error at start-up (:func:`no_effect_keys`,
+:func:`polimodal.startup.check_no_effect`).
 """
 
 from __future__ import annotations
@@ -156,18 +160,32 @@ def options_from_section(
 def output_settings(opts: Any) -> dict[str, Any]:
     """The settings of ``opts`` (an options dataclass) that change what its stage writes.
 
-    Every field except those named in the class's ``NOT_OUTPUT``, in a canonical form: keys
+    Every field except those named in the class's ``NOT_OUTPUT`` and those its other settings
+    make moot (``no_effect()``), in a canonical form: keys
     sorted, a whole number in a float field as a float (``fps: 1`` is ``fps: 1.0``), mappings
     sorted, tuples as lists. Defaults are filled in because ``opts`` was built with them (see
     :func:`options_from_section`), so writing a default out changes nothing. A class may fold
     values that give the same output into one in a ``canonical_output(settings)`` method.
     """
-    skip = getattr(opts, "NOT_OUTPUT", frozenset())
+    skip = getattr(opts, "NOT_OUTPUT", frozenset()) | set(_no_effect(opts))
     settings = {f.name: _canonical(getattr(opts, f.name), f) for f in fields(opts) if f.name not in skip}
     canonical = getattr(opts, "canonical_output", None)
     if callable(canonical):
         settings = canonical(settings)
     return dict(sorted(settings.items()))
+
+
+def _no_effect(opts: Any) -> dict[str, str]:
+    moot = getattr(opts, "no_effect", None)
+    return dict(moot()) if callable(moot) else {}
+
+
+def no_effect_keys(opts: Any, section: Mapping[str, Any] | None) -> dict[str, str]:
+    """The keys written in ``section`` (``opts`` was read from it) that have no effect under its
+    other settings: key -> the setting that makes it moot (``no_effect()``). A key written as
+    ``null`` counts as unset."""
+    written = {k for k, v in dict(section or {}).items() if v is not None}
+    return {k: why for k, why in _no_effect(opts).items() if k in written}
 
 
 def _canonical(value: Any, f: Field[Any] | None = None) -> Any:

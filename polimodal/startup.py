@@ -28,6 +28,7 @@ from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.tasks import Task, task_labels
 from polimodal.extract.language import check_languages
 from polimodal.models.registry import ModelKind, check_model_config
+from polimodal.options import no_effect_keys
 from polimodal.resolve import resolve_model_ref
 from polimodal.types import PathLike
 
@@ -89,6 +90,7 @@ def check_run(
         task_labels(Task.from_config(name, cfg or {}), sheet)
     check_prompts(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
     check_model_classes(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
+    check_no_effect(config, kinds)
     for task, chosen in (config.get("classify") or {}).items():
         if task not in tasks:
             raise ConfigError(f"config classify.{task}: no such task (tasks: {sorted(tasks)})")
@@ -170,6 +172,18 @@ def check_model_classes(
         for name, cfg in tasks.items():
             task = Task.from_config(name, cfg or {})
             classes_check(f"config models.{model} on task {name!r}", task.values)
+
+
+def check_no_effect(config: Mapping[str, Any], kinds: Mapping[str, ModelKind]) -> None:
+    """No model of the run sets a key that its other settings make moot (ConfigError naming the
+    model, the key and the setting, e.g. ``models.cnn.threshold: has no effect under video_score:
+    mean_prob``): such a key would be silently ignored. Which keys: the ``no_effect()`` of the
+    kind's parameter dataclass (:func:`polimodal.options.no_effect_keys`)."""
+    for name, kind in kinds.items():
+        cfg = config["models"][name]
+        opts = kind.parse_params(cfg, f"models.{name} (kind {kind.name})")
+        for key, why in no_effect_keys(opts, cfg).items():
+            raise ConfigError(f"models.{name}.{key}: has no effect under {why}; remove it")
 
 
 # ----------------------------------------------------------------------------- stage settings

@@ -48,3 +48,40 @@ def test_where_the_kinds_differ() -> None:
     with pytest.raises(ConfigError, match=r"^m: eval_batch_size must be >= 1$"):
         options_from_section(LlmParams, {"eval_batch_size": 0}, "m")
     assert TrainingParams().lr != LlmParams().lr and VlmParams().batch_size == 2
+
+
+# ----------------------------------------------------------------------------- what changes predictions
+# model_settings (polimodal.models.registry) is what the train and classify rules pass as params:
+# Snakemake retrains a model x task x fold exactly when it changes.
+def test_where_and_how_a_model_runs_changes_no_setting() -> None:
+    from polimodal.models.registry import model_settings
+
+    for cfg in ({"kind": "bert"}, {"kind": "cnn"}, {"kind": "llm", "finetune": "lora"}):
+        moved = {**cfg, "log_every": 3, "eval_batch_size": 5, "device": "cpu"}
+        assert model_settings("m", moved) == model_settings("m", cfg)
+        assert not {"log_every", "eval_batch_size", "device"} & set(model_settings("m", cfg))
+    llm = {"kind": "llm", "finetune": "lora"}
+    assert model_settings("m", {**llm, "device_map": "auto"}) == model_settings("m", llm)
+
+
+def test_a_default_written_out_changes_nothing_a_real_option_does() -> None:
+    from polimodal.models.registry import model_settings
+
+    cfg = {"kind": "bert", "text_fields": ["transcript"]}
+    bert = model_settings("m", cfg)
+    assert model_settings("m", {**cfg, "epochs": 3, "lr": 2e-5}) == bert
+    assert model_settings("m", {**cfg, "epochs": 4}) != bert
+    assert model_settings("m", {"kind": "bert", "lr": 1}) == model_settings("m", {"kind": "bert", "lr": 1.0})
+    assert bert["kind"] == "bert" and bert["text_fields"] == ["transcript"] and bert["epochs"] == 3
+
+
+def test_keys_made_moot_by_the_other_settings_are_left_out() -> None:
+    from polimodal.models.registry import model_settings
+
+    cnn = model_settings("m", {"kind": "cnn"})  # video_score: mean_prob
+    assert "threshold" not in cnn and "vote" not in cnn
+    votes = model_settings("m", {"kind": "cnn", "video_score": "votes", "threshold": 2})
+    assert votes["threshold"] == 2 and votes["vote"] == "count"
+    zero_shot = model_settings("m", {"kind": "llm"})  # finetune: none trains nothing
+    assert not {"epochs", "lr", "lora_r", "gradient_checkpointing"} & set(zero_shot)
+    assert {"eval_batch_size", "device"}.isdisjoint(zero_shot) and zero_shot["max_text_tokens"] == 800

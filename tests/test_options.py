@@ -284,3 +284,15 @@ def test_transcribe_output_settings_tell_batched_from_sequential_only():
     assert output_settings(TranscribeOptions(batch_size=4)) == base  # batch size: only how work is cut
     assert output_settings(TranscribeOptions(compute_type="int8")) != base
     assert output_settings(TranscribeOptions(beam_size=1)) != base
+
+
+def test_output_settings_leave_out_keys_made_moot_and_name_those_written() -> None:
+    from polimodal.models.torch.params import CnnParams
+    from polimodal.options import no_effect_keys, output_settings
+
+    section = {"threshold": 0.3, "vote": None, "lr": 1.0e-3}
+    opts = options_from_section(CnnParams, section, "models.cnn", null_is_default=True)
+    assert no_effect_keys(opts, section) == {"threshold": "video_score: mean_prob"}
+    assert not {"threshold", "vote"} & set(output_settings(opts))
+    votes = options_from_section(CnnParams, {**section, "video_score": "votes"}, "m", null_is_default=True)
+    assert no_effect_keys(votes, section) == {} and output_settings(votes)["threshold"] == 0.3

@@ -313,3 +313,28 @@ def test_a_languages_filter_that_loses_a_class_stops_the_run_where_languages_are
     with caplog.at_level(logging.INFO, logger="polimodal.startup"):
         check_language_filter(config, sheet, recorded)
     assert "languages ['en', 'fr']: 0 of 4 excluded; kept 1 of unknown language (und" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("model", "change", "message"),
+    [
+        ("cnn", {"threshold": 0.3}, r"^models\.cnn\.threshold: has no effect under video_score: mean_prob"),
+        ("clip", {"vote": "fraction"}, r"^models\.clip\.vote: has no effect under video_score: mean_prob"),
+        ("llama2_zeroshot", {"lr": 1e-4}, r"^models\.llama2_zeroshot\.lr: has no effect under finetune: "),
+        ("idefics2_zeroshot", {"lora_r": 8}, r"^models\.idefics2_zeroshot\.lora_r: .* finetune: none"),
+    ],
+)
+def test_a_key_without_effect_stops_at_start_up(
+    config: dict, sheet: pd.DataFrame, model: str, change: dict, message: str
+) -> None:
+    config["models"][model].update(change)
+    with pytest.raises(ConfigError, match=message):
+        check_run(config, sheet, list(config["models"]))
+
+
+def test_keys_with_effect_under_their_settings_pass(config: dict, sheet: pd.DataFrame) -> None:
+    config["models"]["cnn"].update(video_score="votes", threshold=0.3, vote="fraction")
+    config["models"]["llama2_lora"].update(lr=1e-4, log_every=5)
+    config["models"]["clip"].update(threshold=None)  # null: unset
+    config["models"]["llama2_zeroshot"].update(eval_batch_size=2, device="cpu")  # scoring keys
+    check_run(config, sheet, list(config["models"]))

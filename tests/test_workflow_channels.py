@@ -57,6 +57,12 @@ def test_list_videos_then_the_workflow(feeds, tmp_path):
     unavailable = pd.read_csv(wd / "results" / "channels" / "unavailable.tsv", sep="\t")
     assert unavailable["kind"].tolist() == ["not_found"]
 
+    # listing again with nothing new plans nothing; a deleted sample sheet is listed again
+    assert "Nothing to be done" in run_snakemake(wd, "-n", "list_videos", *CONFIG).stdout
+    listed = (wd / "config" / "listed.tsv").rename(wd / "listed.tsv")
+    assert job_stats(run_snakemake(wd, "-n", "list_videos", *CONFIG).stdout) == {"list_videos": 1}
+    listed.rename(wd / "config" / "listed.tsv")
+
     # the sheet exists: the main workflow is planned from it (three shards of two), no listing
     stats = job_stats(run_snakemake(wd, "-n", *CONFIG).stdout)
     assert stats["ingest"] == 3 and "list_channels" not in stats and "list_videos" not in stats

@@ -8,6 +8,10 @@ row to its shard asks for its videos again (the stored frames lack the JPEGs of 
 that the ingest job's temporary table had; with frames.keep_dropped the rows are reused: the unit
 tests of polimodal.corpus.shards), keeps the vanished clip's earlier rows and logs the failure
 instead of recording the clip as unavailable; so does a rerun of every shard with smaller frames.
+
+The experiment rules likewise (an SVM and a tiny BERT per fold on pre-made aggregate tables): the
+sheet moved, copied or spelt absolutely, or a model's logging, scoring batch size and device,
+plan no job; a real training option retrains that model, a changed label every fold.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from conftest import config_file, copy_workflow, dry_run_jobs, run_snakemake
+from conftest import config_file, copy_workflow, dry_run_jobs, job_stats, run_snakemake
+from polimodal.corpus.schemas import TRANSCRIPTS, UNAVAILABLE, VIDEOS, write_parquet
 from polimodal.synthetic.media import SCENES, make_video
 
 pytestmark = pytest.mark.slow
@@ -129,3 +134,95 @@ def test_a_vanished_video_keeps_its_rows_when_its_shard_reruns(wd):
     assert "c" in set(audio.video_id)
     # the audio did not change: no video is transcribed again
     assert "0 made now, 2 reused" in (wd / "logs/transcribe/000001.log").read_text()
+
+
+# ----------------------------------------------------------------------------- experiments
+# The experiment rules on pre-made aggregate tables (as in test_workflow_experiments): an SVM and
+# a tiny BERT trained per fold; then dry runs count the train jobs an edit plans.
+EXPERIMENT_RULES = ("data_table", "splits", "task_data", "train", "train_gpu", "evaluate", "results_by_group")
+EXPERIMENT_TARGETS = (
+    "results/tables/data_table.csv",
+    "results/metrics/summary.csv",
+    "results/metrics/by_group.csv",
+)
+PARTY = {"dem": "union workers healthcare climate wages", "rep": "taxes freedom business border liberty"}
+
+
+def _write_aggregates(wd):
+    rows, videos, transcripts = [], [], []
+    for i in range(24):
+        party = "dem" if i % 2 else "rep"
+        vid = f"v{i:03d}"
+        rows.append({"video_id": vid, "source": f"media/{vid}.mp4", "party": party, "channel": f"ch{i % 3}"})
+        videos.append({"video_id": vid, "source": f"media/{vid}.mp4", "source_kind": "local", "title": "",
+                       "description": ""})  # fmt: skip
+        text = f"{PARTY[party]} speech {i}"
+        transcripts.append({"video_id": vid, "language": "en", "n_segments": 1, "text": text,
+                            "model": "tiny"})  # fmt: skip
+    pd.DataFrame(rows).to_csv(wd / "config" / "videos.tsv", sep="\t", index=False)
+    write_parquet(videos, wd / "results" / "videos.parquet", VIDEOS)
+    write_parquet(transcripts, wd / "results" / "transcripts.parquet", TRANSCRIPTS)
+    write_parquet([], wd / "results" / "unavailable.parquet", UNAVAILABLE)
+
+
+@pytest.fixture(scope="module")
+def exp(tmp_path_factory, tiny_bert):
+    wd = copy_workflow(tmp_path_factory.mktemp("wf_rerun_exp"))
+    shutil.copytree(tiny_bert, wd / "resources" / "tiny-bert")
+    shutil.copy(config_file("rerun/experiments.yaml"), wd / "config" / "config.yaml")
+    for name in ("model_transport", "epochs", "moved"):
+        shutil.copy(config_file(f"rerun/{name}.yaml"), wd / "config" / f"{name}.yaml")
+    _write_aggregates(wd)
+    run_snakemake(wd, "--allowed-rules", *EXPERIMENT_RULES, "--", *EXPERIMENT_TARGETS)
+    return wd
+
+
+def planned_jobs(wd, *overlays, config=()):
+    """Jobs per rule that a dry run of the experiment targets plans with the overlay configs."""
+    args = [*(("--configfile", *(f"config/{o}.yaml" for o in overlays)) if overlays else ()), *config]
+    out = run_snakemake(
+        wd, "-n", *args, "--allowed-rules", *EXPERIMENT_RULES, "--", *EXPERIMENT_TARGETS
+    ).stdout
+    return job_stats(out) if "Job stats:" in out else {}
+
+
+def trains(jobs):
+    return jobs.get("train", 0) + jobs.get("train_gpu", 0)
+
+
+def test_experiments_nothing_to_do_after_the_run(exp):
+    assert planned_jobs(exp) == {}
+
+
+def test_a_sheet_moved_or_spelt_absolutely_retrains_nothing(exp):
+    assert planned_jobs(exp, config=("--config", f"samples={exp / 'config' / 'videos.tsv'}")) == {}
+    moved = exp / "config" / "moved"
+    moved.mkdir()
+    shutil.copy2(exp / "config" / "videos.tsv", moved / "videos.tsv")  # a copy, newer than the outputs
+    (moved / "videos.tsv").touch()
+    try:
+        assert planned_jobs(exp, "moved") == {}
+    finally:
+        shutil.rmtree(moved)
+
+
+def test_a_models_logging_scoring_batch_and_device_retrain_nothing(exp):
+    assert planned_jobs(exp, "model_transport") == {}
+
+
+def test_a_training_option_retrains_that_model_only(exp):
+    jobs = planned_jobs(exp, "epochs")
+    assert jobs.get("train_gpu") == 2 and "train" not in jobs and "splits" not in jobs
+
+
+def test_a_changed_label_redraws_the_splits_and_retrains(exp):
+    sheet = exp / "config" / "videos.tsv"
+    before = sheet.read_text()
+    rows = pd.read_csv(sheet, sep="\t", dtype=str)
+    rows.loc[0, "party"] = "dem" if rows.loc[0, "party"] == "rep" else "rep"
+    rows.to_csv(sheet, sep="\t", index=False)
+    try:
+        jobs = planned_jobs(exp)
+        assert jobs.get("splits") == 1 and trains(jobs) == 4
+    finally:
+        sheet.write_text(before)

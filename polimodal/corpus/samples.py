@@ -237,6 +237,18 @@ def shard_digests(sheet: pd.DataFrame, shard_size: int) -> list[str]:
     return out
 
 
+def sheet_digest(sheet: pd.DataFrame, columns: Sequence[str]) -> str:
+    """A digest of the sheet's ``columns`` (those it has; names and values, in row order).
+
+    A Snakemake param of a job that reads these columns, instead of the sheet as an input: the job
+    reruns when what it reads changes, not when the sheet is moved, copied or touched.
+    """
+    h = hashlib.sha1(usedforsecurity=False)
+    for column in dict.fromkeys(c for c in columns if c in sheet.columns):
+        h.update(("\x1d" + column + "\x1e" + "\x1f".join(sheet[column].astype(str))).encode())
+    return h.hexdigest()[:16]
+
+
 def sheet_kind(columns: Sequence[Any] | pd.Index) -> SheetKind[Any]:
     """The kind of a sheet with these columns (the file's header, or a frame read here): posts
     when it has ``post_id``, else videos."""

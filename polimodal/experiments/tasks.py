@@ -76,6 +76,12 @@ class Task:
         return cls(name=name, column=str(cfg.get("column") or name), values=values, subset=subset)
 
     @property
+    def sheet_columns(self) -> tuple[str, ...]:
+        """The sheet's columns the task reads: its labels' and its subset filter's."""
+        subset = tuple(self.subset) if isinstance(self.subset, Mapping) else ()
+        return (self.column, *subset)
+
+    @property
     def binary(self) -> bool:
         return len(self.values) == 2
 

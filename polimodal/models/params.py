@@ -9,6 +9,7 @@ Imports nothing heavy (no torch): the workflow checks every model's parameters a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from polimodal.errors import ConfigError
 from polimodal.options import device_field
@@ -26,7 +27,13 @@ class TrainingParams:
 
     The defaults are the torch classifiers'; a kind overrides its own. :meth:`rules` names each
     rule so that a kind can replace one (the generative kinds want ``eval_batch_size >= 1``).
+
+    ``NOT_OUTPUT`` (:func:`polimodal.options.output_settings`): the keys that change how a job
+    runs, not what it predicts; the train and classify rules leave them out of their params, so
+    changing them retrains nothing.
     """
+
+    NOT_OUTPUT: ClassVar[frozenset[str]] = frozenset({"device", "eval_batch_size", "log_every"})
 
     epochs: int = 3  # at most MAX_EPOCHS; the best epoch on validation macro F1 is kept
     batch_size: int = 16  # samples per forward pass (videos for BERT, frames for CNN/CLIP)

@@ -31,7 +31,7 @@ from polimodal.models.torch.params import (
     FndClipParams,
     MultParams,
 )
-from polimodal.options import options_from_section
+from polimodal.options import options_from_section, output_settings
 
 #: Keys of a model's config section read by the fold runner, not passed to the model.
 RUNNER_KEYS = ("kind", "text_fields")
@@ -156,3 +156,17 @@ def check_model_config(
             raise ConfigError(f"models.{name}: kind {spec.name} reads no text, text_fields is not used")
     spec.parse_params(cfg, f"models.{name} (kind {spec.name})")
     return spec
+
+
+def model_settings(name: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """What of section ``models.<name>`` changes the model's predictions: its runner keys (``kind``,
+    ``text_fields``) and its parameters' output settings (:func:`polimodal.options.output_settings`:
+    defaults filled in, canonical; without the ``NOT_OUTPUT`` keys of its kind's dataclass, such as
+    ``device``, ``eval_batch_size``, ``log_every``, and without the keys its settings make moot).
+
+    The train and classify rules pass this as their params (Snakemake retrains when it changes);
+    their jobs read the whole section from the config.
+    """
+    spec = check_model_config(name, cfg, text_fields=None)
+    runner = {k: cfg[k] for k in RUNNER_KEYS if cfg.get(k) is not None}
+    return {**runner, **output_settings(spec.parse_params(cfg, f"models.{name} (kind {spec.name})"))}

@@ -48,7 +48,6 @@ rule align:
 
 rule query:
     input:
-        sheet=config["samples"],
         aligned=get_shard_aligned,
         frames=get_query_frames,
     output:
@@ -89,5 +88,6 @@ rule query:
         runtime=30,
     params:
         options=get_output_settings("query"),
+        sheet_digest=get_query_sheet_digest(),
     script:
         "../scripts/query.py"

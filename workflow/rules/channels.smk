@@ -3,11 +3,12 @@
 # then append each channel's chosen videos to the sample sheet (config `samples`) with the
 # channel's columns: `snakemake list_videos`, then `snakemake`. The workflow plans its shards from
 # the sample sheet when it is parsed, so the sheet must exist before the rest can be planned;
-# while it does not, the Snakefile plans this step only. The sample sheet is not an output of
-# list_videos: Snakemake would delete it before the job that appends to it, and every rule reading
-# it would wait for a re-listing. No rule of the main workflow depends on these, so `snakemake`
-# never re-lists (raise `channels.refresh` to list every channel again; polimodal.corpus.channels).
-import os
+# while it does not, the Snakefile plans this step only. The sample sheet is an output of
+# list_videos flagged update() (Snakemake keeps it for the job that appends to it): a deleted sheet
+# is listed again, a sheet that is there reruns nothing. No rule of the main workflow depends on
+# these (the rules that read the sheet take a digest of its columns, not the file: common.smk), so
+# `snakemake` never re-lists (raise `channels.refresh` to list every channel again;
+# polimodal.corpus.channels).
 
 
 include: "common_channels.smk"
@@ -42,6 +43,7 @@ rule list_videos:
         listings=get_channel_listings,
         statuses=get_channel_statuses,
     output:
+        sheet=get_listed_sheet(),
         channels="results/channels/channels.tsv",
         unavailable="results/channels/unavailable.tsv",
         summary="results/channels/summary.tsv",
@@ -56,9 +58,6 @@ rule list_videos:
         mem_mb=4000,
         runtime=30,
     params:
-        sheet=config["samples"],
         selection=CHANNELS.selection_settings(),
-        # a deleted sample sheet makes the job run again though its reports are up to date
-        sheet_exists=os.path.exists(config["samples"]),
     script:
         "../scripts/list_videos.py"

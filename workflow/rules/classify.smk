@@ -45,7 +45,7 @@ rule classify:
         mem_mb=4000,
         runtime=120,
     params:
-        model_cfg=get_model_config,
+        model=get_model_settings,
         classes=get_task_classes,
         fold=get_classify_fold,
         prompt=get_task_prompt,

@@ -168,7 +168,10 @@ def get_final_outputs():
 # polimodal.models.registry, which says what each kind reads and whether it wants a GPU.
 import re as _re
 
+from polimodal.corpus.samples import sheet_digest
 from polimodal.experiments.classify import chosen_fold, read_chosen
+from polimodal.experiments.tasks import tasks_from_config
+from polimodal.models.registry import model_settings
 from polimodal.startup import check_run, device_check
 
 TASKS = list(config["tasks"])
@@ -192,6 +195,7 @@ MODEL_KINDS = check_run(
     devices=device_check(workflow.remote_exec or workflow.subprocess_exec),
 )
 FOLDS = list(range(config["experiments"]["folds"]))
+MODEL_SETTINGS = {m: model_settings(m, config["models"][m]) for m in MODELS}
 
 
 def _names_pattern(names):
@@ -220,12 +224,33 @@ def get_task_config(wildcards):
     return config["tasks"][wildcards.task]
 
 
+# The rules that read the sample sheet take the digest of the columns they read as a param, not
+# the sheet as an input: a sheet moved, copied, spelt absolutely or touched reruns nothing, a
+# changed label does. Their scripts read the sheet at config["samples"].
+SHEET_COLUMNS = {
+    t.name: ["video_id", *t.sheet_columns] for t in tasks_from_config(config)
+}
+
+
+def get_task_sheet_digest(wildcards):
+    """Digest of the sheet's ids and the task's label (and subset) columns."""
+    return sheet_digest(SHEET, SHEET_COLUMNS[wildcards.task])
+
+
+def get_tasks_sheet_digest():
+    """Digest of the sheet's ids and every task's columns."""
+    return sheet_digest(SHEET, [c for cols in SHEET_COLUMNS.values() for c in cols])
+
+
 def get_task_classes(wildcards):
     return list(config["tasks"][wildcards.task]["values"])
 
 
-def get_model_config(wildcards):
-    return config["models"][wildcards.model]
+def get_model_settings(wildcards):
+    """What of the model's section changes its predictions (polimodal.models.registry.model_settings:
+    not its device, scoring batch size, logging); the jobs read the whole section from the config.
+    """
+    return MODEL_SETTINGS[wildcards.model]
 
 
 def get_task_prompt(wildcards):
@@ -236,8 +261,10 @@ def get_task_prompt(wildcards):
 
 
 def get_model_modalities(wildcards=None):
-    """Model name -> text | image | multimodal, for the tables and the colours of the plots."""
-    return {m: MODEL_KINDS[m].modality for m in MODELS}
+    """Model name -> text | image | multimodal, for the tables and the colours of the plots
+    (sorted by name: a param, which the order of the config's models must not change).
+    """
+    return {m: MODEL_KINDS[m].modality for m in sorted(MODELS)}
 
 
 # ---- what models read: polimodal.data.inputs.INPUTS says, per input (text, frames, words, audio),
@@ -406,6 +433,11 @@ def get_group_by():
     return GROUP_BY
 
 
+def get_group_sheet_digest():
+    """Digest of the sheet's ids and group columns (results by group)."""
+    return sheet_digest(SHEET, ["video_id", *GROUP_BY])
+
+
 def get_group_min_n():
     return int(config["experiments"]["group_min_n"])
 
@@ -427,6 +459,11 @@ if _query_missing:
         f"config query.by/cluster names {_query_missing}, which are not columns of the sample sheet "
         f"{config['samples']} (columns: {list(SHEET.columns)})"
     )
+
+
+def get_query_sheet_digest():
+    """Digest of the sheet's ids and the query's group and cluster columns."""
+    return sheet_digest(SHEET, ["video_id", *QUERY.by, QUERY.cluster])
 
 
 def _reads_sequences(model):
@@ -461,8 +498,9 @@ def get_align_outputs():
 
 # ---- FND-CLIP ablation (report.smk)
 def get_run_models():
-    """The config sections of the models of the run (name -> kind and parameters)."""
-    return {m: dict(config["models"][m]) for m in MODELS}
+    """The settings of the models of the run that change their predictions (name -> kind and
+    parameters, defaults filled in: get_model_settings; sorted by name)."""
+    return {m: MODEL_SETTINGS[m] for m in sorted(MODELS)}
 
 
 def get_ablation_outputs():

@@ -38,6 +38,15 @@ def get_channels_sheet(wildcards):
     return CHANNELS.sheet
 
 
+def get_listed_sheet():
+    """list_videos's sample sheet, appended to (update: Snakemake does not delete it first), so
+    that a deleted sheet is listed again; without a channels sheet, a file of its own (so that no
+    Snakemake command counts a sheet written by hand as an output)."""
+    return update(
+        config["samples"] if CHANNELS.sheet else "results/channels/no_channels.tsv"
+    )
+
+
 def get_channel_listings(wildcards):
     return expand(rules.list_channels.output.listing, shard=CHANNEL_SHARDS)
 

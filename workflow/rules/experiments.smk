@@ -7,7 +7,6 @@
 rule data_table:
     input:
         unpack(get_language_exclusions),
-        sheet=config["samples"],
         videos=rules.gather_videos.output.parquet,
         unavailable=rules.gather_unavailable.output.parquet,
     output:
@@ -36,6 +35,7 @@ rule data_table:
         runtime=30,
     params:
         tasks=config["tasks"],
+        sheet_digest=get_tasks_sheet_digest(),
         # a run from a channels sheet: the listing's summary (not an input: never re-lists)
         channels_summary=get_channels_summary(),
     script:
@@ -45,7 +45,6 @@ rule data_table:
 rule splits:
     input:
         unpack(get_language_exclusions),
-        sheet=config["samples"],
         videos=rules.gather_videos.output.parquet,
     output:
         parquet="results/splits/{task}.parquet",
@@ -61,6 +60,7 @@ rule splits:
         runtime=30,
     params:
         task=get_task_config,
+        sheet_digest=get_task_sheet_digest,
         experiments=get_split_settings(),
     script:
         "../scripts/splits.py"
@@ -133,7 +133,7 @@ rule train:
         mem_mb=8000,
         runtime=240,
     params:
-        model_cfg=get_model_config,
+        model=get_model_settings,
         classes=get_task_classes,
         seed=config["experiments"]["seed"],
         prompt=get_task_prompt,

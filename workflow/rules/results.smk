@@ -110,7 +110,6 @@ rule plot_precision_recall:
 rule results_by_group:
     input:
         predictions=get_all_predictions,
-        sheet=config["samples"],
         transcripts=rules.gather_transcripts.output.parquet,
     output:
         csv="results/metrics/by_group.csv",
@@ -132,6 +131,7 @@ rule results_by_group:
         runtime=15,
     params:
         by=get_group_by(),
+        sheet_digest=get_group_sheet_digest(),
         min_n=get_group_min_n(),
         modalities=get_model_modalities(),
     script:
@@ -141,7 +141,6 @@ rule results_by_group:
 rule classified_by_group:
     input:
         classified=get_classified_tables,
-        sheet=config["samples"],
         transcripts=rules.gather_transcripts.output.parquet,
     output:
         csv="results/tables/classified_by_group.csv",
@@ -163,6 +162,7 @@ rule classified_by_group:
         runtime=15,
     params:
         by=get_group_by(),
+        sheet_digest=get_group_sheet_digest(),
     script:
         "../scripts/classified_by_group.py"
 

@@ -12,7 +12,8 @@ setup_logging(snakemake.log[0])
 classify_shard(
     snakemake.wildcards.task,
     snakemake.wildcards.model,
-    snakemake.params.model_cfg,
+    # the whole section (device, batch size ...); the param `model` holds what changes the labels
+    snakemake.config["models"][snakemake.wildcards.model],
     snakemake.params.classes,
     snakemake.input.model,
     snakemake.params.fold,

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 setup_logging(snakemake.log[0])
 write_data_table_for_config(
     snakemake.params.tasks,
-    snakemake.input.sheet,
+    snakemake.config["samples"],  # not an input: the param sheet_digest covers what it reads
     snakemake.input.videos,
     csv_out=snakemake.output.csv,
     md_out=snakemake.output.md,

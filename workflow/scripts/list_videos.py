@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 setup_logging(snakemake.log[0])
 update_video_sheet(
-    snakemake.params.sheet,
+    snakemake.output.sheet,  # appended to (update(): kept by Snakemake)
     snakemake.input.channels,
     snakemake.input.listings,
     snakemake.input.statuses,

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 setup_logging(snakemake.log[0])
 run_query(
     list(snakemake.input.aligned),
-    read_sample_sheet(snakemake.input.sheet),
+    read_sample_sheet(snakemake.config["samples"]),  # not an input: the param sheet_digest covers it
     QueryOptions.from_config(snakemake.params.options),
     table_out=snakemake.output.table,
     figure_out=snakemake.output.figure,

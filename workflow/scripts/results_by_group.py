@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 setup_logging(snakemake.log[0])
 write_results_by_group(
     snakemake.input.predictions,
-    read_sample_sheet(snakemake.input.sheet, text_columns=snakemake.config["posts"]["text_columns"]),
+    # not an input: the param sheet_digest covers what it reads
+    read_sample_sheet(snakemake.config["samples"], text_columns=snakemake.config["posts"]["text_columns"]),
     snakemake.params.by,
     csv_out=snakemake.output.csv,
     html_out=snakemake.output.html,

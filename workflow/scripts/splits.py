@@ -12,7 +12,7 @@ setup_logging(snakemake.log[0])
 write_task_splits(
     snakemake.wildcards.task,
     snakemake.params.task,
-    snakemake.input.sheet,
+    snakemake.config["samples"],  # not an input: the param sheet_digest covers what it reads
     snakemake.input.videos,
     snakemake.output.parquet,
     excluded=snakemake.input.get("excluded"),

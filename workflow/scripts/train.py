@@ -15,7 +15,8 @@ run_fold(
     snakemake.input.splits,
     dict(snakemake.input.items()),  # the task's files of what the model reads (polimodal.data.inputs)
     snakemake.wildcards.model,
-    snakemake.params.model_cfg,
+    # the whole section (device, logging ...); the param `model` holds what changes the predictions
+    snakemake.config["models"][snakemake.wildcards.model],
     snakemake.output.predictions,
     snakemake.output.model,
     classes=snakemake.params.classes,

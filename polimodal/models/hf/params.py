@@ -6,8 +6,8 @@ at start-up (:func:`polimodal.models.registry.check_model_config`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
 from polimodal.errors import ConfigError
 from polimodal.models.params import Rule, TrainingParams
@@ -25,6 +25,10 @@ class GenerativeParams(TrainingParams):
     ``finetune: none`` scores the pretrained model as is (zero-shot: no training); ``lora`` trains
     LoRA adapters on the language model's attention projections with transformers' ``Trainer``.
     """
+
+    #: where the model runs (``device_map: auto``: one model spread over the node's GPUs) changes
+    #: no prediction (:func:`polimodal.options.output_settings`)
+    NOT_OUTPUT: ClassVar[frozenset[str]] = TrainingParams.NOT_OUTPUT | {"device_map"}
 
     model: str = "meta-llama/Meta-Llama-3-8B-Instruct"  # hub id, local directory, .gguf file or package: ref
     finetune: str = choice("none", ("none", "lora"))
@@ -64,6 +68,12 @@ class GenerativeParams(TrainingParams):
             "device_map": (self.device_map in (None, "auto"), "device_map must be null or auto"),
         }
 
+    def no_effect(self) -> dict[str, str]:
+        """Keys that the other settings make moot: zero-shot (``finetune: none``) trains nothing."""
+        if self.trains:
+            return {}
+        return dict.fromkeys(TRAINING_ONLY, "finetune: none")
+
     def check(self, where: str) -> None:
         super().check(where)
         if self.quantize != "none" and self.finetune != "lora":
@@ -100,3 +110,11 @@ class VlmParams(GenerativeParams):
         super().check(where)
         if self.max_frames < 0 or self.image_size < 0:
             raise ConfigError(f"{where}: max_frames and image_size must be >= 0")
+
+
+#: The keys only training reads (ignored by zero-shot scoring, ``finetune: none``): the shared
+#: training keys but those of scoring, and LoRA's. ``quantize`` has its own error (``check``).
+TRAINING_ONLY = tuple(
+    [f.name for f in fields(TrainingParams) if f.name not in ("eval_batch_size", "device")]
+    + ["lora_r", "lora_alpha", "lora_dropout", "lora_targets", "lora_vision", "gradient_checkpointing"]
+)

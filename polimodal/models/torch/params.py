@@ -74,6 +74,12 @@ class FrameParams(TrainParams):
     positive: str | None = None  # positive class of a binary task (default: the second value)
     image_size: int = 0  # network input side (0: the model's own)
 
+    def no_effect(self) -> dict[str, str]:
+        """Keys that the other settings make moot (:func:`polimodal.options.output_settings`)."""
+        if self.video_score == "mean_prob":
+            return dict.fromkeys(("threshold", "vote"), "video_score: mean_prob")
+        return {}
+
     def check(self, where: str) -> None:
         super().check(where)
         for key in ("frames_per_video", "predict_frames_per_video"):
