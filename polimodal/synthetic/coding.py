@@ -19,7 +19,7 @@ def simulated_corpus(
     shares: Sequence[float] = (0.10, 0.25),
     sizes: Sequence[float] = (0.6, 0.4),
     offsets: Sequence[float] = (0.8, -0.9),
-    separation: float = 2.2,
+    separation: float = 1.6,
     seed: int = 0,
 ) -> pd.DataFrame:
     """``n`` items in groups ``g0``, ``g1``, ...: ``y`` drawn with each group's share, and ``pred``
