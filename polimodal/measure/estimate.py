@@ -112,12 +112,14 @@ def estimate_mean(
     *,
     level: float = 0.95,
     lam: float | None = None,
+    counted: Sequence[float] | np.ndarray | None = None,
 ) -> dict[str, Estimate]:
     """The three estimates (:data:`METHODS`) of the corpus mean of a 0/1 outcome.
 
     ``pred``: every item's prediction (a probability or a 0/1 label); ``gold``: the coded label
     (NaN where not coded); ``coded``: whether the item is in the coded sample; ``pi``: its
     inclusion probability (read for coded items only). ``lam``: None tunes it (power tuning).
+    ``counted``: the predicted 0/1 labels that ``predicted`` counts (default: ``pred``).
     """
     pred = np.asarray(pred, dtype=float)
     gold = np.asarray(gold, dtype=float)
@@ -138,7 +140,7 @@ def estimate_mean(
     out["coded"] = Estimate("coded", theta, se, *_interval(theta, se, level), n, n_coded)
 
     # predicted labels counted: the binomial interval a count is given
-    p = float(pred.mean()) if n else np.nan
+    p = float(np.mean(pred if counted is None else np.asarray(counted, dtype=float))) if n else np.nan
     se = float(np.sqrt(max(p * (1 - p), 0.0) / n)) if n else np.nan
     out["predicted"] = Estimate("predicted", p, se, *_interval(p, se, level), n, n_coded)
 
@@ -164,8 +166,9 @@ def estimate_shares(
     """The three estimates of a 0/1 outcome's share over the corpus and per group, and the
     differences between each group and the first (in sorted order).
 
-    ``frame``: one row per corpus item with ``pred``, ``gold`` (NaN uncoded), ``coded``, ``pi`` and
-    the ``group_by`` column. Columns: group, method, estimate, se, low, high, n_items, n_coded,
+    ``frame``: one row per corpus item with ``pred``, ``gold`` (NaN uncoded), ``coded``, ``pi``,
+    optionally ``label`` (the predicted 0/1 label that ``predicted`` counts) and the ``group_by``
+    column. Columns: group, method, estimate, se, low, high, n_items, n_coded,
     kind (``share`` or ``difference``; a difference row's group is ``"g - first"``).
     """
     rows: list[dict[str, object]] = []
@@ -176,7 +179,10 @@ def estimate_shares(
         parts += [(str(g), part) for g, part in frame.groupby(group_by, sort=True)]
     by_group: dict[str, dict[str, Estimate]] = {}
     for name, part in parts:
-        est = estimate_mean(part["pred"], part["gold"], part["coded"], part["pi"], level=level, lam=lam)
+        counted = part["label"] if "label" in part.columns else None
+        est = estimate_mean(
+            part["pred"], part["gold"], part["coded"], part["pi"], level=level, lam=lam, counted=counted
+        )
         by_group[name] = est
         rows += [_row(name, "share", e) for e in est.values()]
     groups = [g for g, _ in parts[1:]]

@@ -40,7 +40,8 @@ def task_estimates(
     """Estimates of each value's share, over the corpus and per group.
 
     ``corpus``: one row per item with ``score_<value>`` for each value (the classifier's
-    probability; a 0/1 indicator of the predicted label works too), ``gold`` (the coded label as
+    probability; a 0/1 indicator of the predicted label works too; the predicted label, which
+    ``predicted`` counts, is the value of highest score), ``gold`` (the coded label as
     text, empty or NaN when not coded), ``pi`` (inclusion probability of coded items) and the
     ``group_by`` column. A coded item's gold label outside ``values`` is a ConfigError naming it.
     """
@@ -52,6 +53,10 @@ def task_estimates(
         raise ConfigError(
             f"item {corpus.at[i, 'item_id']!r}: coded label {gold[i]!r} is none of {list(values)}"
         )
+    scores = corpus[[f"score_{v}" for v in values if f"score_{v}" in corpus.columns]]
+    predicted = (
+        scores.idxmax(axis=1).str.removeprefix("score_") if len(scores.columns) == len(values) else None
+    )
     blocks = []
     for value in values:
         column = f"score_{value}"
@@ -65,6 +70,8 @@ def task_estimates(
                 "pi": corpus["pi"].to_numpy(dtype=float),
             }
         )
+        if predicted is not None:  # what a count of predicted labels counts
+            frame["label"] = (predicted == str(value)).astype(float).to_numpy()
         if group_by is not None:
             frame[group_by] = corpus[group_by].astype(str).to_numpy()
         blocks.append(estimate_shares(frame, group_by=group_by, level=level).assign(value=str(value)))
