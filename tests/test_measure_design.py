@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from polimodal.errors import ConfigError
-from polimodal.measure.design import SampleDesign, batch_probabilities, draw_batch, inclusion_probabilities
+from polimodal.measure.design import (
+    NO_DESIGN,
+    SampleDesign,
+    batch_probabilities,
+    declared_probabilities,
+    draw_batch,
+    inclusion_probabilities,
+)
 
 
 def corpus(n: int = 40, seed: int = 0) -> pd.DataFrame:
@@ -103,3 +110,15 @@ def test_uncodable_items_are_never_drawn_and_a_batch_is_not_redrawn() -> None:
     assert set(batch.item_id) <= set(items.item_id[items.codable])
     with pytest.raises(ConfigError, match="batch 1 exists already"):
         draw_batch(items, SampleDesign(n=10, seed=2), batch=1, state=state)
+
+
+def test_a_sheet_coded_elsewhere_declares_its_design() -> None:
+    coded = pd.DataFrame({"item_id": ["a", "b", "c"], "p": ["0.1", " 0.5", "1"]})
+    assert declared_probabilities(coded, 30, "random").tolist() == [0.1, 0.1, 0.1]
+    assert declared_probabilities(coded, 30, "p").tolist() == [0.1, 0.5, 1.0]
+    assert declared_probabilities(coded, 30, None) is None and "unknown" in NO_DESIGN
+    for bad in ("0", "", "x", "1.5"):
+        with pytest.raises(ConfigError, match=f"item 'b' has inclusion probability {bad!r}"):
+            declared_probabilities(coded.assign(p=["0.1", bad, "1"]), 30, "p")
+    with pytest.raises(ConfigError, match="'q' is neither 'random' nor a column"):
+        declared_probabilities(coded, 30, "q")

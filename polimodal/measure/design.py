@@ -233,3 +233,44 @@ def inclusion_probabilities(state: pd.DataFrame) -> pd.Series:
     """item_id -> probability of being in the coding sample (the union of all batches so far):
     ``1 - q``. The estimators take it for every coded item."""
     return pd.Series(1.0 - state["q"].to_numpy(), index=state["item_id"].to_numpy(), name="pi")
+
+
+#: Why no corrected estimate is made for a sheet coded elsewhere that declares no design.
+NO_DESIGN = (
+    "no corrected estimate: the coded items' inclusion probabilities are unknown. A sheet coded "
+    "elsewhere must declare how its items were chosen (config `coding.declared`: `random` for a "
+    "simple random sample of the corpus, or the name of a column of inclusion probabilities); "
+    "items chosen by hand, by convenience or by keyword cannot be weighted back to the corpus"
+)
+
+
+def declared_probabilities(
+    coded: pd.DataFrame, corpus_size: int, declared: str | None, *, where: str = "coding.declared"
+) -> pd.Series | None:
+    """item_id -> inclusion probability of the coded items of a sheet coded elsewhere.
+
+    ``declared``: ``random`` (a simple random sample of the corpus: ``n / N`` for each), the name
+    of a column of ``coded`` holding each item's probability, or None (no design: None is
+    returned, and :data:`NO_DESIGN` says why). A probability that is missing, not a number, or
+    outside (0, 1] is a ConfigError naming the item.
+    """
+    if declared is None:
+        return None
+    if corpus_size < len(coded) or corpus_size <= 0:
+        raise ConfigError(f"{where}: {len(coded)} coded items in a corpus of {corpus_size}")
+    if declared == "random":
+        return pd.Series(len(coded) / corpus_size, index=coded["item_id"].to_numpy(), name="pi")
+    if declared not in coded.columns:
+        raise ConfigError(
+            f"{where}: {declared!r} is neither 'random' nor a column of the coded sheet "
+            f"(columns: {list(coded.columns)})"
+        )
+    pi = pd.to_numeric(coded[declared].astype(str).str.strip(), errors="coerce")
+    bad = pi.isna() | (pi <= 0) | (pi > 1)
+    if bad.any():
+        i = coded.index[bad][0]
+        raise ConfigError(
+            f"{where}: item {coded.at[i, 'item_id']!r} has inclusion probability "
+            f"{coded.at[i, declared]!r} in column {declared!r}; every coded item needs one in (0, 1]"
+        )
+    return pd.Series(pi.to_numpy(), index=coded["item_id"].to_numpy(), name="pi")
