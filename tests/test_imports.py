@@ -145,6 +145,7 @@ LAYERS = [
     ("align",),
     ("models",),
     ("experiments",),
+    ("measure",),
     ("synthetic",),
     ("cli", "plan", "startup"),
 ]

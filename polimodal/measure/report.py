@@ -1,0 +1,132 @@
+"""The estimates of a task as tables and a figure: the three estimates per group, side by side.
+
+:func:`task_estimates` turns one task's corpus table (every item's predicted scores, the coded
+items' gold labels and inclusion probabilities) into the long table of
+:func:`polimodal.measure.estimate.estimate_shares`, one block per label value;
+:func:`write_estimates` writes it as Parquet and CSV with the figure. :data:`WHICH_TO_REPORT` is the
+sentence the report prints under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from polimodal.errors import ConfigError
+from polimodal.measure.estimate import METHODS, estimate_shares
+from polimodal.types import PathLike
+
+WHICH_TO_REPORT = (
+    "Report the corrected estimate with its interval. It combines the classifier's predictions for "
+    "the whole corpus with the coded sample and its inclusion probabilities, so the classifier's "
+    "errors (also where they differ between groups) do not bias it, and its interval counts the "
+    "uncertainty of both. The coded-only estimate is unbiased too but wider; the counted predictions "
+    "carry the classifier's bias, and their interval does not cover it."
+)
+
+COLOURS = {"coded": "#7f7f7f", "predicted": "#d62728", "corrected": "#1f77b4"}
+
+
+def task_estimates(
+    corpus: pd.DataFrame,
+    values: Sequence[str],
+    *,
+    group_by: str | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Estimates of each value's share, over the corpus and per group.
+
+    ``corpus``: one row per item with ``score_<value>`` for each value (the classifier's
+    probability; a 0/1 indicator of the predicted label works too; the predicted label, which
+    ``predicted`` counts, is the value of highest score), ``gold`` (the coded label as
+    text, empty or NaN when not coded), ``pi`` (inclusion probability of coded items) and the
+    ``group_by`` column. A coded item's gold label outside ``values`` is a ConfigError naming it.
+    """
+    gold = corpus["gold"].fillna("").astype(str)
+    coded = gold != ""
+    bad = coded & ~gold.isin([str(v) for v in values])
+    if bad.any():
+        i = corpus.index[bad][0]
+        raise ConfigError(
+            f"item {corpus.at[i, 'item_id']!r}: coded label {gold[i]!r} is none of {list(values)}"
+        )
+    scores = corpus[[f"score_{v}" for v in values if f"score_{v}" in corpus.columns]]
+    predicted = (
+        scores.idxmax(axis=1).str.removeprefix("score_") if len(scores.columns) == len(values) else None
+    )
+    blocks = []
+    for value in values:
+        column = f"score_{value}"
+        if column not in corpus.columns:
+            raise ConfigError(f"the corpus table has no column {column!r} (the predicted score of {value!r})")
+        frame = pd.DataFrame(
+            {
+                "pred": corpus[column].to_numpy(dtype=float),
+                "gold": np.where(coded, (gold == str(value)).astype(float), np.nan),
+                "coded": coded.to_numpy(),
+                "pi": corpus["pi"].to_numpy(dtype=float),
+            }
+        )
+        if predicted is not None:  # what a count of predicted labels counts
+            frame["label"] = (predicted == str(value)).astype(float).to_numpy()
+        if group_by is not None:
+            frame[group_by] = corpus[group_by].astype(str).to_numpy()
+        blocks.append(estimate_shares(frame, group_by=group_by, level=level).assign(value=str(value)))
+    table = pd.concat(blocks, ignore_index=True)
+    return table[["value", *[c for c in table.columns if c != "value"]]]
+
+
+def plot_estimates(table: pd.DataFrame, value: str, title: str, out: PathLike) -> Path:
+    """One row per group (and difference), the three estimates of ``value``'s share with their
+    intervals, side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    part = table[table["value"] == value]
+    groups = list(dict.fromkeys(part["group"]))
+    fig, ax = plt.subplots(figsize=(6.5, 0.55 * len(groups) + 1.4))
+    for k, method in enumerate(METHODS):
+        rows = part[part["method"] == method].set_index("group").reindex(groups)
+        y = np.arange(len(groups)) + (k - 1) * 0.22
+        ax.errorbar(
+            rows["estimate"],
+            y,
+            xerr=[rows["estimate"] - rows["low"], rows["high"] - rows["estimate"]],
+            fmt="o",
+            color=COLOURS[method],
+            label=method,
+            capsize=3,
+        )
+    ax.set_yticks(np.arange(len(groups)), groups)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#cccccc", lw=0.8)
+    ax.set_xlabel(f"share of {value!r} (95 % interval)")
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def write_estimates(
+    table: pd.DataFrame, task: str, out_dir: PathLike, *, value: str | None = None
+) -> dict[str, Path]:
+    """``estimates.parquet``, ``estimates.csv`` and ``estimates.png`` (the figure of ``value``, by
+    default the last value: for a 0/1 task, the positive one) under ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table = table.assign(task=task)
+    paths = {"parquet": out_dir / "estimates.parquet", "csv": out_dir / "estimates.csv"}
+    table.to_parquet(paths["parquet"], index=False)
+    table.to_csv(paths["csv"], index=False)
+    shown = value if value is not None else str(table["value"].iloc[-1])
+    paths["png"] = plot_estimates(table, shown, f"{task}: share of {shown!r}", out_dir / "estimates.png")
+    return paths
