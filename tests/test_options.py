@@ -256,7 +256,7 @@ def test_output_settings_leave_out_transport_and_fill_in_defaults(tmp_path):
 def test_output_settings_of_every_section_are_canonical():
     from polimodal.options import output_settings
 
-    assert list(output_settings(EmbedOptions.from_config({}))) == ["model", "weights"]
+    assert list(output_settings(EmbedOptions.from_config({}))) == ["model", "precision", "weights"]
     assert output_settings(EmbedOptions.from_config({"batch_size": 3, "device": "cpu"})) == output_settings(
         EmbedOptions()
     )

@@ -33,7 +33,7 @@ from polimodal.errors import ConfigError, SchemaError
 from polimodal.nn.backbones import image_backbone
 from polimodal.nn.images import INPUT_SIZE, PixelNormalize, decode_frames
 from polimodal.nn.runtime import Runtime, prefetched, select_runtime
-from polimodal.options import device_field, options_from_section, output_settings
+from polimodal.options import choice, device_field, options_from_section, output_settings
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -59,11 +59,9 @@ class EmbedOptions:
     weights: str | None = "DEFAULT"
     batch_size: int = 64
     device: str = device_field()
-    precision: str = "int8"
+    precision: str = choice("int8", tuple(LAYOUTS))
 
     def check(self, where: str) -> None:
-        if self.precision not in LAYOUTS:
-            raise ConfigError(f"{where}.precision must be one of {sorted(LAYOUTS)}, got {self.precision!r}")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ConfigError(f"{where}.batch_size must be a positive integer, got {self.batch_size!r}")
 
