@@ -61,6 +61,15 @@ class EmbedOptions:
     device: str = device_field()
     precision: str = choice("int8", tuple(LAYOUTS))
 
+    @staticmethod
+    def canonical_output(settings: dict[str, Any]) -> dict[str, Any]:
+        """``precision: float16`` is the layout of every file written before the option existed:
+        its settings are those of that time, so a corpus that keeps float16 reruns nothing."""
+        settings = dict(settings)
+        if settings.get("precision") == "float16":
+            del settings["precision"]
+        return settings
+
     def check(self, where: str) -> None:
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ConfigError(f"{where}.batch_size must be a positive integer, got {self.batch_size!r}")
