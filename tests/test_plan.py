@@ -113,6 +113,9 @@ def test_arithmetic_on_a_known_sheet(tmp_path):
     assert "store_frames" not in q
     flac_and_frames = (COSTS["audio.bytes.flac"].value + 2 * COSTS["frames.bytes"].value) * 6 * MB
     assert q["ingest"].stored_bytes == pytest.approx(flac_and_frames)
+    webp = plan({**config, "frames": {"image_format": "webp"}}, sheet, minutes_per_video=30).rows
+    webp_frames = {r.stage: r for r in webp}["store_frames"].stored_bytes
+    assert webp_frames == pytest.approx(COSTS["frames.webp"].value * rows["store_frames"].stored_bytes)
 
     # a task and a CPU model: train jobs = tasks x models x folds, cost per labelled video and epoch
     tasks = {"topic": {"column": "label", "values": ["politics", "other"]}}
