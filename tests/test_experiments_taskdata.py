@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -130,7 +131,7 @@ def test_without_frame_models_no_frames_are_read(tmp_path):
 
 
 def test_task_sequences_select_the_task_videos_and_their_kept_frame_embeddings(tmp_path):
-    from polimodal.corpus.schemas import ALIGNED, EMBEDDINGS, PITCH
+    from polimodal.corpus.schemas import ALIGNED, EMBEDDINGS, EMBEDDINGS_FLOAT16, PITCH
     from polimodal.data.sequences import SequenceStore
 
     _, dedup, *_ = _corpus(tmp_path, n_shards=2, per_shard=3)
@@ -179,14 +180,16 @@ def test_task_sequences_select_the_task_videos_and_their_kept_frame_embeddings(t
                         "video_id": v,
                         "frame_idx": k,
                         "timestamp": float(k),
-                        "embedding": [float(k), 1.0],
+                        # shard 0 in the int8 layout (vector = embedding * scale), shard 1 in
+                        # the float16 one of older files: the task file takes the first's
+                        **({"embedding": [k, 2], "scale": 0.5} if s == 0 else {"embedding": [k / 2, 1.0]}),
                         "model": "m",
                     }
                     for v in vids
                     for k in range(4)
                 ],
                 tmp_path / f"emb{s}.parquet",
-                EMBEDDINGS,
+                EMBEDDINGS if s == 0 else EMBEDDINGS_FLOAT16,
                 row_group_size=8,
             )
         )
@@ -204,6 +207,8 @@ def test_task_sequences_select_the_task_videos_and_their_kept_frame_embeddings(t
     assert seq.words == ["tax", "vote"] and seq.word_pitch.tolist() == [0.0, 1.0]
     assert len(seq.audio) == 3 and seq.audio_times.tolist() == pytest.approx([0.05, 0.15, 0.25])
     assert seq.frames.shape == (3, 2) and seq.frame_idx == [0, 2, 3]
+    np.testing.assert_allclose(seq.frames, [[0, 1], [1, 1], [1.5, 1]], atol=1 / 127)  # requantised
+    np.testing.assert_array_equal(store.get("s0v1").frames, [[0, 1], [1, 1], [1.5, 1]])
     assert store.get("nobody").words == [] and store.get("nobody").frames.shape == (0, 2)
     # without a model that reads words/audio the workflow passes no shard files: empty tables
     taskdata.build_task_sequences(splits, [], [], [], [], aligned_out=out["aligned"],

@@ -12,6 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from polimodal.corpus.embeddings import embedding_columns, read_embeddings
 from polimodal.corpus.schemas import (
     DEDUP,
     EMBEDDINGS,
@@ -22,8 +23,7 @@ from polimodal.corpus.schemas import (
 )
 from polimodal.data.frames import FrameStore
 from polimodal.errors import ConfigError, SchemaError
-from polimodal.extract.dedup import DedupOptions, dedup_embeddings, dedup_shard, read_embeddings, store_frames
-from polimodal.extract.embed import embedding_array
+from polimodal.extract.dedup import DedupOptions, dedup_embeddings, dedup_shard, store_frames
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -146,7 +146,7 @@ def emb_table(videos: dict[str, np.ndarray]) -> pa.Table:
             "video_id": pa.array(ids, pa.string()),
             "frame_idx": pa.array(idx, pa.int32()),
             "timestamp": pa.array(ts, pa.float64()),
-            "embedding": embedding_array(v),
+            **embedding_columns(v),
             "model": pa.array(["m"] * len(ids), pa.string()),
         }
     )
@@ -200,7 +200,7 @@ def test_float16_embeddings_change_decisions_only_at_the_threshold():
         np.repeat(base, 25, axis=0) + rng.gamma(1.0, 0.25, size=(1000, 1)) * rng.normal(size=(1000, 576)) / 24
     )
     half = np.asarray(frames, np.float16)
-    assert read_embeddings(pa.table({"embedding": embedding_array(frames)})).dtype == np.float32
+    assert read_embeddings(pa.table(embedding_columns(frames, "float16"))).dtype == np.float32
     k32, _, s32 = dedup_embeddings(frames, 0.9)
     k16, _, s16 = dedup_embeddings(half, 0.9)
     assert np.nanmax(np.abs(s32 - s16)[k32 == k16]) < 1e-3

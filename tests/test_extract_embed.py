@@ -21,6 +21,7 @@ import torch
 import torchvision
 from PIL import Image
 
+from polimodal.corpus.embeddings import read_embeddings
 from polimodal.corpus.schemas import DEDUP, EMBEDDINGS, FRAMES, read_parquet, write_parquet
 from polimodal.errors import ConfigError, ModelLoadError, SchemaError
 from polimodal.extract.dedup import dedup_embeddings, dedup_shard
@@ -227,12 +228,14 @@ def test_embed_shard_streams_per_video_and_dedups(lite0, tmp_path, caplog):
     assert table.column("video_id").to_pylist() == ["v_red"] * len(red) + ["v_three"] * len(three) + ["v_one"]
     assert table.column("frame_idx").to_pylist()[: len(red)] == list(range(len(red)))
     assert set(table.column("model").to_pylist()) == {"efficientnet_lite0"}
-    vecs = np.stack(table.column("embedding").to_numpy(zero_copy_only=False))
-    # stored as float16 (half the bytes): the float32 vectors rounded (relative error <= 2**-11)
-    assert vecs.dtype == np.float16 and table.schema.field("embedding").type == pa.list_(pa.float16())
+    # stored as int8 with a per-vector scale (a quarter of float32's bytes): each component of the
+    # float32 vector within half a quantisation step (tests/test_corpus_embeddings.py)
+    assert table.schema.field("embedding").type == pa.list_(pa.int8())
+    vecs = read_embeddings(table)
     want = embed_images(lite0, red + three + red[:1])
-    np.testing.assert_allclose(vecs.astype(np.float32), want, rtol=1e-3, atol=1e-5)
-    assert not np.array_equal(vecs.astype(np.float32), want)  # really rounded, not float32
+    scale = table.column("scale").to_numpy()
+    assert (np.abs(vecs - want) <= scale[:, None] / 2 + 1e-7).all()
+    assert not np.array_equal(vecs, want)  # really quantised, not float32
     assert any("embedded" in r.message for r in caplog.records)
     assert not out.with_name(out.name + ".parts").exists()
 

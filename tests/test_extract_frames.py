@@ -101,3 +101,37 @@ def test_corrupt_file_raises(media, backend, name):
         extract_frames(media[name], FrameOptions(), backend=backend)
     assert info.value.kind == "corrupt"
     assert name in str(info.value)
+
+
+@pytest.mark.parametrize("backend", ["pyav", "decord"])
+def test_webp_frames_decode_where_jpegs_do(media, backend):
+    """frames.image_format: webp stores WebP bytes (in the same column) that Pillow and the image
+    models' decoder read as they read JPEGs, showing the same picture."""
+    from polimodal.nn.images import decode_frames
+
+    jpeg = extract_frames(media["wide"], FrameOptions(fps=2.0), backend=backend)
+    webp = extract_frames(media["wide"], FrameOptions(fps=2.0, image_format="webp"), backend=backend)
+    assert [(r["frame_idx"], r["width"], r["height"]) for r in webp] == [
+        (r["frame_idx"], r["width"], r["height"]) for r in jpeg
+    ]
+    assert all(r["jpeg"][:4] == b"RIFF" and r["jpeg"][8:12] == b"WEBP" for r in webp)
+    assert Image.open(io.BytesIO(webp[0]["jpeg"])).format == "WEBP"
+    a = decode_frames([r["jpeg"] for r in jpeg]).float()
+    b = decode_frames([r["jpeg"] for r in webp]).float()
+    assert a.shape == b.shape and (a - b).abs().mean() < 6  # the same picture, both lossy
+    lower = extract_frames(media["wide"], FrameOptions(fps=2.0, image_format="webp", webp_quality=30))
+    assert sum(len(r["jpeg"]) for r in lower) < sum(len(r["jpeg"]) for r in webp)
+
+
+def test_jpeg_frames_keep_the_settings_of_older_runs():
+    from polimodal.options import output_settings
+
+    # JPEG, the only format before image_format existed: no new key, so such runs rerun nothing
+    assert "image_format" not in output_settings(FrameOptions(webp_quality=50))
+    assert output_settings(FrameOptions(webp_quality=50)) == output_settings(FrameOptions())
+    webp = output_settings(FrameOptions(image_format="webp"))
+    assert webp["image_format"] == "webp" and webp["webp_quality"] == 80
+    with pytest.raises(ConfigError, match=r"image_format: 'avif' is not one of \['jpeg', 'webp'\]"):
+        FrameOptions.from_config({"image_format": "avif"})
+    with pytest.raises(ConfigError, match=r"webp_quality: must be in 1\.\.100, got 0"):
+        FrameOptions.from_config({"webp_quality": 0})

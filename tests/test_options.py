@@ -256,7 +256,11 @@ def test_output_settings_leave_out_transport_and_fill_in_defaults(tmp_path):
 def test_output_settings_of_every_section_are_canonical():
     from polimodal.options import output_settings
 
-    assert list(output_settings(EmbedOptions.from_config({}))) == ["model", "weights"]
+    assert list(output_settings(EmbedOptions.from_config({}))) == ["model", "precision", "weights"]
+    # float16, the layout of the files written before embed.precision existed: the settings of then
+    # (so a corpus that sets it reruns no embedding), not those of the int8 default
+    assert list(output_settings(EmbedOptions(precision="float16"))) == ["model", "weights"]
+    assert output_settings(EmbedOptions(precision="float16")) != output_settings(EmbedOptions())
     assert output_settings(EmbedOptions.from_config({"batch_size": 3, "device": "cpu"})) == output_settings(
         EmbedOptions()
     )

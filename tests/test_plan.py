@@ -96,21 +96,26 @@ def test_arithmetic_on_a_known_sheet(tmp_path):
     )
     assert total["gpu_hours"] == pytest.approx(rows["transcribe"].gpu_hours + rows["embed"].gpu_hours)
 
-    # the config scales the costs: 2 fps doubles frames and embeddings; sequential transcription;
-    # every JPEG kept by ingest (no store_frames job); FLAC audio
+    # the config scales the costs: 2 fps doubles frames and embeddings (float16 ones: their bytes);
+    # sequential transcription; every JPEG kept by ingest (no store_frames job); FLAC audio
     faster = {
         **config,
         "frames": {"fps": 2.0, "keep_dropped": True},
         "transcribe": {"batch_size": 0},
         "audio": {"codec": "flac"},
+        "embed": {"precision": "float16"},
     }
     q = {r.stage: r for r in plan(faster, sheet, minutes_per_video=30).rows}
     assert q["embed"].core_hours == pytest.approx(2 * rows["embed"].core_hours)
-    assert q["embed"].stored_bytes == pytest.approx(2 * rows["embed"].stored_bytes)
+    half = COSTS["embeddings.bytes.float16"].value / COSTS["embeddings.bytes"].value
+    assert half > 2 and q["embed"].stored_bytes == pytest.approx(2 * half * rows["embed"].stored_bytes)
     assert q["transcribe"].core_hours == pytest.approx(6 * COSTS["transcribe.cpu"].value / 3600)
     assert "store_frames" not in q
     flac_and_frames = (COSTS["audio.bytes.flac"].value + 2 * COSTS["frames.bytes"].value) * 6 * MB
     assert q["ingest"].stored_bytes == pytest.approx(flac_and_frames)
+    webp = plan({**config, "frames": {"image_format": "webp"}}, sheet, minutes_per_video=30).rows
+    webp_frames = {r.stage: r for r in webp}["store_frames"].stored_bytes
+    assert webp_frames == pytest.approx(COSTS["frames.webp"].value * rows["store_frames"].stored_bytes)
 
     # a task and a CPU model: train jobs = tasks x models x folds, cost per labelled video and epoch
     tasks = {"topic": {"column": "label", "values": ["politics", "other"]}}

@@ -129,6 +129,7 @@ def test_frames_at_one_per_second_and_dedup(run):
     assert static.duplicate_of.iloc[1:].eq(0).all()
     emb = pd.concat(pd.read_parquet(p) for p in sorted((wd / "results/embeddings").glob("*.parquet")))
     assert len(emb) == len(frames)  # all frames keep their embedding, whatever the threshold
+    assert "scale" in emb.columns and emb.embedding.iloc[0].dtype == "int8"  # embed.precision: int8
     # the stored frames keep every row but the JPEGs of the kept frames only
     both = frames.merge(dedup, on=["video_id", "frame_idx"], validate="1:1")
     assert len(both) == len(frames) and (both.jpeg.notna() == both.kept).all() and (~both.kept).sum() >= 4

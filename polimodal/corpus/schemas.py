@@ -184,15 +184,28 @@ FRAMES = pa.schema(
 )
 
 #: One row per frame with its L2-normalised embedding (``results/embeddings/{shard}.parquet``),
-#: stored as float16: half the bytes of float32, and the cosine similarities dedup compares with
-#: its threshold move by < 1e-3 (``bench/bench_storage.py``). Readers compute in float32.
+#: stored as int8 with a per-vector float32 ``scale`` (vector ≈ embedding × scale; symmetric,
+#: scale = max|x| / 127): a quarter of float32's bytes, cosine similarity to the original > 0.9999
+#: on real frames (``bench/bench_storage.py``). Read it with
+#: :func:`polimodal.corpus.embeddings.read_embeddings` (float32, any layout).
 EMBEDDINGS = pa.schema(
     [
         pa.field("video_id", pa.string(), nullable=False),
         pa.field("frame_idx", pa.int32(), nullable=False),
         pa.field("timestamp", pa.float64(), nullable=False),
-        pa.field("embedding", pa.list_(pa.float16()), nullable=False),
+        pa.field("embedding", pa.list_(pa.int8()), nullable=False),
+        pa.field("scale", pa.float32(), nullable=False),
         pa.field("model", pa.string(), nullable=False),
+    ]
+)
+
+#: EMBEDDINGS with ``embed.precision: float16`` (and every file written before the int8 layout):
+#: the vector as float16, no ``scale``.
+EMBEDDINGS_FLOAT16 = pa.schema(
+    [
+        f.with_type(pa.list_(pa.float16())) if f.name == "embedding" else f
+        for f in EMBEDDINGS
+        if f.name != "scale"
     ]
 )
 

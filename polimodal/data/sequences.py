@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from polimodal.corpus.embeddings import read_embeddings
 from polimodal.corpus.rows import read_videos
 from polimodal.types import PathLike
 
@@ -80,6 +81,29 @@ def _read(paths: Iterable[PathLike], columns: list[str], ids: pa.Array | None) -
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
+def _read_embeddings(paths: Iterable[PathLike], ids: pa.Array | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """EMBEDDINGS rows of ``paths`` (either stored layout): video_id, frame_idx, timestamp and
+    ``row``, the row of the returned (n, d) float32 matrix that holds the frame's vector."""
+    keys, vectors = [], []
+    n = 0
+    for path in paths:
+        columns = ["video_id", "frame_idx", "timestamp", "embedding"]
+        columns += ["scale"] if "scale" in pq.read_schema(path).names else []  # int8 layout
+        table = pq.read_table(path, columns=columns) if ids is None else read_videos(path, ids, columns)
+        frame = table.select(columns[:3]).to_pandas()
+        frame["row"] = np.arange(n, n + len(frame))
+        n += len(frame)
+        keys.append(frame)
+        if len(frame):
+            vectors.append(read_embeddings(table))
+    if not keys:
+        return pd.DataFrame(columns=["video_id", "frame_idx", "timestamp", "row"]), np.zeros(
+            (0, 0), np.float32
+        )
+    matrix = np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32)
+    return pd.concat(keys, ignore_index=True), matrix
+
+
 class SequenceStore:
     """Every video's :class:`VideoSequences` from ALIGNED, PITCH and EMBEDDINGS files.
 
@@ -114,7 +138,7 @@ class SequenceStore:
             seq = self._get(str(vid))
             seq.audio = a[list(AUDIO_FEATURES)].to_numpy(np.float32)
             seq.audio_times = a["time"].to_numpy(np.float32)
-        emb = _read(embeddings, ["video_id", "frame_idx", "timestamp", "embedding"], ids)
+        emb, vectors = _read_embeddings(embeddings, ids)
         if dedup is not None and len(emb):
             kept = _read(dedup, ["video_id", "frame_idx", "kept"], ids)
             kept = kept[kept["kept"].astype(bool)][["video_id", "frame_idx"]]
@@ -122,7 +146,7 @@ class SequenceStore:
         self.frame_dim = 0
         for vid, e in emb.sort_values(["video_id", "frame_idx"]).groupby("video_id", sort=False):
             seq = self._get(str(vid))
-            seq.frames = np.stack([np.asarray(v, np.float32) for v in e["embedding"]])
+            seq.frames = vectors[e["row"].to_numpy(np.int64)]
             seq.frame_times = e["timestamp"].to_numpy(np.float32)
             seq.frame_idx = e["frame_idx"].astype(int).tolist()
             self.frame_dim = seq.frames.shape[1]

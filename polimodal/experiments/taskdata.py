@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from polimodal.corpus.rows import select_videos
 from polimodal.corpus.schemas import (
@@ -149,7 +150,11 @@ def build_task_sequences(
     embeddings_out: PathLike,
 ) -> dict[str, int]:
     """Write the task videos' ALIGNED, PITCH and kept-frame EMBEDDINGS rows (every shard's files,
-    embeddings and DEDUP in the same order); empty lists write empty files. Returns row counts."""
+    embeddings and DEDUP in the same order); empty lists write empty files. Returns row counts.
+
+    The embeddings keep their stored layout (int8 or float16, :mod:`polimodal.corpus.embeddings`),
+    that of the first file when shards differ (the others are converted to it)."""
+    from polimodal.corpus.embeddings import layout_of, to_layout
     from polimodal.corpus.schemas import ALIGNED, EMBEDDINGS, PITCH
 
     t0 = time.monotonic()
@@ -168,12 +173,15 @@ def build_task_sequences(
     if len(embeddings_paths) != len(dedup_paths):
         raise ValueError(f"{len(embeddings_paths)} EMBEDDINGS files but {len(dedup_paths)} DEDUP files")
 
+    layout = layout_of(pq.read_schema(embeddings_paths[0])) if embeddings_paths else EMBEDDINGS
+
     def kept_embeddings() -> Iterator[pa.Table]:
         counts["embeddings"] = 0
         for emb_path, dedup_path in zip(embeddings_paths, dedup_paths, strict=True):
             dedup = _concat(select_videos(dedup_path, ids, ["video_id", "frame_idx", "kept"]), DEDUP)
             kept = dedup.filter(dedup.column("kept")).select(["video_id", "frame_idx"])
-            emb = _concat(select_videos(emb_path, ids, EMBEDDINGS.names), EMBEDDINGS)
+            stored = layout_of(pq.read_schema(emb_path))
+            emb = to_layout(_concat(select_videos(emb_path, ids, stored.names), stored), layout)
             # joins cannot carry list columns: join the keys with row numbers, then take the rows
             keys = emb.select(["video_id", "frame_idx"]).append_column(
                 "row", pa.array(range(emb.num_rows), pa.int64())
@@ -183,6 +191,6 @@ def build_task_sequences(
             counts["embeddings"] += table.num_rows
             yield table.sort_by([("video_id", "ascending"), ("frame_idx", "ascending")])
 
-    write_parquet_stream(kept_embeddings(), embeddings_out, EMBEDDINGS)
+    write_parquet_stream(kept_embeddings(), embeddings_out, layout)
     log.info("task sequences: %s rows for %d videos in %.1f s", counts, len(ids), time.monotonic() - t0)
     return counts

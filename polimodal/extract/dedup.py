@@ -26,9 +26,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from polimodal.corpus.embeddings import read_embeddings
 from polimodal.corpus.schemas import DEDUP, FRAMES, conform, write_parquet, write_parquet_stream
 from polimodal.corpus.shards import PerVideo, iter_video_slices, video_order
-from polimodal.errors import ConfigError, SchemaError
+from polimodal.errors import ConfigError
 from polimodal.options import options_from_section
 
 log = logging.getLogger(__name__)
@@ -100,22 +101,6 @@ def dedup_embeddings(emb: np.ndarray, threshold: float) -> tuple[np.ndarray, np.
     return kept, duplicate_of, best
 
 
-def read_embeddings(table: pa.Table | pa.RecordBatch) -> np.ndarray:
-    """The ``embedding`` column (list<float16> or list<float32>, equal lengths) as an (n, d)
-    float32 array."""
-    col = table.column("embedding")
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks()
-    n = len(col)
-    if n == 0:
-        return np.zeros((0, 0), dtype=np.float32)
-    lengths = np.diff(col.offsets.to_numpy())
-    if lengths.min() != lengths.max():
-        raise SchemaError(f"embeddings of unequal length ({lengths.min()}..{lengths.max()})")
-    values = col.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
-    return values.reshape(n, int(lengths[0]))
-
-
 def dedup_table(video_id: str, table: pa.Table, threshold: float) -> pa.Table:
     """DEDUP rows of one video from its EMBEDDINGS rows (sorted by frame_idx first)."""
     table = table.sort_by("frame_idx")
@@ -139,15 +124,16 @@ def dedup_shard(embeddings_path: str | Path, out: str | Path, threshold: float) 
     """Mark near-duplicate frames of every video of an EMBEDDINGS file; write DEDUP rows.
 
     Streams the file video by video (rows of one video are contiguous), so only one
-    video's embeddings are in memory at a time. Fast enough that resumability is not
+    video's embeddings are in memory at a time; either stored layout is read as float32
+    (:func:`polimodal.corpus.embeddings.read_embeddings`). Fast enough that resumability is not
     needed: the output is written once, atomically.
     """
     embeddings_path, out = Path(embeddings_path), Path(out)
     t0 = time.monotonic()
     videos = video_order(embeddings_path)
-    stream = PerVideo(
-        iter_video_slices(embeddings_path, ["video_id", "frame_idx", "timestamp", "embedding"], 4096)
-    )
+    columns = ["video_id", "frame_idx", "timestamp", "embedding"]
+    columns += ["scale"] if "scale" in pq.read_schema(embeddings_path).names else []  # int8 layout
+    stream = PerVideo(iter_video_slices(embeddings_path, columns, 4096))
     tables: list[pa.Table] = []
     n_kept = n_all = 0
     for i, vid in enumerate(videos, 1):

@@ -27,13 +27,13 @@ import pyarrow.parquet as pq
 import torch
 from torch import nn
 
-from polimodal.corpus.schemas import EMBEDDINGS
+from polimodal.corpus.embeddings import LAYOUTS, embedding_columns, embeddings_schema
 from polimodal.corpus.shards import PerVideo, iter_video_slices, process_videos, video_order, work_key
 from polimodal.errors import ConfigError, SchemaError
 from polimodal.nn.backbones import image_backbone
 from polimodal.nn.images import INPUT_SIZE, PixelNormalize, decode_frames
 from polimodal.nn.runtime import Runtime, prefetched, select_runtime
-from polimodal.options import device_field, options_from_section, output_settings
+from polimodal.options import choice, device_field, options_from_section, output_settings
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ class EmbedOptions:
 
     ``model``: a torchvision classification model name or ``efficientnet_lite0``;
     ``weights``: see :mod:`polimodal.nn.backbones` (enum name, state-dict path, ``package:``
-    reference, or ``None`` for random initialisation).
+    reference, or ``None`` for random initialisation); ``precision``: the stored layout,
+    ``int8`` (with a per-vector scale) or ``float16`` (:mod:`polimodal.corpus.embeddings`).
     """
 
     #: Not what is computed (see :func:`polimodal.options.output_settings`): each frame's
@@ -58,6 +59,16 @@ class EmbedOptions:
     weights: str | None = "DEFAULT"
     batch_size: int = 64
     device: str = device_field()
+    precision: str = choice("int8", tuple(LAYOUTS))
+
+    @staticmethod
+    def canonical_output(settings: dict[str, Any]) -> dict[str, Any]:
+        """``precision: float16`` is the layout of every file written before the option existed:
+        its settings are those of that time, so a corpus that keeps float16 reruns nothing."""
+        settings = dict(settings)
+        if settings.get("precision") == "float16":
+            del settings["precision"]
+        return settings
 
     def check(self, where: str) -> None:
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
@@ -142,14 +153,6 @@ def embed_images(embedder: Embedder, jpegs: list[bytes]) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- shards
-def embedding_array(vectors: np.ndarray) -> pa.Array:
-    """(n, d) float array → Arrow ``list<float16>`` array of n rows (EMBEDDINGS' stored precision)."""
-    n, d = vectors.shape
-    offsets = pa.array(np.arange(0, (n + 1) * d, d, dtype=np.int32))
-    values = pa.array(np.ascontiguousarray(vectors, dtype=np.float16).ravel())
-    return pa.ListArray.from_arrays(offsets, values)
-
-
 def embed_shard(
     frames_path: PathLike,
     out: PathLike,
@@ -172,6 +175,8 @@ def embed_shard(
 
     ``videos``: the shard's VIDEOS table; its ``frames_digest`` keys each video's finished
     part, so a resumed job redoes a video whose frames changed since the killed run.
+
+    The vectors are stored in the layout of ``options.precision`` (int8 with a scale by default).
     """
     if threads is not None:
         torch.set_num_threads(max(1, int(threads)))
@@ -220,7 +225,7 @@ def embed_shard(
                 "video_id": pa.array([video_id] * n, pa.string()),
                 "frame_idx": pa.array(np.concatenate(idx) if idx else [], pa.int32()),
                 "timestamp": pa.array(np.concatenate(ts) if ts else [], pa.float64()),
-                "embedding": embedding_array(vectors),
+                **embedding_columns(vectors, options.precision),
                 "model": pa.array([embedder.name] * n, pa.string()),
             }
         )
@@ -237,5 +242,6 @@ def embed_shard(
     def key(video_id: str) -> str:
         return work_key("embed", digests.get(video_id), settings)
 
-    process_videos(order, one, {"embeddings": (out, EMBEDDINGS)}, key=key, label=f"embed {out.name}")
+    schema = embeddings_schema(options.precision)
+    process_videos(order, one, {"embeddings": (out, schema)}, key=key, label=f"embed {out.name}")
     return out

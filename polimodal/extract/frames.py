@@ -50,12 +50,29 @@ class FrameOptions:
     max_side: int = 384  # longer side of stored frames; larger frames are downscaled (0: keep size)
     backend: str = choice("pyav", ("pyav", "decord"))  # pyav skips undisplayed frames; decord decodes all
     keep_dropped: bool = False  # true: store the JPEGs of near-duplicates too (see the schemas' FRAMES)
+    #: how frames are stored (FRAMES' ``jpeg`` column holds the bytes either way): WebP at
+    #: ``webp_quality`` 80 has quality-75 JPEG's SSIM or more in 0.70-0.94 of its bytes, for ~10x
+    #: the encoding CPU (bench/bench_formats.py); Pillow, torchvision and browsers decode both
+    image_format: str = choice("jpeg", ("jpeg", "webp"))
+    webp_quality: int = 80  # Pillow WebP quality, 1-100 (image_format: webp)
+
+    @staticmethod
+    def canonical_output(settings: dict[str, Any]) -> dict[str, Any]:
+        """JPEG frames are what every run before ``image_format`` existed stored: their settings
+        are those of that time (``webp_quality`` changes nothing then), so such runs rerun nothing."""
+        settings = dict(settings)
+        if settings.get("image_format") == "jpeg":
+            settings.pop("image_format")
+            settings.pop("webp_quality", None)
+        return settings
 
     def check(self, where: str) -> None:
         if not float(self.fps) > 0:
             raise ConfigError(f"{where}.fps: must be > 0, got {self.fps!r}")
         if not 1 <= int(self.jpeg_quality) <= 100:
             raise ConfigError(f"{where}.jpeg_quality: must be in 1..100, got {self.jpeg_quality!r}")
+        if not 1 <= int(self.webp_quality) <= 100:
+            raise ConfigError(f"{where}.webp_quality: must be in 1..100, got {self.webp_quality!r}")
         if int(self.max_side) < 0:
             raise ConfigError(f"{where}.max_side: must be >= 0, got {self.max_side!r}")
 
@@ -92,6 +109,22 @@ def encode_jpeg(image: Image.Image | np.ndarray, quality: int) -> bytes:
     return buf.getvalue()
 
 
+def encode_webp(image: Image.Image | np.ndarray, quality: int) -> bytes:
+    """WebP bytes of an RGB image (Pillow, libwebp lossy, its default effort ``method`` 4)."""
+    if isinstance(image, np.ndarray):
+        image = Image.fromarray(image)
+    buf = io.BytesIO()
+    image.save(buf, format="WEBP", quality=int(quality), method=4)
+    return buf.getvalue()
+
+
+def encode_frame(image: Image.Image | np.ndarray, options: FrameOptions) -> bytes:
+    """A sampled frame's stored bytes in ``options.image_format`` at its quality."""
+    if options.image_format == "webp":
+        return encode_webp(image, options.webp_quality)
+    return encode_jpeg(image, options.jpeg_quality)
+
+
 def _row(video_id: str, k: int, t: float, jpeg: bytes, size: tuple[int, int]) -> dict[str, Any]:
     return {
         "video_id": video_id,
@@ -124,7 +157,7 @@ def _extract_pyav(path: Path, options: FrameOptions, video_id: str) -> list[dict
         held: tuple[float, av.VideoFrame] | None = None  # last decoded frame, not yet past
 
         def encode(frame: av.VideoFrame) -> bytes:
-            return encode_jpeg(frame.to_image(width=size[0], height=size[1]), options.jpeg_quality)
+            return encode_frame(frame.to_image(width=size[0], height=size[1]), options)
 
         def emit_until(t_next: float) -> None:
             # every sampling time before t_next shows the held frame; scaling and JPEG
@@ -184,7 +217,7 @@ def _extract_decord(path: Path, options: FrameOptions, video_id: str) -> list[di
     except (DECORDError, RuntimeError, IndexError) as exc:
         raise MediaUnavailable("corrupt", f"{path}: cannot decode video: {exc}") from exc
     return [
-        _row(video_id, k, t, encode_jpeg(batch[k], options.jpeg_quality), (batch.shape[2], batch.shape[1]))
+        _row(video_id, k, t, encode_frame(batch[k], options), (batch.shape[2], batch.shape[1]))
         for k, t in enumerate(times)
     ]
 

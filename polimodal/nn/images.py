@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import torch
 from torch import nn
-from torchvision.io import ImageReadMode, decode_jpeg
+from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms.v2 import InterpolationMode
 from torchvision.transforms.v2 import functional as TF
 
@@ -33,17 +33,18 @@ BICUBIC = InterpolationMode.BICUBIC
 def decode_frames(
     jpegs: Sequence[bytes], size: int = INPUT_SIZE, interpolation: InterpolationMode = BILINEAR
 ) -> torch.Tensor:
-    """Decode JPEGs to RGB, resize the shorter side to ``size`` (antialiased), centre-crop.
+    """Decode JPEGs (or WebP frames: ``frames.image_format``) to RGB, resize the shorter side to
+    ``size`` (antialiased), centre-crop.
 
-    Returns ``(n, 3, size, size)`` uint8. A byte string that is not a decodable JPEG is a
+    Returns ``(n, 3, size, size)`` uint8. A byte string that is not a decodable image is a
     ValueError naming its position in the batch.
     """
     out = torch.empty((len(jpegs), 3, size, size), dtype=torch.uint8)
     for i, jpeg in enumerate(jpegs):
         try:
-            img = decode_jpeg(torch.frombuffer(bytearray(jpeg), dtype=torch.uint8), mode=ImageReadMode.RGB)
+            img = decode_image(torch.frombuffer(bytearray(jpeg), dtype=torch.uint8), mode=ImageReadMode.RGB)
         except RuntimeError as exc:
-            raise ValueError(f"image {i} of the batch is not a decodable JPEG: {exc}") from exc
+            raise ValueError(f"image {i} of the batch is not a decodable JPEG or WebP: {exc}") from exc
         img = TF.resize(img, [size], interpolation=interpolation, antialias=True)
         out[i] = TF.center_crop(img, [size, size])
     return out
