@@ -174,12 +174,11 @@ def query(args: argparse.Namespace) -> int:
 def train_fold(config_path: Path, task: str, model: str, fold: int, results: Path) -> dict:
     """The ``train`` rule's job by hand: reads ``results/splits/{task}.parquet`` and the task's own
     tables (``results/tasks/{task}/``) that the workflow made, writes the fold's predictions and model."""
-    import yaml
-
+    from polimodal.config import load_config
     from polimodal.experiments.run import run_fold
     from polimodal.models.registry import get_kind
 
-    config = yaml.safe_load(config_path.read_text())
+    config = load_config(config_path)
     task_cfg, model_cfg = config["tasks"][task], config["models"][model]
     task_dir = results / "tasks" / task
     files = {name: task_dir / f"{name}.parquet" for name in get_kind(model_cfg["kind"]).files("task")}
@@ -203,9 +202,10 @@ def plan(args: argparse.Namespace) -> int:
     """``polimodal plan``: see its ``--help``."""
     import json
 
+    from polimodal.config import load_config
     from polimodal.corpus.samples import read_sample_sheet
     from polimodal.errors import ConfigError, LabelError, SampleSheetError, SchemaError
-    from polimodal.plan import format_plan, format_sources, load_config
+    from polimodal.plan import format_plan, format_sources
     from polimodal.plan import plan as make_plan
 
     try:
@@ -233,12 +233,12 @@ def plan(args: argparse.Namespace) -> int:
 
 def channels(args: argparse.Namespace) -> int:
     """``polimodal channels``: what ``snakemake list_videos`` does, in one process."""
+    from polimodal.config import load_config
     from polimodal.corpus.channels import ChannelOptions
     from polimodal.errors import ConfigError, SampleSheetError, SchemaError
     from polimodal.extract.channels import list_videos
     from polimodal.extract.ingest import IngestOptions
     from polimodal.logs import setup_logging
-    from polimodal.plan import load_config
 
     setup_logging()
     try:

@@ -704,15 +704,3 @@ def format_sources(p: Plan) -> str:
             value = f"{c.value:g} {c.unit}"
         lines.append(f"{key:<24} {value:<58} {'measured' if c.measured else 'ESTIMATE'}: {c.source}")
     return "\n".join(lines)
-
-
-def load_config(path: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        config = yaml.safe_load(Path(path).read_text()) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"config {path} does not exist") from None
-    if not isinstance(config, dict):
-        raise ConfigError(f"config {path}: expected a mapping at the top level")
-    return config

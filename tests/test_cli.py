@@ -95,3 +95,11 @@ def test_summary_gives_the_channel_and_video_availability_rates(tmp_path, capsys
     assert (
         "channels unavailable:     1 of 33 (3 %)" in out and "videos unavailable:       1 of 50 (2 %)" in out
     )
+
+
+def test_channels_names_the_line_of_a_tab_in_the_config(tmp_path, capsys):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("samples: videos.tsv\nchannels:\n  sheet: channels.tsv\n\tmax_videos: 5\n")
+    assert main(["channels", "--config", str(cfg), "--results", str(tmp_path / "results")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"polimodal channels: config {cfg}, line 4, column 1: tabs are not allowed")

@@ -170,6 +170,15 @@ def test_cli_names_a_missing_config_or_sheet(tmp_path, capsys):
     assert "missing.tsv does not exist" in capsys.readouterr().err
 
 
+def test_cli_names_the_line_of_a_tab_in_the_config(tmp_path, capsys):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("samples: videos.tsv\ntranscribe:\n\tmodel: tiny\n")
+    assert main(["plan", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"polimodal plan: config {cfg}, line 3, column 1: tabs are not allowed")
+    assert "Traceback" not in err
+
+
 def test_posts_jobs_match_the_dag_and_images_are_counted(tmp_path):
     wd = copy_workflow(tmp_path / "wf")
     config = {
