@@ -10,6 +10,7 @@ polimodal channels [--config F]  list the channels sheet's channels into the vid
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -198,6 +199,17 @@ def train_fold(config_path: Path, task: str, model: str, fold: int, results: Pat
     )
 
 
+def positive_number(text: str) -> float:
+    """An argparse ``type``: a finite number > 0 (``-5``, ``0``, ``nan``, ``inf`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
 def plan(args: argparse.Namespace) -> int:
     """``polimodal plan``: see its ``--help``."""
     import json
@@ -223,7 +235,7 @@ def plan(args: argparse.Namespace) -> int:
         print(f"polimodal plan: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(the_plan.to_dict(), indent=1))
+        print(json.dumps(the_plan.to_dict(), indent=1, allow_nan=False))  # strict JSON: no NaN
     else:
         print(format_plan(the_plan))
         if args.sources:
@@ -312,7 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--config", default="config/config.yaml", type=Path)
     p.add_argument("--sheet", type=Path, help="the sample sheet (default: the config's samples)")
-    p.add_argument("--minutes-per-video", type=float, default=10.0, help="mean duration (default 10)")
+    p.add_argument(
+        "--minutes-per-video", type=positive_number, default=10.0, help="mean duration (> 0; default 10)"
+    )
     p.add_argument("--results", default="results", type=Path, help="results folder (videos.parquet)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--sources", action="store_true", help="also list each cost used and its source")
