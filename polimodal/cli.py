@@ -24,6 +24,31 @@ def _rows(path: Path) -> int:
 _CODEC_NAMES = {"opus": "Opus", "flac": "FLAC"}
 
 
+def _listing_lines(path: Path, *, fetched: bool) -> list[str]:
+    """The channel listing's summary (``snakemake list_videos`` / ``polimodal channels``), and what
+    to run next when no video has been fetched yet (``fetched``: videos.parquet exists)."""
+    from polimodal.corpus.channels import read_channel_summary
+
+    c = {k: int(v) for k, v in read_channel_summary(path).items() if k != "unavailable_rate"}
+    n, listed, gone = c.get("channels", 0), c.get("channels_listed", 0), c.get("channels_unavailable", 0)
+    lines = [
+        f"  {'channels (listing):':<25} {path}",
+        f"      {n} channels: {listed} listed, {gone} unavailable ({100 * gone / n if n else 0:.3g} %), "
+        f"{c.get('channels_not_listed', 0)} not listed yet",
+        f"      {c.get('videos_listed', 0)} videos listed, {c.get('videos_eligible', 0)} eligible, "
+        f"{c.get('videos_added', 0)} added to the sample sheet ({c.get('sheet_rows', 0)} rows)",
+    ]
+    if not fetched:
+        unavailable = path.with_name("unavailable.tsv")
+        if gone:
+            lines.append(f"      unavailable channels and why: {unavailable}")
+        lines.append(
+            "  next: run `snakemake` (the videos of the sample sheet: metadata, transcripts, frames, "
+            "...), then `polimodal summary` again"
+        )
+    return lines
+
+
 def summary(results: Path) -> str:
     """A short human summary of a results folder; FileNotFoundError when it is missing or holds
     nothing the workflow writes."""
@@ -41,6 +66,8 @@ def summary(results: Path) -> str:
         for row in t.itertuples():
             lines.append(f"      {row.video_id}: {row.kind}: {row.reason[:100]}")
     channels_summary = results / "channels" / "summary.tsv"
+    if channels_summary.exists():
+        lines += _listing_lines(channels_summary, fetched=videos.exists())
     if videos.exists() and unavailable.exists():
         from polimodal.corpus.channels import availability_rates
 
