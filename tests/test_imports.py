@@ -231,9 +231,10 @@ def test_a_layered_package_has_no_circle(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- what the Snakefile imports
-#: Libraries of the jobs that run models: seconds and about a GB to import, which every job would
-#: pay before doing anything (each job parses the Snakefile again), and the dry run too.
-MODEL_LIBRARIES = ("torch", "faster_whisper", "ctranslate2", "transformers")
+#: Libraries of the jobs that run models: seconds and about a GB to import (scikit-learn: a second
+#: and 90 MB), which every job would pay before doing anything (each job parses the Snakefile
+#: again), and the dry run too.
+MODEL_LIBRARIES = ("torch", "faster_whisper", "ctranslate2", "transformers", "sklearn")
 _IMPORT = re.compile(r"^\s*(?:from\s+(polimodal[\w.]*)\s+import|import\s+(polimodal[\w.]*))", re.M)
 
 
