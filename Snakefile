@@ -5,15 +5,23 @@ import os
 
 from snakemake.utils import min_version
 
+from polimodal.config import check_config_file
+
 min_version("9.0")
 
 
 # config/config.yaml of the working directory, else the project's beside this Snakefile (so that
-# `snakemake -d elsewhere` still reads it); --configfile files are laid over it
+# `snakemake -d elsewhere` still reads it); --configfile files are laid over it. It is read first
+# by check_config_file, whose error names the file, line and cause (a tab, say), where Snakemake's
+# says "not valid JSON or YAML". (Snakemake reads --configfile files before this file runs.)
 PROJECT_CONFIG = os.path.join(workflow.basedir, "config", "config.yaml")
+CONFIG_FILE = (
+    "config/config.yaml" if os.path.exists("config/config.yaml") else PROJECT_CONFIG
+)
+check_config_file(CONFIG_FILE)
 
 
-configfile: "config/config.yaml" if os.path.exists("config/config.yaml") else PROJECT_CONFIG
+configfile: CONFIG_FILE
 
 
 # channels -> videos (config `channels`): lists channels into the sample sheet; first step of a run

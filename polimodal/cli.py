@@ -10,6 +10,7 @@ polimodal channels [--config F]  list the channels sheet's channels into the vid
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -21,6 +22,31 @@ def _rows(path: Path) -> int:
 
 
 _CODEC_NAMES = {"opus": "Opus", "flac": "FLAC"}
+
+
+def _listing_lines(path: Path, *, fetched: bool) -> list[str]:
+    """The channel listing's summary (``snakemake list_videos`` / ``polimodal channels``), and what
+    to run next when no video has been fetched yet (``fetched``: videos.parquet exists)."""
+    from polimodal.corpus.channels import read_channel_summary
+
+    c = {k: int(v) for k, v in read_channel_summary(path).items() if k != "unavailable_rate"}
+    n, listed, gone = c.get("channels", 0), c.get("channels_listed", 0), c.get("channels_unavailable", 0)
+    lines = [
+        f"  {'channels (listing):':<25} {path}",
+        f"      {n} channels: {listed} listed, {gone} unavailable ({100 * gone / n if n else 0:.3g} %), "
+        f"{c.get('channels_not_listed', 0)} not listed yet",
+        f"      {c.get('videos_listed', 0)} videos listed, {c.get('videos_eligible', 0)} eligible, "
+        f"{c.get('videos_added', 0)} added to the sample sheet ({c.get('sheet_rows', 0)} rows)",
+    ]
+    if not fetched:
+        unavailable = path.with_name("unavailable.tsv")
+        if gone:
+            lines.append(f"      unavailable channels and why: {unavailable}")
+        lines.append(
+            "  next: run `snakemake` (the videos of the sample sheet: metadata, transcripts, frames, "
+            "...), then `polimodal summary` again"
+        )
+    return lines
 
 
 def summary(results: Path) -> str:
@@ -40,6 +66,8 @@ def summary(results: Path) -> str:
         for row in t.itertuples():
             lines.append(f"      {row.video_id}: {row.kind}: {row.reason[:100]}")
     channels_summary = results / "channels" / "summary.tsv"
+    if channels_summary.exists():
+        lines += _listing_lines(channels_summary, fetched=videos.exists())
     if videos.exists() and unavailable.exists():
         from polimodal.corpus.channel_videos import availability_rates
 
@@ -174,12 +202,11 @@ def query(args: argparse.Namespace) -> int:
 def train_fold(config_path: Path, task: str, model: str, fold: int, results: Path) -> dict:
     """The ``train`` rule's job by hand: reads ``results/splits/{task}.parquet`` and the task's own
     tables (``results/tasks/{task}/``) that the workflow made, writes the fold's predictions and model."""
-    import yaml
-
+    from polimodal.config import load_config
     from polimodal.experiments.run import run_fold
     from polimodal.models.registry import get_kind
 
-    config = yaml.safe_load(config_path.read_text())
+    config = load_config(config_path)
     task_cfg, model_cfg = config["tasks"][task], config["models"][model]
     task_dir = results / "tasks" / task
     files = {name: task_dir / f"{name}.parquet" for name in get_kind(model_cfg["kind"]).files("task")}
@@ -199,13 +226,25 @@ def train_fold(config_path: Path, task: str, model: str, fold: int, results: Pat
     )
 
 
+def positive_number(text: str) -> float:
+    """An argparse ``type``: a finite number > 0 (``-5``, ``0``, ``nan``, ``inf`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
 def plan(args: argparse.Namespace) -> int:
     """``polimodal plan``: see its ``--help``."""
     import json
 
+    from polimodal.config import load_config
     from polimodal.corpus.samples import read_sample_sheet
     from polimodal.errors import ConfigError, LabelError, SampleSheetError, SchemaError
-    from polimodal.plan import format_plan, format_sources, load_config
+    from polimodal.plan import format_plan, format_sources
     from polimodal.plan import plan as make_plan
 
     try:
@@ -223,7 +262,7 @@ def plan(args: argparse.Namespace) -> int:
         print(f"polimodal plan: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(the_plan.to_dict(), indent=1))
+        print(json.dumps(the_plan.to_dict(), indent=1, allow_nan=False))  # strict JSON: no NaN
     else:
         print(format_plan(the_plan))
         if args.sources:
@@ -233,12 +272,12 @@ def plan(args: argparse.Namespace) -> int:
 
 def channels(args: argparse.Namespace) -> int:
     """``polimodal channels``: what ``snakemake list_videos`` does, in one process."""
+    from polimodal.config import load_config
     from polimodal.corpus.channels import ChannelOptions
     from polimodal.errors import ConfigError, SampleSheetError, SchemaError
     from polimodal.extract.channels import list_videos
     from polimodal.extract.ingest import IngestOptions
     from polimodal.logs import setup_logging
-    from polimodal.plan import load_config
 
     setup_logging()
     try:
@@ -312,7 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--config", default="config/config.yaml", type=Path)
     p.add_argument("--sheet", type=Path, help="the sample sheet (default: the config's samples)")
-    p.add_argument("--minutes-per-video", type=float, default=10.0, help="mean duration (default 10)")
+    p.add_argument(
+        "--minutes-per-video", type=positive_number, default=10.0, help="mean duration (> 0; default 10)"
+    )
     p.add_argument("--results", default="results", type=Path, help="results folder (videos.parquet)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--sources", action="store_true", help="also list each cost used and its source")

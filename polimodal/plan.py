@@ -14,12 +14,14 @@ or is an estimate. Update them there when a bench is rerun; nothing else holds a
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -312,8 +314,10 @@ def mean_minutes(videos: Path | None, default: float) -> tuple[float, str]:
             durations = pq.read_table(videos, columns=["duration"]).column("duration").drop_null()
         except (OSError, KeyError, pa.ArrowException) as exc:
             raise SchemaError(f"{videos}: cannot read the videos' durations: {exc}") from exc
+        durations = durations.to_numpy()
+        durations = durations[np.isfinite(durations)]  # NaN: not known either
         if len(durations):
-            mean = float(pd.Series(durations.to_numpy()).mean()) / 60.0
+            mean = float(durations.mean()) / 60.0
             return mean, f"mean of {len(durations):,} durations in {videos}"
     return float(default), "assumed: --minutes-per-video"
 
@@ -361,9 +365,17 @@ def plan(
     from polimodal.corpus.samples import n_shards
     from polimodal.experiments.tasks import Task, task_labels
 
+    try:
+        minutes_ok = math.isfinite(float(minutes_per_video)) and float(minutes_per_video) > 0
+    except (TypeError, ValueError):
+        minutes_ok = False
+    if not minutes_ok:
+        raise ConfigError(f"minutes_per_video must be a finite number > 0, got {minutes_per_video!r}")
+    shard_size = config.get("shard_size", 200)
+    if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1:
+        raise ConfigError(f"config shard_size must be an integer >= 1, got {shard_size!r}")
     corpus = config.get("corpus", "videos")
     posts = corpus == "posts"
-    shard_size = int(config.get("shard_size", 200))
     n = len(sheet)
     shards = n_shards(n, shard_size)
     minutes, duration_source = mean_minutes(videos_table, minutes_per_video)
@@ -729,15 +741,3 @@ def format_sources(p: Plan) -> str:
             value = f"{c.value:g} {c.unit}"
         lines.append(f"{key:<24} {value:<58} {'measured' if c.measured else 'ESTIMATE'}: {c.source}")
     return "\n".join(lines)
-
-
-def load_config(path: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        config = yaml.safe_load(Path(path).read_text()) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"config {path} does not exist") from None
-    if not isinstance(config, dict):
-        raise ConfigError(f"config {path}: expected a mapping at the top level")
-    return config

@@ -6,7 +6,8 @@ not exist, or labels that do not fit their task stop the run before any job, wit
 that names the key, value or sheet line. So do the stage settings that would otherwise fail in
 the first job (:func:`check_stages`): a missing cookies file, a compute type or language that
 faster-whisper/CTranslate2 do not know, and a ``device: cuda`` on a machine without one. It
-imports no model code (no torch, unless a setting names cuda): parsing stays fast.
+imports no model code (no torch, faster-whisper or CTranslate2, unless a setting names cuda or a
+CPU compute type): parsing stays fast (``tests/test_imports.py`` checks it).
 """
 
 from __future__ import annotations
@@ -187,29 +188,45 @@ def check_no_effect(config: Mapping[str, Any], kinds: Mapping[str, ModelKind]) -
 
 
 # ----------------------------------------------------------------------------- stage settings
+def _source_constant(package: str, module: str, name: str) -> tuple[str, ...] | None:
+    """The literal tuple ``name`` of ``package/module.py``, read from the source without importing
+    the package (faster-whisper imports CTranslate2, PyAV and tokenizers, and CTranslate2's specs
+    import torch: this runs at every start-up). None when the file or the assignment is not there."""
+    spec = importlib.util.find_spec(package)  # a top-level package: found, not imported
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(folder, *module.split(".")).with_suffix(".py")
+        if not path.is_file():
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == name for t in node.targets
+            ):
+                return tuple(ast.literal_eval(node.value))
+    return None
+
+
 def whisper_languages() -> tuple[str, ...]:
     """The language codes faster-whisper accepts (its tokenizer's list; ``en``, ``de``, ``zh``, ...)."""
-    from faster_whisper.tokenizer import _LANGUAGE_CODES  # what Tokenizer checks a language against
+    codes = _source_constant("faster_whisper", "tokenizer", "_LANGUAGE_CODES")
+    if codes is not None:  # what Tokenizer checks a language against
+        return codes
+    from faster_whisper.tokenizer import _LANGUAGE_CODES  # pragma: no cover - other versions
 
-    return tuple(_LANGUAGE_CODES)
+    return tuple(_LANGUAGE_CODES)  # pragma: no cover
 
 
 def compute_types() -> tuple[str, ...]:
     """The compute types CTranslate2 knows: ``auto``, ``default`` and its quantization types.
 
     The types are ``ACCEPTED_MODEL_TYPES`` of ``ctranslate2.specs.model_spec``, read from the
-    module's source (importing it imports torch, seconds at every start-up); failing that, the
-    types this machine's CPU and GPUs support.
+    module's source (importing it imports torch, seconds at every start-up); failing that (another
+    version), the types this machine's CPU and GPUs support.
     """
-    import ctranslate2
+    types = _source_constant("ctranslate2", "specs.model_spec", "ACCEPTED_MODEL_TYPES")
+    if types is not None:
+        return ("auto", "default", *types)
+    import ctranslate2  # pragma: no cover - other versions
 
-    spec = importlib.util.find_spec("ctranslate2.specs.model_spec")
-    if spec is not None and spec.origin:
-        for node in ast.parse(Path(spec.origin).read_text()).body:
-            if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "ACCEPTED_MODEL_TYPES" for t in node.targets
-            ):
-                return ("auto", "default", *ast.literal_eval(node.value))
     found = set(ctranslate2.get_supported_compute_types("cpu"))  # pragma: no cover - other versions
     if ctranslate2.get_cuda_device_count() > 0:  # pragma: no cover
         found |= set(ctranslate2.get_supported_compute_types("cuda"))

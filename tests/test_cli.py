@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from conftest import make_feed
 from polimodal.cli import main
 from polimodal.corpus.schemas import ALIGNED, UNAVAILABLE, VIDEOS, write_parquet
 
@@ -95,3 +96,35 @@ def test_summary_gives_the_channel_and_video_availability_rates(tmp_path, capsys
     assert (
         "channels unavailable:     1 of 33 (3 %)" in out and "videos unavailable:       1 of 50 (2 %)" in out
     )
+
+
+def test_channels_names_the_line_of_a_tab_in_the_config(tmp_path, capsys):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("samples: videos.tsv\nchannels:\n  sheet: channels.tsv\n\tmax_videos: 5\n")
+    assert main(["channels", "--config", str(cfg), "--results", str(tmp_path / "results")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"polimodal channels: config {cfg}, line 4, column 1: tabs are not allowed")
+
+
+def test_summary_after_the_listing_alone_gives_it_and_what_to_run_next(feeds, tmp_path, capsys):
+    """`polimodal channels` (what `snakemake list_videos` does) and nothing else yet: the summary is
+    the listing's (channels listed, videos added, availability), then the next step."""
+    folder, base, _ = feeds
+    feed = make_feed(folder, base, "c1", [("a", None), ("b", None), ("c", None)])
+    channels = tmp_path / "channels.tsv"
+    channels.write_text(f"channel\tideology\n{feed}\tleft\n{base}/gone410/feed.xml\tright\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"samples: {tmp_path / 'videos.tsv'}\nchannels: {{sheet: {channels}}}\n"
+        "ingest: {sleep_interval: 0, retries: 0}\n"
+    )
+    results = tmp_path / "results"
+    assert main(["channels", "--config", str(config), "--results", str(results / "channels")]) == 0
+    capsys.readouterr()
+    assert main(["summary", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert f"channels (listing):       {results / 'channels' / 'summary.tsv'}" in out
+    assert "2 channels: 1 listed, 1 unavailable (50 %), 0 not listed yet" in out
+    assert "3 videos listed, 3 eligible, 3 added to the sample sheet (3 rows)" in out
+    assert f"unavailable channels and why: {results / 'channels' / 'unavailable.tsv'}" in out
+    assert "next: run `snakemake`" in out

@@ -272,8 +272,10 @@ def test_embed_shard_resumes_skipping_done_videos(random_mobilenet, tmp_path, mo
         embed_shard(frames, out, opts)
     monkeypatch.setattr(embed_mod, "embed_stream", real_stream)
     seen: list[int] = []
-    real = embed_mod.decode_frames
-    monkeypatch.setattr(embed_mod, "decode_frames", lambda j: (seen.append(len(j)), real(j))[1])
+    import polimodal.nn.images as images_mod  # embed_stream imports decode_frames when it runs
+
+    real = images_mod.decode_frames
+    monkeypatch.setattr(images_mod, "decode_frames", lambda j: (seen.append(len(j)), real(j))[1])
     embed_shard(frames, out, opts)
     assert sum(seen) == 3  # only b and c decoded
     assert read_parquet(out, EMBEDDINGS).column("video_id").to_pylist() == ["a", "a", "b", "b", "c"]

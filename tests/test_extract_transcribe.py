@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import ctranslate2
+import faster_whisper
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -76,11 +78,11 @@ def test_options_from_config():
 
 
 def test_whisper_device_auto_on_cpu(monkeypatch):
-    monkeypatch.setattr(tr.ctranslate2, "get_cuda_device_count", lambda: 0)
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
     assert tr.whisper_device("auto", "auto") == ("cpu", 0, "int8")
     with pytest.raises(ModelLoadError, match="CUDA is not available"):
         tr.whisper_device("cuda", "auto")
-    monkeypatch.setattr(tr.ctranslate2, "get_cuda_device_count", lambda: 1)
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
     assert tr.whisper_device("auto", "auto") == ("cuda", 0, "float16")
     assert tr.whisper_device("cuda:1", "int8_float16") == ("cuda", 1, "int8_float16")
     assert tr.whisper_device("cpu", "float32") == ("cpu", 0, "float32")
@@ -238,12 +240,13 @@ def test_default_is_the_batched_pipeline(model, media, monkeypatch):
     the words of the sequential decode (``batch_size: 0``, which does not use the pipeline)."""
     used = []
 
-    class Spy(tr.BatchedInferencePipeline):
+    class Spy(faster_whisper.BatchedInferencePipeline):
         def transcribe(self, audio, **kwargs):
             used.append(kwargs["batch_size"])
             return super().transcribe(audio, **kwargs)
 
-    monkeypatch.setattr(tr, "BatchedInferencePipeline", Spy)
+    # transcribe_audio imports it when it runs (parsing the workflow imports no faster-whisper)
+    monkeypatch.setattr(faster_whisper, "BatchedInferencePipeline", Spy)
     default = TranscribeOptions(model=MODEL, device="cpu")
     assert (default.beam_size, default.batch_size) == (5, 8)
     row, segments = transcribe_file(model, media["speech"], default, video_id="speech")

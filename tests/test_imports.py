@@ -1,4 +1,5 @@
-"""Every module of the package imports, and no modules import each other in a circle.
+"""Every module of the package imports, and no modules import each other in a circle; parsing the
+workflow imports no model library.
 
 The import graph is read from the source (the AST of each file), with every import: at the top,
 inside functions (a late import hides a circle, it does not remove it) and under
@@ -10,11 +11,15 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, copy_workflow
 
 
 def module_files(root: Path, package: str) -> dict[str, Path]:
@@ -137,7 +142,7 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
 
 #: DESIGN.md's layers, lowest first: a module imports from its own layer or lower ones only.
 LAYERS = [
-    ("errors", "options", "types", "logs", "resolve"),
+    ("errors", "options", "types", "logs", "resolve", "config"),
     ("corpus",),
     ("data",),
     ("nn",),
@@ -224,3 +229,57 @@ def test_a_layered_package_has_no_circle(tmp_path: Path) -> None:
     graph = import_graph(root, "toy")
     assert graph == {"toy": {"toy.high"}, "toy.high": {"toy.low"}, "toy.low": set()}
     assert import_cycles(graph) == []
+
+
+# ----------------------------------------------------------------------------- what the Snakefile imports
+#: Libraries of the jobs that run models: seconds and about a GB to import (scikit-learn: a second
+#: and 90 MB), which every job would pay before doing anything (each job parses the Snakefile
+#: again), and the dry run too.
+MODEL_LIBRARIES = ("torch", "faster_whisper", "ctranslate2", "transformers", "sklearn")
+_IMPORT = re.compile(r"^\s*(?:from\s+(polimodal[\w.]*)\s+import|import\s+(polimodal[\w.]*))", re.M)
+
+
+def workflow_imports(root: Path = ROOT) -> list[str]:
+    """The polimodal modules the Snakefile and its rule files import (read from their text)."""
+    texts = [(root / "Snakefile").read_text()]
+    texts += [p.read_text() for p in sorted((root / "workflow" / "rules").glob("*.smk"))]
+    return sorted({a or b for text in texts for a, b in _IMPORT.findall(text)})
+
+
+def _loaded_after(code: str, cwd: Path = ROOT) -> tuple[list[str], str]:
+    """The MODEL_LIBRARIES in ``sys.modules`` after ``code`` ran in a fresh interpreter (at exit),
+    and its output."""
+    probe = (
+        "import atexit, json, sys\n"
+        f"atexit.register(lambda: print('LOADED', json.dumps([m for m in {MODEL_LIBRARIES!r} "
+        "if m in sys.modules])))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe + code], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("LOADED ")]
+    assert lines, f"{proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return json.loads(lines[-1].removeprefix("LOADED ")), proc.stdout + proc.stderr
+
+
+def test_the_workflow_imports_are_found() -> None:
+    found = workflow_imports()
+    assert {"polimodal.startup", "polimodal.extract.transcribe", "polimodal.extract.embed"} <= set(found)
+    assert all(importlib.util.find_spec(m) is not None for m in found)
+
+
+def test_importing_what_the_snakefile_imports_loads_no_model_library() -> None:
+    code = "import snakemake.utils\n" + "".join(f"import {m}\n" for m in workflow_imports())
+    assert _loaded_after(code)[0] == []
+
+
+def test_parsing_the_workflow_loads_no_model_library(tmp_path: Path) -> None:
+    """A real dry run, whose start-up checks read faster-whisper's languages and CTranslate2's
+    compute types (a language is set, so both are checked)."""
+    wd = copy_workflow(tmp_path / "wf")
+    (wd / "config" / "lang.yaml").write_text("languages: [en]\ntranscribe:\n  language: en\n")
+    args = ["snakemake", "-n", "--cores", "1", "--configfile", "config/lang.yaml"]
+    code = f"import sys\nsys.argv = {args!r}\nfrom snakemake.cli import main\nmain()\n"
+    loaded, out = _loaded_after(code, cwd=wd)
+    assert "rule transcribe" in out, out[-3000:]  # parsed and planned
+    assert loaded == []

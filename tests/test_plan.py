@@ -13,6 +13,7 @@ from conftest import ROOT, complete_until_checkpoint, config_file, copy_workflow
 from polimodal.cli import main
 from polimodal.corpus.samples import read_sample_sheet
 from polimodal.corpus.schemas import VIDEOS, table_from_rows, write_parquet
+from polimodal.errors import ConfigError
 from polimodal.plan import COSTS, KIND_COSTS, MB, format_plan, plan
 
 
@@ -173,6 +174,60 @@ def test_cli_names_a_missing_config_or_sheet(tmp_path, capsys):
     cfg.write_text(yaml.safe_dump({"samples": str(tmp_path / "missing.tsv")}))
     assert main(["plan", "--config", str(cfg)]) == 2
     assert "missing.tsv does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "nan", "inf", "-inf", "ten"])
+def test_cli_refuses_a_duration_that_is_not_a_positive_number(tmp_path, capsys, value):
+    sheet_path = tmp_path / "videos.tsv"
+    _sheet(sheet_path, 4)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump({"samples": str(sheet_path)}))
+    with pytest.raises(SystemExit) as exit_:
+        main(["plan", "--config", str(cfg), "--json", f"--minutes-per-video={value}"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --minutes-per-video:" in err and repr(value) in err
+    assert "must be a finite number > 0" in err or "not a number" in err
+
+
+def test_json_is_strict_and_unknown_durations_are_left_out(tmp_path, capsys):
+    """A NaN or infinite duration in videos.parquet is unknown (left out of the mean), never NaN or
+    Infinity in the JSON."""
+    sheet_path = tmp_path / "videos.tsv"
+    _sheet(sheet_path, 4)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump({"samples": str(sheet_path)}))
+    rows = [{"video_id": f"v{i}", "source": f"clip{i}.mp4", "source_kind": "local", "duration": d}
+            for i, d in enumerate([120.0, float("nan"), float("inf")])]  # fmt: skip
+    write_parquet(table_from_rows(rows, VIDEOS), tmp_path / "results" / "videos.parquet", VIDEOS)
+    assert main(["plan", "--config", str(cfg), "--results", str(tmp_path / "results"), "--json"]) == 0
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not JSON: {constant}")
+
+    data = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert data["minutes_per_video"] == pytest.approx(2.0)
+
+
+def test_the_library_refuses_a_bad_duration_or_shard_size(tmp_path):
+    sheet_path = tmp_path / "videos.tsv"
+    _sheet(sheet_path, 4)
+    sheet = read_sample_sheet(sheet_path)
+    for bad in (-5.0, 0, float("nan"), float("inf"), "ten", None):
+        with pytest.raises(ConfigError, match="minutes_per_video must be a finite number > 0"):
+            plan({}, sheet, minutes_per_video=bad)
+    for bad in (0, -1, 2.5, "200", True):
+        with pytest.raises(ConfigError, match=f"config shard_size must be an integer >= 1, got {bad!r}"):
+            plan({"shard_size": bad}, sheet)
+
+
+def test_cli_names_the_line_of_a_tab_in_the_config(tmp_path, capsys):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("samples: videos.tsv\ntranscribe:\n\tmodel: tiny\n")
+    assert main(["plan", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"polimodal plan: config {cfg}, line 3, column 1: tabs are not allowed")
+    assert "Traceback" not in err
 
 
 def test_posts_jobs_match_the_dag_and_images_are_counted(tmp_path):

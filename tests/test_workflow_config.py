@@ -207,3 +207,22 @@ def test_another_working_directory_reads_the_project_config(tmp_path):
         f"config/videos.tsv does not exist (relative paths start at the working directory: {elsewhere}"
         in (proc.stdout + proc.stderr)
     )
+
+
+def test_a_tab_in_the_config_file_is_named_by_file_and_line(tmp_path):
+    """The Snakefile's config file is read by polimodal.config first: Snakemake's own message says
+    only "not valid JSON or YAML". (A --configfile file Snakemake reads before the Snakefile runs:
+    its message stays Snakemake's.)"""
+    wd = copy_workflow(tmp_path / "wf")
+    config = wd / "config" / "config.yaml"
+    text = config.read_text()
+    line = text[: text.index("\nshard_size:")].count("\n") + 2
+    config.write_text(text.replace("\nshard_size: 200", "\nshard_size:\n\t200"))
+    proc = run_snakemake(wd, "-n", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert (
+        f"config config/config.yaml, line {line + 1}, column 1: tabs are not allowed for indentation "
+        "in YAML" in out
+    )
+    assert "not valid JSON or YAML" not in out

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from polimodal.corpus.schemas import PREDICTIONS, read_parquet
 from polimodal.models.selection import macro_f1
@@ -38,6 +37,8 @@ def classification_metrics(
     y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]
 ) -> list[dict]:
     """Metric rows (``metric, class, value``) for one set of predictions."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
     classes = list(classes)
     rows: list[dict] = [
         {
@@ -70,6 +71,8 @@ def classification_metrics(
 
 def confusion(y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]) -> np.ndarray:
     """Confusion matrix, rows = true class, columns = predicted class, in ``classes`` order."""
+    from sklearn.metrics import confusion_matrix
+
     if not len(y_true):
         return np.zeros((len(classes), len(classes)), dtype=int)
     return confusion_matrix(y_true, y_pred, labels=list(classes))

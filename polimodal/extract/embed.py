@@ -19,22 +19,26 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import torch
-from torch import nn
 
 from polimodal.corpus.embeddings import LAYOUTS, embedding_columns, embeddings_schema
 from polimodal.corpus.shards import PerVideo, iter_video_slices, process_videos, video_order, work_key
 from polimodal.errors import ConfigError, SchemaError
-from polimodal.nn.backbones import image_backbone
-from polimodal.nn.images import INPUT_SIZE, PixelNormalize, decode_frames
-from polimodal.nn.runtime import Runtime, prefetched, select_runtime
 from polimodal.options import choice, device_field, options_from_section, output_settings
 from polimodal.types import PathLike
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from polimodal.nn.runtime import Runtime
+
+# torch and the image networks (polimodal.nn) are imported by the functions that run them: the
+# workflow imports this module for EmbedOptions when it parses the Snakefile, in every job
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +100,8 @@ class Embedder:
 
     def forward(self, batch_uint8: torch.Tensor) -> torch.Tensor:
         """Embed a (n, 3, 224, 224) uint8 batch; return (n, dim) float32 L2-normalised on CPU."""
+        import torch
+
         with torch.inference_mode(), self.runtime.autocast():
             y = self.model(batch_uint8.to(self.device, non_blocking=True))
         return torch.nn.functional.normalize(y.float().flatten(1), dim=1).cpu()
@@ -103,6 +109,13 @@ class Embedder:
 
 def load_embedder(options: EmbedOptions) -> Embedder:
     """Load the image model once: weights, classifier removed, eval mode, on the chosen device."""
+    import torch
+    from torch import nn
+
+    from polimodal.nn.backbones import image_backbone
+    from polimodal.nn.images import INPUT_SIZE, PixelNormalize
+    from polimodal.nn.runtime import select_runtime
+
     t0 = time.monotonic()
     backbone, mean, std = image_backbone(options.model, options.weights)
     runtime = select_runtime(options.device, where="embed.device")
@@ -140,6 +153,9 @@ def embed_stream(embedder: Embedder, chunks: Iterable[list[bytes]]) -> Iterator[
     Decoding and resizing of the next batch runs in a background thread while the model
     processes the current one (both release the GIL).
     """
+    from polimodal.nn.images import decode_frames
+    from polimodal.nn.runtime import prefetched
+
     for pixels in prefetched(_rechunk(chunks, embedder.batch_size), decode_frames):
         yield embedder.forward(pixels).numpy()
 
@@ -179,6 +195,8 @@ def embed_shard(
     The vectors are stored in the layout of ``options.precision`` (int8 with a scale by default).
     """
     if threads is not None:
+        import torch
+
         torch.set_num_threads(max(1, int(threads)))
     frames_path, out = Path(frames_path), Path(out)
     file_cols = pq.ParquetFile(frames_path).schema_arrow.names

@@ -28,13 +28,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import av
-import ctranslate2
 import numpy as np
 import pyarrow as pa
-from faster_whisper import BatchedInferencePipeline, WhisperModel
 
 from polimodal.corpus.rows import read_video_rows, video_row_groups
 from polimodal.corpus.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, failure_row, table_from_rows
@@ -46,6 +44,12 @@ from polimodal.nn.devices import resolve_device
 from polimodal.options import device_field, options_from_section, output_settings
 from polimodal.resolve import resolve_model_ref
 from polimodal.types import PathLike
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+# faster-whisper and CTranslate2 are imported by the functions that run them: the workflow
+# imports this module for TranscribeOptions when it parses the Snakefile, in every job
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +107,8 @@ class TranscribeOptions:
 
 def whisper_device(device: str, compute_type: str) -> tuple[str, int, str]:
     """``(device, device_index, compute_type)`` for CTranslate2: ``auto`` → cuda when it sees a GPU."""
+    import ctranslate2
+
     resolved = resolve_device(
         device, cuda_available=lambda: ctranslate2.get_cuda_device_count() > 0, where="transcribe.device"
     )
@@ -169,6 +175,8 @@ def load_whisper(options: TranscribeOptions, *, cpu_threads: int = 0) -> Whisper
     ``cpu_threads``: CTranslate2 intra-op threads on CPU (0: its default, 4 or
     ``OMP_NUM_THREADS``). Raises :class:`ModelLoadError` when the model cannot be loaded.
     """
+    from faster_whisper import WhisperModel
+
     ref = options.model
     check_model_language(ref, options.language, "transcribe.language")
     path = resolve_model_ref(ref)
@@ -243,6 +251,9 @@ def transcribe_audio(
     if audio is None or float(np.abs(audio).max()) < SILENCE_PEAK:
         log.info("%s: %s, no transcript", vid, "no audio stream" if audio is None else "silent audio")
         return row, []
+    import ctranslate2
+    from faster_whisper import BatchedInferencePipeline
+
     ctranslate2.set_random_seed(int(options.seed))
     batched = int(options.batch_size) > 0
     runner: Any = BatchedInferencePipeline(model) if batched else model

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sklearn.metrics import f1_score
-
 
 def macro_f1(true: Sequence[Any], pred: Sequence[Any], classes: Sequence[Any]) -> float:
     """Macro-averaged F1 over ``classes`` (a class never true nor predicted scores 0; NaN when empty).
 
     The one macro F1 of the package: model selection, thresholds and the metric tables use it.
     """
+    from sklearn.metrics import f1_score
+
     if not len(true):
         return float("nan")
     return float(f1_score(list(true), list(pred), labels=list(classes), average="macro", zero_division=0))
