@@ -27,7 +27,7 @@ _CODEC_NAMES = {"opus": "Opus", "flac": "FLAC"}
 def _listing_lines(path: Path, *, fetched: bool) -> list[str]:
     """The channel listing's summary (``snakemake list_videos`` / ``polimodal channels``), and what
     to run next when no video has been fetched yet (``fetched``: videos.parquet exists)."""
-    from polimodal.corpus.channels import read_channel_summary
+    from polimodal.corpus.channel_videos import read_channel_summary
 
     c = {k: int(v) for k, v in read_channel_summary(path).items() if k != "unavailable_rate"}
     n, listed, gone = c.get("channels", 0), c.get("channels_listed", 0), c.get("channels_unavailable", 0)
