@@ -22,8 +22,9 @@ from typing import Any
 
 import pandas as pd
 
+from polimodal.align.query import QueryOptions
 from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
-from polimodal.corpus.samples import SHEET_KINDS
+from polimodal.corpus.samples import SHEET_KINDS, SheetKind
 from polimodal.data.texts import TEXT_FIELDS
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.tasks import Task, task_labels
@@ -63,24 +64,42 @@ def device_check(in_job: bool) -> str:
     return "warn" if shutil.which("sbatch") else "check"
 
 
+def run_kind(config: Mapping[str, Any]) -> SheetKind[Any]:
+    """The kind of corpus the config runs (``corpus``, :data:`SHEET_KINDS`); ConfigError for another."""
+    name = str(config.get("corpus", "videos"))
+    if name not in SHEET_KINDS:
+        raise ConfigError(f"config corpus: {name!r} is not one of {list(SHEET_KINDS)}")
+    return SHEET_KINDS[name]
+
+
 def check_run(
     config: Mapping[str, Any], sheet: pd.DataFrame, models: Sequence[str], *, devices: str = "check"
 ) -> dict[str, ModelKind]:
     """Check the models, model references and tasks of a run; return each model's kind.
 
     ``devices``: what a ``device`` naming a GPU this machine does not have does (:func:`device_check`).
+    What the corpus kind (:func:`run_kind`) allows is read from its entry: its stages' settings
+    (:data:`STAGE_CHECKS`), the inputs its models may read, its text fields.
 
-    Raises ConfigError (model kind, parameter, reference) or LabelError (a task's label column
-    missing, a label outside ``values``, a class with fewer than 2 examples) naming what is wrong.
+    Raises ConfigError (model kind, parameter, reference, a model or sheet column the config names
+    that does not exist) or LabelError (a task's label column missing, a label outside ``values``,
+    a class with fewer than 2 examples) naming what is wrong.
     """
-    posts = config.get("corpus", "videos") == "posts"
+    corpus = run_kind(config)
+    undefined = sorted(set(models) - set(config.get("models") or {}))
+    if undefined:
+        raise ConfigError(
+            f"config experiments.models names {undefined}, which are not defined under `models:` "
+            f"(defined: {sorted(config.get('models') or {})})"
+        )
     text_columns = list((config.get("posts") or {}).get("text_columns") or DEFAULT_TEXT_COLUMNS)
-    fields = ["transcript", *text_columns] if posts else list(TEXT_FIELDS)
+    fields = ["transcript", *text_columns] if corpus.sheet_texts else list(TEXT_FIELDS)
     kinds = {name: check_model_config(name, config["models"][name], fields) for name in models}
     check_stages(config, models, devices=devices)
-    check_languages_config(config)
-    if posts:
+    if corpus.sheet_texts:
         check_text_columns(config, text_columns)
+    check_corpus_inputs(config, corpus, kinds)
+    check_sheet_columns(config, sheet)
     for where, ref in model_refs(config, models):
         try:
             resolve_model_ref(ref)
@@ -103,6 +122,47 @@ def check_run(
     return kinds
 
 
+def check_corpus_inputs(
+    config: Mapping[str, Any], corpus: SheetKind[Any], kinds: Mapping[str, ModelKind]
+) -> None:
+    """Every model of the run reads inputs the corpus gives (:attr:`SheetKind.inputs`: a posts
+    corpus has no words or audio), and the ``query`` runs only where the corpus runs ``align``: a
+    ConfigError naming the model or key, what it needs and what the corpus has."""
+    for name, kind in kinds.items():
+        lacking = [i for i in kind.inputs if i not in corpus.inputs]
+        if lacking:
+            raise ConfigError(
+                f"config models.{name} (kind {kind.name}) reads {lacking}, which a {corpus.name} corpus "
+                f"does not give (its inputs: {list(corpus.inputs)})"
+            )
+    if QueryOptions.from_config(config.get("query") or {}).enabled and "align" not in corpus.stages:
+        raise ConfigError(
+            f"config query: searches the aligned words (stage align), which a {corpus.name} corpus "
+            f"does not have (its stages: {list(corpus.stages)}); remove its pattern and words"
+        )
+
+
+def check_sheet_columns(config: Mapping[str, Any], sheet: pd.DataFrame) -> None:
+    """The sheet columns the config names exist: ``experiments.group_by`` (or ``language``, the
+    detected language) and ``query.by``/``query.cluster`` (or ``video_id``); ConfigError naming the
+    key, the missing columns and the sheet's columns."""
+    path = config.get("samples", "(the sample sheet)")
+    group_by = list((config.get("experiments") or {}).get("group_by") or [])
+    missing = [c for c in group_by if c not in sheet.columns and c != "language"]
+    if missing:
+        raise ConfigError(
+            f"config experiments.group_by names {missing}, which are not columns of the sample sheet "
+            f"{path} (columns: {list(sheet.columns)}; or `language`: the detected language)"
+        )
+    query = QueryOptions.from_config(config.get("query") or {})
+    missing = [c for c in [*query.by, query.cluster] if c not in sheet.columns and c != "video_id"]
+    if missing:
+        raise ConfigError(
+            f"config query.by/cluster names {missing}, which are not columns of the sample sheet "
+            f"{path} (columns: {list(sheet.columns)})"
+        )
+
+
 def check_text_columns(config: Mapping[str, Any], text_columns: Sequence[str]) -> None:
     """A posts sheet's text columns are no task's label column (ConfigError naming the task)."""
     for name, cfg in (config.get("tasks") or {}).items():
@@ -114,25 +174,30 @@ def check_text_columns(config: Mapping[str, Any], text_columns: Sequence[str]) -
             )
 
 
-def check_languages_config(config: Mapping[str, Any]) -> None:
-    """``languages`` (kept) and ``posts.languages_detect`` (detection candidates) are known codes:
-    lingua's for posts, faster-whisper's for videos; a posts run keeps only languages it detects.
+def check_post_texts_languages(config: Mapping[str, Any], devices: str = "check") -> None:
+    """The post_texts stage detects each text's language (lingua): ``posts.languages_detect``
+    (candidates) and ``languages`` (kept) are lingua's codes, and a kept language is a candidate.
     ConfigError naming the key and the bad code."""
-    corpus = config.get("corpus", "videos")
     keep = config.get("languages")
     detect = (config.get("posts") or {}).get("languages_detect")
-    if corpus == "posts" and detect is not None:
+    if detect is not None:
         detect = check_languages(detect, "config posts.languages_detect")
     if keep is None:
         return
-    if corpus == "posts":
-        keep = check_languages(keep, "config languages")
-        missing = [c for c in keep if detect is not None and c not in detect]
-        if missing:
-            raise ConfigError(
-                f"config languages: {missing} not among posts.languages_detect {detect}: no post would "
-                "ever be found to be in them; add them there (or set it to null: all languages)"
-            )
+    keep = check_languages(keep, "config languages")
+    missing = [c for c in keep if detect is not None and c not in detect]
+    if missing:
+        raise ConfigError(
+            f"config languages: {missing} not among posts.languages_detect {detect}: no post would "
+            "ever be found to be in them; add them there (or set it to null: all languages)"
+        )
+
+
+def check_transcribe_languages(config: Mapping[str, Any]) -> None:
+    """The transcribe stage detects each video's language (faster-whisper): ``languages`` (kept)
+    are its codes. ConfigError naming the key and the bad code."""
+    keep = config.get("languages")
+    if keep is None:
         return
     known = set(whisper_languages())
     bad = [c for c in keep if str(c).strip().lower() not in known]
@@ -270,20 +335,18 @@ def check_cuda(where: str, device: Any, count: Callable[[], int], library: str, 
 def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devices: str = "check") -> None:
     """The stage settings that would fail in the first job, checked at start-up (ConfigError):
 
-    the ``ingest`` section (e.g. ``cookies`` names a file that exists); ``transcribe.compute_type``
-    is a CTranslate2 compute type (:func:`compute_types`; on ``device: cpu`` one the CPU supports);
-    ``transcribe.language`` a faster-whisper language code (an English-only model, known by its name
-    or its vocabulary: ``en``);
-    a ``device`` naming cuda (transcribe, embed, the models of the run) a GPU this machine sees.
-    Transcription settings are checked for a corpus with speech only (videos; posts are not
-    transcribed: :attr:`polimodal.corpus.samples.SheetKind.speech`).
+    the ``ingest`` section (e.g. ``cookies`` names a file that exists); the settings of each stage
+    the corpus runs (:attr:`polimodal.corpus.samples.SheetKind.stages`, :data:`STAGE_CHECKS`:
+    transcribe's compute type, language and device, the languages each text stage can detect);
+    a ``device`` naming cuda (embed, the models of the run) a GPU this machine sees.
     """
     from polimodal.extract.ingest import IngestOptions
 
     IngestOptions.from_config(config.get("ingest") or {})  # e.g. a cookies file that does not exist
-    corpus = SHEET_KINDS.get(str(config.get("corpus", "videos")))
-    if corpus is not None and corpus.speech:
-        _check_transcribe(config.get("transcribe") or {}, devices)
+    for stage in run_kind(config).stages:
+        check = STAGE_CHECKS.get(stage)
+        if check is not None:
+            check(config, devices)
     embed = config.get("embed") or {}
     check_cuda("embed.device", embed.get("device", "auto"), _cuda_devices_torch, "torch", devices)
     for name in models:
@@ -292,7 +355,14 @@ def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devic
             check_cuda(f"models.{name}.device", device, _cuda_devices_torch, "torch", devices)
 
 
-def _check_transcribe(section: Mapping[str, Any], devices: str) -> None:
+def check_transcribe(config: Mapping[str, Any], devices: str = "check") -> None:
+    """The transcribe stage's settings: ``transcribe.compute_type`` a CTranslate2 compute type
+    (:func:`compute_types`; on ``device: cpu`` one the CPU supports); ``transcribe.language`` a
+    faster-whisper language code (an English-only model, known by its name or its vocabulary:
+    ``en``); its ``device`` a GPU this machine sees; and the languages it detects
+    (:func:`check_transcribe_languages`)."""
+    check_transcribe_languages(config)
+    section = config.get("transcribe") or {}
     language = section.get("language")
     if language is not None:
         codes = whisper_languages()
@@ -328,6 +398,14 @@ def _check_model_language(section: Mapping[str, Any], language: str) -> None:
     from polimodal.extract.transcribe import TranscribeOptions, check_model_language
 
     check_model_language(str(section.get("model", TranscribeOptions.model)), language)
+
+
+#: Stage name (of :attr:`polimodal.corpus.samples.SheetKind.stages`) → the check of its settings
+#: ``(config, devices)``, run at start-up for the stages the run's corpus runs.
+STAGE_CHECKS: dict[str, Callable[[Mapping[str, Any], str], None]] = {
+    "transcribe": check_transcribe,
+    "post_texts": check_post_texts_languages,
+}
 
 
 # ----------------------------------------------------------------------------- languages kept

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from polimodal.corpus.samples import (
+    POST_SHEET,
+    SHEET_KINDS,
     VIDEO_SHEET,
     corpus_kind,
     n_shards,
@@ -13,6 +15,7 @@ from polimodal.corpus.samples import (
     shard_digests,
     shard_name,
     shard_rows,
+    sheet_kind,
     sheet_line,
 )
 from polimodal.corpus.videos import sheet_videos
@@ -231,3 +234,20 @@ def test_sheet_digest_covers_the_columns_read_not_the_file() -> None:
     assert digest != sheet_digest(sheet.assign(party=["rep", "rep"]), ["video_id", "party"])
     assert digest != sheet_digest(sheet.iloc[::-1], ["video_id", "party"])  # row order
     assert digest != sheet_digest(sheet.rename(columns={"party": "p2"}), ["video_id", "p2"])
+
+
+def test_each_kind_declares_its_stages_and_inputs() -> None:
+    from polimodal.data.inputs import INPUTS
+
+    for kind in SHEET_KINDS.values():
+        assert kind.stages[0] == "ingest" and kind.text_stage in kind.stages
+        assert set(kind.inputs) <= set(INPUTS) and "text" in kind.inputs
+    assert "transcribe" in VIDEO_SHEET.stages and "align" in VIDEO_SHEET.stages
+    assert POST_SHEET.text_stage == "post_texts" and "align" not in POST_SHEET.stages
+    assert POST_SHEET.sheet_texts and not VIDEO_SHEET.sheet_texts
+
+
+def test_the_kind_is_told_by_its_own_id_column() -> None:
+    assert sheet_kind(["video_id", "source"]) is VIDEO_SHEET
+    assert sheet_kind(["post_id", "text", "image"]) is POST_SHEET
+    assert sheet_kind(["video_id", "source", "post_id", "text"]) is POST_SHEET  # a posts frame read here

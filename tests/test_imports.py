@@ -3,8 +3,9 @@ workflow imports no model library.
 
 The import graph is read from the source (the AST of each file), with every import: at the top,
 inside functions (a late import hides a circle, it does not remove it) and under
-``TYPE_CHECKING``. The layers (DESIGN.md) make the graph acyclic; a circle means a module sits
-both below and above another, as ``experiments.data`` did with ``models``.
+``TYPE_CHECKING``; and (for the layers) every ``"package.module:attr"`` string, an import by name
+later. The layers (DESIGN.md) make the graph acyclic; a circle means a module
+sits both below and above another, as ``experiments.data`` did with ``models``.
 """
 
 from __future__ import annotations
@@ -46,13 +47,31 @@ def _imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) 
     return [f"{base}.{alias.name}" for alias in node.names] + [base]
 
 
-def import_graph(root: Path, package: str) -> dict[str, set[str]]:
-    """Module → the modules of ``package`` it imports (anywhere in its file)."""
+def _named_in_string(node: ast.AST, package: str) -> str | None:
+    """The module a ``"package.module:attr"`` string constant names (an import by name), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        match = re.fullmatch(rf"({re.escape(package)}(?:\.\w+)*):\w+(?:\.\w+)*", node.value.strip())
+        if match:
+            return match.group(1)
+    return None
+
+
+def import_graph(root: Path, package: str, *, by_name: bool = False) -> dict[str, set[str]]:
+    """Module → the modules of ``package`` it imports (anywhere in its file); ``by_name``: also
+    those it names in a ``"module:attr"`` string (imported by name later).
+
+    The layer test reads both (a string naming a module of a higher layer is an upward import);
+    the circle test imports only: ``polimodal.models.registry`` names each model class by string
+    so that parsing the workflow imports no torch, and every class names its kind back, a circle
+    within one layer by design."""
     files = module_files(root, package)
     graph: dict[str, set[str]] = {name: set() for name in files}
     for name, path in files.items():
         is_package = path.name == "__init__.py"
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            named = _named_in_string(node, package) if by_name else None
+            if named in files and named != name:
+                graph[name].add(named)
             if not isinstance(node, ast.Import | ast.ImportFrom):
                 continue
             names = _imported(node, name, is_package)
@@ -176,7 +195,7 @@ def upward_imports(graph: dict[str, set[str]]) -> list[str]:
 
 
 def test_no_module_imports_from_a_higher_layer() -> None:
-    graph = import_graph(ROOT, "polimodal")
+    graph = import_graph(ROOT, "polimodal", by_name=True)
     unplaced = [m for m in graph if "." in m and layer_of(m) is None]
     assert unplaced == [], "modules in no layer of DESIGN.md (add their package to LAYERS)"
     assert upward_imports(graph) == []
@@ -283,3 +302,21 @@ def test_parsing_the_workflow_loads_no_model_library(tmp_path: Path) -> None:
     loaded, out = _loaded_after(code, cwd=wd)
     assert "rule transcribe" in out, out[-3000:]  # parsed and planned
     assert loaded == []
+
+
+def test_a_module_attr_string_is_an_import(tmp_path: Path) -> None:
+    """A ``"module:attr"`` string (imported by name later) is an edge: an upward one is found."""
+    root = _package(
+        tmp_path,
+        {
+            "toy/__init__.py": "",
+            "toy/corpus.py": 'INGEST = "toy.extract:ingest"\nNOTE = "see toy.extract: ingest"\n',
+            "toy/extract.py": "from toy.corpus import INGEST\n\ndef ingest():\n    pass\n",
+        },
+    )
+    assert import_graph(root, "toy")["toy.corpus"] == set()
+    graph = import_graph(root, "toy", by_name=True)
+    assert graph["toy.corpus"] == {"toy.extract"}  # the prose with a space names nothing
+    assert import_cycles(graph) == [["toy.corpus", "toy.extract"]]
+    graph = {"polimodal.corpus.samples": {"polimodal.extract.videos"}, "polimodal.extract.videos": set()}
+    assert upward_imports(graph) == ["polimodal.corpus.samples -> polimodal.extract.videos"]

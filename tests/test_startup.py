@@ -338,3 +338,56 @@ def test_keys_with_effect_under_their_settings_pass(config: dict, sheet: pd.Data
     config["models"]["clip"].update(threshold=None)  # null: unset
     config["models"]["llama2_zeroshot"].update(eval_batch_size=2, device="cpu")  # scoring keys
     check_run(config, sheet, list(config["models"]))
+
+
+# ----------------------------------------------------------------------------- the corpus kind's entry
+def test_a_model_not_defined_under_models_stops_the_run(config: dict, sheet: pd.DataFrame) -> None:
+    with pytest.raises(
+        ConfigError, match=r"config experiments.models names \['nope'\], which are not defined"
+    ):
+        check_run(config, sheet, ["svm", "nope"])
+
+
+def test_sheet_columns_named_by_the_config_exist(config: dict, sheet: pd.DataFrame) -> None:
+    config["samples"] = "s.tsv"
+    config["experiments"]["group_by"] = ["party", "language"]  # a column, and the detected language
+    config["query"].update(by=["party"], cluster="video_id")
+    check_run(config, sheet, ["svm"])
+    config["experiments"]["group_by"] = ["region"]
+    with pytest.raises(ConfigError, match=r"experiments.group_by names \['region'\], .* sheet s.tsv"):
+        check_run(config, sheet, ["svm"])
+    config["experiments"]["group_by"] = []
+    config["query"].update(by=["party"], cluster="speaker")
+    with pytest.raises(ConfigError, match=r"query.by/cluster names \['speaker'\], .* sheet s.tsv"):
+        check_run(config, sheet, ["svm"])
+
+
+def test_the_corpus_kind_says_which_inputs_and_stages_a_run_may_use(
+    config: dict, sheet: pd.DataFrame
+) -> None:
+    config["query"]["words"] = ["budget"]
+    config["models"]["mult"] = {"kind": "mult"}
+    check_run(config, sheet, ["svm", "mult"])  # videos: words, audio and the query
+    config["corpus"] = "posts"
+    with pytest.raises(
+        ConfigError, match=r"models.mult \(kind mult\) reads \['words', 'audio'\], which a posts"
+    ):
+        check_run(config, sheet, ["svm", "mult"])
+    with pytest.raises(ConfigError, match=r"config query: .*stage align.*a posts corpus does not have"):
+        check_run(config, sheet, ["svm", "clip"])
+    config["query"]["words"] = []
+    check_run(config, sheet, ["svm", "clip"])
+    config["corpus"] = "audio"
+    with pytest.raises(ConfigError, match=r"config corpus: 'audio' is not one of \['videos', 'posts'\]"):
+        check_run(config, sheet, ["svm"])
+
+
+def test_only_the_stages_the_corpus_runs_are_checked(config: dict, sheet: pd.DataFrame) -> None:
+    config["transcribe"]["compute_type"] = "float99"
+    with pytest.raises(ConfigError, match=r"transcribe.compute_type: 'float99'"):
+        check_run(config, sheet, ["svm"])
+    config["corpus"] = "posts"  # posts are not transcribed: their text stage is post_texts
+    assert "transcribe" not in startup.run_kind(config).stages
+    check_run(config, sheet, ["svm"])
+    for kind in startup.SHEET_KINDS.values():
+        assert kind.text_stage in startup.STAGE_CHECKS  # each text stage checks its languages

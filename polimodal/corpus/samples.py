@@ -3,12 +3,13 @@
 A sheet holds one kind of corpus (config ``corpus``), told by its header: a ``post_id`` column
 makes it a posts sheet (:mod:`polimodal.corpus.posts`), else it is a videos sheet
 (:mod:`polimodal.corpus.videos`). :data:`SHEET_KINDS` declares each kind once
-(:class:`SheetKind`: its header and row checks, its items, what its shard digest covers, whether
-it has speech, its ingest function). :func:`read_sample_sheet` reads either into the same frame
-(``video_id``, ``source``, the labels; a post is a video whose frames are its images and whose
-transcript is its text), so shards, tasks, splits and folds treat both alike; :func:`corpus_kind`
-is where the workflow learns which kind it runs (``common.smk`` calls it once and its rules read
-the kind).
+(:class:`SheetKind`: its header and row checks, its items, what its shard digest covers, the
+stages that run for it and the model inputs it gives; its ingest function is
+:data:`polimodal.extract.kinds.INGEST`, a layer up). :func:`read_sample_sheet` reads either into
+the same frame (``video_id``, ``source``, the labels; a post is a video whose frames are its
+images and whose transcript is its text), so shards, tasks, splits and folds treat both alike;
+:func:`corpus_kind` is where the workflow learns which kind it runs (``common.smk`` calls it once
+and its rules read the kind's entry, never its name).
 
 A shard is a run of ``shard_size`` consecutive rows of the sheet, in file order:
 shard ``k`` holds rows ``k*shard_size`` to ``(k+1)*shard_size - 1``. Appending rows
@@ -23,7 +24,6 @@ project's sheets: separators, encoding, quotes, the header).
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -70,12 +70,18 @@ class SheetKind(Generic[T]):
     items: Callable[[pd.DataFrame, Sequence[str]], list[T]]
     #: The columns a shard's digest covers: a shard reruns exactly when one of them changes.
     digest_columns: tuple[str, ...]
-    #: Whether the corpus has speech: transcription, alignment, the query and the models that read
-    #: words or audio run for it (videos); else a shard's texts take the transcripts' place (posts).
-    speech: bool
-    #: ``module:function`` of the ingest stage of one shard, imported when asked for
-    #: (:meth:`ingest_function`; the extract layer sits above this one).
-    ingest: str
+    #: The per-shard stages (rule names) that run for this kind, in order: a rule, start-up check
+    #: (:mod:`polimodal.startup`) or output list reads this, never the kind's name.
+    stages: tuple[str, ...]
+    #: The stage (of :attr:`stages`) that writes each shard's TRANSCRIPTS: ``transcribe`` (speech),
+    #: or ``post_texts`` (a post's text takes the transcript's place).
+    text_stage: str
+    #: The model inputs (:data:`polimodal.data.inputs.INPUTS`) the corpus gives: a model of the run
+    #: that reads another stops the run at start-up.
+    inputs: tuple[str, ...]
+    #: Whether the sheet has text columns (config ``posts.text_columns``): joined as each item's
+    #: text, the text fields its models may read, never a task's label column.
+    sheet_texts: bool
 
     def read_shard(
         self,
@@ -101,12 +107,6 @@ class SheetKind(Generic[T]):
         if rows.empty:
             raise SampleSheetError(f"shard {index} does not exist in {path}: the sheet is shorter")
         return self.items(rows, text_columns)
-
-    def ingest_function(self) -> Callable[..., None]:
-        """The ingest stage of one shard of this kind (:attr:`ingest`)."""
-        module, _, name = self.ingest.partition(":")
-        fn: Callable[..., None] = getattr(importlib.import_module(module), name)
-        return fn
 
 
 class SheetLines:
@@ -250,9 +250,12 @@ def sheet_digest(sheet: pd.DataFrame, columns: Sequence[str]) -> str:
 
 
 def sheet_kind(columns: Sequence[Any] | pd.Index) -> SheetKind[Any]:
-    """The kind of a sheet with these columns (the file's header, or a frame read here): posts
-    when it has ``post_id``, else videos."""
-    return POST_SHEET if POST_SHEET.id_column in set(columns) else VIDEO_SHEET
+    """The kind of a sheet with these columns (the file's header, or a frame read here): the kind
+    whose own id column it has (posts: ``post_id``), else a videos sheet (every frame read here
+    has ``video_id``, the id of the shards and tables)."""
+    found = set(columns)
+    own = [k for k in SHEET_KINDS.values() if k is not VIDEO_SHEET and k.id_column in found]
+    return own[0] if own else VIDEO_SHEET
 
 
 def corpus_kind(sheet: pd.DataFrame, corpus: str, path: str | os.PathLike[str]) -> SheetKind[Any]:
@@ -280,8 +283,10 @@ VIDEO_SHEET: SheetKind[videos.VideoSource] = SheetKind(
     parse_rows=videos.video_rows,
     items=videos.sheet_videos,
     digest_columns=("video_id", "source"),
-    speech=True,
-    ingest="polimodal.extract.videos:ingest_shard",
+    stages=("ingest", "transcribe", "dedup", "embed", "pitch", "align"),
+    text_stage="transcribe",
+    inputs=("text", "frames", "words", "audio"),
+    sheet_texts=False,
 )
 #: A posts sheet (:mod:`polimodal.corpus.posts`): images for frames, the text for the transcript.
 POST_SHEET: SheetKind[posts.Post] = SheetKind(
@@ -294,8 +299,10 @@ POST_SHEET: SheetKind[posts.Post] = SheetKind(
     parse_rows=posts.post_rows,
     items=posts.sheet_posts,
     digest_columns=("video_id", "source", "text"),
-    speech=False,
-    ingest="polimodal.extract.posts:ingest_posts_shard",
+    stages=("ingest", "post_texts", "dedup", "embed"),
+    text_stage="post_texts",
+    inputs=("text", "frames"),
+    sheet_texts=True,
 )
 #: The kinds of corpus a sheet can hold (config ``corpus``), by name.
 SHEET_KINDS: dict[str, SheetKind[Any]] = {k.name: k for k in (VIDEO_SHEET, POST_SHEET)}

@@ -1,5 +1,6 @@
 # Helpers shared by the rule files (config and sample sheet validation, shards, input
-# functions named get_*). No logic beyond paths and lookups: everything else is in polimodal/.
+# functions named get_*). No logic beyond paths and lookups: everything else is in polimodal/
+# (every config error is raised by polimodal.startup.check_run, called once below).
 from snakemake.utils import validate
 
 from polimodal.corpus.samples import (
@@ -15,7 +16,8 @@ validate(config, "../schemas/config.schema.yaml")
 TEXT_COLUMNS = config["posts"]["text_columns"]
 SHEET = read_sample_sheet(config["samples"], text_columns=TEXT_COLUMNS)
 # the kind of corpus (config `corpus: videos | posts`, polimodal.corpus.samples.SHEET_KINDS): a sheet
-# of the other kind stops the run here. Decided once: the rules read CORPUS (CORPUS.speech)
+# of the other kind stops the run here. Decided once: the rules read its entry (CORPUS.stages,
+# CORPUS.text_stage), never its name
 CORPUS = corpus_kind(SHEET, config["corpus"], config["samples"])
 # the JSON schema of a row; read_sample_sheet has already checked every row (vectorised)
 validate(SHEET.head(1000), f"../schemas/{CORPUS.schema}.schema.yaml")
@@ -83,16 +85,16 @@ def get_shard_videos(wildcards):
     return get_shard_files(rules.ingest.output.videos)
 
 
-def get_speech_files(pattern):
-    """``pattern`` for every shard of a corpus with speech (videos: transcription, alignment);
-    none for a corpus without (posts)."""
-    return get_shard_files(pattern) if CORPUS.speech else []
+def get_stage_files(stage, pattern):
+    """``pattern`` for every shard when the corpus runs ``stage`` (CORPUS.stages: transcribe and
+    align for videos), else none."""
+    return get_shard_files(pattern) if stage in CORPUS.stages else []
 
 
 def get_text_rule():
-    """Where each shard's TRANSCRIPTS come from (transcribe, or post_texts as a post's text takes
-    the transcript's place)."""
-    return rules.transcribe if CORPUS.speech else rules.post_texts
+    """The rule that writes each shard's TRANSCRIPTS (CORPUS.text_stage: transcribe, or post_texts
+    as a post's text takes the transcript's place)."""
+    return getattr(rules, CORPUS.text_stage)
 
 
 def get_shard_unavailable(wildcards):
@@ -100,7 +102,7 @@ def get_shard_unavailable(wildcards):
     every shard; and those whose language the run does not keep (config `languages`)."""
     return [
         *get_shard_files(rules.ingest.output.unavailable),
-        *get_speech_files(rules.transcribe.output.failures),
+        *get_stage_files("transcribe", rules.transcribe.output.failures),
         *get_language_exclusions().values(),
     ]
 
@@ -132,7 +134,7 @@ def get_artifact_outputs():
         rules.gather_videos.output.parquet,
         rules.gather_unavailable.output.parquet,
         rules.gather_transcripts.output.parquet,
-        *get_speech_files(rules.transcribe.output.segments),
+        *get_stage_files("transcribe", rules.transcribe.output.segments),
         *get_shard_files(rules.dedup.output.parquet),
         *get_shard_files(get_stored_frames()),
     ]
@@ -178,14 +180,9 @@ TASKS = list(config["tasks"])
 # experiments.models: null = every model defined; [] = no model (the corpus stages only)
 MODELS = config["experiments"]["models"]
 MODELS = list(config["models"]) if MODELS is None else list(MODELS)
-_undefined = sorted(set(MODELS) - set(config["models"]))
-if _undefined:
-    raise ValueError(
-        f"config experiments.models names {_undefined}, which are not defined under `models:` "
-        f"(defined: {sorted(config['models'])})"
-    )
-# unknown model kinds, parameter names and references, and labels that do not fit their task
-# stop the run here, before any job (also for `snakemake -n`)
+# undefined models, unknown model kinds, parameter names and references, inputs the corpus does
+# not give, sheet columns that do not exist and labels that do not fit their task stop the run
+# here, before any job (also for `snakemake -n`)
 # (GPUs named by `device:` are looked for in the main process only: a cluster job parses this file
 # again on its own node; where sbatch exists a missing GPU is a warning)
 MODEL_KINDS = check_run(
@@ -420,13 +417,8 @@ def get_experiment_outputs():
 
 
 # ---- results by group (results.smk): sheet columns, or `language` (the detected language)
+# (each a column of the sheet: checked by check_run)
 GROUP_BY = list(config["experiments"]["group_by"])
-_group_missing = [c for c in GROUP_BY if c not in SHEET.columns and c != "language"]
-if _group_missing:
-    raise ValueError(
-        f"config experiments.group_by names {_group_missing}, which are not columns of the sample "
-        f"sheet {config['samples']} (columns: {list(SHEET.columns)}; or `language`: the detected language)"
-    )
 
 
 def get_group_by():
@@ -450,33 +442,13 @@ def get_target_precision():
 # (what models that read words or audio take of them: get_model_files, get_task_sources)
 from polimodal.align.query import QueryOptions
 
+# (its columns are the sheet's, and a corpus without `align` has none: checked by check_run)
 QUERY = QueryOptions.from_config(config["query"])
-_query_missing = [
-    c for c in [*QUERY.by, QUERY.cluster] if c not in SHEET.columns and c != "video_id"
-]
-if _query_missing:
-    raise ValueError(
-        f"config query.by/cluster names {_query_missing}, which are not columns of the sample sheet "
-        f"{config['samples']} (columns: {list(SHEET.columns)})"
-    )
 
 
 def get_query_sheet_digest():
     """Digest of the sheet's ids and the query's group and cluster columns."""
     return sheet_digest(SHEET, ["video_id", *QUERY.by, QUERY.cluster])
-
-
-def _reads_sequences(model):
-    return MODEL_KINDS[model].reads("words") or MODEL_KINDS[model].reads("audio")
-
-
-SEQUENCES_READ = any(_reads_sequences(m) for m in MODELS)
-if not CORPUS.speech and (SEQUENCES_READ or QUERY.enabled):
-    raise ValueError(
-        f"corpus: {CORPUS.name} has no audio or spoken words: models "
-        f"{[m for m in MODELS if _reads_sequences(m)]} (they read words/audio) and the `query` "
-        "section apply to videos only"
-    )
 
 
 def get_shard_aligned(wildcards=None):
@@ -490,7 +462,7 @@ def get_query_frames(wildcards):
 def get_align_outputs():
     """The aligned table of every shard (posts have no spoken words), and the report's query when
     the config asks for one."""
-    outputs = get_speech_files(rules.align.output.parquet)
+    outputs = get_stage_files("align", rules.align.output.parquet)
     if QUERY.enabled:
         outputs += list(rules.query.output)
     return outputs

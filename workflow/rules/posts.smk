@@ -24,5 +24,6 @@ rule post_texts:
         languages_detect=config["posts"]["languages_detect"],
         language_min_probability=config["posts"]["language_min_probability"],
         text_columns=TEXT_COLUMNS,
+        corpus=CORPUS.name,
     script:
         "../scripts/post_texts.py"

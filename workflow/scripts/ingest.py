@@ -7,6 +7,7 @@ from polimodal.corpus.samples import SHEET_KINDS
 from polimodal.extract.audio import AudioOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
+from polimodal.extract.kinds import ingest_function
 from polimodal.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ setup_logging(snakemake.log[0])
 # them reruns nothing (workflow/rules/common.smk, get_output_settings)
 config = snakemake.config
 kind = SHEET_KINDS[snakemake.params.corpus]  # videos or posts: its shard reader and ingest function
-kind.ingest_function()(
+ingest_function(kind)(
     kind.read_shard(
         config["samples"],
         int(snakemake.wildcards.shard),

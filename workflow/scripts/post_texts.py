@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from polimodal.corpus.samples import POST_SHEET
+from polimodal.corpus.samples import SHEET_KINDS
 from polimodal.extract.posts import write_post_texts
 from polimodal.logs import setup_logging
 
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 setup_logging(snakemake.log[0])
 write_post_texts(
-    POST_SHEET.read_shard(
+    SHEET_KINDS[snakemake.params.corpus].read_shard(  # the run's kind: one with post_texts
         snakemake.config["samples"],  # not a param: moving the sheet reruns nothing
         int(snakemake.wildcards.shard),
         snakemake.params.shard_size,
