@@ -33,7 +33,7 @@ def workflow(tmp_path_factory):
     (images / "zero.png").write_bytes(b"")
     (images / "page.jpg").write_text("<!DOCTYPE html><html><body>please log in</body></html>")
     bad = [
-        ("bad_missing", "the poster is red", str(images / "gone.png"), "agree"),
+        ("bad_missing", "We will win this election.", str(images / "gone.png"), "agree"),
         ("bad_zero", "the poster is blue", str(images / "zero.png"), "disagree"),
         ("bad_html", "a green picture", f"{images / 'page.jpg'} | {rows[0]['image']}", "disagree"),
         ("no_image", "everything here is painted red", "", "agree"),
@@ -70,7 +70,7 @@ def test_posts_run_end_to_end_with_report(workflow):
             ("bad_html", "image", "not_image"), ("no_image", "images", "no_image"),
             ("no_text", "text", "empty")} <= kinds  # fmt: skip
     texts = pd.read_parquet(r / "transcripts.parquet").set_index("video_id")
-    assert texts.loc["bad_missing", "text"] == "the poster is red"
+    assert texts.loc["bad_missing", "text"] == "We will win this election."
     assert not (r / "transcripts" / "000000").exists()  # no transcription of posts
     # each post's language, detected with lingua, where videos have faster-whisper's
     assert (

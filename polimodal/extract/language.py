@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 #: The language recorded for a text whose detection is less sure than the minimum probability.
 UNKNOWN = "und"
+#: What no language is written in: URLs, @handles and #hashtags, left out before detection.
+NOT_LANGUAGE = re.compile(r"(?:https?://|www\.)\S+|[@#]\w+")
 #: The default minimum probability of a detected language (config ``posts.language_min_probability``).
 MIN_PROBABILITY = 0.3
 
@@ -104,7 +106,10 @@ class LanguageDetector:
         self._detector = builder.build()
 
     def detect(self, text: str | None) -> Detected:
-        if not text or not any(ch.isalpha() for ch in text):
+        """The text's language, read without its URLs, @handles and #hashtags (:data:`NOT_LANGUAGE`):
+        lingua gave a URL-only post a language; with nothing left, none ("")."""
+        text = NOT_LANGUAGE.sub(" ", text or "")
+        if not any(ch.isalpha() for ch in text):
             return Detected("", 0.0)
         values = self._detector.compute_language_confidence_values(text)
         if not values or values[0].value <= 0:
