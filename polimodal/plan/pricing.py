@@ -347,7 +347,7 @@ def plan(
         row: dict[str, Any] = dict(core_hours=0.0, gpu_hours=0.0, stored_bytes=0.0, estimate=True)
         names = [
             m
-            for m in (models if train else {m for ms in chosen.values() for m in ms})
+            for m in (models if train else dict.fromkeys(m for ms in chosen.values() for m in ms))
             if kinds[m].rule_suffix == suffix
         ]
         for m in names:
