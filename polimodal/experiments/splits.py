@@ -24,8 +24,9 @@ every class keeps at least one training example (a class of one video holds out 
 is deterministic given the seed, the task's values and the set of usable videos (the sheet order
 does not matter).
 
-The SPLITS table (``results/splits/{task}.parquet``, :data:`polimodal.corpus.experiment_schemas.SPLITS`) has one row
-per fold × video with ``split`` ∈ {train, validation, test}; test rows repeat in every fold.
+The SPLITS table (``results/splits/{task}.parquet``,
+:data:`polimodal.corpus.experiment_schemas.SPLITS`) has one row per fold × video with ``split`` ∈
+{train, validation, test}; test rows repeat in every fold.
 """
 
 from __future__ import annotations
