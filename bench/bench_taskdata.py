@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from polimodal.corpus.schemas import DEDUP, FRAMES, SPLITS, TRANSCRIPTS, VIDEOS, write_parquet
+from polimodal.corpus.experiment_schemas import SPLITS
+from polimodal.corpus.schemas import DEDUP, FRAMES, TRANSCRIPTS, VIDEOS, write_parquet
 
 SHARD = 200
 

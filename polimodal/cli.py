@@ -241,20 +241,23 @@ def plan(args: argparse.Namespace) -> int:
     """``polimodal plan``: see its ``--help``."""
     import json
 
-    from polimodal.config import load_config
     from polimodal.corpus.samples import read_sample_sheet
     from polimodal.errors import ConfigError, LabelError, SampleSheetError, SchemaError
-    from polimodal.plan import format_plan, format_sources
+    from polimodal.plan import dag_jobs, format_plan, format_sources, workflow_config
     from polimodal.plan import plan as make_plan
 
     try:
-        config = load_config(args.config)
+        # the config Snakemake reads: --config laid over config/config.yaml (or --config itself)
+        config = workflow_config(args.config, sheet=args.sheet)
         sheet_path = args.sheet or config.get("samples")
         if not sheet_path:
             raise ConfigError(f"config {args.config} names no sample sheet (samples:); give --sheet")
+        sheet = read_sample_sheet(sheet_path)
+        jobs = dag_jobs(args.config, sheet=args.sheet)  # Snakemake's DAG of this config
         the_plan = make_plan(
             config,
-            read_sample_sheet(sheet_path),
+            sheet,
+            jobs,
             minutes_per_video=args.minutes_per_video,
             videos_table=args.results / "videos.parquet",
         )
@@ -344,10 +347,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser(
         "plan",
         help="jobs per stage, CPU core-hours, GPU-hours, scratch and stored bytes of a run",
-        description="What the run of --config over its sample sheet will take: jobs per stage (as "
-        "Snakemake makes them), CPU core-hours, GPU-hours (marked * where estimated), scratch and "
-        "stored bytes. Hours of video: sheet rows x --minutes-per-video, or the mean duration in "
-        "RESULTS/videos.parquet once it exists. Costs per hour come from polimodal.plan.COSTS.",
+        description="What the run of --config over its sample sheet will take: jobs per stage (from "
+        "Snakemake's dry run, snakemake -n --forceall --configfile CONFIG, in this folder), CPU "
+        "core-hours, GPU-hours (marked * where estimated), scratch and stored bytes. Hours of video: "
+        "sheet rows x --minutes-per-video, or the mean duration in RESULTS/videos.parquet once it "
+        "exists. Costs come from polimodal.stages.STAGES and each model kind's ModelKind.cost.",
     )
     p.add_argument("--config", default="config/config.yaml", type=Path)
     p.add_argument("--sheet", type=Path, help="the sample sheet (default: the config's samples)")

@@ -331,14 +331,21 @@ class NoParams:
 
 @pytest.fixture
 def add_model_kind(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
-    """Declare a model kind for one test: ``add_model_kind(name, "module:Class", inputs, params)``.
+    """Declare a model kind for one test: ``add_model_kind(name, "module:Class", inputs, params)``
+    (``cost=``: its :class:`polimodal.stages.KindCost`, none by default).
 
     The kind is added to :data:`polimodal.models.registry.KINDS` and removed after the test.
     """
     from polimodal.models import registry
 
-    def add(name: str, target: str, inputs: tuple[str, ...] = ("text",), params: type = NoParams) -> Any:
-        spec = registry.ModelKind(name, target, params, tuple(inputs))
+    def add(
+        name: str,
+        target: str,
+        inputs: tuple[str, ...] = ("text",),
+        params: type = NoParams,
+        cost: Any = None,
+    ) -> Any:
+        spec = registry.ModelKind(name, target, params, tuple(inputs), cost=cost)
         monkeypatch.setitem(registry.KINDS, name, spec)
         return spec
 

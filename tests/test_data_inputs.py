@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from polimodal.corpus.experiment_schemas import SPLITS
 from polimodal.corpus.schemas import (
     ALIGNED,
     DEDUP,
     EMBEDDINGS,
     FRAMES,
     PITCH,
-    SPLITS,
     TRANSCRIPTS,
     VIDEOS,
     write_parquet,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from polimodal.corpus.schemas import TASK_TEXTS, TRANSCRIPTS, VIDEOS, write_parquet
+from polimodal.corpus.experiment_schemas import TASK_TEXTS
+from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, write_parquet
 from polimodal.data.texts import TEXT_FIELDS, read_texts
 from polimodal.errors import ConfigError
 

@@ -6,15 +6,8 @@ import pandas as pd
 import pytest
 
 from conftest import NoParams
-from polimodal.corpus.schemas import (
-    CLASSIFIED,
-    DEDUP,
-    FRAMES,
-    TRANSCRIPTS,
-    VIDEOS,
-    read_parquet,
-    write_parquet,
-)
+from polimodal.corpus.experiment_schemas import CLASSIFIED
+from polimodal.corpus.schemas import DEDUP, FRAMES, TRANSCRIPTS, VIDEOS, read_parquet, write_parquet
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.classify import (
     choose_models,

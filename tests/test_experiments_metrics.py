@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from polimodal.corpus.schemas import PREDICTIONS, write_parquet
+from polimodal.corpus.experiment_schemas import PREDICTIONS
+from polimodal.corpus.schemas import write_parquet
 from polimodal.experiments.metrics import (
     classification_metrics,
     confusion,

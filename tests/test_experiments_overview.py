@@ -6,7 +6,8 @@ import re
 
 import pandas as pd
 
-from polimodal.corpus.schemas import CLASSIFIED, UNAVAILABLE, VIDEOS, write_parquet
+from polimodal.corpus.experiment_schemas import CLASSIFIED
+from polimodal.corpus.schemas import UNAVAILABLE, VIDEOS, write_parquet
 from polimodal.experiments.overview import availability, best_models, write_overview
 
 

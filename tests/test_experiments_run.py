@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from polimodal.corpus.schemas import DEDUP, FRAMES, PREDICTIONS, TRANSCRIPTS, read_parquet, write_parquet
+from polimodal.corpus.experiment_schemas import PREDICTIONS
+from polimodal.corpus.schemas import DEDUP, FRAMES, TRANSCRIPTS, read_parquet, write_parquet
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
 from polimodal.experiments.run import predictions_table, run_fold

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from polimodal.corpus.schemas import SPLITS, VIDEOS, read_parquet, write_parquet
+from polimodal.corpus.experiment_schemas import SPLITS
+from polimodal.corpus.schemas import VIDEOS, read_parquet, write_parquet
 from polimodal.errors import ConfigError, LabelError
 from polimodal.experiments.splits import make_splits, write_splits, write_task_splits
 

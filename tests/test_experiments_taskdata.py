@@ -6,16 +6,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from polimodal.corpus.schemas import (
-    DEDUP,
-    FRAMES,
-    SPLITS,
-    TASK_TEXTS,
-    TRANSCRIPTS,
-    VIDEOS,
-    read_parquet,
-    write_parquet,
-)
+from polimodal.corpus.experiment_schemas import SPLITS, TASK_TEXTS
+from polimodal.corpus.schemas import DEDUP, FRAMES, TRANSCRIPTS, VIDEOS, read_parquet, write_parquet
 from polimodal.data.frames import FrameStore
 from polimodal.data.texts import read_task_texts
 from polimodal.experiments import taskdata

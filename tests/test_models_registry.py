@@ -12,12 +12,15 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from polimodal.corpus.samples import read_sample_sheet
 from polimodal.data.inputs import INPUTS
 from polimodal.data.texts import TEXT_FIELDS
 from polimodal.errors import ConfigError
 from polimodal.models import KINDS, ModelKind, check_model_config, get_kind, model_class
 from polimodal.models.base import Model
 from polimodal.models.registry import RUNNER_KEYS
+from polimodal.plan import dag_jobs, plan
+from polimodal.stages import KindCost
 
 #: A misspelt parameter of every kind (a real parameter with a typo).
 MISSPELT = {
@@ -187,3 +190,50 @@ def test_class_must_declare_the_kind_it_is_registered_as(add_model_kind) -> None
     add_model_kind("test_missing", "polimodal.models.no_such_module:Nothing")
     with pytest.raises(ConfigError, match="model kind 'test_missing': cannot import"):
         model_class("test_missing")
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_has_a_cost(kind: str) -> None:
+    """A kind's cost is on its entry (``polimodal plan`` prices its jobs with it)."""
+    cost = KINDS[kind].cost
+    assert isinstance(cost, KindCost), f"model kind {kind!r}: no cost= on its ModelKind"
+    assert cost.train_s > 0 and cost.classify_s > 0 and cost.checkpoint_mb > 0 and cost.source
+
+
+def test_the_recipe_of_a_new_kind_is_complete(add_model_kind, tmp_path) -> None:
+    """DESIGN.md's "Adding a model kind": a kind registered without its cost is refused by the plan,
+    which names the kind and the missing cost; with one, the plan prices its jobs with it. The jobs
+    are Snakemake's for the same config with an SVM, a kind of the same rules (train, classify)."""
+    sheet_path = tmp_path / "videos.tsv"
+    rows = [f"v{i}\tclip{i}.mp4\t{['a', 'b'][i % 2]}" for i in range(8)]
+    sheet_path.write_text("\n".join(["video_id\tsource\tlabel", *rows]) + "\n")
+    config = {
+        "samples": str(sheet_path),
+        "shard_size": 4,
+        "tasks": {"t": {"column": "label", "values": ["a", "b"]}},
+        "experiments": {"folds": 2, "models": ["m"]},
+        "models": {"m": {"kind": "svm"}},
+    }
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    jobs = dag_jobs(cfg)
+    assert jobs["train"] == 2  # one task x one model x 2 folds
+    sheet = read_sample_sheet(sheet_path)
+    toy = {**config, "models": {"m": {"kind": "test_toy"}}}
+
+    add_model_kind("test_toy", f"{__name__}:ToyModel", ("text",), ToyParams)  # no cost
+    with pytest.raises(
+        ConfigError, match=r"model kind 'test_toy' has no cost: .*registry\.py a cost=KindCost"
+    ):
+        plan(toy, sheet, jobs)
+
+    cost = KindCost(train_s=2.0, classify_s=1.0, checkpoint_mb=3.0, source="test")
+    spec = add_model_kind("test_toy", f"{__name__}:ToyModel", ("text",), ToyParams, cost=cost)
+    assert spec.rule_suffix == ""  # a CPU kind: rules train, classify
+    p = plan(toy, sheet, jobs, minutes_per_video=1)
+    rows = {r.stage: r for r in p.rows}
+    assert rows["train"].rules == {"train": 2} and rows["classify"].rules == {"classify": 2}
+    # per fold: 1 epoch over the training share (0.8 x 0.8) of 8 videos + scoring them
+    assert rows["train"].core_hours == pytest.approx(2 * 8 * (2.0 * 0.64 + 1.0) / 3600)
+    assert rows["classify"].core_hours == pytest.approx(8 * 1.0 / 3600)
+    assert p.costs["kind.test_toy"] is cost

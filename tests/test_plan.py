@@ -14,7 +14,16 @@ from polimodal.cli import main
 from polimodal.corpus.samples import read_sample_sheet
 from polimodal.corpus.schemas import VIDEOS, table_from_rows, write_parquet
 from polimodal.errors import ConfigError
-from polimodal.plan import COSTS, KIND_COSTS, MB, format_plan, plan
+from polimodal.models.registry import KINDS
+from polimodal.plan import COSTS, MB, dag_jobs, format_plan, plan, workflow_config
+
+
+def _plan(tmp_path, config: dict, sheet_path, **kwargs):
+    """The plan of ``config`` (written to a file, laid over the project's config/config.yaml as
+    ``snakemake --configfile`` does) over ``sheet_path``, with Snakemake's DAG of it."""
+    cfg = tmp_path / f"config{len(list(tmp_path.glob('config*.yaml')))}.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    return plan(workflow_config(cfg), read_sample_sheet(sheet_path), dag_jobs(cfg), **kwargs)
 
 
 def _sheet(path, n: int) -> None:
@@ -46,24 +55,23 @@ def dag(tmp_path_factory):
 def test_jobs_per_rule_match_the_dag(dag):
     wd, rounds = dag
     config = yaml.safe_load((wd / "config" / "config.yaml").read_text())
-    p = plan(config, read_sample_sheet(wd / "config" / "videos.tsv"))
+    # the dry run plans every job (--forceall), although the fixture made the run's outputs exist
+    jobs = dag_jobs(wd / "config" / "config.yaml", workdir=wd)
+    assert jobs == rounds[0]  # up to the first checkpoint: plan() adds the jobs that follow
+    p = plan(config, read_sample_sheet(wd / "config" / "videos.tsv"), jobs)
     assert p.shards == 5
     # the DAG grows at each task's checkpoint (Snakemake asks for one checkpoint at a time): the
     # rounds together hold every job once, but the final tables, which wait in every round
-    dag_jobs: dict[str, int] = {}
+    summed: dict[str, int] = {}
     for counts in rounds:
         for rule, n in counts.items():
-            dag_jobs[rule] = dag_jobs.get(rule, 0) + n
-    dag_jobs["classified_table"] = dag_jobs["overview"] = dag_jobs["all"] = 1
-    assert p.jobs_by_rule() == dag_jobs
+            summed[rule] = summed.get(rule, 0) + n
+    summed["classified_table"] = summed["overview"] = summed["all"] = 1
+    assert p.jobs_by_rule() == summed
     assert len(rounds) == 3  # before either checkpoint, after topic's, after party's
-    assert (
-        dag_jobs["train"] == 2 * 2 * 2
-        and dag_jobs["train_gpu"] == 2 * 2 * 2
-        and dag_jobs["train_llm"] == 2 * 2
-    )
-    assert (dag_jobs["classify"], dag_jobs["classify_gpu"], dag_jobs["classify_llm"]) == (5, 5, 10)
-    assert p.total_jobs == sum(dag_jobs.values())
+    assert summed["train"] == 2 * 2 * 2 and summed["train_gpu"] == 2 * 2 * 2 and summed["train_llm"] == 2 * 2
+    assert (summed["classify"], summed["classify_gpu"], summed["classify_llm"]) == (5, 5, 10)
+    assert p.total_jobs == sum(summed.values())
 
 
 def test_arithmetic_on_a_known_sheet(tmp_path):
@@ -71,7 +79,7 @@ def test_arithmetic_on_a_known_sheet(tmp_path):
     _sheet(sheet_path, 12)
     sheet = read_sample_sheet(sheet_path)
     config = {"samples": str(sheet_path), "shard_size": 5}
-    p = plan(config, sheet, minutes_per_video=30)
+    p = _plan(tmp_path, config, sheet_path, minutes_per_video=30)
     assert (p.shards, p.hours) == (3, 6.0)
     rows = {r.stage: r for r in p.rows}
     assert rows["ingest"].rules == {"ingest": 3}
@@ -106,7 +114,7 @@ def test_arithmetic_on_a_known_sheet(tmp_path):
         "audio": {"codec": "flac"},
         "embed": {"precision": "float16"},
     }
-    q = {r.stage: r for r in plan(faster, sheet, minutes_per_video=30).rows}
+    q = {r.stage: r for r in _plan(tmp_path, faster, sheet_path, minutes_per_video=30).rows}
     assert q["embed"].core_hours == pytest.approx(2 * rows["embed"].core_hours)
     half = COSTS["embeddings.bytes.float16"].value / COSTS["embeddings.bytes"].value
     assert half > 2 and q["embed"].stored_bytes == pytest.approx(2 * half * rows["embed"].stored_bytes)
@@ -114,16 +122,18 @@ def test_arithmetic_on_a_known_sheet(tmp_path):
     assert "store_frames" not in q
     flac_and_frames = (COSTS["audio.bytes.flac"].value + 2 * COSTS["frames.bytes"].value) * 6 * MB
     assert q["ingest"].stored_bytes == pytest.approx(flac_and_frames)
-    webp = plan({**config, "frames": {"image_format": "webp"}}, sheet, minutes_per_video=30).rows
+    webp = plan(
+        {**config, "frames": {"image_format": "webp"}}, sheet, p.jobs_by_rule(), minutes_per_video=30
+    ).rows
     webp_frames = {r.stage: r for r in webp}["store_frames"].stored_bytes
     assert webp_frames == pytest.approx(COSTS["frames.webp"].value * rows["store_frames"].stored_bytes)
 
     # a task and a CPU model: train jobs = tasks x models x folds, cost per labelled video and epoch
     tasks = {"topic": {"column": "label", "values": ["politics", "other"]}}
-    experiment = {**config, "tasks": tasks, "experiments": {"folds": 3}, "models": {"svm": {"kind": "svm"}}}
-    e = {r.stage: r for r in plan(experiment, sheet, minutes_per_video=30).rows}
+    experiment = {**config, "tasks": tasks, "experiments": {"folds": 3, "models": ["svm"]}}
+    e = {r.stage: r for r in _plan(tmp_path, experiment, sheet_path, minutes_per_video=30).rows}
     assert e["train"].rules == {"train": 3}
-    svm = KIND_COSTS["svm"]
+    svm = KINDS["svm"].cost
     assert e["train"].core_hours == pytest.approx(12 * 3 * (svm.train_s * 0.8 * 0.8 + svm.classify_s) / 3600)
     assert e["classify"].rules == {"classify": 3}  # best: one model, one job per shard
 
@@ -137,7 +147,7 @@ def test_durations_of_the_metadata_table_replace_the_assumed_mean(tmp_path):
     ]
     videos = tmp_path / "results" / "videos.parquet"
     write_parquet(table_from_rows(rows, VIDEOS), videos, VIDEOS)
-    p = plan({"shard_size": 200}, read_sample_sheet(sheet_path), videos_table=videos)
+    p = plan({"shard_size": 200}, read_sample_sheet(sheet_path), {}, videos_table=videos)
     assert p.minutes_per_video == pytest.approx(2.0)  # (1 + 3) / 2 minutes; the unknown is left out
     assert p.hours == pytest.approx(4 * 2.0 / 60)
     assert "videos.parquet" in p.duration_source
@@ -155,7 +165,12 @@ def test_cli_prints_the_table_and_json(tmp_path, capsys):
     assert (
         text
         == format_plan(
-            plan(yaml.safe_load(cfg.read_text()), read_sample_sheet(sheet_path), minutes_per_video=30)
+            plan(
+                workflow_config(cfg),
+                read_sample_sheet(sheet_path),
+                dag_jobs(cfg),
+                minutes_per_video=30,
+            )
         )
         + "\n"
     )
@@ -215,10 +230,10 @@ def test_the_library_refuses_a_bad_duration_or_shard_size(tmp_path):
     sheet = read_sample_sheet(sheet_path)
     for bad in (-5.0, 0, float("nan"), float("inf"), "ten", None):
         with pytest.raises(ConfigError, match="minutes_per_video must be a finite number > 0"):
-            plan({}, sheet, minutes_per_video=bad)
+            plan({}, sheet, {}, minutes_per_video=bad)
     for bad in (0, -1, 2.5, "200", True):
         with pytest.raises(ConfigError, match=f"config shard_size must be an integer >= 1, got {bad!r}"):
-            plan({"shard_size": bad}, sheet)
+            plan({"shard_size": bad}, sheet, {})
 
 
 def test_cli_names_the_line_of_a_tab_in_the_config(tmp_path, capsys):
@@ -247,9 +262,14 @@ def test_posts_jobs_match_the_dag_and_images_are_counted(tmp_path):
     ]
     (wd / "config" / "posts.tsv").write_text("\n".join(["post_id\ttext\timage\tagree", *rows]) + "\n")
     dag = job_stats(run_snakemake(wd, "-n").stdout)
-    p = plan(config, read_sample_sheet(wd / "config" / "posts.tsv"))
-    # before the checkpoint; no transcription, pitch or alignment for posts
-    assert {r: n for r, n in p.jobs_by_rule().items() if r not in ("classify", "gather_classified")} == dag
+    p = plan(
+        config,
+        read_sample_sheet(wd / "config" / "posts.tsv"),
+        dag_jobs(wd / "config" / "config.yaml", workdir=wd),
+    )
+    # before the checkpoint; no transcription, pitch or alignment for posts; then one classification
+    # job per shard and one gather
+    assert p.jobs_by_rule() == dag | {"classify": 3, "gather_classified": 1}
     assert dag["post_texts"] == 3 and "transcribe" not in dag
     ingest = p.rows[0]
     assert "9 images" in ingest.note  # 8 posts, one with two images
@@ -265,10 +285,11 @@ def test_frame_storage_follows_the_frame_size_and_the_download(tmp_path):
     _sheet(sheet_path, 12)
     sheet = read_sample_sheet(sheet_path)
     base = {"samples": str(sheet_path), "shard_size": 5}
+    jobs = _plan(tmp_path, base, sheet_path).jobs_by_rule()  # frame sizes change no job
     p720 = "best[height<=720][ext=mp4][acodec!=none]/bv*[height<=720]+ba/b[height<=720]/b"
 
     def frames_mb(**sections) -> float:
-        rows = {r.stage: r for r in plan({**base, **sections}, sheet, minutes_per_video=30).rows}
+        rows = {r.stage: r for r in plan({**base, **sections}, sheet, jobs, minutes_per_video=30).rows}
         return rows["store_frames"].stored_bytes / MB / 6  # per hour of video
 
     measured = COSTS["frames.bytes"].value  # at 384 px

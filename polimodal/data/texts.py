@@ -19,7 +19,8 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from polimodal.corpus.schemas import TASK_TEXTS, TRANSCRIPTS, VIDEOS, has_column, read_parquet
+from polimodal.corpus.experiment_schemas import TASK_TEXTS
+from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, has_column, read_parquet
 from polimodal.errors import ConfigError
 from polimodal.types import PathLike
 

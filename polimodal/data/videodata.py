@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from polimodal.corpus.schemas import SPLITS, read_parquet
+from polimodal.corpus.experiment_schemas import SPLITS
+from polimodal.corpus.schemas import read_parquet
 from polimodal.data.frames import FrameStore
 from polimodal.data.sequences import SequenceStore, VideoSequences
 from polimodal.errors import ConfigError

@@ -25,7 +25,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from polimodal.corpus.schemas import CLASSIFIED, VIDEOS, read_parquet, write_parquet
+from polimodal.corpus.experiment_schemas import CLASSIFIED
+from polimodal.corpus.schemas import VIDEOS, read_parquet, write_parquet
 from polimodal.data.inputs import Files, lacking, load_inputs
 from polimodal.errors import ConfigError
 from polimodal.experiments.metrics import read_metrics

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from polimodal.corpus.schemas import CLASSIFIED, TRANSCRIPTS, read_parquet
+from polimodal.corpus.experiment_schemas import CLASSIFIED
+from polimodal.corpus.schemas import TRANSCRIPTS, read_parquet
 from polimodal.errors import ConfigError
 from polimodal.experiments.metrics import read_predictions
 from polimodal.models.selection import macro_f1

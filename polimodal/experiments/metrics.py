@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from polimodal.corpus.schemas import PREDICTIONS, read_parquet
+from polimodal.corpus.experiment_schemas import PREDICTIONS
+from polimodal.corpus.schemas import read_parquet
 from polimodal.models.selection import macro_f1
 from polimodal.types import PathLike
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from polimodal.corpus.channel_videos import availability_rates
-from polimodal.corpus.schemas import CLASSIFIED, UNAVAILABLE, VIDEOS, read_parquet
+from polimodal.corpus.experiment_schemas import CLASSIFIED
+from polimodal.corpus.schemas import UNAVAILABLE, VIDEOS, read_parquet
 from polimodal.extract.language import EXCLUDED_KIND
 from polimodal.types import PathLike
 

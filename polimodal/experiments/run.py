@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from polimodal.corpus.schemas import PREDICTIONS, write_parquet
+from polimodal.corpus.experiment_schemas import PREDICTIONS
+from polimodal.corpus.schemas import write_parquet
 from polimodal.data.inputs import Files, load_inputs
 from polimodal.data.videodata import VideoData, load_fold, read_splits
 from polimodal.models.build import build_model

@@ -24,8 +24,9 @@ every class keeps at least one training example (a class of one video holds out 
 is deterministic given the seed, the task's values and the set of usable videos (the sheet order
 does not matter).
 
-The SPLITS table (``results/splits/{task}.parquet``, :data:`polimodal.corpus.schemas.SPLITS`) has one row
-per fold × video with ``split`` ∈ {train, validation, test}; test rows repeat in every fold.
+The SPLITS table (``results/splits/{task}.parquet``,
+:data:`polimodal.corpus.experiment_schemas.SPLITS`) has one row per fold × video with ``split`` ∈
+{train, validation, test}; test rows repeat in every fold.
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from polimodal.corpus.experiment_schemas import SPLITS
 from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
 from polimodal.corpus.samples import read_sample_sheet
-from polimodal.corpus.schemas import SPLITS, write_parquet
+from polimodal.corpus.schemas import write_parquet
 from polimodal.errors import ConfigError
 from polimodal.experiments.tasks import Task, available_videos, language_exclusions, task_labels
 from polimodal.options import options_from_section

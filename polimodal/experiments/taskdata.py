@@ -28,12 +28,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from polimodal.corpus.experiment_schemas import SPLITS, TASK_TEXTS
 from polimodal.corpus.rows import select_videos
 from polimodal.corpus.schemas import (
     DEDUP,
     FRAMES,
-    SPLITS,
-    TASK_TEXTS,
     TEXT_PARTS,
     TRANSCRIPTS,
     VIDEOS,

@@ -9,7 +9,9 @@ module imports no model code (no torch, no scikit-learn): a kind's class is impo
 by :func:`polimodal.models.build.model_class`.
 
 Adding a model kind: write its class (a :class:`~polimodal.models.base.Model` subclass whose
-``kind`` names it) and its parameter dataclass, then add one :class:`ModelKind` line below.
+``kind`` names it) and its parameter dataclass, then add one :class:`ModelKind` line below, with
+its cost (:class:`~polimodal.stages.KindCost`: ``polimodal plan`` refuses a kind without one).
+DESIGN.md ("Adding a model kind") lists the files.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from polimodal.models.torch.params import (
     MultParams,
 )
 from polimodal.options import options_from_section, output_settings
+from polimodal.stages import GPU_ESTIMATE, KindCost
 
 #: Keys of a model's config section read by the fold runner, not passed to the model.
 RUNNER_KEYS = ("kind", "text_fields")
@@ -53,6 +56,16 @@ class ModelKind:
     #: generative models' rules train_llm/classify_llm (envs/llm.yaml, own SLURM resources), whose
     #: models also read the task's prompt (tasks.<task>.prompt)
     family: str = ""
+    #: what it costs to train and to score a video (``polimodal plan``); a kind without one is
+    #: refused by the plan (``tests/test_models_registry.py`` proves every kind has one)
+    cost: KindCost | None = None
+
+    @property
+    def rule_suffix(self) -> str:
+        """Its train and classify rules' suffix: ``_llm`` (family llm), ``_gpu`` (a GPU), else ``""``."""
+        if self.family == "llm":
+            return "_llm"
+        return "_gpu" if self.gpu else ""
 
     @property
     def prompted(self) -> bool:
@@ -82,19 +95,63 @@ class ModelKind:
         )
 
 
+def _gpu_estimate(what: str) -> str:
+    return f"{GPU_ESTIMATE} ({what})"
+
+
 KINDS: dict[str, ModelKind] = {
     k.name: k
     for k in (
-        ModelKind("svm", "polimodal.models.classic.svm:TextSVM", SvmParams, ("text",)),
-        ModelKind("bert", "polimodal.models.torch.bert:BertModel", BertParams, ("text",), gpu=True),
-        ModelKind("cnn", "polimodal.models.torch.cnn:CnnModel", CnnParams, ("frames",), gpu=True),
-        ModelKind("clip", "polimodal.models.torch.clip:ClipModel", ClipParams, ("text", "frames"), gpu=True),
-        ModelKind("mult", "polimodal.models.torch.mult:MultModel", MultParams, ("words", "audio"), gpu=True),
+        ModelKind(
+            "svm",
+            "polimodal.models.classic.svm:TextSVM",
+            SvmParams,
+            ("text",),
+            cost=KindCost(0.05, 0.001, 5, "estimate, CPU core-s: tf-idf (20,000 features) + 5 values of C"),
+        ),
+        ModelKind(
+            "bert",
+            "polimodal.models.torch.bert:BertModel",
+            BertParams,
+            ("text",),
+            gpu=True,
+            cost=KindCost(0.007, 0.002, 440, _gpu_estimate("bert-base, 512 tokens: ~150 videos/s training")),
+        ),
+        ModelKind(
+            "cnn",
+            "polimodal.models.torch.cnn:CnnModel",
+            CnnParams,
+            ("frames",),
+            gpu=True,
+            cost=KindCost(0.016, 0.03, 100, _gpu_estimate("resnet50, 16 frames per video per epoch")),
+        ),
+        ModelKind(
+            "clip",
+            "polimodal.models.torch.clip:ClipModel",
+            ClipParams,
+            ("text", "frames"),
+            gpu=True,
+            cost=KindCost(0.016, 0.03, 600, _gpu_estimate("ViT-B/32, 16 frames per video per epoch")),
+        ),
+        ModelKind(
+            "mult",
+            "polimodal.models.torch.mult:MultModel",
+            MultParams,
+            ("words", "audio"),
+            gpu=True,
+            cost=KindCost(0.005, 0.002, 5, _gpu_estimate("small cross-modal transformer")),
+        ),
         ModelKind(
             "early_fusion",
             "polimodal.models.torch.mult:EarlyFusionModel",
             EarlyFusionParams,
             ("words", "audio"),
+            cost=KindCost(
+                0.002,
+                0.001,
+                1,
+                "estimate, CPU core-s: bench/bench_pitch.py, 2026-12-01: 0.55 s per epoch of 600 videos",
+            ),
         ),
         ModelKind(
             "fndclip",
@@ -102,9 +159,22 @@ KINDS: dict[str, ModelKind] = {
             FndClipParams,
             ("text", "frames"),
             gpu=True,
+            cost=KindCost(0.03, 0.04, 600, _gpu_estimate("BERT + CNN encoders")),
         ),
         ModelKind(
-            "llm", "polimodal.models.hf.generative:LlmModel", LlmParams, ("text",), gpu=True, family="llm"
+            "llm",
+            "polimodal.models.hf.generative:LlmModel",
+            LlmParams,
+            ("text",),
+            gpu=True,
+            family="llm",
+            cost=KindCost(
+                0.45,
+                0.155,
+                50,
+                "estimate, issue 11 closing note, 2026-12-01: 8B model at ~125 TFLOP/s: LoRA ~15-20 min "
+                "per epoch and zero-shot ~10 min per 3,880 videos",
+            ),
         ),
         ModelKind(
             "vlm",
@@ -113,6 +183,7 @@ KINDS: dict[str, ModelKind] = {
             ("text", "frames"),
             gpu=True,
             family="llm",
+            cost=KindCost(0.9, 0.3, 50, "estimate: twice the llm's (8B + 3 frames of image tokens)"),
         ),
     )
 }
