@@ -288,7 +288,7 @@ def test_a_languages_filter_that_loses_a_class_stops_the_run_where_languages_are
     import logging
 
     from polimodal.corpus.schemas import TRANSCRIPTS, table_from_rows, write_parquet
-    from polimodal.startup import check_language_filter
+    from polimodal.experiments.language_filter import check_language_filter
 
     config["languages"] = ["fr"]
     check_language_filter(config, sheet, tmp_path / "none.parquet")  # a first run: nothing known yet
@@ -310,7 +310,7 @@ def test_a_languages_filter_that_loses_a_class_stops_the_run_where_languages_are
     with pytest.raises(LabelError, match=r"value 'rep' has 1 example.*the sheet's language column"):
         check_language_filter(config, sheet, tmp_path / "none.parquet")
     config["languages"] = ["en", "fr"]
-    with caplog.at_level(logging.INFO, logger="polimodal.startup"):
+    with caplog.at_level(logging.INFO, logger="polimodal.experiments.language_filter"):
         check_language_filter(config, sheet, recorded)
     assert "languages ['en', 'fr']: 0 of 4 excluded; kept 1 of unknown language (und" in caplog.text
 

@@ -75,7 +75,7 @@ rule exclude_languages:
 
 # config `languages:` against the languages known before any job (an earlier run's recorded ones,
 # or the sheet's `language` column): a task that would lose a class stops the run here
-from polimodal.startup import check_language_filter
+from polimodal.experiments.language_filter import check_language_filter
 
 check_language_filter(
     config,
