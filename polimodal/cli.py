@@ -384,7 +384,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--image-root", type=Path, help="relative image paths start here (default: the table's folder)"
     )
+    from polimodal.measure import commands as coding
+
+    coding.register(sub)
     args = parser.parse_args(argv)
+    if args.cmd == "coding":
+        return coding.run(args)
     if args.cmd == "news-to-posts":
         from polimodal.corpus.news import convert_news
         from polimodal.errors import SampleSheetError
