@@ -50,3 +50,28 @@ def test_videodata_checks():
     assert d.subset(["b"]).texts == ["tb"]
     with pytest.raises(ConfigError, match="no frames"):
         d.frames("a")
+
+
+def test_one_constructor_builds_a_split_from_what_was_read():
+    """VideoData.of is the one way from read parts to a split: load_fold and
+    LoadedInputs.video_data / .fold build through it."""
+    from polimodal.data.inputs import LoadedInputs
+
+    texts, langs = {"a": "ta", "c": "tc"}, {"a": "en"}
+    d = VideoData.of(["a", "b", "c"], ["x", "y", "x"], texts, None, None, langs)
+    assert d.texts == ["ta", "", "tc"] and d.languages == ["en", "", ""]
+    assert VideoData.of(["a"], ["x"]).texts == [""] and VideoData.of(["a"], ["x"]).languages is None
+    loaded = LoadedInputs(texts=texts, languages=langs)
+    assert loaded.video_data(["a", "b", "c"], ["x", "y", "x"]) == d
+    splits = pd.DataFrame(
+        {
+            "video_id": ["a", "b", "c"],
+            "label": ["x", "y", "x"],
+            "fold": 0,
+            "split": ["train", "test", "train"],
+        }
+    )
+    parts = loaded.fold(splits, 0)
+    assert parts == load_fold(splits, 0, texts, None, None, langs)
+    assert parts["train"] == VideoData.of(["a", "c"], ["x", "x"], texts, None, None, langs)
+    assert len(parts["validation"]) == 0

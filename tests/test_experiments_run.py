@@ -16,7 +16,7 @@ from polimodal.corpus.experiment_schemas import PREDICTIONS
 from polimodal.corpus.schemas import DEDUP, FRAMES, TRANSCRIPTS, read_parquet, write_parquet
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError
-from polimodal.experiments.run import predictions_table, run_fold
+from polimodal.experiments.run import predictions_table, prepare, run_fold
 from polimodal.experiments.splits import make_splits
 from polimodal.models.base import Model
 from polimodal.models.votes import aggregate
@@ -190,3 +190,14 @@ def test_predictions_table_checks_shapes():
     assert df["scores"].tolist() == [[1.0, 0.0], [0.6, 0.4]] and df["label"].tolist() == ["a", "b"]
     with pytest.raises(ValueError, match="scores of shape"):
         predictions_table("t", "m", 0, "test", data, ["a", "a"], np.zeros((2, 3)), ["a", "b"])
+
+
+def test_prepare_is_the_one_step_before_training_and_classification(tmp_path):
+    """Build the model, then read what it reads with the text fields of its parsed options."""
+    files = {"transcripts": _transcripts(tmp_path / "t.parquet")}
+    model, loaded = prepare("svm", {"kind": "svm", "C": 2}, ["a", "b"], files, ["v0", "v12"], seed=5)
+    assert model.seed == 5 and model.options.C == 2 and model.options.text_fields == ("transcript",)
+    assert loaded.video_data(["v12", "v0"], ["b", "a"]).texts == ["gamma delta w12", "alpha beta w0"]
+    assert loaded.frames is None and loaded.sequences is None
+    with pytest.raises(ConfigError, match=r"models\.mine\.text_fields"):
+        prepare("mine", {"kind": "svm", "text_fields": ["subtitles"]}, ["a", "b"], files, ["v0"])

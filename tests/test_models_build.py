@@ -11,13 +11,14 @@ import pytest
 from polimodal.errors import ConfigError
 from polimodal.models.base import Model
 from polimodal.models.build import build_model
+from polimodal.models.params import TextParams
 from polimodal.models.registry import KINDS, ModelKind
 
 PROMPT = {"question": "Political?", "answers": {"a": "YES", "b": "NO"}}
 
 
 @dataclass(frozen=True)
-class PromptParams:
+class PromptParams(TextParams):
     prompt: dict[str, Any] | None = None
     alpha: float = 1.0
 
@@ -52,7 +53,7 @@ def test_a_generative_model_gets_the_task_prompt_unless_its_section_sets_one(kin
     model = build_model("m", {"kind": "test_prompted", "alpha": 2.0, "text_fields": ["title"]}, ["a", "b"],
                         seed=7, prompt=PROMPT)  # fmt: skip
     assert isinstance(model, Prompted) and model.classes == ["a", "b"] and model.seed == 7
-    assert model.options == PromptParams(prompt=PROMPT, alpha=2.0)  # runner keys are not parameters
+    assert model.options == PromptParams(prompt=PROMPT, alpha=2.0, text_fields=("title",))
     own = {"question": "Mine?", "answers": {"a": "Y", "b": "N"}}
     assert (
         build_model("m", {"kind": "test_prompted", "prompt": own}, ["a", "b"], prompt=PROMPT).options.prompt
@@ -68,3 +69,22 @@ def test_the_section_is_checked_first(kinds):
         build_model("m", {"kind": "test_plain", "beta": 1}, ["a", "b"])
     with pytest.raises(ConfigError, match=r"models\.m: unknown model kind 'nope'"):
         build_model("m", {"kind": "nope"}, ["a", "b"])
+
+
+def test_the_section_is_parsed_once_and_its_dataclass_handed_to_the_model(kinds, monkeypatch) -> None:
+    """build_model reads the section into the kind's dataclass once; the model keeps that object."""
+    parsed: list[Any] = []
+    parse = ModelKind.parse_params
+
+    def counted(self: ModelKind, params: Any, where: str) -> Any:
+        parsed.append(parse(self, params, where))
+        return parsed[-1]
+
+    monkeypatch.setattr(ModelKind, "parse_params", counted)
+    model = build_model("m", {"kind": "test_prompted", "alpha": 2.0}, ["a", "b"], prompt=PROMPT)
+    assert len(parsed) == 1 and model.options is parsed[0]
+    assert model.options == PromptParams(prompt=PROMPT, alpha=2.0)
+    # a model built from the dataclass keeps it as it is; from a mapping, reads it into one
+    options = PromptParams(alpha=3.0)
+    assert Plain(["a", "b"], options).options is options
+    assert Plain(["a", "b"], {"alpha": 3.0}).options == options

@@ -155,3 +155,18 @@ def test_idefics2_scores_equal_full_forward_passes(tiny_idefics2: Path) -> None:
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
     other = answer_logliks(model, [codec.prompt("the senate votes", frames[::-1])], codec.answer_ids)
     assert not np.allclose(other[0], got[0])  # the frames matter
+
+
+def test_the_answer_scoring_modes_are_declared_once() -> None:
+    """The parameter's allowed values are the ones scoring knows: one tuple."""
+    from dataclasses import fields
+
+    from polimodal.models.hf import scoring
+    from polimodal.models.hf.params import ANSWER_SCORING, GenerativeParams
+
+    field = {f.name: f for f in fields(GenerativeParams)}["answer_scoring"]
+    assert field.metadata["choices"] == ANSWER_SCORING and scoring.ANSWER_SCORING is ANSWER_SCORING
+    logliks = np.log(np.array([[0.5, 0.25]]))
+    for mode in ANSWER_SCORING:
+        null = logliks if mode == "calibrated" else None
+        assert normalise_logliks(logliks, [[1], [2, 3]], mode, null=null).shape == (1, 2)

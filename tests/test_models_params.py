@@ -85,3 +85,26 @@ def test_keys_made_moot_by_the_other_settings_are_left_out() -> None:
     zero_shot = model_settings("m", {"kind": "llm"})  # finetune: none trains nothing
     assert not {"epochs", "lr", "lora_r", "gradient_checkpointing"} & set(zero_shot)
     assert {"eval_batch_size", "device"}.isdisjoint(zero_shot) and zero_shot["max_text_tokens"] == 800
+
+
+def test_text_fields_have_one_default_in_the_dataclass_of_every_text_kind() -> None:
+    """``text_fields`` is a parameter of every kind that reads text, its default declared once;
+    writing that default out changes neither the model settings nor the built model."""
+    from dataclasses import fields
+
+    from polimodal.data.texts import DEFAULT_TEXT_FIELDS
+    from polimodal.models.build import build_model
+    from polimodal.models.registry import KINDS, model_settings
+
+    for kind, spec in KINDS.items():
+        declared = {f.name: f.default for f in fields(spec.params)}
+        if spec.reads("text"):
+            assert declared["text_fields"] is DEFAULT_TEXT_FIELDS, kind
+            written = {"kind": kind, "text_fields": ["transcript"]}
+            assert model_settings("m", written) == model_settings("m", {"kind": kind}), kind
+            assert model_settings("m", {"kind": kind})["text_fields"] == ["transcript"], kind
+        else:
+            assert "text_fields" not in declared, kind
+    svm = build_model("m", {"kind": "svm", "text_fields": ["title", "transcript"]}, ["a", "b"])
+    assert svm.options.text_fields == ("title", "transcript")
+    assert build_model("m", {"kind": "svm"}, ["a", "b"]).options.text_fields == DEFAULT_TEXT_FIELDS

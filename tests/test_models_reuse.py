@@ -79,3 +79,11 @@ def test_the_fingerprint_is_plain_json(toy_kind) -> None:
         "params": {"extra": ["x", 1.0], "size": 2},
         "seed": 3,
     }
+
+
+def test_a_default_written_out_keeps_the_fingerprint(toy_kind) -> None:
+    """The fingerprint is read from the parsed dataclass: a written default is no new model."""
+    plain = ToyReusable(["a", "b"], {}, seed=1).fingerprint()
+    assert ToyReusable(["a", "b"], {"size": 1, "extra": None}, seed=1).fingerprint() == plain
+    assert ToyReusable(["a", "b"], ToyParams(), seed=1).fingerprint() == plain
+    assert ToyReusable(["a", "b"], {"size": 2}, seed=1).fingerprint() != plain

@@ -48,7 +48,7 @@ class ToyTorch(TorchModel):
 
     def train_batches(self, data, y, rng):
         x = self.features(data)
-        for idx in batched(rng.permutation(len(data)).tolist(), self.train_params.batch_size):
+        for idx in batched(rng.permutation(len(data)).tolist(), self.options.batch_size):
             yield {"x": x[idx]}, torch.as_tensor(y[idx])
 
     def forward(self, module, inputs):

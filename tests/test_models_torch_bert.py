@@ -90,8 +90,8 @@ def test_params_are_checked(tiny_bert: Path) -> None:
         BertModel(CLASSES, {"model": str(tiny_bert), "epochs": 11})
     # model and training keys are read into one dataclass (nothing is loaded yet)
     model = BertModel(CLASSES, {"lr": 1e-4, "model": "x"})
-    assert isinstance(model.train_params, TrainParams) and isinstance(model.options, BertParams)
-    assert model.train_params.lr == 1e-4 and model.model_ref == "x"
+    assert isinstance(model.options, TrainParams) and isinstance(model.options, BertParams)
+    assert model.options.lr == 1e-4 and model.options.model == "x"
 
 
 def test_real_minilm_encoder(tmp_path: Path, learned) -> None:

@@ -35,14 +35,23 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from polimodal.data.frames import FrameStore
 from polimodal.data.sequences import SequenceStore
-from polimodal.data.texts import read_languages, read_task_languages, read_task_texts, read_texts
-from polimodal.data.videodata import VideoData
+from polimodal.data.texts import (
+    DEFAULT_TEXT_FIELDS,
+    read_languages,
+    read_task_languages,
+    read_task_texts,
+    read_texts,
+)
+from polimodal.data.videodata import VideoData, load_fold
 from polimodal.errors import ConfigError
 from polimodal.types import PathLike
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: ``task``: a task's own tables (what a train job reads); ``shard``: a shard's tables, or the
 #: corpus-wide ones (what a classify job reads).
@@ -62,10 +71,13 @@ class LoadedInputs:
     languages: dict[str, str] | None = None
 
     def video_data(self, video_ids: Sequence[str], labels: Sequence[str]) -> VideoData:
-        """These videos' data (a video without text or language gets ``""``)."""
-        texts = [self.texts.get(v, "") for v in video_ids]
-        langs = None if self.languages is None else [self.languages.get(v, "") for v in video_ids]
-        return VideoData(list(video_ids), list(labels), texts, self.frames, self.sequences, langs)
+        """These videos' data (:meth:`VideoData.of`: a video without text or language gets ``""``)."""
+        return VideoData.of(video_ids, labels, self.texts, self.frames, self.sequences, self.languages)
+
+    def fold(self, splits: pd.DataFrame, fold: int) -> dict[str, VideoData]:
+        """The splits of ``fold`` of ``splits`` (a SPLITS table) over what was read
+        (:func:`~polimodal.data.videodata.load_fold`)."""
+        return load_fold(splits, fold, self.texts, self.frames, self.sequences, self.languages)
 
 
 def _paths(files: Files, name: str) -> list[Path]:
@@ -201,7 +213,7 @@ def load_inputs(
     files: Files,
     video_ids: Sequence[str],
     *,
-    text_fields: Sequence[str] = ("transcript",),
+    text_fields: Sequence[str] = DEFAULT_TEXT_FIELDS,
     model: str | None = None,
 ) -> LoadedInputs:
     """Read ``inputs`` of ``video_ids`` from ``files`` (file name → path(s), task or shard level).

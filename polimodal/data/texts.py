@@ -26,6 +26,9 @@ from polimodal.types import PathLike
 
 #: Text parts a model's ``text_fields`` may name, in the order they are joined.
 TEXT_FIELDS = ("title", "description", "transcript")
+#: What a model reads when its ``text_fields`` is unset (the default of its parameter dataclass,
+#: :class:`polimodal.models.params.TextParams`).
+DEFAULT_TEXT_FIELDS = ("transcript",)
 
 
 def read_texts(

@@ -22,7 +22,7 @@ does, from the inputs :func:`polimodal.data.inputs.load_inputs` read).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -48,6 +48,25 @@ class VideoData:
     #: each text's recorded language (TRANSCRIPTS ``language``: ISO 639-1, ``""`` when unknown);
     #: None when not read (models that read no text)
     languages: list[str] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        video_ids: Sequence[str],
+        labels: Sequence[str],
+        texts: Mapping[str, str] | None = None,
+        store: FrameStore | None = None,
+        sequences: SequenceStore | None = None,
+        languages: Mapping[str, str] | None = None,
+    ) -> VideoData:
+        """These videos' data from what was read for a set of videos (the one way the fold runner
+        and corpus classification build it): a video without text or language gets ``""``;
+        ``texts=None``: every text is ``""``; ``languages=None``: no languages."""
+        texts = texts or {}
+        langs = None if languages is None else [languages.get(v, "") for v in video_ids]
+        return cls(
+            list(video_ids), list(labels), [texts.get(v, "") for v in video_ids], store, sequences, langs
+        )
 
     def __post_init__(self) -> None:
         n = len(self.video_ids)
@@ -120,13 +139,10 @@ def load_fold(
     df = df[df["fold"] == fold]
     if df.empty:
         raise ConfigError(f"fold {fold} not in splits (folds: {sorted(set(splits['fold']))})")  # type: ignore[index]
-    texts = texts or {}
     out = {}
     for split in ("train", "validation", "test"):
         part = df[df["split"] == split]
-        ids = part["video_id"].tolist()
-        langs = None if languages is None else [languages.get(v, "") for v in ids]
-        out[split] = VideoData(
-            ids, part["label"].tolist(), [texts.get(v, "") for v in ids], frames, sequences, langs
+        out[split] = VideoData.of(
+            part["video_id"].tolist(), part["label"].tolist(), texts, frames, sequences, languages
         )
     return out

@@ -16,7 +16,6 @@ not. After the models are compared, each task's chosen model classifies every av
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,11 +26,11 @@ import pyarrow as pa
 
 from polimodal.corpus.experiment_schemas import CLASSIFIED
 from polimodal.corpus.schemas import VIDEOS, read_parquet, write_parquet
-from polimodal.data.inputs import Files, lacking, load_inputs
+from polimodal.data.inputs import Files, lacking
 from polimodal.errors import ConfigError
 from polimodal.experiments.metrics import read_metrics
+from polimodal.experiments.run import prepare
 from polimodal.extract.language import excluded_ids
-from polimodal.models.build import build_model
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -122,16 +121,12 @@ def classify_shard(
     generative models (see :func:`polimodal.experiments.run.run_fold`).
     """
     t0 = time.monotonic()
-    model = build_model(model_name, model_cfg, classes, prompt=prompt)
-    if threads and "torch" in sys.modules:  # a torch model (an SVM job does not import torch)
-        sys.modules["torch"].set_num_threads(int(threads))
-    model.load(Path(model_dir))
     ids = read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
     excluded = excluded_ids(files.get("excluded"))  # type: ignore[arg-type]
     if excluded:  # config `languages`: a video in a language the run does not keep is not classified
         ids = [v for v in ids if v not in excluded]
-    fields = list(model_cfg.get("text_fields") or ["transcript"])
-    loaded = load_inputs(model.spec.inputs, files, ids, text_fields=fields, model=model_name)
+    model, loaded = prepare(model_name, model_cfg, classes, files, ids, threads=threads, prompt=prompt)
+    model.load(Path(model_dir))
     lacks = lacking(model.spec.inputs, files, loaded, ids)
     data = loaded.video_data(ids, [""] * len(ids))
     labels, scores = model.predict(data)

@@ -23,12 +23,45 @@ import pandas as pd
 
 from polimodal.corpus.experiment_schemas import PREDICTIONS
 from polimodal.corpus.schemas import write_parquet
-from polimodal.data.inputs import Files, load_inputs
-from polimodal.data.videodata import VideoData, load_fold, read_splits
+from polimodal.data.inputs import Files, LoadedInputs, load_inputs
+from polimodal.data.texts import DEFAULT_TEXT_FIELDS
+from polimodal.data.videodata import VideoData, read_splits
+from polimodal.models.base import Model
 from polimodal.models.build import build_model
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
+
+
+def text_fields(model: Model) -> list[str]:
+    """The text fields ``model`` reads (its dataclass's ``text_fields``; a kind that reads no text:
+    the default, which its loader ignores)."""
+    return list(getattr(model.options, "text_fields", DEFAULT_TEXT_FIELDS))
+
+
+def prepare(
+    model_name: str,
+    model_cfg: Mapping[str, Any],
+    classes: Sequence[str],
+    files: Files,
+    video_ids: Sequence[str],
+    *,
+    seed: int = 0,
+    threads: int | None = None,
+    prompt: Mapping[str, Any] | None = None,
+) -> tuple[Model, LoadedInputs]:
+    """The step training (:func:`run_fold`) and corpus classification
+    (:func:`polimodal.experiments.classify.classify_shard`) share: build the model
+    (:func:`~polimodal.models.build.build_model`), give torch ``threads`` (when given and the
+    model uses torch; an SVM job does not import it) and read what the model reads of
+    ``video_ids`` from ``files`` (its ``text_fields`` for the text)."""
+    model = build_model(model_name, model_cfg, classes, seed=seed, prompt=prompt)
+    if threads and "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(int(threads))
+    loaded = load_inputs(
+        model.spec.inputs, files, video_ids, text_fields=text_fields(model), model=model_name
+    )
+    return model, loaded
 
 
 def predictions_table(
@@ -88,14 +121,12 @@ def run_fold(
     ``prompt`` parameter unless their own section sets one.
     """
     t0 = time.monotonic()
-    model = build_model(model_name, model_cfg, classes, seed=seed + fold, prompt=prompt)
-    if threads and "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(int(threads))
-    text_fields = list(model_cfg.get("text_fields") or ["transcript"])
     df = splits if isinstance(splits, pd.DataFrame) else read_splits(splits)
     ids = df["video_id"].astype(str).unique().tolist()
-    data = load_inputs(model.spec.inputs, files, ids, text_fields=text_fields, model=model_name)
-    parts = load_fold(df, fold, data.texts, data.frames, data.sequences, data.languages)
+    model, data = prepare(
+        model_name, model_cfg, classes, files, ids, seed=seed + fold, threads=threads, prompt=prompt
+    )
+    parts = data.fold(df, fold)
     log.info(
         "task %s, model %s (%s), fold %d: %s",
         task,
@@ -120,7 +151,7 @@ def run_fold(
         kind=model.kind,
         fold=fold,
         seed=seed + fold,
-        text_fields=text_fields,
+        text_fields=text_fields(model),
         n={k: len(v) for k, v in parts.items()},
         seconds=round(time.monotonic() - t0, 3),
     )

@@ -3,12 +3,12 @@
 A model is trained and scored once per task × fold by :func:`polimodal.experiments.run.run_fold`:
 
 1. ``model = build_model(name, cfg, classes, seed=..., prompt=...)``
-   (:func:`polimodal.models.build.build_model`: ``model_class(kind)(classes, params, seed)``)
+   (:func:`polimodal.models.build.build_model`: ``model_class(kind)(classes, options, seed)``)
    — ``classes`` are the task's allowed values in config order (the column order of every
-   score matrix), ``params`` the model's config section (the runner's keys
-   ``kind``/``text_fields`` are ignored; a generative model's ``prompt`` is the task's unless
-   the section sets one), ``seed`` the fold's seed. The parameters are read into the kind's
-   dataclass (``self.options``; see :mod:`polimodal.models.registry`): an unknown key is an error.
+   score matrix), ``options`` the model's config section read once into its kind's dataclass
+   (:func:`polimodal.models.registry.parse_model_config`: an unknown key is an error; a
+   generative model's ``prompt`` is the task's unless the section sets one), kept as it is in
+   ``self.options`` (a plain mapping is read into the dataclass here), ``seed`` the fold's seed.
 2. ``summary = model.fit(train, validation, workdir)`` — ``train``/``validation`` are
    :class:`polimodal.data.videodata.VideoData`; ``workdir`` is an empty folder the model may
    use for checkpoints (beside the predictions file). The validation split is for model
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,6 +40,11 @@ import numpy as np
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.models.registry import ModelKind, get_kind
+from polimodal.options import _canonical, default_of
+
+#: What a model is built from: its kind's parameter dataclass (what ``build_model`` passes), or a
+#: mapping of parameters (read into that dataclass), or None (every default).
+Params = Mapping[str, Any] | Any
 
 
 class Model(ABC):
@@ -47,15 +53,27 @@ class Model(ABC):
     #: The kind this class implements (its line in :data:`polimodal.models.registry.KINDS`).
     kind: ClassVar[str] = ""
 
-    def __init__(
-        self, classes: Sequence[str], params: Mapping[str, Any] | None = None, seed: int = 0
-    ) -> None:
+    def __init__(self, classes: Sequence[str], params: Params = None, seed: int = 0) -> None:
         if len(classes) < 2:
             raise ConfigError(f"{type(self).__name__}: need at least 2 classes, got {list(classes)}")
         self.classes: list[str] = list(classes)
-        self.params: dict[str, Any] = dict(params or {})
         self.seed = int(seed)
-        self.options: Any = self.spec.parse_params(self.params, f"model kind {self.kind}")
+        #: the kind's parameter dataclass: the one :func:`~polimodal.models.build.build_model`
+        #: parsed, as it is; a mapping is read into it here
+        self.options: Any = (
+            params
+            if isinstance(params, self.spec.params)
+            else self.spec.parse_params(params, f"model kind {self.kind}")
+        )
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters that differ from their defaults (plain JSON values), e.g. for a fingerprint."""
+        return {
+            f.name: _canonical(getattr(self.options, f.name), f)
+            for f in fields(self.options)
+            if _canonical(getattr(self.options, f.name), f) != _canonical(default_of(f), f)
+        }
 
     @property
     def spec(self) -> ModelKind:

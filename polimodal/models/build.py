@@ -12,7 +12,7 @@ from typing import Any
 
 from polimodal.errors import ConfigError
 from polimodal.models.base import Model
-from polimodal.models.registry import RUNNER_KEYS, check_model_config, get_kind
+from polimodal.models.registry import get_kind, parse_model_config
 
 
 def model_class(kind: str) -> type[Model]:
@@ -38,11 +38,9 @@ def build_model(
 ) -> Model:
     """The model of config section ``models.<name>`` (checked first) for a task's ``classes``.
 
-    ``prompt``: the task's prompt (``tasks.<task>.prompt``), given to a generative model as its
-    ``prompt`` parameter unless its own section sets one.
+    The section is parsed once, into its kind's dataclass, and that object is the model's
+    ``options``. ``prompt``: the task's prompt (``tasks.<task>.prompt``), given to a generative
+    model as its ``prompt`` parameter unless its own section sets one.
     """
-    spec = check_model_config(name, cfg, text_fields=None)  # the corpus's fields: checked at start-up
-    params = {k: v for k, v in cfg.items() if k not in RUNNER_KEYS}
-    if spec.prompted and params.get("prompt") is None:
-        params["prompt"] = prompt
-    return model_class(spec.name)(list(classes), params, seed)
+    spec, options = parse_model_config(name, cfg, prompt=prompt)  # text fields: checked at start-up
+    return model_class(spec.name)(list(classes), options, seed)

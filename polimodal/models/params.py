@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from polimodal.data.texts import DEFAULT_TEXT_FIELDS
 from polimodal.errors import ConfigError
 from polimodal.options import device_field
 
@@ -70,3 +71,16 @@ class TrainingParams:
         msg = self.broken_rule()
         if msg is not None:
             raise ConfigError(f"{where}: {msg}")
+
+
+@dataclass(frozen=True)
+class TextParams:
+    """The key of every kind that reads the video's text: which of its texts it reads, joined in
+    this order (videos: ``title``, ``description``, ``transcript``; posts: ``transcript`` or
+    columns of ``posts.text_columns``; the names are checked against the corpus at start-up,
+    :func:`polimodal.models.registry.check_model_config`)."""
+
+    text_fields: tuple[str, ...] = DEFAULT_TEXT_FIELDS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text_fields", tuple(self.text_fields))  # a YAML list, as the default

@@ -36,8 +36,8 @@ from polimodal.models.torch.params import (
 from polimodal.options import options_from_section, output_settings
 from polimodal.stages import GPU_ESTIMATE, KindCost
 
-#: Keys of a model's config section read by the fold runner, not passed to the model.
-RUNNER_KEYS = ("kind", "text_fields")
+#: Keys of a model's config section that are not its parameters (its kind picks the dataclass).
+RUNNER_KEYS = ("kind",)
 
 
 @dataclass(frozen=True)
@@ -203,10 +203,29 @@ def check_model_config(
 ) -> ModelKind:
     """Check one ``models.<name>`` section at start-up: known kind, known parameters, valid values.
 
-    ``text_fields``: the names its ``text_fields`` may use (a videos corpus: :data:`TEXT_FIELDS`;
-    posts: ``transcript`` and the text columns); None: any name (a job, which knows no corpus).
-    Returns the kind's declaration. Errors name the model, the key and what is allowed.
+    ``text_fields``: the names its ``text_fields`` parameter may use (a videos corpus:
+    :data:`TEXT_FIELDS`; posts: ``transcript`` and the text columns); None: any name (a job, which
+    knows no corpus). Returns the kind's declaration. Errors name the model, the key and what is
+    allowed.
     """
+    return _checked(name, cfg, text_fields)[0]
+
+
+def parse_model_config(
+    name: str, cfg: Mapping[str, Any], *, prompt: Mapping[str, Any] | None = None
+) -> tuple[ModelKind, Any]:
+    """The kind of section ``models.<name>`` and its parameters read into the kind's dataclass
+    (checked as :func:`check_model_config` does, any text field name allowed). ``prompt``: the
+    task's prompt, a generative kind's ``prompt`` when the section sets none."""
+    return _checked(name, cfg, None, prompt)
+
+
+def _checked(
+    name: str,
+    cfg: Mapping[str, Any],
+    text_fields: Sequence[str] | None,
+    prompt: Mapping[str, Any] | None = None,
+) -> tuple[ModelKind, Any]:
     if not isinstance(cfg, Mapping) or "kind" not in cfg:
         raise ConfigError(f"models.{name}: needs a 'kind' (one of {sorted(KINDS)})")
     try:
@@ -225,19 +244,20 @@ def check_model_config(
             )
         if not spec.reads("text"):
             raise ConfigError(f"models.{name}: kind {spec.name} reads no text, text_fields is not used")
-    spec.parse_params(cfg, f"models.{name} (kind {spec.name})")
-    return spec
+    if spec.prompted and prompt is not None and cfg.get("prompt") is None:
+        cfg = {**cfg, "prompt": prompt}
+    return spec, spec.parse_params(cfg, f"models.{name} (kind {spec.name})")
 
 
 def model_settings(name: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
-    """What of section ``models.<name>`` changes the model's predictions: its runner keys (``kind``,
-    ``text_fields``) and its parameters' output settings (:func:`polimodal.options.output_settings`:
-    defaults filled in, canonical; without the ``NOT_OUTPUT`` keys of its kind's dataclass, such as
-    ``device``, ``eval_batch_size``, ``log_every``, and without the keys its settings make moot).
+    """What of section ``models.<name>`` changes the model's predictions: its ``kind`` and its
+    parameters' output settings (:func:`polimodal.options.output_settings`: defaults filled in,
+    ``text_fields`` included, canonical; without the ``NOT_OUTPUT`` keys of its kind's dataclass,
+    such as ``device``, ``eval_batch_size``, ``log_every``, and without the keys its settings make
+    moot).
 
     The train and classify rules pass this as their params (Snakemake retrains when it changes);
     their jobs read the whole section from the config.
     """
-    spec = check_model_config(name, cfg, text_fields=None)
-    runner = {k: cfg[k] for k in RUNNER_KEYS if cfg.get(k) is not None}
-    return {**runner, **output_settings(spec.parse_params(cfg, f"models.{name} (kind {spec.name})"))}
+    spec, options = parse_model_config(name, cfg)
+    return {"kind": spec.name, **output_settings(options)}

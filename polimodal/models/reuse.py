@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from polimodal.models.base import Model
+from polimodal.models.base import Model, Params
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,7 @@ class ReusableModel(Model):
     :meth:`finished_fingerprint` which fingerprint their folder holds.
     """
 
-    def __init__(
-        self, classes: Sequence[str], params: Mapping[str, Any] | None = None, seed: int = 0
-    ) -> None:
+    def __init__(self, classes: Sequence[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
         #: the summary of the training (``fit``), or of the training ``load`` restored
         self.summary: dict[str, Any] = {}

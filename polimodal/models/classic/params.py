@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from polimodal.errors import ConfigError
+from polimodal.models.params import TextParams
 from polimodal.options import choice
 
 
 @dataclass(frozen=True)
-class SvmParams:
+class SvmParams(TextParams):
     """``kind: svm``: TF-IDF → linear SVM, C chosen on the fold's validation split."""
 
     max_features: int = 20000  # TF-IDF vocabulary size

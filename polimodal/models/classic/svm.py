@@ -5,7 +5,7 @@ Config (``models.<name>``, every key optional except ``kind``; defaults and allo
 
     svm:
       kind: svm
-      text_fields: [transcript]      # + title, description (handled by run_fold)
+      text_fields: [transcript]      # + title, description (read for it by the fold runner)
       max_features: 20000            # TF-IDF vocabulary size
       stop_words: null               # or english, or per_language (each text's recorded language)
       analyzer: word                 # or char_wb: character n-grams inside words (compounds)
@@ -38,7 +38,7 @@ from sklearn.svm import LinearSVC
 
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
-from polimodal.models.base import Model
+from polimodal.models.base import Model, Params
 from polimodal.models.classic.analyzer import TextAnalyzer
 from polimodal.models.selection import macro_f1
 
@@ -51,7 +51,7 @@ MODEL_FILE = "svm.joblib"
 class TextSVM(Model):
     kind = "svm"
 
-    def __init__(self, classes: list[str], params: dict[str, Any] | None = None, seed: int = 0) -> None:
+    def __init__(self, classes: list[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
         self.grid: list[float] = self.options.grid
         self.pipeline: Pipeline | None = None

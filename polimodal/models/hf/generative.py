@@ -36,6 +36,7 @@ import torch
 
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ConfigError, ModelLoadError
+from polimodal.models.base import Params
 from polimodal.models.hf.chat import ChatCodec, collate
 from polimodal.models.hf.params import GenerativeParams
 from polimodal.models.hf.prompts import TaskPrompt
@@ -108,7 +109,7 @@ class GenerativeModel(ReusableModel):
 
     vision = False
 
-    def __init__(self, classes: list[str], params: dict[str, Any] | None = None, seed: int = 0) -> None:
+    def __init__(self, classes: list[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
         self.opts: GenerativeParams = self.options
         if self.opts.prompt is None:

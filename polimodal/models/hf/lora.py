@@ -43,6 +43,7 @@ import numpy as np
 import torch
 
 from polimodal.models.hf.params import GenerativeParams
+from polimodal.models.selection import BestEpoch
 from polimodal.nn.runtime import Runtime, seed_everything
 
 log = logging.getLogger(__name__)
@@ -100,8 +101,9 @@ def _callback_class() -> type:
         """After each epoch: validation macro F1 by answer scoring; keep the best adapter."""
 
         def __init__(self, evaluate: Callable[[], float], adapter_dir: Path, patience: int) -> None:
-            self.evaluate, self.adapter_dir, self.patience = evaluate, adapter_dir, patience
-            self.best, self.best_epoch, self.history = -1.0, 0, []
+            self.evaluate, self.adapter_dir = evaluate, adapter_dir
+            self.best = BestEpoch(patience)
+            self.history: list[dict[str, Any]] = []
             self.best_state: dict[str, torch.Tensor] | None = None
 
         def on_epoch_end(self, args: Any, state: Any, control: Any, model: Any = None, **kw: Any) -> Any:
@@ -110,20 +112,23 @@ def _callback_class() -> type:
             epoch = round(state.epoch or 0)
             f1 = float(self.evaluate())
             self.history.append({"epoch": epoch, "val_macro_f1": round(f1, 4)})
-            log.info("epoch %d: validation macro F1 %.4f (best %.4f)", epoch, f1, max(self.best, 0))
-            if f1 > self.best:
-                self.best, self.best_epoch = f1, epoch
+            log.info("epoch %d: validation macro F1 %.4f (best %s)", epoch, f1, self.best.best_value)
+            if self.best.update(epoch, f1):
                 self.best_state = {
                     k: v.detach().cpu().clone() for k, v in get_peft_model_state_dict(model).items()
                 }
                 if state.is_world_process_zero:
                     model.save_pretrained(self.adapter_dir)
-            elif epoch - self.best_epoch >= self.patience:
-                log.info("no better validation macro F1 for %d epochs: stopping", self.patience)
+            elif self.best.should_stop:
+                log.info("no better validation macro F1 for %d epochs: stopping", self.best.stale)
                 control.should_training_stop = True
             return control
 
     return SelectBestEpoch
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(value, 4)
 
 
 def train_lora(
@@ -183,8 +188,8 @@ def train_lora(
     peft_model.eval()
     summary = {
         "finetune": "lora",
-        "best_epoch": callback.best_epoch,
-        "best_val_macro_f1": round(callback.best, 4),
+        "best_epoch": callback.best.best_epoch,
+        "best_val_macro_f1": _rounded(callback.best.best_value),
         "epochs_run": len(callback.history),
         "history": callback.history,
         "train_loss": round(float(result.training_loss), 4) if np.isfinite(result.training_loss) else None,

@@ -10,15 +10,17 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from polimodal.errors import ConfigError
-from polimodal.models.params import Rule, TrainingParams
+from polimodal.models.params import Rule, TextParams, TrainingParams
 from polimodal.options import choice
 
+#: How answers' log-likelihoods become class scores (``answer_scoring``; :mod:`polimodal.models.hf.scoring`).
+ANSWER_SCORING = ("sum", "mean", "calibrated")
 #: Attention projections that get LoRA adapters (names of Llama/Mistral-family layers).
 ATTENTION_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj")
 
 
 @dataclass(frozen=True)
-class GenerativeParams(TrainingParams):
+class GenerativeParams(TrainingParams, TextParams):
     """Keys of every generative model (config keys of the same name): the shared training keys
     (:class:`~polimodal.models.params.TrainingParams`, LoRA's defaults below) and the model's own.
 
@@ -36,7 +38,7 @@ class GenerativeParams(TrainingParams):
     # answers' log-likelihoods: summed over tokens, their mean per token (length-normalised), or
     # calibrated: minus the answer's log-likelihood after an empty text (removes length and prior
     # bias; bench/bench_answer_scoring.py). Answers of one token each (YES/NO, letters) score alike.
-    answer_scoring: str = choice("sum", ("sum", "mean", "calibrated"))
+    answer_scoring: str = choice("sum", ANSWER_SCORING)
     system: str | None = None  # a system message before the user turn (null: the template's default)
     prompt: Any = None  # {question, answers}: default tasks.<task>.prompt (set by the runner)
     # LoRA (finetune: lora)

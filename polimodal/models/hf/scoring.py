@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from polimodal.models.hf.params import ANSWER_SCORING
+
 #: One prompt: ``input_ids`` (1-D), optional ``attention_mask`` and model-specific tensors
 #: (``pixel_values`` ...), each with a leading batch dimension of 1 for the latter.
 Prompt = dict[str, torch.Tensor]
@@ -194,11 +196,11 @@ def answer_loglik_full(model: Any, prompt: Prompt, answer: Sequence[int]) -> flo
     return float(logp.gather(-1, a[0][:, None]).sum())
 
 
-#: How answer log-likelihoods become class scores: ``sum`` over the answer's tokens, ``mean`` per
-#: token (length-normalised), or ``calibrated``: the sum minus the answer's log-likelihood after a
-#: content-free prompt (the same prompt with an empty text; "calibrate before use", Zhao et al.
-#: 2021), which removes what the model prefers before it has read anything: length and prior.
-ANSWER_SCORING = ("sum", "mean", "calibrated")
+# How answer log-likelihoods become class scores (:data:`ANSWER_SCORING`, declared with the
+# parameter): ``sum`` over the answer's tokens, ``mean`` per token (length-normalised), or
+# ``calibrated``: the sum minus the answer's log-likelihood after a content-free prompt (the same
+# prompt with an empty text; "calibrate before use", Zhao et al. 2021), which removes what the
+# model prefers before it has read anything: length and prior.
 
 
 def normalise_logliks(

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from polimodal.errors import LabelError, ModelLoadError
+from polimodal.models.base import Params
 from polimodal.models.reuse import SUMMARY, ReusableModel
 from polimodal.models.selection import macro_f1
 from polimodal.models.torch.loop import CHECKPOINT, Inputs, load_checkpoint, save_checkpoint, train_loop
@@ -46,13 +47,9 @@ class TorchModel(ReusableModel):
     (:class:`~polimodal.models.reuse.ReusableModel`).
     """
 
-    def __init__(
-        self, classes: Sequence[str], params: Mapping[str, Any] | None = None, seed: int = 0
-    ) -> None:
+    def __init__(self, classes: Sequence[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
-        #: the kind's parameter dataclass (a TrainParams subclass): training and model keys
-        self.train_params = self.options
-        self.runtime = select_runtime(self.train_params.device, where=f"model kind {self.kind}.device")
+        self.runtime = select_runtime(self.options.device, where=f"model kind {self.kind}.device")
         self.module: nn.Module | None = None
 
     # -- hooks
@@ -114,7 +111,7 @@ class TorchModel(ReusableModel):
             raise LabelError(f"{self.kind}: the training split is empty")
         self.prior = np.bincount(y, minlength=len(self.classes)) / len(y)
         self.module = self.build()
-        weights = class_weights(y, len(self.classes)) if self.train_params.weighted_loss else None
+        weights = class_weights(y, len(self.classes)) if self.options.weighted_loss else None
         if weights is not None:
             log.info(
                 "%s: class weights %s", self.kind, dict(zip(self.classes, weights.tolist(), strict=True))
@@ -130,7 +127,7 @@ class TorchModel(ReusableModel):
             self.forward,
             lambda epoch: self.train_batches(train, y, rng),
             evaluate,
-            params=self.train_params,
+            params=self.options,
             runtime=self.runtime,
             checkpoint=ckpt,
             loss=self.make_loss(weights),

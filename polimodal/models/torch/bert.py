@@ -31,6 +31,7 @@ from torch import nn
 
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
+from polimodal.models.base import Params
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
 from polimodal.models.torch.streams import batched
@@ -46,9 +47,8 @@ class BertModel(TorchModel):
 
     kind = "bert"
 
-    def __init__(self, classes: list[str], params: dict[str, Any] | None = None, seed: int = 0) -> None:
+    def __init__(self, classes: list[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
-        self.model_ref = str(self.options.model)
         self.max_length = int(self.options.max_length)
         self.tokenizer: Any = None
         self._tokens: TokenCache[list[dict[str, list[int]]]] = TokenCache()
@@ -56,7 +56,7 @@ class BertModel(TorchModel):
     def build(self) -> nn.Module:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        path = resolve_model_ref(self.model_ref)
+        path = resolve_model_ref(self.options.model)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(path)
             model = AutoModelForSequenceClassification.from_pretrained(
@@ -66,7 +66,7 @@ class BertModel(TorchModel):
                 label2id={c: i for i, c in enumerate(self.classes)},
             )
         except (OSError, ValueError) as exc:
-            raise ModelLoadError(f"bert: cannot load {self.model_ref!r} ({path}): {exc}") from exc
+            raise ModelLoadError(f"bert: cannot load {self.options.model!r} ({path}): {exc}") from exc
         limit = position_limit(model) or self.max_length
         if self.max_length > limit:
             log.info(
@@ -75,7 +75,7 @@ class BertModel(TorchModel):
             self.max_length = int(limit)
         log.info(
             "bert: %s (%s), %.1f M parameters, max_length %d",
-            self.model_ref,
+            self.options.model,
             type(model).__name__,
             sum(p.numel() for p in model.parameters()) / 1e6,
             self.max_length,
@@ -106,11 +106,11 @@ class BertModel(TorchModel):
     ) -> Iterator[tuple[Inputs, torch.Tensor]]:
         tokens = self.tokens(data)  # tokenised in the first epoch only
         order = rng.permutation(len(data))
-        for idx in batched(order.tolist(), self.train_params.batch_size):
+        for idx in batched(order.tolist(), self.options.batch_size):
             yield self.pad([tokens[i] for i in idx]), torch.as_tensor(y[idx])
 
     def steps_per_epoch(self, data: VideoData) -> int:
-        return math.ceil(math.ceil(len(data) / self.train_params.batch_size) / self.train_params.grad_accum)
+        return math.ceil(math.ceil(len(data) / self.options.batch_size) / self.options.grad_accum)
 
     def forward(self, module: nn.Module, inputs: Inputs) -> torch.Tensor:
         return module(**inputs).logits
@@ -119,7 +119,7 @@ class BertModel(TorchModel):
         assert self.module is not None
         tokens = self.tokens(data)
         batches: Iterable[Inputs] = (
-            self.pad(chunk) for chunk in batched(tokens, self.train_params.predict_batch_size)
+            self.pad(chunk) for chunk in batched(tokens, self.options.predict_batch_size)
         )
         scores = predict_proba(self.module, self.forward, batches, self.runtime, len(self.classes))
         return self.labels_from_scores(scores), scores

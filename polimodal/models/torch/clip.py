@@ -43,6 +43,7 @@ import torch
 from torch import nn
 
 from polimodal.data.videodata import VideoData
+from polimodal.models.base import Params
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
 from polimodal.models.torch.tokens import TokenCache
@@ -103,49 +104,44 @@ class ClipModel(FrameTorchModel):
 
     kind = "clip"
 
-    def __init__(self, classes: list[str], params: dict[str, Any] | None = None, seed: int = 0) -> None:
+    def __init__(self, classes: list[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
         p = self.options
-        self.model_ref = str(p.model)
         self.max_length = int(p.max_length or 77)
-        self.head = str(p.head)
-        self.head_hidden = int(p.head_hidden or 512)
-        self.dropout = float(p.dropout)
-        self.freeze = bool(p.freeze_encoders)
         self.tokenizer: Any = None
         self.image_size = 224
         self.interpolation = BICUBIC
         self._tokens: TokenCache[tuple[torch.Tensor, torch.Tensor]] = TokenCache()
 
     def build(self) -> nn.Module:
-        loaded = load_clip(self.model_ref, who="clip")
+        loaded = load_clip(self.options.model, who="clip")
         clip, self.tokenizer = loaded.model, loaded.tokenizer
         self.max_length = min(self.max_length, loaded.text_positions)
         self.image_size = int(self.options.image_size or loaded.image_size)
         mean, std = loaded.mean, loaded.std
-        if self.freeze:
+        if self.options.freeze_encoders:
             clip.requires_grad_(False)
         net = ClipClassifier(
             clip,
             len(self.classes),
-            head=self.head,
-            hidden=self.head_hidden,
-            dropout=self.dropout,
+            head=self.options.head,
+            hidden=(self.options.head_hidden or 512),
+            dropout=self.options.dropout,
             mean=mean,
             std=std,
-            frozen=self.freeze,
+            frozen=self.options.freeze_encoders,
         )
         self._tokens.clear()
         log.info(
             "clip: %s (%s), embeddings %d, image %d px, text %d tokens, head %s, %.1f M parameters%s",
-            self.model_ref,
+            self.options.model,
             type(clip).__name__,
             loaded.embed_dim,
             self.image_size,
             self.max_length,
-            self.head,
+            self.options.head,
             sum(p.numel() for p in net.parameters()) / 1e6,
-            " (encoders frozen)" if self.freeze else "",
+            " (encoders frozen)" if self.options.freeze_encoders else "",
         )
         return net
 

@@ -20,13 +20,13 @@ Config (``kind: cnn``): ``model`` (torchvision name, default ``resnet50``), ``we
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import torch
 from torch import nn
 
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
+from polimodal.models.base import Params
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
 from polimodal.nn.backbones import image_backbone
@@ -62,27 +62,24 @@ class CnnModel(FrameTorchModel):
 
     kind = "cnn"
 
-    def __init__(self, classes: list[str], params: dict[str, Any] | None = None, seed: int = 0) -> None:
+    def __init__(self, classes: list[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
-        self.model_name = str(self.options.model)
-        self.weights = self.options.weights
         self.image_size = int(self.options.image_size or 224)
-        self.dropout = float(self.options.dropout)
 
     def build(self) -> nn.Module:
         backbone, mean, std = image_backbone(
-            self.model_name, None if self.weights is None else str(self.weights)
+            self.options.model, None if self.options.weights is None else str(self.options.weights)
         )
         backbone.eval()
         with torch.no_grad():
             dim = int(backbone(torch.zeros(1, 3, self.image_size, self.image_size)).flatten(1).shape[1])
         if dim <= 0:  # pragma: no cover - defensive
-            raise ModelLoadError(f"cnn: {self.model_name} gives empty features")
-        net = FrameClassifier(backbone, dim, len(self.classes), mean, std, self.dropout)
+            raise ModelLoadError(f"cnn: {self.options.model} gives empty features")
+        net = FrameClassifier(backbone, dim, len(self.classes), mean, std, self.options.dropout)
         log.info(
             "cnn: %s (weights %s), %d-d features, %.1f M parameters, %d px",
-            self.model_name,
-            self.weights,
+            self.options.model,
+            self.options.weights,
             dim,
             sum(p.numel() for p in net.parameters()) / 1e6,
             self.image_size,

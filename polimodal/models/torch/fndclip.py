@@ -60,6 +60,7 @@ from torch import nn
 
 from polimodal.data.videodata import VideoData
 from polimodal.errors import ModelLoadError
+from polimodal.models.base import Params
 from polimodal.models.torch.fndclip_attention import ClipFeatureHead
 from polimodal.models.torch.frames import FrameTorchModel
 from polimodal.models.torch.loop import Inputs
@@ -232,13 +233,11 @@ class FndClipModel(FrameTorchModel):
 
     kind = "fndclip"
 
-    def __init__(self, classes: list[str], params: dict[str, Any] | None = None, seed: int = 0) -> None:
+    def __init__(self, classes: list[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
         p = self.options
-        self.text_ref = str(p.model)
         self.max_length = int(p.max_length)
         self.image_size = int(p.image_size or 224)
-        self.lam = float(p.contrastive)
         self.tokenizer: Any = None
         self.clip_tokenizer: Any = None
         self.clip_length = 77
@@ -264,13 +263,13 @@ class FndClipModel(FrameTorchModel):
         from transformers import AutoModel, AutoTokenizer
 
         p = self.options
-        path = resolve_model_ref(self.text_ref)
+        path = resolve_model_ref(self.options.model)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(path)
             text_encoder = AutoModel.from_pretrained(path)
         except (OSError, ValueError) as exc:
             raise ModelLoadError(
-                f"fndclip: cannot load text encoder {self.text_ref!r} ({path}): {exc}"
+                f"fndclip: cannot load text encoder {self.options.model!r} ({path}): {exc}"
             ) from exc
         self.max_length = min(self.max_length, position_limit(text_encoder) or self.max_length)
         backbone, mean, std = image_backbone(
@@ -281,7 +280,7 @@ class FndClipModel(FrameTorchModel):
             image_dim = int(backbone(torch.zeros(1, 3, self.image_size, self.image_size)).flatten(1).shape[1])
         guide: Any = None
         gmean, gstd, gsize = CLIP_MEAN, CLIP_STD, 224
-        if p.clip_features or (self.lam > 0 and not self._scoring_only):
+        if p.clip_features or (self.options.contrastive > 0 and not self._scoring_only):
             guide, gmean, gstd, gsize = self._load_guide()
         head: FusionHead | ClipFeatureHead
         if p.clip_features:
@@ -309,26 +308,26 @@ class FndClipModel(FrameTorchModel):
             backbone.requires_grad_(False)
         net = FndClipNet(
             text_encoder, backbone, head, mean, std, guide, gmean, gstd, gsize,
-            frozen=bool(p.freeze_encoders), guided=self.lam > 0,
+            frozen=bool(p.freeze_encoders), guided=self.options.contrastive > 0,
         )  # fmt: skip
         self._tokens.clear()
         log.info(
             "fndclip: text %s, image %s (weights %s, %d-d), fusion %s, projection %d, contrastive λ=%g%s, "
             "%.1f M trained parameters",
-            self.text_ref,
+            self.options.model,
             p.image_model,
             p.weights,
             image_dim,
             "CLIP features + modality attention" if p.clip_features else p.fusion,
             p.projection_dim,
-            self.lam,
+            self.options.contrastive,
             f" (guide {p.clip_model})" if guide is not None else "",
             sum(q.numel() for q in net.parameters()) / 1e6,
         )
         return net
 
     def make_loss(self, weights: torch.Tensor | None) -> Loss:
-        return CrossEntropyGuided(weights, self.lam, float(self.options.temperature))
+        return CrossEntropyGuided(weights, self.options.contrastive, float(self.options.temperature))
 
     def _encoded(self, data: VideoData, which: str) -> tuple[torch.Tensor, torch.Tensor]:
         """Token ids and masks of the texts of ``data`` for the text encoder or the guide (once per split)."""

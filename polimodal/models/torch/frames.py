@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from polimodal.models.base import Params
 from polimodal.models.selection import macro_f1
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
@@ -48,16 +49,10 @@ class FrameTorchModel(TorchModel):
     The positive class of a binary task is ``positive`` (default: the second of the task's values).
     """
 
-    def __init__(
-        self, classes: Sequence[str], params: Mapping[str, Any] | None = None, seed: int = 0
-    ) -> None:
+    def __init__(self, classes: Sequence[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
         p = self.options
-        self.frames_per_video = p.training_frames
-        self.predict_frames_per_video = p.predict_frames
         self.shuffle_size = int(p.shuffle_buffer or 1)
-        self.video_score = str(p.video_score)
-        self.vote = str(p.vote)
         self.auto_threshold = p.threshold in (None, "auto")
         self.threshold = 0.0 if self.auto_threshold else float(p.threshold)
         self.positive = p.positive_class(f"model kind {self.kind}", self.classes)
@@ -70,7 +65,7 @@ class FrameTorchModel(TorchModel):
     def _training_frames(self, data: Any, rng: np.random.Generator) -> Iterator[tuple[int, bytes]]:
         pos = {v: i for i, v in enumerate(data.video_ids)}
         for vid, jpegs in data.iter_video_frames():
-            for jpeg in cap_frames(jpegs, self.frames_per_video, rng):
+            for jpeg in cap_frames(jpegs, self.options.training_frames, rng):
                 yield pos[vid], jpeg
 
     def training_stream(self, data: Any, rng: np.random.Generator) -> Iterator[tuple[int, bytes]]:
@@ -88,7 +83,7 @@ class FrameTorchModel(TorchModel):
 
         # on a GPU, frames are decoded off the training thread, one batch ahead
         on_gpu = self.runtime.device.type == "cuda"
-        yield from prefetched(batched(stream, self.train_params.batch_size), prepare, enabled=on_gpu)
+        yield from prefetched(batched(stream, self.options.batch_size), prepare, enabled=on_gpu)
 
     def frame_predictions(self, data: Any) -> tuple[list[str], list[str], np.ndarray]:
         """``(frame video ids, frame labels, frame probabilities)`` of the kept frames of ``data``."""
@@ -98,12 +93,12 @@ class FrameTorchModel(TorchModel):
 
         def frames() -> Iterator[tuple[int, bytes]]:
             for vid, jpegs in data.iter_video_frames():
-                for jpeg in cap_frames(jpegs, self.predict_frames_per_video):
+                for jpeg in cap_frames(jpegs, self.options.predict_frames):
                     owners.append(vid)
                     yield pos[vid], jpeg
 
         batches = prefetched(
-            batched(frames(), self.train_params.predict_batch_size),
+            batched(frames(), self.options.predict_batch_size),
             lambda chunk: self.collate(data, [i for i, _ in chunk], [j for _, j in chunk]),
             enabled=self.runtime.device.type == "cuda",
         )
@@ -114,7 +109,7 @@ class FrameTorchModel(TorchModel):
     # -- aggregation
     @property
     def _votes(self) -> bool:
-        return self.video_score == "votes"
+        return self.options.video_score == "votes"
 
     def _aggregate(
         self, data: Any, owners: list[str], labels: list[str], probs: np.ndarray
@@ -130,7 +125,7 @@ class FrameTorchModel(TorchModel):
             self.classes,
             positive=self.positive,
             threshold=self.threshold,
-            normalize=self.vote == "fraction",
+            normalize=self.options.vote == "fraction",
             default=default,
         )
 
@@ -138,7 +133,7 @@ class FrameTorchModel(TorchModel):
         if self.positive is None or not self.auto_threshold or not self._votes:
             return
         values = positive_counts(
-            owners, labels, data.video_ids, self.positive, normalize=self.vote == "fraction"
+            owners, labels, data.video_ids, self.positive, normalize=self.options.vote == "fraction"
         )
         self.threshold = choose_threshold(values, [lab == self.positive for lab in data.labels])
 
@@ -150,14 +145,14 @@ class FrameTorchModel(TorchModel):
 
     def finalize(self, validation: Any) -> dict[str, Any]:
         if not self._votes:
-            return {"video_score": self.video_score, "positive": self.positive}
+            return {"video_score": self.options.video_score, "positive": self.positive}
         owners, labels, _ = self.frame_predictions(validation)
         self._choose_threshold(validation, owners, labels)
         return {
-            "video_score": self.video_score,
+            "video_score": self.options.video_score,
             "threshold": self.threshold,
             "positive": self.positive,
-            "vote": self.vote,
+            "vote": self.options.vote,
         }
 
     def restore(self, meta: Mapping[str, Any]) -> None:

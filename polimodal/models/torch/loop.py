@@ -19,7 +19,6 @@ accumulation and gradient-norm clipping. The objective is a hook (``loss``,
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -32,6 +31,7 @@ import torch
 from torch import nn
 
 from polimodal.errors import ModelLoadError
+from polimodal.models.selection import BestEpoch
 from polimodal.models.torch.params import TrainParams
 from polimodal.nn.losses import Loss, Output, logits_of
 from polimodal.nn.runtime import Runtime, to_device
@@ -157,8 +157,7 @@ def train_loop(
         loss,
     )
     result = TrainResult(best_epoch=0, best_val_macro_f1=None, epochs_run=0, stopped_early=False)
-    best = -math.inf
-    bad_epochs = 0
+    best = BestEpoch(params.patience)
     for epoch in range(1, params.epochs + 1):
         module.train()
         t0 = time.monotonic()
@@ -232,21 +231,13 @@ def train_loop(
             train_seconds,
             entry.samples_per_s,
         )
-        score = -math.inf if val is None or math.isnan(val) else val
-        if val is None or score > best or result.best_epoch == 0:
-            best = score
-            bad_epochs = 0
-            result.best_epoch = epoch
-            result.best_val_macro_f1 = val
+        if best.update(epoch, val):
+            result.best_epoch, result.best_val_macro_f1 = best.best_epoch, best.best_value
             save_checkpoint(checkpoint, module, {**(meta or {}), "epoch": epoch, "val_macro_f1": val})
-        else:
-            bad_epochs += 1
-            if bad_epochs >= params.patience and epoch < params.epochs:
-                result.stopped_early = True
-                log.info(
-                    "%s: early stop after epoch %d (no improvement for %d epochs)", name, epoch, bad_epochs
-                )
-                break
+        elif best.should_stop and epoch < params.epochs:
+            result.stopped_early = True
+            log.info("%s: early stop after epoch %d (no improvement for %d epochs)", name, epoch, best.stale)
+            break
     if result.best_epoch != result.epochs_run:
         state, _ = load_checkpoint(checkpoint)
         module.load_state_dict(state)

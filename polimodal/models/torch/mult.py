@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from polimodal.models.base import Params
 from polimodal.models.torch.base import TorchModel
 from polimodal.models.torch.loop import Inputs, predict_proba
 from polimodal.models.torch.sequence_features import SequenceFeatures
@@ -45,9 +46,7 @@ log = logging.getLogger(__name__)
 class SequenceModel(TorchModel):
     """Shared plumbing of the sequence models: their features (:attr:`features`), batching, fit/load."""
 
-    def __init__(
-        self, classes: Sequence[str], params: Mapping[str, Any] | None = None, seed: int = 0
-    ) -> None:
+    def __init__(self, classes: Sequence[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
         self.features = SequenceFeatures(self.options)
 
@@ -55,11 +54,11 @@ class SequenceModel(TorchModel):
         self, data: Any, y: np.ndarray, rng: np.random.Generator
     ) -> Iterator[tuple[Inputs, torch.Tensor]]:
         order = rng.permutation(len(data))
-        for chunk in batched(order.tolist(), self.train_params.batch_size):
+        for chunk in batched(order.tolist(), self.options.batch_size):
             yield self.features.collate(data, chunk), torch.as_tensor(y[chunk])
 
     def steps_per_epoch(self, data: Any) -> int | None:
-        return math.ceil(len(data) / (self.train_params.batch_size * self.train_params.grad_accum))
+        return math.ceil(len(data) / (self.options.batch_size * self.options.grad_accum))
 
     def forward(self, module: nn.Module, inputs: Inputs) -> Output:
         return module(**inputs)
@@ -68,7 +67,7 @@ class SequenceModel(TorchModel):
         assert self.module is not None
         batches = (
             self.features.collate(data, chunk)
-            for chunk in batched(list(range(len(data))), self.train_params.predict_batch_size)
+            for chunk in batched(list(range(len(data))), self.options.predict_batch_size)
         )
         probs = predict_proba(self.module, self.forward, batches, self.runtime, len(self.classes))
         return self.labels_from_scores(probs), probs
@@ -111,9 +110,7 @@ class EarlyFusionModel(SequenceModel):
 
     kind = "early_fusion"
 
-    def __init__(
-        self, classes: Sequence[str], params: Mapping[str, Any] | None = None, seed: int = 0
-    ) -> None:
+    def __init__(self, classes: Sequence[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
         self.features.word_frames = bool(self.options.aligned)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from polimodal.errors import ConfigError
-from polimodal.models.params import Rule, TrainingParams
+from polimodal.models.params import Rule, TextParams, TrainingParams
 from polimodal.options import choice
 
 
@@ -38,7 +38,7 @@ class TrainParams(TrainingParams):
 
 
 @dataclass(frozen=True)
-class BertParams(TrainParams):
+class BertParams(TrainParams, TextParams):
     """``kind: bert``: a transformer encoder with a new sequence-classification head."""
 
     model: str = "bert-base-uncased"  # hub id, local directory or package: reference
@@ -131,7 +131,7 @@ class CnnParams(FrameParams):
 
 
 @dataclass(frozen=True)
-class ClipParams(FrameParams):
+class ClipParams(FrameParams, TextParams):
     """``kind: clip``: CLIP's text and image encoders fused per frame, fine-tuned."""
 
     model: str = "openai/clip-vit-base-patch32"
@@ -204,7 +204,7 @@ class EarlyFusionParams(SequenceParams):
 
 
 @dataclass(frozen=True)
-class FndClipParams(FrameParams):
+class FndClipParams(FrameParams, TextParams):
     """``kind: fndclip``: FND-CLIP (Zhou et al. 2022): a BERT text encoder and a CNN image encoder,
     fused over L2-normalised projections, guided by a frozen CLIP through a contrastive term."""
 
