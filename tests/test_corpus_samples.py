@@ -180,49 +180,6 @@ def test_the_config_names_a_known_kind_of_corpus(tmp_path):
         corpus_kind(sheet, "audio", "s.tsv")
 
 
-# ----------------------------------------------------------------------------- quotes in sheets
-def test_a_quote_at_the_start_of_a_tsv_cell_is_text_and_merges_no_rows(tmp_path):
-    """pandas's default CSV quoting read v2's cell up to v4's '"' as one cell: v3 vanished."""
-    p = write(
-        tmp_path,
-        "video_id\tsource\ttitle\tlabel\n"
-        "v1\ta.mp4\tplain\tleft\n"
-        'v2\tb.mp4\t"Read my lips\tright\n'
-        "v3\tc.mp4\tmiddle\tleft\n"
-        'v4\td.mp4\tno new taxes"\tright\n',
-    )
-    df = read_sample_sheet(p)
-    assert list(df.video_id) == ["v1", "v2", "v3", "v4"]
-    assert list(df.label) == ["left", "right", "left", "right"]
-    assert df.title[1] == '"Read my lips' and df.title[3] == 'no new taxes"'
-    # a shard job reads the same rows from its window of lines
-    window = read_sample_sheet(p, rows=(1, 2))
-    assert list(window.video_id) == ["v2", "v3"] and window.title[0] == '"Read my lips'
-
-
-def test_a_csv_quote_that_swallows_whole_rows_names_its_line(tmp_path):
-    p = write(
-        tmp_path,
-        'video_id,source,title\nv1,a.mp4,ok\nv2,b.mp4,"opens here\nv3,c.mp4,middle\nv4,d.mp4,closes"\n',
-        "s.csv",
-    )
-    with pytest.raises(SampleSheetError, match=r"line 3, column 'title'.*runs on to line 5"):
-        read_sample_sheet(p)
-
-
-def test_a_csv_cell_may_hold_a_line_break(tmp_path):
-    p = write(tmp_path, 'video_id,source,title\nv1,a.mp4,"two\nlines"\nv2,b.mp4,x\n', "s.csv")
-    df = read_sample_sheet(p)
-    assert list(df.video_id) == ["v1", "v2"] and df.title[0] == "two\nlines"
-
-
-def test_a_carriage_return_inside_a_tsv_cell_names_its_line(tmp_path):
-    p = tmp_path / "videos.tsv"
-    p.write_bytes(b"video_id\tsource\ttitle\nv1\ta.mp4\tok\nv2\tb.mp4\tbro\rken\nv3\tc.mp4\tok\n")
-    with pytest.raises(SampleSheetError, match=r"3 line.*line 3 does not read as one row"):
-        read_sample_sheet(p)
-
-
 def test_sheet_digest_covers_the_columns_read_not_the_file() -> None:
     import pandas as pd
 
