@@ -92,7 +92,7 @@ def get_stage_files(stage, pattern):
 
 
 def get_text_rule():
-    """The rule that writes each shard's TRANSCRIPTS (CORPUS.text_stage: transcribe, or post_texts
+    """The step that writes each shard's TRANSCRIPTS (CORPUS.text_stage: transcribe, or post_texts
     as a post's text takes the transcript's place)."""
     return getattr(rules, CORPUS.text_stage)
 
