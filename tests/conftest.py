@@ -185,15 +185,12 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 
 
 
 def job_stats(output: str) -> dict[str, int]:
-    """Jobs per rule from the first 'Job stats' table of snakemake's output (without 'total')."""
+    """Jobs per rule from the first 'Job stats' table of snakemake's output (without 'total'):
+    the plan's own reader (:func:`polimodal.plan.dag.parse_job_stats`), the table required."""
+    from polimodal.plan.dag import parse_job_stats
+
     assert "Job stats:" in output, output[-3000:]
-    table = output.split("Job stats:", 1)[1].split("\ntotal", 1)[0]
-    counts = {}
-    for line in table.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
-    return counts
+    return parse_job_stats(output)
 
 
 def complete_until_checkpoint(workdir: Path, dry_run: str, chosen: dict[str, list[tuple[str, int]]]) -> int:
