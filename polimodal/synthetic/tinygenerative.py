@@ -117,13 +117,16 @@ def _load_text_weights(model: Any, text_lm: Any, n_tokens: int) -> None:
 
 #: A minimal Idefics3-style chat template (the shape of HuggingFaceM4/Idefics3-8B-Llama3's):
 #: ``User:<image>...text<end_of_utterance>\nAssistant: answer<end_of_utterance>\n``.
-IDEFICS_CHAT_TEMPLATE = (
-    "<|im_start|>{% for message in messages %}{{ message['role'] | capitalize }}"
+#: The turns of an Idefics chat: ``User:<image>...text<end_of_utterance>\nAssistant:`` (Idefics2's
+#: template as it is; Idefics3's opens with ``<|im_start|>``).
+IDEFICS_TURNS = (
+    "{% for message in messages %}{{ message['role'] | capitalize }}"
     "{% if message['content'][0]['type'] == 'image' %}{{ ':' }}{% else %}{{ ': ' }}{% endif %}"
     "{% for line in message['content'] %}{% if line['type'] == 'text' %}{{ line['text'] }}"
     "{% elif line['type'] == 'image' %}{{ '<image>' }}{% endif %}{% endfor %}"
     "<end_of_utterance>\n{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}"
 )
+IDEFICS_CHAT_TEMPLATE = "<|im_start|>" + IDEFICS_TURNS
 
 
 def save_tiny_idefics3(
@@ -196,13 +199,7 @@ def save_tiny_idefics3(
 
 #: HuggingFaceM4/idefics2-8b's chat template: ``User:<image>...text<end_of_utterance>\nAssistant:``
 #: (the tokenizer adds ``<s>``; :class:`~polimodal.models.hf.chat.ChatCodec` adds no special token).
-IDEFICS2_CHAT_TEMPLATE = (
-    "{% for message in messages %}{{ message['role'] | capitalize }}"
-    "{% if message['content'][0]['type'] == 'image' %}{{ ':' }}{% else %}{{ ': ' }}{% endif %}"
-    "{% for line in message['content'] %}{% if line['type'] == 'text' %}{{ line['text'] }}"
-    "{% elif line['type'] == 'image' %}{{ '<image>' }}{% endif %}{% endfor %}"
-    "<end_of_utterance>\n{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}"
-)
+IDEFICS2_CHAT_TEMPLATE = IDEFICS_TURNS
 
 
 def save_tiny_idefics2(
