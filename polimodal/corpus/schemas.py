@@ -144,6 +144,11 @@ SEGMENTS = pa.schema(
         pa.field("avg_logprob", pa.float64()),
         pa.field("no_speech_prob", pa.float64()),
         pa.field("words", pa.list_(WORD)),
+        # may be made up (polimodal.extract.suspect): faster-whisper's gzip compression ratio of
+        # the text, the flag, and its reasons joined by "," (no_speech, low_logprob, compression, loop)
+        pa.field("compression_ratio", pa.float64(), metadata=OPTIONAL),
+        pa.field("suspect", pa.bool_(), metadata=OPTIONAL),
+        pa.field("suspect_reason", pa.string(), metadata=OPTIONAL),
     ]
 )
 
@@ -163,6 +168,8 @@ TRANSCRIPTS = pa.schema(
         pa.field("text", pa.string(), nullable=False),
         pa.field("model", pa.string(), nullable=False),
         pa.field("parts", TEXT_PARTS, metadata=OPTIONAL),
+        # suspect segments (SEGMENTS suspect); text leaves them out with transcribe.drop_suspect
+        pa.field("n_suspect", pa.int32(), metadata=OPTIONAL),
     ]
 )
 

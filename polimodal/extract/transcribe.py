@@ -40,6 +40,7 @@ from polimodal.corpus.shards import process_videos, work_key
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
 from polimodal.extract.audio import decode_audio, extract_audio
 from polimodal.extract.probe import probe
+from polimodal.extract.suspect import check_settings, flag_segments, flag_shard, transcript_text
 from polimodal.nn.devices import resolve_device
 from polimodal.options import device_field, options_from_section, output_settings
 from polimodal.resolve import resolve_model_ref
@@ -84,8 +85,25 @@ class TranscribeOptions:
     # fallback, no previous-text prompt, about 2/3 of the CPU of batch_size 0 at beam 5 on real
     # speech (bench/bench_chain.py --material real); 0: the sequential decode with fallback
     batch_size: int = 8
+    # segments that may be made up (polimodal.extract.suspect; null: that check off); they are
+    # flagged again from the stored segments when these change, without a new decode
+    suspect_no_speech: float | None = 0.6  # no_speech_prob above, with avg_logprob below suspect_logprob
+    suspect_logprob: float | None = -1.0  # avg_logprob below
+    suspect_compression: float | None = 2.4  # gzip compression ratio of the text above
+    suspect_loop: int | None = 4  # an n-gram of <= 4 words repeated back to back this many times
+    drop_suspect: bool = False  # leave suspect segments out of TRANSCRIPTS text (the models' text)
+
+    #: The fields that change the flags and the text only, not the decode (not in the work key).
+    SUSPECT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "suspect_no_speech",
+        "suspect_logprob",
+        "suspect_compression",
+        "suspect_loop",
+        "drop_suspect",
+    )
 
     def check(self, where: str) -> None:
+        check_settings(self, where)
         if int(self.beam_size) < 1:
             raise ConfigError(f"{where}.beam_size: must be >= 1, got {self.beam_size!r}")
         if int(self.batch_size) < 0:
@@ -247,6 +265,7 @@ def transcribe_audio(
         "n_segments": 0,
         "text": "",
         "model": options.model,
+        "n_suspect": 0,
     }
     if audio is None or float(np.abs(audio).max()) < SILENCE_PEAK:
         log.info("%s: %s, no transcript", vid, "no audio stream" if audio is None else "silent audio")
@@ -289,14 +308,17 @@ def transcribe_audio(
                 "avg_logprob": float(seg.avg_logprob),
                 "no_speech_prob": float(seg.no_speech_prob),
                 "words": words,
+                "compression_ratio": float(seg.compression_ratio),
             }
         )
+    seg_rows = flag_segments(seg_rows, options)
     row.update(
         language=info.language,
         language_probability=float(info.language_probability),
         audio_duration=float(info.duration),
         n_segments=len(seg_rows),
-        text=" ".join(r["text"] for r in seg_rows if r["text"]),
+        text=transcript_text(seg_rows, bool(options.drop_suspect)),
+        n_suspect=sum(r["suspect"] for r in seg_rows),
     )
     return row, seg_rows
 
@@ -321,13 +343,16 @@ def transcribe_shard(
     of this call (also logged). Resumable: videos finished by an earlier run (killed, or the
     last finished one: :mod:`polimodal.corpus.shards`) are not transcribed again when their
     audio (``audio_digest``) and the output settings are unchanged; the model is loaded only
-    when a video needs it.
+    when a video needs it. The suspect flags and the texts are then made again from the
+    segments (:func:`polimodal.extract.suspect.flag_shard`): changing their thresholds, or
+    reading a shard written before segments had flags, needs no new decode.
     """
     rows = {r["video_id"]: r for r in videos_table.select(["video_id", "source", "audio_digest"]).to_pylist()}
     groups = video_row_groups(audio_path)
     loaded: list[WhisperModel] = []  # loaded at the first video not reused from the last run
     failures: list[tuple[str, str]] = []
-    settings = output_settings(options)
+    # the flags are made again below from the stored segments: their thresholds are no part of the key
+    settings = {k: v for k, v in output_settings(options).items() if k not in options.SUSPECT_FIELDS}
 
     def key(vid: str) -> str:
         return work_key("transcribe", rows[vid]["audio_digest"], settings)
@@ -364,4 +389,5 @@ def transcribe_shard(
     if failures_out is not None:
         outputs["failures"] = (Path(failures_out), UNAVAILABLE)
     process_videos(list(rows), one, outputs, key=key, label="transcribe")
+    flag_shard(segments_out, transcripts_out, options)
     return failures
