@@ -122,14 +122,14 @@ def test_a_shard_written_before_the_flags_reads_and_is_flagged(tmp_path):
     _old_segments(tmp_path)
     seg, trs = tmp_path / "segments.parquet", tmp_path / "videos.parquet"
     assert read_parquet(seg, SEGMENTS).column("suspect").null_count == 3  # reads, with nulls
-    assert flag_shard(seg, trs, replace(DEFAULT, drop_suspect=True)) == 2
+    assert flag_shard(seg, trs, DEFAULT) == 2  # drop_suspect: true by default
     flagged = read_parquet(seg, SEGMENTS)
     assert flagged.column("suspect").to_pylist() == [False, True, True]
     assert pq.ParquetFile(seg).num_row_groups == 2  # one video's rows apart from the rest, as before
     by_id = {r["video_id"]: r for r in read_parquet(trs, TRANSCRIPTS).to_pylist()}
     assert {v: (r["text"], r["n_suspect"]) for v, r in by_id.items()} == {
         "a": ("Taxes go down.", 1), "b": ("", 1), "c": ("", 0)}  # fmt: skip
-    flag_shard(seg, trs, DEFAULT)  # drop_suspect false: the text as whisper heard it
+    flag_shard(seg, trs, replace(DEFAULT, drop_suspect=False))  # the text as whisper heard it
     assert read_parquet(trs, TRANSCRIPTS).column("text").to_pylist() == ["Taxes go down. you", "Okay.", ""]
 
 
@@ -158,6 +158,7 @@ def test_what_tiny_en_invents_on_non_speech_is_flagged_and_speech_is_not(model, 
         assert all(s["suspect"] for s in segments), (kind, segments)
         assert all("no_speech" in s["suspect_reason"] for s in segments), (kind, segments)
         assert row["n_suspect"] == len(segments)
+        assert row["text"] == ""  # drop_suspect (the default): the models read none of it
     assert invented >= 3  # it does invent ("you", "Okay.", ". .")
     row, segments = transcribe_audio(model, clips["speech"], INVENTS, video_id="speech")
     assert segments and not any(s["suspect"] for s in segments)

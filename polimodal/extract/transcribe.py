@@ -91,7 +91,9 @@ class TranscribeOptions:
     suspect_logprob: float | None = -1.0  # avg_logprob below
     suspect_compression: float | None = 2.4  # gzip compression ratio of the text above
     suspect_loop: int | None = 4  # an n-gram of <= 4 words repeated back to back this many times
-    drop_suspect: bool = False  # leave suspect segments out of TRANSCRIPTS text (the models' text)
+    # leave suspect segments out of TRANSCRIPTS text (the models' text); true by measurement
+    # (bench/bench_suspect.py): no word of speech flagged, the invented words of non-speech all but one
+    drop_suspect: bool = True
 
     #: The fields that change the flags and the text only, not the decode (not in the work key).
     SUSPECT_FIELDS: ClassVar[tuple[str, ...]] = (
