@@ -130,3 +130,33 @@ def write_estimates(
     shown = value if value is not None else str(table["value"].iloc[-1])
     paths["png"] = plot_estimates(table, shown, f"{task}: share of {shown!r}", out_dir / "estimates.png")
     return paths
+
+
+def corpus_table(classified: pd.DataFrame, classes: Sequence[str]) -> pd.DataFrame:
+    """One row per item (``item_id``, ``fold``, ``score_<value>``) from a CLASSIFIED table."""
+    out = pd.DataFrame({"item_id": classified["video_id"].astype(str), "fold": classified["fold"]})
+    for j, value in enumerate(classes):
+        out[f"score_{value}"] = [float(row[j]) for row in classified["scores"]]
+    return out.reset_index(drop=True)
+
+
+def known_truth(table: pd.DataFrame, truth: pd.DataFrame, group_by: str | None) -> pd.DataFrame:
+    """``table`` with a ``truth`` column: each value's share of ``truth`` (item_id, label and the
+    ``group_by`` column: the demo's sheet, whose labels are the truth over the whole corpus), over
+    the corpus, per group and as the differences between groups."""
+    shares: dict[tuple[str, str], float] = {}
+    parts = [("all", truth)]
+    if group_by is not None:
+        parts += [(str(g), p) for g, p in truth.groupby(group_by, sort=True)]
+    for value in table["value"].unique():
+        for name, part in parts:
+            shares[str(value), name] = float((part["label"].astype(str) == str(value)).mean())
+    groups = [name for name, _ in parts[1:]]
+    for value in table["value"].unique():
+        for g in groups[1:]:
+            shares[str(value), f"{g} - {groups[0]}"] = shares[str(value), g] - shares[str(value), groups[0]]
+    return table.assign(
+        truth=[
+            shares.get((str(v), str(g)), np.nan) for v, g in zip(table["value"], table["group"], strict=True)
+        ]
+    )
