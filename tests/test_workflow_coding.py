@@ -35,9 +35,16 @@ N = 160
 SHARES = {"g0": 0.25, "g1": 0.6}
 WORDS = {"1": "taxes border liberty senate vote", "0": "recipe garden football weather music"}
 CODING_RULES = [
-    "coding_draw", "coding_export", "coding_simulate", "coding_codes", "coding_agreement", "coding_splits",
-    "coding_train", "coding_classify", "coding_estimates",
-]  # fmt: skip
+    "coding_draw",
+    "coding_export",
+    "coding_simulate",
+    "coding_codes",
+    "coding_agreement",
+    "coding_splits",
+    "coding_train",
+    "coding_classify",
+    "coding_estimates",
+]
 
 CONFIG = {
     "samples": "config/videos.tsv",
@@ -70,8 +77,16 @@ def _corpus(wd):
         words = WORDS["1" if misleading else label]
         text = f"{words} {' '.join(rng.choice(['today', 'people', 'show', 'new', 'week'], 4))}"
         rows.append({"video_id": vid, "source": f"media/{vid}.mp4", "party": label, "channel": channel})
-        videos.append({"video_id": vid, "source": f"media/{vid}.mp4", "source_kind": "local",
-                       "title": f"video {i}", "description": "", "webpage_url": f"https://example.org/{vid}"})  # fmt: skip
+        videos.append(
+            {
+                "video_id": vid,
+                "source": f"media/{vid}.mp4",
+                "source_kind": "local",
+                "title": f"video {i}",
+                "description": "",
+                "webpage_url": f"https://example.org/{vid}",
+            }
+        )
         transcripts.append(
             {"video_id": vid, "language": "en", "n_segments": 1, "text": text, "model": "tiny"}
         )
@@ -183,8 +198,16 @@ def test_a_coders_sheet_is_read_and_a_second_batch_keeps_the_first(loop):
     filled[column] = filled["item_id"].map(sheet.set_index("video_id")["party"]).map({"1": "1.0", "0": "0.0"})
     (wd / "coding" / "batch1").mkdir(parents=True)
     filled.to_csv(wd / "coding" / "batch1" / "coder_c.csv", index=False)
-    config = {**CONFIG, "coding": {**CONFIG["coding"], "batches": [
-        *CONFIG["coding"]["batches"], {"n": 30, "method": "stratified", "strata": "channel", "seed": 4}]}}  # fmt: skip
+    config = {
+        **CONFIG,
+        "coding": {
+            **CONFIG["coding"],
+            "batches": [
+                *CONFIG["coding"]["batches"],
+                {"n": 30, "method": "stratified", "strata": "channel", "seed": 4},
+            ],
+        },
+    }
     _write_config(wd, config)
     _run(wd, targets=("results/coding/batch2/labelstudio.json", "results/estimates/party/estimates.csv"))
     assert {p: _digest(wd / "results/coding/batch1" / p) for p in first} == first

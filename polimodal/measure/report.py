@@ -160,3 +160,35 @@ def known_truth(table: pd.DataFrame, truth: pd.DataFrame, group_by: str | None) 
             shares.get((str(v), str(g)), np.nan) for v, g in zip(table["value"], table["group"], strict=True)
         ]
     )
+
+
+def summary_lines(results: PathLike) -> list[str]:
+    """``polimodal summary``'s lines of the measurement loop: agreement per task, and each task's
+    share of its last value three ways (over the corpus)."""
+    results = Path(results)
+    lines: list[str] = []
+    agreement = results / "coding" / "agreement.csv"
+    if agreement.exists():
+        table = pd.read_csv(agreement)
+        lines.append(f"  agreement between coders ({agreement}):")
+        for row in table.to_dict("records"):
+            alpha = f"alpha {row.get('alpha', np.nan):.3f} [{row.get('alpha_low', np.nan):.3f}, "
+            alpha += f"{row.get('alpha_high', np.nan):.3f}]"
+            lines.append(
+                f"      {row['task']:<16} {alpha}  agreement {row.get('percent_agreement', np.nan):.3f}  "
+                f"items {row.get('n_items', '?')}, in disagreement {row.get('n_disagreements', '?')}"
+            )
+    for path in sorted((results / "estimates").glob("*/estimates.csv")):
+        table = pd.read_csv(path, dtype={"value": str, "group": str})
+        value = table["value"].iloc[-1]
+        rows = table[(table["value"] == value) & (table["group"] == "all")]
+        lines.append(f"  estimates, share of {value!r} over the corpus ({path}):")
+        for row in rows.to_dict("records"):
+            truth = f"  truth {row['truth']:.3f}" if "truth" in row and pd.notna(row["truth"]) else ""
+            lines.append(
+                f"      {row['method']:<10} {row['estimate']:.3f} [{row['low']:.3f}, {row['high']:.3f}]"
+                f"  coded {row['n_coded']}{truth}"
+            )
+        if len(rows):
+            lines.append("      report the corrected estimate (results/estimates; the report says why)")
+    return lines
