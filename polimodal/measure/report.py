@@ -133,10 +133,17 @@ def write_estimates(
 
 
 def corpus_table(classified: pd.DataFrame, classes: Sequence[str]) -> pd.DataFrame:
-    """One row per item (``item_id``, ``fold``, ``score_<value>``) from a CLASSIFIED table."""
+    """One row per item (``item_id``, ``fold``, ``score_<value>``) from a CLASSIFIED table. Scores
+    that are not probabilities (an SVM's margins) give way to the predicted label as 0/1."""
     out = pd.DataFrame({"item_id": classified["video_id"].astype(str), "fold": classified["fold"]})
+    scores = np.array([list(row) for row in classified["scores"]], dtype=float).reshape(
+        len(out), len(classes)
+    )
+    if not ((scores >= 0) & (scores <= 1)).all():  # margins (an SVM's), not probabilities: the labels
+        predicted = classified["predicted"].astype(str).to_numpy()
+        scores = np.stack([(predicted == str(v)).astype(float) for v in classes], axis=1)
     for j, value in enumerate(classes):
-        out[f"score_{value}"] = [float(row[j]) for row in classified["scores"]]
+        out[f"score_{value}"] = scores[:, j]
     return out.reset_index(drop=True)
 
 
