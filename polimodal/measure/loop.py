@@ -8,8 +8,7 @@ Config ``coding:`` (checked at start-up by :func:`polimodal.measure.options.chec
   them protected, so a changed design stops the run instead of silently redrawing coded items.
 - :func:`export_step`: the batch as a Label Studio project (tasks JSON + labeling config XML) and
   as a coding sheet (CSV and XLSX).
-- :func:`simulate_step`: the demo's coders (``coding.simulate``): codes from the sheet's labels at a
-  known disagreement rate (:func:`polimodal.synthetic.coding.simulated_coders`).
+- the demo's coders (``coding.simulate``): :func:`polimodal.synthetic.coding.simulate_step`.
 - :func:`codes_step`: every coded file of the coders' folder (``coding.codes``/batchN/*.json,
   .csv, .xlsx) read, checked and gathered into one table; the coders' files are the record and
   are only ever read, never written.
@@ -245,37 +244,6 @@ def export_step(
     write_coding_sheet(sheet_items, tasks, Path(out_csv))
     write_coding_sheet(sheet_items, tasks, Path(out_xlsx))
     log.info("coding batch %d: %d item(s) exported for %d task(s)", batch, len(items), len(tasks))
-
-
-def simulate_step(
-    batch: PathLike, sheet: pd.DataFrame, tasks: Sequence[Task], cfg: Mapping[str, Any], out: PathLike
-) -> pd.DataFrame:
-    """The demo's simulated coders' codes of one batch (item_id, coder, task, value) as CSV: the
-    sheet's label is the truth, coders from ``cfg['coders']`` (the first copies the truth, each
-    other one disagrees with probability ``cfg['disagreement']``)."""
-    from polimodal.synthetic.coding import simulated_coders
-
-    drawn = pd.read_parquet(batch)
-    number = int(drawn["batch"].iloc[0]) if len(drawn) else 0
-    truth_sheet = sheet.set_index("video_id")
-    parts = []
-    for k, task in enumerate(tasks):
-        column = task.column
-        truth = truth_sheet.loc[list(drawn["item_id"]), column].astype(str).str.strip()
-        truth = truth[truth != ""]
-        parts.append(
-            simulated_coders(
-                truth,
-                list(task.values),
-                coders=list(cfg["coders"]),
-                task=task.name,
-                disagreement=float(cfg["disagreement"]),
-                seed=int(cfg.get("seed", 0)) + 1000 * number + k,
-            )
-        )
-    codes = pd.concat(parts, ignore_index=True)
-    _write(codes, out)
-    return codes
 
 
 def read_coded_file(path: Path, tasks: Sequence[Task], items: pd.DataFrame, batch: int) -> pd.DataFrame:

@@ -569,7 +569,8 @@ def get_coding_model_settings(wildcards):
 
 def get_coding_train_files(wildcards):
     """What the crossfit model reads of the whole corpus (the coded items may be anywhere): the
-    gathered transcripts and videos tables for the text, every shard's files of the rest."""
+    gathered transcripts and videos tables for the text, every shard's files of the rest.
+    """
     patterns = _shard_patterns()
     gathered = {
         "transcripts": rules.gather_transcripts.output.parquet,

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from polimodal.corpus.samples import read_sample_sheet
 from polimodal.experiments.tasks import tasks_from_config
 from polimodal.logs import setup_logging
-from polimodal.measure.loop import simulate_step
+from polimodal.synthetic.coding import simulate_step
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
