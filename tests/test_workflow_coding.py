@@ -269,3 +269,31 @@ def test_a_bad_coding_key_stops_at_start_up(tmp_path, change, message):
     said = out.stdout + out.stderr
     assert out.returncode != 0 and message in said, said[-2000:]
     shutil.rmtree(wd)
+
+
+def test_a_sheet_coded_elsewhere_declares_its_design(tmp_path):
+    """The study's case: a sheet whose labelled rows are a simple random sample of its corpus
+    (`coding.declared: random`): no batch is drawn, the labelled rows are the coded sample at
+    probability n / N, and the estimates come out the same three ways."""
+    wd = copy_workflow(tmp_path / "wd")
+    sheet = _corpus(wd)
+    keep = np.random.default_rng(9).random(N) < 0.4
+    coded = sheet.assign(party=np.where(keep, sheet["party"], ""))
+    coded.to_csv(wd / "config" / "videos.tsv", sep="\t", index=False)
+    os.utime(wd / "config" / "videos.tsv", (time.time() - 7200,) * 2)
+    config = {**CONFIG, "tasks": {"party": {"values": ["0", "1"], "subset": "labelled"}},
+              "coding": {"declared": "random", "crossfit": CONFIG["coding"]["crossfit"],
+                                   "group_by": "channel"}}  # fmt: skip
+    _write_config(wd, config)
+    _run(wd, targets=("results/estimates/party/estimates.csv",))
+    assert not (wd / "results/coding/batch1").exists()
+    state = pd.read_parquet(wd / "results/coding/declared/state.parquet")
+    assert np.allclose(1 - state.loc[state["drawn"], "q"], keep.sum() / N)
+    estimates = pd.read_csv(wd / "results/estimates/party/estimates.csv", dtype={"value": str})
+    row = estimates[(estimates["value"] == "1") & (estimates["group"] == "all")]
+    assert set(row["n_coded"]) == {int(keep.sum())} and set(row["method"]) == {
+        "coded",
+        "predicted",
+        "corrected",
+    }
+    shutil.rmtree(wd)

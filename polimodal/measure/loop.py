@@ -344,3 +344,36 @@ def settle_step(
         len(unsettled),
     )
     return table
+
+
+def declared_step(
+    items: pd.DataFrame,
+    tasks: Sequence[Task],
+    declared: str,
+    *,
+    out_labels: PathLike,
+    out_state: PathLike,
+) -> pd.DataFrame:
+    """A sheet coded elsewhere (config ``coding.declared``) as the loop's coded sample: its labelled,
+    codable rows are the coded items (their labels the settled labels), and their inclusion
+    probabilities are the declared design's (:func:`~polimodal.measure.design.declared_probabilities`:
+    ``random``, or a column of probabilities). Writes the labels (as :func:`settle_step` does) and a
+    state whose ``q`` is one minus each item's probability."""
+    from polimodal.measure.design import declared_probabilities
+
+    codable = items[items["codable"]].reset_index(drop=True)
+    labels = pd.DataFrame({"video_id": codable["item_id"].astype(str)})
+    for task in tasks:
+        labels[task.name] = codable[task.column].fillna("").astype(str).str.strip().to_numpy()
+    coded = labels[(labels[[t.name for t in tasks]] != "").any(axis=1)]
+    sample = codable[codable["item_id"].isin(coded["video_id"])]
+    pi = declared_probabilities(sample, len(codable), declared)
+    assert pi is not None
+    state = pd.DataFrame({"item_id": codable["item_id"].astype(str)})
+    state["q"] = 1.0 - state["item_id"].map(pi).fillna(0.0)
+    state["drawn"] = state["item_id"].isin(coded["video_id"])
+    state["batch"] = 0
+    _write(coded.reset_index(drop=True), out_labels)
+    _write(state, out_state)
+    log.info("coding.declared %s: %d coded item(s) of %d codable", declared, len(coded), len(codable))
+    return coded

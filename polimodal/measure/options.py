@@ -28,7 +28,8 @@ DESIGN_FILE = "design.json"
 
 
 def coding_enabled(config: Mapping[str, Any]) -> bool:
-    return bool(((config.get("coding") or {}).get("batches")) or [])
+    coding = config.get("coding") or {}
+    return bool(coding.get("batches") or coding.get("declared"))
 
 
 def coding_models(config: Mapping[str, Any], models: Sequence[str]) -> list[str]:
@@ -80,7 +81,19 @@ def check_coding(
     """Config ``coding`` against the sheet, tasks and models (module docstring)."""
     coding = config.get("coding") or {}
     batches = list(coding.get("batches") or [])
-    if not batches:
+    declared = coding.get("declared")
+    if declared is not None:
+        if batches:
+            raise ConfigError(
+                "config coding: `declared` (a sheet coded elsewhere) and `batches` (drawn here) "
+                "exclude each other; keep one"
+            )
+        if declared != "random" and declared not in sheet.columns:
+            raise ConfigError(
+                f"config coding.declared: {declared!r} is neither 'random' nor a column of the sheet "
+                f"(a column of inclusion probabilities; columns: {list(sheet.columns)})"
+            )
+    if not batches and declared is None:
         return
     tasks = config.get("tasks") or {}
     if not tasks:

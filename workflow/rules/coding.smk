@@ -145,9 +145,35 @@ rule coding_agreement:
         "../scripts/coding_agreement.py"
 
 
+# a sheet coded elsewhere (config coding.declared): its labelled rows are the coded sample
+rule coding_declared:
+    input:
+        unpack(get_language_exclusions),
+        videos=rules.gather_videos.output.parquet,
+        unavailable=rules.gather_unavailable.output.parquet,
+    output:
+        labels="results/coding/declared/labels.tsv",
+        state="results/coding/declared/state.parquet",
+    log:
+        "logs/coding/declared.log",
+    benchmark:
+        "benchmarks/coding/declared.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        declared=CODING["declared"],
+        sheet_digest=get_tasks_sheet_digest(),
+    script:
+        "../scripts/coding_declared.py"
+
+
 rule coding_splits:
     input:
-        labels=rules.coding_agreement.output.labels,
+        labels=get_coding_labels(),
     output:
         parquet="results/coding/crossfit/{task}/splits.parquet",
     log:
@@ -228,8 +254,8 @@ rule coding_estimates:
     input:
         classified=get_coding_classified,
         splits=rules.coding_splits.output.parquet,
-        labels=rules.coding_agreement.output.labels,
-        state=expand(rules.coding_draw.output.state, batch=CODING_BATCHES[-1:]),
+        labels=get_coding_labels(),
+        state=get_coding_state(),
     output:
         parquet="results/estimates/{task}/estimates.parquet",
         csv=report(

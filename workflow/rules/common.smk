@@ -600,9 +600,25 @@ def get_coding_classified(wildcards):
     )
 
 
+def get_coding_labels():
+    """The coded sample's settled labels: the coders' (agreement), or a sheet coded elsewhere's."""
+    if CODING["declared"]:
+        return rules.coding_declared.output.labels
+    return rules.coding_agreement.output.labels
+
+
+def get_coding_state():
+    """Each item's inclusion probability (as 1 - q): the last batch's state, or the declared one."""
+    if CODING["declared"]:
+        return rules.coding_declared.output.state
+    return expand(rules.coding_draw.output.state, batch=CODING_BATCHES[-1:])
+
+
 def get_coding_outputs():
     """The loop's files, when coding.batches lists a batch: each batch's exports, agreement and
     labels, and each task's estimates once anything is coded."""
+    if CODING["declared"]:
+        return expand(rules.coding_estimates.output.csv, task=TASKS)
     if not CODING_BATCHES:
         return []
     outputs = expand(rules.coding_export.output.json, batch=CODING_BATCHES)

@@ -17,7 +17,7 @@ estimates_step(
     snakemake.input.classified,
     snakemake.input.splits,
     snakemake.input.labels,
-    snakemake.input.state[0],
+    snakemake.input.state if isinstance(snakemake.input.state, str) else snakemake.input.state[0],
     read_sample_sheet(snakemake.config["samples"], text_columns=snakemake.config["posts"]["text_columns"]),
     group_by=snakemake.params.group_by,
     truth=bool(snakemake.params.truth),
