@@ -49,6 +49,7 @@ else:
     include: "workflow/rules/report.smk"
     include: "workflow/rules/results.smk"
     include: "workflow/rules/classify.smk"
+    include: "workflow/rules/coding.smk"
 
     rule all:
         default_target: True

@@ -129,6 +129,9 @@ def summary(results: Path) -> str:
         for row in groups.itertuples():
             group = f"{row.group_by}={row.group}"
             lines.append(f"      {row.task:<16} {row.model:<24} {group:<20} n={row.n:<5} {row.macro_f1}")
+    from polimodal.measure.report import summary_lines
+
+    lines += summary_lines(results)
     points = results / "metrics" / "operating_points.csv"
     if points.exists():
         lines.append(f"  {'operating points:':<25} {points}")

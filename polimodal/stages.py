@@ -281,6 +281,22 @@ STAGES: tuple[Stage, ...] = (
         ("gather_classified", "classified_table", "overview", "classified_by_group"),
         _TABLES,
     ),
+    # the measurement loop (coding.smk): small tables, and the crossfit model's k trainings on the
+    # coded items and one classification of the corpus (priced by its kind where the plan prices it)
+    Stage(
+        "coding",
+        (
+            "coding_draw",
+            "coding_export",
+            "coding_simulate",
+            "coding_codes",
+            "coding_agreement",
+            "coding_splits",
+            "coding_estimates",
+        ),
+        _TABLES,
+    ),
+    Stage("coding_crossfit", ("coding_train", "coding_classify"), {"kind.cost": KIND_PRICED}),
     Stage("ablation", ("ablation",), _TABLES),
     Stage("all", ("all",), _TABLES),
 )

@@ -29,6 +29,7 @@ from polimodal.data.texts import TEXT_FIELDS
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.tasks import Task, task_labels
 from polimodal.extract.language import check_languages
+from polimodal.measure.options import check_coding
 from polimodal.models.registry import ModelKind, check_model_config
 from polimodal.options import no_effect_keys
 from polimodal.resolve import resolve_model_ref
@@ -118,6 +119,7 @@ def check_run(
             raise ConfigError(
                 f"config classify.{task}: model(s) {unknown} are not run (models: {list(models)})"
             )
+    check_coding(config, sheet, models)
     return kinds
 
 

@@ -125,25 +125,12 @@ def classify_shard(
     excluded = excluded_ids(files.get("excluded"))  # type: ignore[arg-type]
     if excluded:  # config `languages`: a video in a language the run does not keep is not classified
         ids = [v for v in ids if v not in excluded]
-    model, loaded = prepare(model_name, model_cfg, classes, files, ids, threads=threads, prompt=prompt)
-    model.load(Path(model_dir))
-    lacks = lacking(model.spec.inputs, files, loaded, ids)
-    data = loaded.video_data(ids, [""] * len(ids))
-    labels, scores = model.predict(data)
-    table = pa.table(
-        {
-            "video_id": ids,
-            "task": [task] * len(ids),
-            "model": [model_name] * len(ids),
-            "fold": pa.array([fold] * len(ids), pa.int32()),
-            "predicted": list(labels),
-            "classes": [list(classes)] * len(ids),
-            "scores": [[float(x) for x in row] for row in scores],
-            "lacks": [lacks[v] for v in ids],
-        }
+    table = classify_videos(
+        task, model_name, model_cfg, classes, model_dir, fold, ids, files, threads=threads, prompt=prompt
     )
     write_parquet(table, out, CLASSIFIED)
-    n_lacking = sum(1 for v in ids if lacks[v])
+    n_lacking = sum(1 for x in table.column("lacks").to_pylist() if x)
+    labels = table.column("predicted").to_pylist()
     log.info(
         "task %s, model %s (fold %d): %d video(s) classified (%d lacking input) in %.1f s: %s",
         task,
@@ -155,6 +142,40 @@ def classify_shard(
         dict(pd.Series(list(labels), dtype=object).value_counts()),
     )
     return table
+
+
+def classify_videos(
+    task: str,
+    model_name: str,
+    model_cfg: Mapping[str, Any],
+    classes: Sequence[str],
+    model_dir: PathLike,
+    fold: int,
+    ids: Sequence[str],
+    files: Files,
+    *,
+    threads: int | None = None,
+    prompt: Mapping[str, Any] | None = None,
+) -> pa.Table:
+    """The CLASSIFIED rows of ``ids`` by the model trained in ``model_dir`` (see :func:`classify_shard`)."""
+    ids = list(ids)
+    model, loaded = prepare(model_name, model_cfg, classes, files, ids, threads=threads, prompt=prompt)
+    model.load(Path(model_dir))
+    lacks = lacking(model.spec.inputs, files, loaded, ids)
+    data = loaded.video_data(ids, [""] * len(ids))
+    labels, scores = model.predict(data) if ids else ([], [])
+    return pa.table(
+        {
+            "video_id": pa.array(ids, pa.string()),
+            "task": pa.array([task] * len(ids), pa.string()),
+            "model": pa.array([model_name] * len(ids), pa.string()),
+            "fold": pa.array([fold] * len(ids), pa.int32()),
+            "predicted": pa.array(list(labels), pa.string()),
+            "classes": pa.array([list(classes)] * len(ids), pa.list_(pa.string())),
+            "scores": pa.array([[float(x) for x in row] for row in scores], pa.list_(pa.float64())),
+            "lacks": pa.array([lacks[v] for v in ids], pa.list_(pa.string())),
+        }
+    )
 
 
 def gather_classified(shards: Sequence[PathLike], parquet_out: PathLike, csv_out: PathLike) -> pd.DataFrame:

@@ -9,20 +9,23 @@ inclusion probabilities corrects it. Three estimates are given side by side:
   M-estimator over the corpus): unbiased, wide;
 - ``predicted``: the mean of the predictions over the corpus with the binomial interval a count is
   usually given: what a count of predicted labels reports, its bias included;
-- ``corrected``: design-based supervised learning (Egami et al. 2023, "DSL"). Each item of the
-  corpus gets the pseudo-outcome ``y~ = lam * yhat + R / pi * (y - lam * yhat)`` (``R`` = 1 for a
-  coded item, ``pi`` its inclusion probability); its mean is unbiased for the corpus share whatever
-  the classifier's errors, because the correction term has mean zero under the sampling design.
-  The variance is the sample variance of ``y~`` over the corpus divided by its size: the
-  superpopulation variance of DSL, conservative for the share of this corpus.
+- ``corrected``: the predictions' mean over the corpus plus the coded items' mean residual,
+  ``lam * mean(yhat) + sum_coded w (y - lam * yhat) / sum_coded w`` with ``w = 1 / pi``: DSL's
+  correction (Egami et al. 2023: each coded item's residual weighted by its own inclusion
+  probability) in the Hajek form that PPI++ uses for its rectifier. Its mean is unbiased (to first
+  order) for the corpus share whatever the classifier's errors, because the residuals are
+  estimated from a probability sample. Its variance is ``lam^2 var(yhat) / N`` (superpopulation,
+  conservative for the share of this corpus) plus the sandwich variance of the weighted residual
+  mean. ``lam`` = 0 gives exactly the coded-only estimate, so the tuned ``lam`` (below) is never
+  wider than coding alone but by the noise of tuning it.
 
 Why DSL rather than prediction-powered inference (PPI, Angelopoulos et al. 2023): PPI assumes a
 labelled sample drawn uniformly at random; DSL's pseudo-outcomes take each item's own inclusion
 probability, which stratified and score-enriched coding samples need. Under a simple random sample
 with ``lam`` = 1 the two give the same point estimate (``tests/test_measure_estimate.py`` checks it
 against ``ppi_py``). ``lam`` is tuned from the data by default, as PPI++ does ("power tuning": the
-``lam`` that minimises the variance of ``y~``; ``lam`` = 0 is the coded-only Horvitz-Thompson
-estimate, so a tuned ``lam`` is never much worse than coding alone); ``lam=1`` is DSL as published.
+``lam`` that minimises the variance above, :func:`rectifier_lambda`); ``lam=1`` is DSL as
+published.
 
 Regressions of a label on covariates use the same pseudo-outcomes in the estimating equations of
 the model (``lam`` = 1): least squares for a linear probability model, the logistic score equations
@@ -95,6 +98,22 @@ def tuned_lambda(pred: np.ndarray, gold: np.ndarray, coded: np.ndarray, pi: np.n
     return float(np.clip(lam, 0.0, 1.0))
 
 
+def rectifier_lambda(pred: np.ndarray, y: np.ndarray, f: np.ndarray, w: np.ndarray) -> float:
+    """The ``lam`` that minimises the variance of the corrected mean (power tuning, as PPI++):
+    ``lam^2 var(yhat) / N + sum w^2 ((y - ybar) - lam (f - fbar))^2 / (sum w)^2`` over ``lam``,
+    clipped to [0, 1]. ``pred``: every item's prediction; ``y``, ``f``, ``w``: the coded items'
+    labels, predictions and weights ``1 / pi``."""
+    if len(y) < 2:
+        return 1.0
+    sw = float(np.sum(w))
+    dy = y - np.sum(w * y) / sw
+    df = f - np.sum(w * f) / sw
+    s_yf = float(np.sum(w**2 * dy * df)) / sw**2
+    s_ff = float(np.sum(w**2 * df * df)) / sw**2
+    denom = float(pred.var(ddof=1)) / len(pred) + s_ff if len(pred) > 1 else s_ff
+    return 1.0 if denom <= 0 else float(np.clip(s_yf / denom, 0.0, 1.0))
+
+
 def pseudo_outcomes(
     pred: np.ndarray, gold: np.ndarray, coded: np.ndarray, pi: np.ndarray, lam: float = 1.0
 ) -> np.ndarray:
@@ -144,12 +163,17 @@ def estimate_mean(
     se = float(np.sqrt(max(p * (1 - p), 0.0) / n)) if n else np.nan
     out["predicted"] = Estimate("predicted", p, se, *_interval(p, se, level), n, n_coded)
 
-    # corrected: DSL pseudo-outcomes
+    # corrected: the predictions' mean plus the coded items' mean residual (Hajek-weighted), with
+    # lam tuned (a difference estimator: lam = 0 is the coded-only estimate above)
     if n_coded:
-        use = tuned_lambda(pred, gold, coded, pi) if lam is None else lam
-        y_tilde = pseudo_outcomes(pred, gold, coded, pi, use)
-        theta = float(y_tilde.mean())
-        se = float(y_tilde.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+        w = 1.0 / pi[coded]
+        use = rectifier_lambda(pred, gold[coded], pred[coded], w) if lam is None else lam
+        e = gold[coded] - use * pred[coded]
+        rect = float(np.sum(w * e) / np.sum(w))
+        theta = use * float(pred.mean()) + rect
+        var_pred = float(pred.var(ddof=1)) / n if n > 1 else 0.0
+        var_rect = float(np.sum((w * (e - rect)) ** 2) / np.sum(w) ** 2) if n_coded > 1 else np.nan
+        se = float(np.sqrt(use**2 * var_pred + var_rect))
     else:
         theta = se = np.nan
     out["corrected"] = Estimate("corrected", theta, se, *_interval(theta, se, level), n, n_coded)

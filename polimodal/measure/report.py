@@ -130,3 +130,72 @@ def write_estimates(
     shown = value if value is not None else str(table["value"].iloc[-1])
     paths["png"] = plot_estimates(table, shown, f"{task}: share of {shown!r}", out_dir / "estimates.png")
     return paths
+
+
+def corpus_table(classified: pd.DataFrame, classes: Sequence[str]) -> pd.DataFrame:
+    """One row per item (``item_id``, ``fold``, ``score_<value>``) from a CLASSIFIED table. Scores
+    that are not probabilities (an SVM's margins) give way to the predicted label as 0/1."""
+    out = pd.DataFrame({"item_id": classified["video_id"].astype(str), "fold": classified["fold"]})
+    scores = np.array([list(row) for row in classified["scores"]], dtype=float).reshape(
+        len(out), len(classes)
+    )
+    if not ((scores >= 0) & (scores <= 1)).all():  # margins (an SVM's), not probabilities: the labels
+        predicted = classified["predicted"].astype(str).to_numpy()
+        scores = np.stack([(predicted == str(v)).astype(float) for v in classes], axis=1)
+    for j, value in enumerate(classes):
+        out[f"score_{value}"] = scores[:, j]
+    return out.reset_index(drop=True)
+
+
+def known_truth(table: pd.DataFrame, truth: pd.DataFrame, group_by: str | None) -> pd.DataFrame:
+    """``table`` with a ``truth`` column: each value's share of ``truth`` (item_id, label and the
+    ``group_by`` column: the demo's sheet, whose labels are the truth over the whole corpus), over
+    the corpus, per group and as the differences between groups."""
+    shares: dict[tuple[str, str], float] = {}
+    parts = [("all", truth)]
+    if group_by is not None:
+        parts += [(str(g), p) for g, p in truth.groupby(group_by, sort=True)]
+    for value in table["value"].unique():
+        for name, part in parts:
+            shares[str(value), name] = float((part["label"].astype(str) == str(value)).mean())
+    groups = [name for name, _ in parts[1:]]
+    for value in table["value"].unique():
+        for g in groups[1:]:
+            shares[str(value), f"{g} - {groups[0]}"] = shares[str(value), g] - shares[str(value), groups[0]]
+    return table.assign(
+        truth=[
+            shares.get((str(v), str(g)), np.nan) for v, g in zip(table["value"], table["group"], strict=True)
+        ]
+    )
+
+
+def summary_lines(results: PathLike) -> list[str]:
+    """``polimodal summary``'s lines of the measurement loop: agreement per task, and each task's
+    share of its last value three ways (over the corpus)."""
+    results = Path(results)
+    lines: list[str] = []
+    agreement = results / "coding" / "agreement.csv"
+    if agreement.exists():
+        table = pd.read_csv(agreement)
+        lines.append(f"  agreement between coders ({agreement}):")
+        for row in table.to_dict("records"):
+            alpha = f"alpha {row.get('alpha', np.nan):.3f} [{row.get('alpha_low', np.nan):.3f}, "
+            alpha += f"{row.get('alpha_high', np.nan):.3f}]"
+            lines.append(
+                f"      {row['task']:<16} {alpha}  agreement {row.get('percent_agreement', np.nan):.3f}  "
+                f"items {row.get('n_items', '?')}, in disagreement {row.get('n_disagreements', '?')}"
+            )
+    for path in sorted((results / "estimates").glob("*/estimates.csv")):
+        table = pd.read_csv(path, dtype={"value": str, "group": str})
+        value = table["value"].iloc[-1]
+        rows = table[(table["value"] == value) & (table["group"] == "all")]
+        lines.append(f"  estimates, share of {value!r} over the corpus ({path}):")
+        for row in rows.to_dict("records"):
+            truth = f"  truth {row['truth']:.3f}" if "truth" in row and pd.notna(row["truth"]) else ""
+            lines.append(
+                f"      {row['method']:<10} {row['estimate']:.3f} [{row['low']:.3f}, {row['high']:.3f}]"
+                f"  coded {row['n_coded']}{truth}"
+            )
+        if len(rows):
+            lines.append("      report the corrected estimate (results/estimates; the report says why)")
+    return lines

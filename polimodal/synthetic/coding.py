@@ -7,10 +7,15 @@ errors differ by group, so that counting its predicted labels is biased and the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from polimodal.experiments.tasks import Task
+from polimodal.types import PathLike
 
 
 def simulated_corpus(
@@ -65,3 +70,33 @@ def simulated_coders(
                 given = str(rng.choice([v for v in values if v != str(value)]))
             rows.append((str(item), coder, task, given))
     return pd.DataFrame(rows, columns=["item_id", "coder", "task", "value"])
+
+
+def simulate_step(
+    batch: PathLike, sheet: pd.DataFrame, tasks: Sequence[Task], cfg: Mapping[str, Any], out: PathLike
+) -> pd.DataFrame:
+    """The demo's simulated coders' codes of one batch (item_id, coder, task, value) as CSV: the
+    sheet's label is the truth, coders from ``cfg['coders']`` (the first copies the truth, each
+    other one disagrees with probability ``cfg['disagreement']``)."""
+    drawn = pd.read_parquet(batch)
+    number = int(drawn["batch"].iloc[0]) if len(drawn) else 0
+    truth_sheet = sheet.set_index("video_id")
+    parts = []
+    for k, task in enumerate(tasks):
+        column = task.column
+        truth = truth_sheet.loc[list(drawn["item_id"]), column].astype(str).str.strip()
+        truth = truth[truth != ""]
+        parts.append(
+            simulated_coders(
+                truth,
+                list(task.values),
+                coders=list(cfg["coders"]),
+                task=task.name,
+                disagreement=float(cfg["disagreement"]),
+                seed=int(cfg.get("seed", 0)) + 1000 * number + k,
+            )
+        )
+    codes = pd.concat(parts, ignore_index=True)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    codes.to_csv(out, index=False)
+    return codes

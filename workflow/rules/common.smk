@@ -162,6 +162,7 @@ def get_final_outputs():
         + get_experiment_outputs()
         + get_align_outputs()
         + get_ablation_outputs()
+        + get_coding_outputs()
     )
 
 
@@ -174,6 +175,7 @@ from polimodal.corpus.samples import sheet_digest
 from polimodal.experiments.classify import chosen_fold, read_chosen
 from polimodal.experiments.tasks import tasks_from_config
 from polimodal.models.registry import model_settings
+from polimodal.measure.options import coding_models
 from polimodal.startup import check_run, device_check
 
 TASKS = list(config["tasks"])
@@ -188,7 +190,10 @@ MODELS = list(config["models"]) if MODELS is None else list(MODELS)
 MODEL_KINDS = check_run(
     config,
     SHEET,
-    MODELS,
+    MODELS
+    + coding_models(
+        config, MODELS
+    ),  # the loop's crossfit model, when not one of MODELS
     devices=device_check(workflow.remote_exec or workflow.subprocess_exec),
 )
 FOLDS = list(range(config["experiments"]["folds"]))
@@ -480,3 +485,144 @@ def get_ablation_outputs():
     if not TASKS or not any(MODEL_KINDS[m].name == "fndclip" for m in MODELS):
         return []
     return list(rules.ablation.output)
+
+
+# ---- the measurement loop (coding.smk): config `coding`, checked by check_run
+from polimodal.measure.options import coded_files
+
+CODING = config["coding"]
+CODING_BATCHES = list(range(1, len(CODING["batches"]) + 1))
+CODING_MODEL = CODING["crossfit"]["model"]
+CODING_MODEL_PATTERN = _names_pattern([CODING_MODEL])
+CODING_PARTS = list(range(CODING["crossfit"]["k"]))
+# the coders' files, by batch (an unknown batch or file type stopped the run in check_run)
+CODED_FILES = coded_files(CODING["codes"], len(CODING_BATCHES))
+
+
+def get_coding_design(wildcards):
+    return CODING["batches"][int(wildcards.batch) - 1]
+
+
+def get_coding_draw_inputs(wildcards):
+    """The corpus (not a rerun trigger: a drawn batch is never redrawn), the previous batch's
+    state, and the classified table a `scores` design reads."""
+    batch = int(wildcards.batch)
+    design = get_coding_design(wildcards)
+    inputs = {
+        "videos": ancient(rules.gather_videos.output.parquet),
+        "unavailable": ancient(rules.gather_unavailable.output.parquet),
+        **{k: ancient(v) for k, v in get_language_exclusions().items()},
+    }
+    if batch > 1:
+        inputs["state"] = ancient(
+            rules.coding_draw.output.state.format(batch=batch - 1)
+        )
+    if design.get("method") == "scores":
+        inputs["scores"] = ancient(
+            rules.gather_classified.output.parquet.format(
+                task=design["task"], model=design["model"]
+            )
+        )
+    return inputs
+
+
+def get_coding_frames(wildcards):
+    """Every shard's stored frames and dedup tables (the coders see the kept frames), when the
+    corpus has frames."""
+    if "dedup" not in CORPUS.stages or not CODING["frames"]:
+        return {}
+    return {
+        "frames": get_shard_files(get_stored_frames()),
+        "dedup": get_shard_files(rules.dedup.output.parquet),
+    }
+
+
+def get_coded_files(wildcards):
+    """Every batch's drawn items, the coders' files and (the demo) the simulated coders' codes."""
+    inputs = {"drawn": expand(rules.coding_draw.output.batch, batch=CODING_BATCHES)}
+    inputs["coded"] = [f for b in CODING_BATCHES for f in CODED_FILES[b]]
+    if CODING["simulate"]:
+        inputs["simulated"] = expand(
+            rules.coding_simulate.output.csv, batch=CODING_BATCHES
+        )
+    return inputs
+
+
+def get_coded_by_batch():
+    """Batch number -> the coders' files of that batch (params of coding_codes)."""
+    return {b: list(CODED_FILES[b]) for b in CODING_BATCHES}
+
+
+def get_coding_sheet_digest():
+    """Digest of the sheet's ids and the columns the loop reads (labels when simulated, groups)."""
+    columns = ["video_id"]
+    if CODING["group_by"]:
+        columns.append(CODING["group_by"])
+    if CODING["simulate"] or CODING["truth"]:
+        columns += [c for cols in SHEET_COLUMNS.values() for c in cols]
+    return sheet_digest(SHEET, list(dict.fromkeys(columns)))
+
+
+def get_coding_model_settings(wildcards):
+    return model_settings(wildcards.model, config["models"][wildcards.model])
+
+
+def get_coding_train_files(wildcards):
+    """What the crossfit model reads of the whole corpus (the coded items may be anywhere): the
+    gathered transcripts and videos tables for the text, every shard's files of the rest.
+    """
+    patterns = _shard_patterns()
+    gathered = {
+        "transcripts": rules.gather_transcripts.output.parquet,
+        "videos": rules.gather_videos.output.parquet,
+    }
+    return {
+        name: gathered[name] if name in gathered else get_shard_files(patterns[name])
+        for name in _model_files(wildcards.model, "shard")
+    }
+
+
+def get_coding_part_models(wildcards):
+    return expand(
+        rules.coding_train.output.model,
+        task=wildcards.task,
+        model=wildcards.model,
+        fold=CODING_PARTS,
+    )
+
+
+def get_coding_classified(wildcards):
+    return expand(
+        rules.coding_classify.output.parquet,
+        task=wildcards.task,
+        model=CODING_MODEL,
+        shard=SHARDS,
+    )
+
+
+def get_coding_labels():
+    """The coded sample's settled labels: the coders' (agreement), or a sheet coded elsewhere's."""
+    if CODING["declared"]:
+        return rules.coding_declared.output.labels
+    return rules.coding_agreement.output.labels
+
+
+def get_coding_state():
+    """Each item's inclusion probability (as 1 - q): the last batch's state, or the declared one."""
+    if CODING["declared"]:
+        return rules.coding_declared.output.state
+    return expand(rules.coding_draw.output.state, batch=CODING_BATCHES[-1:])
+
+
+def get_coding_outputs():
+    """The loop's files, when coding.batches lists a batch: each batch's exports, agreement and
+    labels, and each task's estimates once anything is coded."""
+    if CODING["declared"]:
+        return expand(rules.coding_estimates.output.csv, task=TASKS)
+    if not CODING_BATCHES:
+        return []
+    outputs = expand(rules.coding_export.output.json, batch=CODING_BATCHES)
+    outputs += list(rules.coding_agreement.output)
+    if CODING["simulate"] or any(CODED_FILES.values()):
+        outputs += expand(rules.coding_estimates.output.csv, task=TASKS)
+    return outputs
