@@ -111,6 +111,14 @@ _COSTS: dict[str, Cost] = {
         measured=False,
     ),
     "post_texts.cpu": Cost(1.0, "core-s/h", "estimate: copies each post's text (no model)", measured=False),
+    "captions.cpu": Cost(
+        2.0,
+        "core-s/h",
+        "estimate (config captions, off by default): one yt-dlp page request per video, no media, "
+        "and a WebVTT parse of ~1,000 cues per hour (tests/test_extract_captions.py: 0.3 s per page "
+        "on loopback); network waits not counted",
+        measured=False,
+    ),
     # -- GPU, GPU-hours per hour of video (no GPU was ever lent to the measuring sessions)
     "transcribe.gpu": Cost(
         0.01,
@@ -172,6 +180,12 @@ _COSTS: dict[str, Cost] = {
         "bench/bench_storage.py, 2026-12-07: 1.45 MB per hour of real speech, floats byte-stream-split "
         "(2.64 as plain zstd)",
     ),
+    "captions.bytes": Cost(
+        0.1,
+        "MB/h",
+        "estimate: ~10,000 words of captions per hour, one row per cue, for one or two tracks",
+        measured=False,
+    ),
     "transcripts.bytes": Cost(2.0, "MB/h", "issue 17 s.3, 2026-12-02: segments + per-video transcripts"),
     "aligned.bytes": Cost(
         1.0, "MB/h", "issue 17 s.3, 2026-12-02 (bench/bench_pitch.py: 0.18 per hour of speech)"
@@ -230,6 +244,7 @@ STAGES: tuple[Stage, ...] = (
         _pick("ingest.cpu", "post_image.cpu", "audio.bytes", "audio.bytes.flac", "media.bytes"),
     ),
     Stage("post_texts", ("post_texts",), _pick("post_texts.cpu")),
+    Stage("captions", ("captions",), _pick("captions.cpu", "captions.bytes")),
     Stage(
         "transcribe",
         ("transcribe",),
