@@ -110,6 +110,7 @@ def check_run(
     check_prompts(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
     check_model_classes(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
     check_no_effect(config, kinds)
+    check_caption_fields(config, models)
     for task, chosen in (config.get("classify") or {}).items():
         if task not in tasks:
             raise ConfigError(f"config classify.{task}: no such task (tasks: {sorted(tasks)})")
@@ -119,6 +120,19 @@ def check_run(
                 f"config classify.{task}: model(s) {unknown} are not run (models: {list(models)})"
             )
     return kinds
+
+
+def check_caption_fields(config: Mapping[str, Any], models: Sequence[str]) -> None:
+    """A model whose ``text_fields`` name ``captions`` needs config ``captions.enabled: true``."""
+    if (config.get("captions") or {}).get("enabled"):
+        return
+    for name in models:
+        fields = ((config.get("models") or {}).get(name) or {}).get("text_fields") or []
+        if "captions" in fields:
+            raise ConfigError(
+                f"config models.{name}.text_fields names 'captions', but config captions.enabled is "
+                "false: no captions are fetched (set captions.enabled: true, or drop the field)"
+            )
 
 
 def check_corpus_inputs(

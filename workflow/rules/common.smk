@@ -325,6 +325,7 @@ def get_model_files(wildcards):
     patterns = _shard_patterns()
     return {
         **get_language_exclusions(),
+        **get_model_captions(wildcards),
         **{
             name: (
                 get_transcripts(wildcards)
@@ -334,6 +335,15 @@ def get_model_files(wildcards):
             for name in _model_files(wildcards.model, "shard")
         },
     }
+
+
+def get_model_captions(wildcards):
+    """{"captions": the shard's CAPTIONS file} for a classify job whose model's text_fields name
+    captions (config captions.enabled, checked at start-up), else {}."""
+    fields = config["models"][wildcards.model].get("text_fields") or []
+    if "captions" not in fields:
+        return {}
+    return {"captions": rules.captions.output.captions.format(shard=wildcards.shard)}
 
 
 def get_task_sources(*inputs):
