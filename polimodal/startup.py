@@ -123,9 +123,15 @@ def check_run(
 
 
 def check_caption_fields(config: Mapping[str, Any], models: Sequence[str]) -> None:
-    """A model whose ``text_fields`` name ``captions`` needs config ``captions.enabled: true``."""
+    """``transcribe.prefer_manual_captions`` and a model whose ``text_fields`` name ``captions`` need
+    config ``captions.enabled: true``."""
     if (config.get("captions") or {}).get("enabled"):
         return
+    if (config.get("transcribe") or {}).get("prefer_manual_captions"):
+        raise ConfigError(
+            "config transcribe.prefer_manual_captions is true, but config captions.enabled is false: "
+            "no captions are fetched (set captions.enabled: true)"
+        )
     for name in models:
         fields = ((config.get("models") or {}).get(name) or {}).get("text_fields") or []
         if "captions" in fields:

@@ -400,3 +400,9 @@ def test_captions_text_field_needs_captions_enabled(config: dict, sheet: pd.Data
         check_run(config, sheet, ["svm"])
     config["captions"]["enabled"] = True
     check_run(config, sheet, ["svm"])
+    config["transcribe"]["prefer_manual_captions"] = True
+    check_run(config, sheet, ["svm"])
+    config["captions"]["enabled"] = False
+    config["models"]["svm"]["text_fields"] = ["transcript"]
+    with pytest.raises(ConfigError, match=r"transcribe\.prefer_manual_captions is true.*captions\.enabled"):
+        check_run(config, sheet, ["svm"])

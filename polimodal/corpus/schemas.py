@@ -168,6 +168,10 @@ TRANSCRIPTS = pa.schema(
         pa.field("text", pa.string(), nullable=False),
         pa.field("model", pa.string(), nullable=False),
         pa.field("parts", TEXT_PARTS, metadata=OPTIONAL),
+        # asr | captions (transcribe.prefer_manual_captions; null: a post, or an older file) and why
+        # a video's manual captions were not used (null: none, or used)
+        pa.field("source", pa.string(), metadata=OPTIONAL),
+        pa.field("source_note", pa.string(), metadata=OPTIONAL),
     ]
 )
 

@@ -39,6 +39,14 @@ from polimodal.corpus.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, failure
 from polimodal.corpus.shards import process_videos, work_key
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
 from polimodal.extract.audio import decode_audio, extract_audio
+from polimodal.extract.caption_transcripts import (
+    captions_transcript,
+    choose_manual,
+    manual_tracks,
+    not_used,
+    spoken_language,
+    tracks_key,
+)
 from polimodal.extract.probe import probe
 from polimodal.nn.devices import resolve_device
 from polimodal.options import device_field, options_from_section, output_settings
@@ -84,6 +92,9 @@ class TranscribeOptions:
     # fallback, no previous-text prompt, about 2/3 of the CPU of batch_size 0 at beam 5 on real
     # speech (bench/bench_chain.py --material real); 0: the sequential decode with fallback
     batch_size: int = 8
+    #: Take the transcript of a video with manual captions in its spoken language from them, not
+    #: from Whisper (:mod:`polimodal.extract.caption_transcripts`; needs config captions.enabled)
+    prefer_manual_captions: bool = False
 
     def check(self, where: str) -> None:
         if int(self.beam_size) < 1:
@@ -97,6 +108,8 @@ class TranscribeOptions:
         and decoded on its own) give different transcripts; two batch sizes > 0 the same one."""
         settings = dict(settings)
         settings["batched"] = int(settings.pop("batch_size")) > 0
+        if not settings.get("prefer_manual_captions"):  # off: the settings (and transcripts) of before
+            settings.pop("prefer_manual_captions", None)
         return settings
 
     @classmethod
@@ -247,6 +260,7 @@ def transcribe_audio(
         "n_segments": 0,
         "text": "",
         "model": options.model,
+        "source": "asr",
     }
     if audio is None or float(np.abs(audio).max()) < SILENCE_PEAK:
         log.info("%s: %s, no transcript", vid, "no audio stream" if audio is None else "silent audio")
@@ -310,6 +324,7 @@ def transcribe_shard(
     *,
     failures_out: PathLike | None = None,
     cpu_threads: int = 0,
+    captions: PathLike | None = None,
 ) -> list[tuple[str, str]]:
     """Transcribe every video of a shard (VIDEOS table) from its AUDIO file into SEGMENTS and
     TRANSCRIPTS files.
@@ -321,16 +336,21 @@ def transcribe_shard(
     of this call (also logged). Resumable: videos finished by an earlier run (killed, or the
     last finished one: :mod:`polimodal.corpus.shards`) are not transcribed again when their
     audio (``audio_digest``) and the output settings are unchanged; the model is loaded only
-    when a video needs it.
+    when a video needs it. ``captions``: the shard's CAPTIONS file, read with
+    ``options.prefer_manual_captions`` (:mod:`polimodal.extract.caption_transcripts`).
     """
     rows = {r["video_id"]: r for r in videos_table.select(["video_id", "source", "audio_digest"]).to_pylist()}
     groups = video_row_groups(audio_path)
     loaded: list[WhisperModel] = []  # loaded at the first video not reused from the last run
     failures: list[tuple[str, str]] = []
     settings = output_settings(options)
+    manual = manual_tracks(captions, rows) if options.prefer_manual_captions else {}
 
     def key(vid: str) -> str:
-        return work_key("transcribe", rows[vid]["audio_digest"], settings)
+        made_of = [rows[vid]["audio_digest"], settings]
+        if options.prefer_manual_captions:  # the transcript may come from the video's captions
+            made_of.append(tracks_key(manual.get(vid)))
+        return work_key("transcribe", *made_of)
 
     def one(vid: str) -> dict[str, pa.Table]:
         info = rows[vid]
@@ -344,7 +364,20 @@ def transcribe_shard(
                 audio = decode_audio(data[0].as_py())
             if not loaded:
                 loaded.append(load_whisper(options, cpu_threads=cpu_threads))
-            row, seg_rows = transcribe_audio(loaded[0], audio, options, video_id=vid)
+            note, row = None, None
+            if vid in manual and audio is not None and float(np.abs(audio).max()) >= SILENCE_PEAK:
+                spoken = spoken_language(loaded[0], audio, options)
+                chosen = choose_manual(manual[vid], spoken)
+                if chosen is not None:
+                    duration = audio.shape[0] / loaded[0].feature_extractor.sampling_rate
+                    row, seg_rows = captions_transcript(vid, chosen, manual[vid][chosen], duration)
+                    log.info("%s: transcript from its manual captions (%s)", vid, chosen)
+                else:
+                    note = not_used(manual[vid], spoken)
+                    log.info("%s: %s", vid, note)
+            if row is None:
+                row, seg_rows = transcribe_audio(loaded[0], audio, options, video_id=vid)
+                row["source_note"] = note
         except (MediaUnavailable, av.error.FFmpegError, ValueError) as exc:
             exc = exc if isinstance(exc, MediaUnavailable) else MediaUnavailable("corrupt", f"audio: {exc}")
             log.warning("%s: %s", vid, exc)

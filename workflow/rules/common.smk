@@ -166,6 +166,15 @@ def get_caption_files(pattern):
     )
 
 
+def get_transcribe_captions(wildcards):
+    """The shard's CAPTIONS file with transcribe.prefer_manual_captions (captions.enabled is
+    checked at start-up), else none: a transcript may then come from a video's manual captions.
+    """
+    if not config["transcribe"]["prefer_manual_captions"]:
+        return []
+    return rules.captions.output.captions.format(shard=wildcards.shard)
+
+
 def get_final_outputs():
     return (
         get_artifact_outputs()
