@@ -76,9 +76,12 @@ def test_rolling_automatic_captions_give_each_line_once() -> None:
         "00:00:02.010 --> 00:00:04.000 align:start position:0%\nwe are here\n"
         "to<00:00:02.500><c> vote</c>\n"
     )
-    track = parse_webvtt(text.encode())
+    track = parse_webvtt(text.encode(), rolling=True)
     assert [c.text for c in track.cues] == ["we are here", "to vote"]
     assert track.n_repeats == 1
+    # a manual track keeps a line said twice
+    said_twice = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nOrder!\n\n00:00:01.000 --> 00:00:02.000\nOrder!\n"
+    assert [c.text for c in parse_webvtt(said_twice.encode()).cues] == ["Order!", "Order!"]
 
 
 def test_not_webvtt_raises_naming_the_file(tmp_path: Path) -> None:

@@ -29,8 +29,6 @@ from polimodal.types import PathLike
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-    from polimodal.extract.transcribe import TranscribeOptions
-
 log = logging.getLogger(__name__)
 
 #: video_id -> language -> its manual track's cues (dicts of CAPTIONS columns), in time order
@@ -58,14 +56,16 @@ def tracks_key(tracks: dict[str, list[dict[str, Any]]] | None) -> str:
     return h.hexdigest()[:32]
 
 
-def spoken_language(model: WhisperModel, audio: np.ndarray, options: TranscribeOptions) -> str:
-    """The language spoken in ``audio``: ``options.language``, ``en`` for an English-only model,
-    else Whisper's detection."""
-    if options.language:
-        return str(options.language)
+def spoken_language(
+    model: WhisperModel, audio: np.ndarray, language: str | None = None, *, vad_filter: bool = True
+) -> str:
+    """The language spoken in ``audio``: ``language`` (config ``transcribe.language``) when set,
+    ``en`` for an English-only model, else Whisper's detection."""
+    if language:
+        return str(language)
     if not model.model.is_multilingual:
         return "en"
-    language, probability, _ = model.detect_language(audio, vad_filter=bool(options.vad_filter))
+    language, probability, _ = model.detect_language(audio, vad_filter=vad_filter)
     log.debug("detected language %s (p=%.2f)", language, probability)
     return str(language)
 

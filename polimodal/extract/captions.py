@@ -113,7 +113,9 @@ def read_tracks(video_id: str, info: Mapping[str, Any]) -> tuple[list[dict[str, 
             track["note"] = f"format {ext!r} is not read (WebVTT only)"
         else:
             try:
-                vtt = parse_webvtt(Path(path).read_bytes(), where=f"{video_id}: captions {language}")
+                vtt = parse_webvtt(
+                    Path(path).read_bytes(), where=f"{video_id}: captions {language}", rolling=automatic
+                )
             except CaptionError as exc:
                 track["note"] = str(exc)
             else:

@@ -366,7 +366,9 @@ def transcribe_shard(
                 loaded.append(load_whisper(options, cpu_threads=cpu_threads))
             note, row = None, None
             if vid in manual and audio is not None and float(np.abs(audio).max()) >= SILENCE_PEAK:
-                spoken = spoken_language(loaded[0], audio, options)
+                spoken = spoken_language(
+                    loaded[0], audio, options.language, vad_filter=bool(options.vad_filter)
+                )
                 chosen = choose_manual(manual[vid], spoken)
                 if chosen is not None:
                     duration = audio.shape[0] / loaded[0].feature_extractor.sampling_rate

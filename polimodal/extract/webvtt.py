@@ -9,8 +9,8 @@ reads text only, while a site's captions are often a little broken, so here
 * a file that is not UTF-8 (as WebVTT requires) is read as Windows-1252 / Latin-1 and says so
   (``encoding``);
 * overlapping cues are kept as they are (two speakers at once) and counted (``n_overlaps``);
-* the rolling captions of YouTube's automatic tracks, where each cue repeats the line shown
-  before it, give each line once: a line equal to the previous cue's last line is dropped, and
+* the rolling captions of YouTube's automatic tracks (``rolling``), where each cue repeats the
+  line shown before it, give each line once: a line equal to the previous cue's last line is dropped, and
   a cue left empty so is dropped (``n_repeats``);
 * tags (``<c>``, ``<v Speaker>``, karaoke timestamps ``<00:00:01.000>``) are removed and
   character references (``&amp;``, ``&nbsp;``) decoded; NOTE, STYLE and REGION blocks skipped.
@@ -85,8 +85,12 @@ def clean(line: str) -> str:
     return " ".join(html.unescape(_TAG.sub("", line)).replace("\u200e", "").replace("\u200f", "").split())
 
 
-def parse_webvtt(data: bytes, where: str = "captions") -> VttTrack:
-    """Parse the bytes of a WebVTT file (``where``: its name, for messages). See the module doc."""
+def parse_webvtt(data: bytes, where: str = "captions", *, rolling: bool = False) -> VttTrack:
+    """Parse the bytes of a WebVTT file (``where``: its name, for messages). See the module doc.
+
+    ``rolling``: drop lines that repeat the previous cue's last line (an automatic track's rolling
+    captions); a manual track keeps a line said twice.
+    """
     text, encoding = decode(data)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or not re.match(r"^WEBVTT(?:[ \t].*)?$", lines[0].strip()):
@@ -127,7 +131,7 @@ def parse_webvtt(data: bytes, where: str = "captions") -> VttTrack:
             continue
         payload = [clean(b) for b in block[at + 1 :]]
         payload = [p for p in payload if p]
-        while payload and payload[0] == previous_line:
+        while rolling and payload and payload[0] == previous_line:
             payload.pop(0)
         if not payload:
             track.n_repeats += 1
@@ -140,7 +144,7 @@ def parse_webvtt(data: bytes, where: str = "captions") -> VttTrack:
     return track
 
 
-def read_webvtt(path: str) -> VttTrack:
+def read_webvtt(path: str, *, rolling: bool = False) -> VttTrack:
     """:func:`parse_webvtt` of a file."""
     with open(path, "rb") as f:
-        return parse_webvtt(f.read(), where=str(path))
+        return parse_webvtt(f.read(), where=str(path), rolling=rolling)
