@@ -112,12 +112,11 @@ _COSTS: dict[str, Cost] = {
     ),
     "post_texts.cpu": Cost(1.0, "core-s/h", "estimate: copies each post's text (no model)", measured=False),
     "captions.cpu": Cost(
-        2.0,
+        0.7,
         "core-s/h",
-        "estimate (config captions, off by default): one yt-dlp page request per video, no media, "
-        "and a WebVTT parse of ~1,000 cues per hour (tests/test_extract_captions.py: 0.3 s per page "
-        "on loopback); network waits not counted",
-        measured=False,
+        "bench/bench_captions.py, 2026-12-07 (loaded 2-core machine): 0.11 CPU-s per video for yt-dlp's "
+        "page request and two tracks on loopback, 11 ms per hour of manual captions parsed (19 for a "
+        "rolling automatic track); x 6 videos of 10 min per hour. A site's latency (no CPU) not counted",
     ),
     # -- GPU, GPU-hours per hour of video (no GPU was ever lent to the measuring sessions)
     "transcribe.gpu": Cost(
