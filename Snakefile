@@ -42,6 +42,7 @@ else:
     include: "workflow/rules/ingest.smk"
     include: "workflow/rules/posts.smk"
     include: "workflow/rules/transcribe.smk"
+    include: "workflow/rules/captions.smk"
     include: "workflow/rules/embed.smk"
     include: "workflow/rules/align.smk"
     include: "workflow/rules/gather.smk"

@@ -39,3 +39,7 @@ class ModelLoadError(PolimodalError):
 
 class LabelError(PolimodalError):
     """Task labels are inconsistent with the config (unknown value, too few examples)."""
+
+
+class CaptionError(PolimodalError):
+    """A caption file cannot be read at all (not WebVTT); recorded on its track, never fatal."""

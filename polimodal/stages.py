@@ -111,6 +111,13 @@ _COSTS: dict[str, Cost] = {
         measured=False,
     ),
     "post_texts.cpu": Cost(1.0, "core-s/h", "estimate: copies each post's text (no model)", measured=False),
+    "captions.cpu": Cost(
+        0.7,
+        "core-s/h",
+        "bench/bench_captions.py, 2026-12-07 (loaded 2-core machine): 0.11 CPU-s per video for yt-dlp's "
+        "page request and two tracks on loopback, 11 ms per hour of manual captions parsed (19 for a "
+        "rolling automatic track); x 6 videos of 10 min per hour. A site's latency (no CPU) not counted",
+    ),
     # -- GPU, GPU-hours per hour of video (no GPU was ever lent to the measuring sessions)
     "transcribe.gpu": Cost(
         0.01,
@@ -172,6 +179,12 @@ _COSTS: dict[str, Cost] = {
         "bench/bench_storage.py, 2026-12-07: 1.45 MB per hour of real speech, floats byte-stream-split "
         "(2.64 as plain zstd)",
     ),
+    "captions.bytes": Cost(
+        0.1,
+        "MB/h",
+        "estimate: ~10,000 words of captions per hour, one row per cue, for one or two tracks",
+        measured=False,
+    ),
     "transcripts.bytes": Cost(2.0, "MB/h", "issue 17 s.3, 2026-12-02: segments + per-video transcripts"),
     "aligned.bytes": Cost(
         1.0, "MB/h", "issue 17 s.3, 2026-12-02 (bench/bench_pitch.py: 0.18 per hour of speech)"
@@ -230,6 +243,7 @@ STAGES: tuple[Stage, ...] = (
         _pick("ingest.cpu", "post_image.cpu", "audio.bytes", "audio.bytes.flac", "media.bytes"),
     ),
     Stage("post_texts", ("post_texts",), _pick("post_texts.cpu")),
+    Stage("captions", ("captions",), _pick("captions.cpu", "captions.bytes")),
     Stage(
         "transcribe",
         ("transcribe",),

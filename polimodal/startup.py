@@ -111,6 +111,7 @@ def check_run(
     check_prompts(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
     check_model_classes(tasks, {m: kinds[m] for m in models}, config.get("models") or {})
     check_no_effect(config, kinds)
+    check_caption_fields(config, models)
     for task, chosen in (config.get("classify") or {}).items():
         if task not in tasks:
             raise ConfigError(f"config classify.{task}: no such task (tasks: {sorted(tasks)})")
@@ -121,6 +122,25 @@ def check_run(
             )
     check_coding(config, sheet, models)
     return kinds
+
+
+def check_caption_fields(config: Mapping[str, Any], models: Sequence[str]) -> None:
+    """``transcribe.prefer_manual_captions`` and a model whose ``text_fields`` name ``captions`` need
+    config ``captions.enabled: true``."""
+    if (config.get("captions") or {}).get("enabled"):
+        return
+    if (config.get("transcribe") or {}).get("prefer_manual_captions"):
+        raise ConfigError(
+            "config transcribe.prefer_manual_captions is true, but config captions.enabled is false: "
+            "no captions are fetched (set captions.enabled: true)"
+        )
+    for name in models:
+        fields = ((config.get("models") or {}).get(name) or {}).get("text_fields") or []
+        if "captions" in fields:
+            raise ConfigError(
+                f"config models.{name}.text_fields names 'captions', but config captions.enabled is "
+                "false: no captions are fetched (set captions.enabled: true, or drop the field)"
+            )
 
 
 def check_corpus_inputs(

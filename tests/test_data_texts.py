@@ -31,9 +31,11 @@ def test_read_texts_joins_the_fields_in_order(tmp_path):
         read_texts(tmp_path / "t.parquet", None, ["title"])
     with pytest.raises(ConfigError, match="no transcripts table"):
         read_texts(None, tmp_path / "v.parquet")
-    with pytest.raises(ConfigError, match=r"each must be one of \['title', 'description', 'transcript'\]"):
+    with pytest.raises(
+        ConfigError, match=r"each must be one of \['title', 'description', 'transcript', 'captions'\]"
+    ):
         read_texts(tmp_path / "t.parquet", None, ["subtitles"])
-    assert TEXT_FIELDS == ("title", "description", "transcript")
+    assert TEXT_FIELDS == ("title", "description", "transcript", "captions")
 
 
 def test_posts_text_fields_choose_text_columns_in_the_configured_order(tmp_path):

@@ -14,11 +14,11 @@ import pytest
 import yt_dlp
 from yt_dlp.utils import DownloadError
 
-from polimodal.corpus.schemas import VIDEOS
+from polimodal.corpus.schemas import COUNT_COLUMNS, VIDEOS
 from polimodal.corpus.videos import VideoSource
 from polimodal.errors import MediaUnavailable
 from polimodal.extract import videos
-from polimodal.extract.download import classify_download_error, ingest_video, ydl_params, youtube_url
+from polimodal.extract.download import classify_download_error, counts, ingest_video, ydl_params, youtube_url
 from polimodal.extract.ingest import IngestOptions
 from polimodal.extract.probe import probe
 from polimodal.synthetic.media import make_video
@@ -127,6 +127,20 @@ def test_url_download(server: str, tmp_path: Path) -> None:
     assert row["upload_time_source"] == "http_last_modified"
     assert set(row) | set(videos.EXTRACTED_COLUMNS) == set(VIDEOS.names)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.mp4"]  # no staging leftovers
+    # the generic extractor counts nothing: the counts columns are there, null
+    assert {c: row[c] for c in COUNT_COLUMNS} == dict.fromkeys(COUNT_COLUMNS)
+
+
+def test_counts_of_a_site() -> None:
+    # the keys and types of yt-dlp's YouTube extractor; a count a site hides is None, or junk
+    info = {"view_count": 1234, "like_count": 56.0, "comment_count": None, "channel_follower_count": True}
+    assert counts(info) == {
+        "view_count": 1234,
+        "like_count": 56,
+        "comment_count": None,
+        "channel_follower_count": None,
+    }
+    assert counts({"view_count": -1, "like_count": "7"}) == dict.fromkeys(COUNT_COLUMNS)
 
 
 def test_url_audio_only(server: str, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from polimodal.corpus.channels import ChannelOptions
 from polimodal.errors import ConfigError
 from polimodal.experiments.splits import ExperimentOptions
 from polimodal.extract.audio import AudioOptions
+from polimodal.extract.captions import CaptionOptions
 from polimodal.extract.dedup import DedupOptions
 from polimodal.extract.embed import EmbedOptions
 from polimodal.extract.frames import FrameOptions
@@ -37,6 +38,7 @@ SECTIONS = {
     "pitch": PitchOptions,
     "query": QueryOptions,
     "channels": ChannelOptions,
+    "captions": CaptionOptions,
 }
 
 

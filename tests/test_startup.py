@@ -391,3 +391,18 @@ def test_only_the_stages_the_corpus_runs_are_checked(config: dict, sheet: pd.Dat
     check_run(config, sheet, ["svm"])
     for kind in startup.SHEET_KINDS.values():
         assert kind.text_stage in startup.STAGE_CHECKS  # each text stage checks its languages
+
+
+def test_captions_text_field_needs_captions_enabled(config: dict, sheet: pd.DataFrame) -> None:
+    config["models"] = {"svm": {"kind": "svm", "text_fields": ["transcript", "captions"]}}
+    config["captions"] = {"enabled": False}
+    with pytest.raises(ConfigError, match=r"models\.svm\.text_fields names 'captions'.*captions\.enabled"):
+        check_run(config, sheet, ["svm"])
+    config["captions"]["enabled"] = True
+    check_run(config, sheet, ["svm"])
+    config["transcribe"]["prefer_manual_captions"] = True
+    check_run(config, sheet, ["svm"])
+    config["captions"]["enabled"] = False
+    config["models"]["svm"]["text_fields"] = ["transcript"]
+    with pytest.raises(ConfigError, match=r"transcribe\.prefer_manual_captions is true.*captions\.enabled"):
+        check_run(config, sheet, ["svm"])

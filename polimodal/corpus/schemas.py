@@ -22,6 +22,9 @@ from polimodal.errors import SchemaError
 OPTIONAL = {b"optional": b"true"}
 
 # ----------------------------------------------------------------------------- ingest
+#: The site's counts a VIDEOS row carries (yt-dlp's info dict keys of the same names).
+COUNT_COLUMNS = ("view_count", "like_count", "comment_count", "channel_follower_count")
+
 #: One row per available video of a shard (``results/ingest/{shard}/videos.parquet``).
 VIDEOS = pa.schema(
     [
@@ -54,6 +57,8 @@ VIDEOS = pa.schema(
         pa.field("n_frames", pa.int32()),
         pa.field("frames_digest", pa.string()),  # sha256 of the video's FRAMES rows (null: none)
         pa.field("audio_digest", pa.string()),  # sha256 of its AUDIO row's stream (null: no audio)
+        # what the site counted when the video was fetched (yt-dlp's; null where the site gives none)
+        *(pa.field(c, pa.int64(), metadata=OPTIONAL) for c in COUNT_COLUMNS),
     ]
 )
 
@@ -170,6 +175,10 @@ TRANSCRIPTS = pa.schema(
         pa.field("parts", TEXT_PARTS, metadata=OPTIONAL),
         # suspect segments (SEGMENTS suspect); text leaves them out with transcribe.drop_suspect
         pa.field("n_suspect", pa.int32(), metadata=OPTIONAL),
+        # asr | captions (transcribe.prefer_manual_captions; null: a post, or an older file) and why
+        # a video's manual captions were not used (null: none, or used)
+        pa.field("source", pa.string(), metadata=OPTIONAL),
+        pa.field("source_note", pa.string(), metadata=OPTIONAL),
     ]
 )
 

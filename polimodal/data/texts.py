@@ -1,4 +1,4 @@
-"""A video's text, as a model reads it: title, description and transcript, joined.
+"""A video's text, as a model reads it: title, description, transcript and captions, joined.
 
 A model's ``text_fields`` (a subset of :data:`TEXT_FIELDS`, default the transcript) say which
 parts; the parts always come in the order of :data:`TEXT_FIELDS`, joined with a blank line;
@@ -21,11 +21,13 @@ import pyarrow as pa
 
 from polimodal.corpus.experiment_schemas import TASK_TEXTS
 from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, has_column, read_parquet
+from polimodal.data.captions import caption_texts
 from polimodal.errors import ConfigError
 from polimodal.types import PathLike
 
-#: Text parts a model's ``text_fields`` may name, in the order they are joined.
-TEXT_FIELDS = ("title", "description", "transcript")
+#: Text parts a model's ``text_fields`` may name, in the order they are joined. ``captions``: the
+#: site's subtitles (config ``captions``; one track per video, :mod:`polimodal.data.captions`).
+TEXT_FIELDS = ("title", "description", "transcript", "captions")
 #: What a model reads when its ``text_fields`` is unset (the default of its parameter dataclass,
 #: :class:`polimodal.models.params.TextParams`).
 DEFAULT_TEXT_FIELDS = ("transcript",)
@@ -35,15 +37,17 @@ def read_texts(
     transcripts: PathLike | None,
     videos: PathLike | None = None,
     fields: Sequence[str] = ("transcript",),
+    captions: Sequence[PathLike] = (),
 ) -> dict[str, str]:
     """video_id → text made of ``fields``, joined by a blank line.
 
     ``fields``: of :data:`TEXT_FIELDS`, or (posts) text columns of the sheet (config
     ``posts.text_columns``, the TRANSCRIPTS ``parts``). ``transcripts`` is a TRANSCRIPTS table
     (needed for ``transcript`` and text columns), ``videos`` a VIDEOS table (needed for
-    ``title``/``description``). The parts always come in the order title, description,
-    transcript, then the text columns in their configured order. Videos absent from both tables
-    are absent from the result.
+    ``title``/``description``), ``captions`` the CAPTIONS files (needed for ``captions``; the
+    track in the transcript's language first). The parts always come in the order title,
+    description, transcript, captions, then the text columns in their configured order. Videos
+    absent from every table are absent from the result.
     """
     fields = _check_fields(fields)
     columns = _post_fields(fields)
@@ -68,6 +72,14 @@ def read_texts(
         for row in t.to_pylist():
             for f in meta:
                 parts[row["video_id"]][f] = row[f] or ""
+    if "captions" in fields:
+        if not captions:
+            raise ConfigError(
+                "text_fields includes 'captions' but no captions table was given (config captions.enabled)"
+            )
+        languages = read_languages(transcripts) if transcripts is not None else {}
+        for vid, text in caption_texts(captions, languages).items():
+            parts[vid]["captions"] = text
     return _join_parts(parts, fields, order)
 
 
@@ -78,7 +90,8 @@ def read_task_texts(path: PathLike, fields: Sequence[str] = ("transcript",)) -> 
     """
     fields = _check_fields(fields)
     columns = _post_fields(fields)
-    plain = [f for f in fields if f in TEXT_FIELDS]
+    # a TASK_TEXTS file written before it had captions: none
+    plain = [f for f in fields if f in TEXT_FIELDS and (f != "captions" or has_column(path, f))]
     names = ["video_id", *plain] + (["parts"] if columns and has_column(path, "parts") else [])
     t = read_parquet(path, TASK_TEXTS, columns=names)
     parts: dict[str, dict[str, str]] = {}

@@ -4,8 +4,8 @@ A corpus of millions of videos is labelled for a few thousand: a train job must 
 shard of the corpus. :func:`build_task_data` selects, with vectorised filters, the task's videos
 (those of its SPLITS) from the corpus-wide tables and shard files:
 
-- ``texts``: TASK_TEXTS rows (title, description, transcript, its language, a post's text parts)
-  of each task video;
+- ``texts``: TASK_TEXTS rows (title, description, transcript, its language, a post's text parts,
+  the site's captions) of each task video;
 - ``frames``: FRAMES rows of the frames each task video keeps after near-duplicate removal;
 - ``aligned`` / ``pitch`` / ``embeddings`` (:func:`build_task_sequences`, when a model reads
   ``words`` or ``audio``): ALIGNED and PITCH rows of the task videos and EMBEDDINGS rows of their
@@ -41,6 +41,7 @@ from polimodal.corpus.schemas import (
     write_parquet,
     write_parquet_stream,
 )
+from polimodal.data.captions import caption_texts
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,11 @@ def _concat(tables: Iterable[pa.Table], schema: pa.Schema) -> pa.Table:
     return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
-def task_texts(video_ids: pa.Array, videos: PathLike, transcripts: PathLike) -> pa.Table:
-    """TASK_TEXTS of ``video_ids`` (in that order): metadata texts, the transcript, its language
-    and a post's text parts."""
+def task_texts(
+    video_ids: pa.Array, videos: PathLike, transcripts: PathLike, captions: Sequence[PathLike] = ()
+) -> pa.Table:
+    """TASK_TEXTS of ``video_ids`` (in that order): metadata texts, the transcript, its language,
+    a post's text parts and the captions (of the CAPTIONS files ``captions``; null without)."""
     meta = _concat(select_videos(videos, video_ids, ["video_id", "title", "description"]), VIDEOS)
     columns = ["video_id", "text", "language"]
     parts = has_column(transcripts, "parts")  # a TRANSCRIPTS file written before posts had parts: none
@@ -70,6 +73,9 @@ def task_texts(video_ids: pa.Array, videos: PathLike, transcripts: PathLike) -> 
         table = table.append_column("parts", words.column("parts").take(table.column("row")))
     else:
         table = table.append_column("parts", pa.nulls(table.num_rows, TEXT_PARTS))
+    languages = dict(zip(*(table.column(c).to_pylist() for c in ("video_id", "language")), strict=True))
+    said = caption_texts(captions, {v: lang or "" for v, lang in languages.items()}, video_ids)
+    table = table.append_column("captions", pa.array([said.get(v) for v in languages], pa.string()))
     return table.select(TASK_TEXTS.names).cast(TASK_TEXTS)
 
 
@@ -100,16 +106,18 @@ def build_task_data(
     *,
     texts_out: PathLike,
     frames_out: PathLike,
+    captions: Sequence[PathLike] = (),
 ) -> dict[str, int]:
     """Write the task's TASK_TEXTS and kept FRAMES (see the module docstring); return counts.
 
     ``frames_paths``/``dedup_paths``: the FRAMES and DEDUP files of every shard, in the same
-    order (empty when no model of the task reads frames: ``frames_out`` is then empty).
+    order (empty when no model of the task reads frames: ``frames_out`` is then empty);
+    ``captions``: every shard's CAPTIONS file (config ``captions.enabled``), else none.
     """
     t0 = time.monotonic()
     ids = pc.unique(read_parquet(splits, SPLITS, columns=["video_id"]).column("video_id"))
     ids = ids.cast(pa.string())
-    texts = task_texts(ids, videos, transcripts)
+    texts = task_texts(ids, videos, transcripts, captions)
     write_parquet(texts, texts_out, TASK_TEXTS)
     n_frames = 0
 

@@ -61,6 +61,7 @@ from urllib.parse import unquote, urlparse
 import yt_dlp
 from yt_dlp.utils import YoutubeDLError, url_basename
 
+from polimodal.corpus.schemas import COUNT_COLUMNS
 from polimodal.corpus.videos import YOUTUBE_ID_RE, VideoSource, source_kind
 from polimodal.errors import MediaUnavailable
 from polimodal.extract.ingest import IngestOptions
@@ -205,6 +206,16 @@ def _str_list(value: Any) -> list[str] | None:
     return [str(v) for v in value if v is not None]
 
 
+def counts(info: Mapping[str, Any]) -> dict[str, int | None]:
+    """The site's counts (VIDEOS :data:`~polimodal.corpus.schemas.COUNT_COLUMNS`) of yt-dlp's info
+    dict: a non-negative whole number each, else null (the generic extractor gives none)."""
+    values = {c: info.get(c) for c in COUNT_COLUMNS}
+    return {
+        c: int(v) if isinstance(v, int | float) and not isinstance(v, bool) and v == v and v >= 0 else None
+        for c, v in values.items()
+    }
+
+
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -267,6 +278,7 @@ def _row(
         "fps": media.fps,
         "has_video": media.has_video,
         "has_audio": media.has_audio,
+        **counts(meta),
     }
 
 

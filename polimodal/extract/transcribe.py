@@ -39,6 +39,14 @@ from polimodal.corpus.schemas import SEGMENTS, TRANSCRIPTS, UNAVAILABLE, failure
 from polimodal.corpus.shards import process_videos, work_key
 from polimodal.errors import ConfigError, MediaUnavailable, ModelLoadError
 from polimodal.extract.audio import decode_audio, extract_audio
+from polimodal.extract.caption_transcripts import (
+    captions_transcript,
+    choose_manual,
+    manual_tracks,
+    not_used,
+    spoken_language,
+    tracks_key,
+)
 from polimodal.extract.probe import probe
 from polimodal.extract.suspect import check_settings, flag_segments, flag_shard, transcript_text
 from polimodal.nn.devices import resolve_device
@@ -103,6 +111,9 @@ class TranscribeOptions:
         "suspect_loop",
         "drop_suspect",
     )
+    #: Take the transcript of a video with manual captions in its spoken language from them, not
+    #: from Whisper (:mod:`polimodal.extract.caption_transcripts`; needs config captions.enabled)
+    prefer_manual_captions: bool = False
 
     def check(self, where: str) -> None:
         check_settings(self, where)
@@ -117,6 +128,8 @@ class TranscribeOptions:
         and decoded on its own) give different transcripts; two batch sizes > 0 the same one."""
         settings = dict(settings)
         settings["batched"] = int(settings.pop("batch_size")) > 0
+        if not settings.get("prefer_manual_captions"):  # off: the settings (and transcripts) of before
+            settings.pop("prefer_manual_captions", None)
         return settings
 
     @classmethod
@@ -268,6 +281,7 @@ def transcribe_audio(
         "text": "",
         "model": options.model,
         "n_suspect": 0,
+        "source": "asr",
     }
     if audio is None or float(np.abs(audio).max()) < SILENCE_PEAK:
         log.info("%s: %s, no transcript", vid, "no audio stream" if audio is None else "silent audio")
@@ -334,6 +348,7 @@ def transcribe_shard(
     *,
     failures_out: PathLike | None = None,
     cpu_threads: int = 0,
+    captions: PathLike | None = None,
 ) -> list[tuple[str, str]]:
     """Transcribe every video of a shard (VIDEOS table) from its AUDIO file into SEGMENTS and
     TRANSCRIPTS files.
@@ -348,6 +363,8 @@ def transcribe_shard(
     when a video needs it. The suspect flags and the texts are then made again from the
     segments (:func:`polimodal.extract.suspect.flag_shard`): changing their thresholds, or
     reading a shard written before segments had flags, needs no new decode.
+    when a video needs it. ``captions``: the shard's CAPTIONS file, read with
+    ``options.prefer_manual_captions`` (:mod:`polimodal.extract.caption_transcripts`).
     """
     rows = {r["video_id"]: r for r in videos_table.select(["video_id", "source", "audio_digest"]).to_pylist()}
     groups = video_row_groups(audio_path)
@@ -355,9 +372,13 @@ def transcribe_shard(
     failures: list[tuple[str, str]] = []
     # the flags are made again below from the stored segments: their thresholds are no part of the key
     settings = {k: v for k, v in output_settings(options).items() if k not in options.SUSPECT_FIELDS}
+    manual = manual_tracks(captions, rows) if options.prefer_manual_captions else {}
 
     def key(vid: str) -> str:
-        return work_key("transcribe", rows[vid]["audio_digest"], settings)
+        made_of = [rows[vid]["audio_digest"], settings]
+        if options.prefer_manual_captions:  # the transcript may come from the video's captions
+            made_of.append(tracks_key(manual.get(vid)))
+        return work_key("transcribe", *made_of)
 
     def one(vid: str) -> dict[str, pa.Table]:
         info = rows[vid]
@@ -371,7 +392,22 @@ def transcribe_shard(
                 audio = decode_audio(data[0].as_py())
             if not loaded:
                 loaded.append(load_whisper(options, cpu_threads=cpu_threads))
-            row, seg_rows = transcribe_audio(loaded[0], audio, options, video_id=vid)
+            note, row = None, None
+            if vid in manual and audio is not None and float(np.abs(audio).max()) >= SILENCE_PEAK:
+                spoken = spoken_language(
+                    loaded[0], audio, options.language, vad_filter=bool(options.vad_filter)
+                )
+                chosen = choose_manual(manual[vid], spoken)
+                if chosen is not None:
+                    duration = audio.shape[0] / loaded[0].feature_extractor.sampling_rate
+                    row, seg_rows = captions_transcript(vid, chosen, manual[vid][chosen], duration)
+                    log.info("%s: transcript from its manual captions (%s)", vid, chosen)
+                else:
+                    note = not_used(manual[vid], spoken)
+                    log.info("%s: %s", vid, note)
+            if row is None:
+                row, seg_rows = transcribe_audio(loaded[0], audio, options, video_id=vid)
+                row["source_note"] = note
         except (MediaUnavailable, av.error.FFmpegError, ValueError) as exc:
             exc = exc if isinstance(exc, MediaUnavailable) else MediaUnavailable("corrupt", f"audio: {exc}")
             log.warning("%s: %s", vid, exc)

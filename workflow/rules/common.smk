@@ -41,6 +41,7 @@ wildcard_constraints:
 # those from `snakemake.config`. Which settings count: NOT_OUTPUT of each options dataclass.
 from polimodal.align.query import QueryOptions
 from polimodal.extract.audio import AudioOptions
+from polimodal.extract.captions import CaptionOptions
 from polimodal.extract.dedup import DedupOptions
 from polimodal.extract.embed import EmbedOptions
 from polimodal.extract.frames import FrameOptions
@@ -58,6 +59,7 @@ OPTIONS = {
     "dedup": DedupOptions,
     "pitch": PitchOptions,
     "query": QueryOptions,
+    "captions": CaptionOptions,
 }
 
 
@@ -103,6 +105,7 @@ def get_shard_unavailable(wildcards):
     return [
         *get_shard_files(rules.ingest.output.unavailable),
         *get_stage_files("transcribe", rules.transcribe.output.failures),
+        *get_caption_files(rules.captions.output.failures),
         *get_language_exclusions().values(),
     ]
 
@@ -156,9 +159,27 @@ def get_stored_frames():
     return rules.store_frames.output.parquet
 
 
+def get_caption_files(pattern):
+    """``pattern`` for every shard when config `captions.enabled` (a video corpus), else none."""
+    return (
+        get_stage_files("transcribe", pattern) if config["captions"]["enabled"] else []
+    )
+
+
+def get_transcribe_captions(wildcards):
+    """The shard's CAPTIONS file with transcribe.prefer_manual_captions (captions.enabled is
+    checked at start-up), else none: a transcript may then come from a video's manual captions.
+    """
+    if not config["transcribe"]["prefer_manual_captions"]:
+        return []
+    return rules.captions.output.captions.format(shard=wildcards.shard)
+
+
 def get_final_outputs():
     return (
         get_artifact_outputs()
+        + get_caption_files(rules.captions.output.captions)
+        + get_caption_files(rules.captions.output.tracks)
         + get_experiment_outputs()
         + get_align_outputs()
         + get_ablation_outputs()
@@ -318,6 +339,7 @@ def get_model_files(wildcards):
     patterns = _shard_patterns()
     return {
         **get_language_exclusions(),
+        **get_model_captions(wildcards),
         **{
             name: (
                 get_transcripts(wildcards)
@@ -327,6 +349,15 @@ def get_model_files(wildcards):
             for name in _model_files(wildcards.model, "shard")
         },
     }
+
+
+def get_model_captions(wildcards):
+    """{"captions": the shard's CAPTIONS file} for a classify job whose model's text_fields name
+    captions (config captions.enabled, checked at start-up), else {}."""
+    fields = config["models"][wildcards.model].get("text_fields") or []
+    if "captions" not in fields:
+        return {}
+    return {"captions": rules.captions.output.captions.format(shard=wildcards.shard)}
 
 
 def get_task_sources(*inputs):

@@ -72,6 +72,7 @@ rule task_data:
         splits=rules.splits.output.parquet,
         videos=rules.gather_videos.output.parquet,
         transcripts=rules.gather_transcripts.output.parquet,
+        captions=get_caption_files(rules.captions.output.captions),
     output:
         texts="results/tasks/{task}/texts.parquet",
         frames="results/tasks/{task}/frames.parquet",

@@ -6,6 +6,8 @@ rule transcribe:
     input:
         videos=rules.ingest.output.videos,
         audio=rules.ingest.output.audio,
+        # the shard's captions, with transcribe.prefer_manual_captions only
+        captions=get_transcribe_captions,
     output:
         segments="results/transcripts/{shard}/segments.parquet",
         transcripts="results/transcripts/{shard}/videos.parquet",

@@ -19,4 +19,5 @@ transcribe_shard(
     # device is not a param (it does not change the transcript): read from the config
     options=TranscribeOptions.from_config(snakemake.config["transcribe"]),
     cpu_threads=snakemake.threads,
+    captions=snakemake.input.captions or None,
 )
