@@ -305,6 +305,7 @@ STAGES: tuple[Stage, ...] = (
             "coding_simulate",
             "coding_codes",
             "coding_agreement",
+            "coding_declared",
             "coding_splits",
             "coding_estimates",
         ),
