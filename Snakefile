@@ -43,6 +43,7 @@ else:
     include: "workflow/rules/posts.smk"
     include: "workflow/rules/transcribe.smk"
     include: "workflow/rules/embed.smk"
+    include: "workflow/rules/ocr.smk"
     include: "workflow/rules/align.smk"
     include: "workflow/rules/gather.smk"
     include: "workflow/rules/experiments.smk"

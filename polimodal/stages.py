@@ -111,6 +111,20 @@ _COSTS: dict[str, Cost] = {
         measured=False,
     ),
     "post_texts.cpu": Cost(1.0, "core-s/h", "estimate: copies each post's text (no model)", measured=False),
+    "ocr.cpu": Cost(
+        1624.0,
+        "core-s/h",
+        "bench/bench_ocr.py --frames 40 --threads 1, 2026-12-07 (load ~11 on 2 cores: an upper bound): "
+        "RapidOCR PP-OCRv6 small det + rec, 0.50 core-s per 384x216 kept frame (half with text), x 3,600 "
+        "frames x 0.9 kept share; ocr_shard keeps 0.99 of the bare engine's speed. Not small (5.8x "
+        "transcribe): ocr is off by default",
+    ),
+    "ocr.bytes": Cost(
+        0.2,
+        "MB/h",
+        "estimate: a few lines of text with box and score per kept frame (~50 B a line), zstd",
+        measured=False,
+    ),
     # -- GPU, GPU-hours per hour of video (no GPU was ever lent to the measuring sessions)
     "transcribe.gpu": Cost(
         0.01,
@@ -247,6 +261,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("dedup", ("dedup",), _pick("dedup.cpu", "dedup.bytes")),
     Stage("store_frames", ("store_frames",), _pick("store_frames.cpu", "frames.bytes", "frames.webp")),
     Stage("pitch", ("pitch",), _pick("pitch.cpu", "pitch.bytes")),
+    Stage("ocr", ("ocr",), _pick("ocr.cpu", "ocr.bytes")),
     Stage("align", ("align",), _pick("align.cpu", "aligned.bytes")),
     Stage(
         "corpus tables",

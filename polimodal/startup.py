@@ -29,6 +29,7 @@ from polimodal.data.texts import TEXT_FIELDS
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.tasks import Task, task_labels
 from polimodal.extract.language import check_languages
+from polimodal.extract.ocr import OcrOptions
 from polimodal.models.registry import ModelKind, check_model_config
 from polimodal.options import no_effect_keys
 from polimodal.resolve import resolve_model_ref
@@ -342,6 +343,7 @@ def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devic
     from polimodal.extract.ingest import IngestOptions
 
     IngestOptions.from_config(config.get("ingest") or {})  # e.g. a cookies file that does not exist
+    check_ocr(config)
     for stage in run_kind(config).stages:
         check = STAGE_CHECKS.get(stage)
         if check is not None:
@@ -397,6 +399,18 @@ def _check_model_language(section: Mapping[str, Any], language: str) -> None:
     from polimodal.extract.transcribe import TranscribeOptions, check_model_language
 
     check_model_language(str(section.get("model", TranscribeOptions.model)), language)
+
+
+def check_ocr(config: Mapping[str, Any]) -> None:
+    """The ``ocr`` section (:class:`polimodal.extract.ocr.OcrOptions`); when enabled, its models
+    must be found (a ``package:`` reference to an installed package, or a file)."""
+    options = OcrOptions.from_config(config.get("ocr") or {})
+    if options.enabled:
+        for key in ("det_model", "rec_model"):
+            try:
+                resolve_model_ref(getattr(options, key))
+            except ModelLoadError as exc:
+                raise ConfigError(f"config ocr.{key}: {exc}") from None
 
 
 #: Stage name (of :attr:`polimodal.corpus.samples.SheetKind.stages`) → the check of its settings

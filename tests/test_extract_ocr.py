@@ -12,15 +12,8 @@ import pyarrow as pa
 import pytest
 from PIL import Image
 
-from polimodal.corpus.schemas import (
-    DEDUP,
-    FRAMES,
-    OCR_LINES,
-    OCR_SKIPPED,
-    OCR_TEXTS,
-    read_parquet,
-    write_parquet,
-)
+from polimodal.corpus.ocr_schemas import OCR_LINES, OCR_SKIPPED, OCR_TEXTS
+from polimodal.corpus.schemas import DEDUP, FRAMES, read_parquet, write_parquet
 from polimodal.errors import ConfigError
 from polimodal.extract.ocr import FrameUnreadable, OcrEngine, OcrOptions, load_ocr, mark_new, ocr_shard, tiles
 from polimodal.synthetic.screen import TEXTS, font_file, text_frame
@@ -201,3 +194,14 @@ def test_options_are_checked() -> None:
     with pytest.raises(ConfigError, match="langs"):
         OcrOptions.from_config({"langs": ["fr"]})
     assert pa.types.is_fixed_size_list(OCR_LINES.field("box").type)
+
+
+def test_startup_checks_the_ocr_section() -> None:
+    from polimodal.startup import check_ocr
+
+    check_ocr({})  # off by default
+    check_ocr({"ocr": {"enabled": True}})  # the models of rapidocr's wheel are found
+    with pytest.raises(ConfigError, match=r"ocr\.rec_model"):
+        check_ocr({"ocr": {"enabled": True, "rec_model": "package:rapidocr/models/missing.onnx"}})
+    with pytest.raises(ConfigError, match="similarity"):
+        check_ocr({"ocr": {"similarity": 1.5}})

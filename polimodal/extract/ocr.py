@@ -27,13 +27,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from polimodal.corpus.schemas import OCR_LINES, OCR_SKIPPED, OCR_TEXTS, table_from_rows
+from polimodal.corpus.ocr_schemas import OCR_LINES, OCR_SKIPPED, OCR_TEXTS
+from polimodal.corpus.schemas import table_from_rows
 from polimodal.corpus.shards import PerVideo, iter_video_slices, process_videos, video_order, work_key
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.options import options_from_section, output_settings
@@ -58,6 +59,9 @@ class OcrOptions:
     scaled down, or tiled when far longer than wide); ``similarity``: a line at least this similar
     (difflib ratio of the lower-cased texts) to one of the previous frames' counts once.
     """
+
+    #: ``enabled`` says whether the stage runs, not what it writes
+    NOT_OUTPUT: ClassVar[frozenset[str]] = frozenset({"enabled"})
 
     enabled: bool = False
     det_model: str = "package:rapidocr/models/PP-OCRv6_det_small.onnx"

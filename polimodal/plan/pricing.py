@@ -299,6 +299,7 @@ def plan(
         "dedup": simple("dedup.cpu", "dedup.bytes", fps),
         "pitch": simple("pitch.cpu", "pitch.bytes"),
         "align": simple("align.cpu", "aligned.bytes"),
+        "ocr": simple("ocr.cpu", "ocr.bytes", fps),
     }
 
     def store_frames() -> dict[str, Any]:

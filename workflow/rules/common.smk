@@ -28,6 +28,8 @@ SHARDS = [shard_name(i) for i in range(len(DIGESTS))]
 # frames.keep_dropped: the ingest job writes the stored frames table itself, every JPEG; else its
 # table is temporary and store_frames keeps the JPEGs of the frames dedup keeps (embed.smk)
 KEEP_DROPPED_FRAMES = config["frames"]["keep_dropped"]
+# ocr.enabled: each shard's kept frames are read for on-screen text (ocr.smk); off by default
+OCR_ENABLED = config["ocr"]["enabled"]
 
 
 wildcard_constraints:
@@ -45,6 +47,7 @@ from polimodal.extract.dedup import DedupOptions
 from polimodal.extract.embed import EmbedOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
+from polimodal.extract.ocr import OcrOptions
 from polimodal.extract.pitch import PitchOptions
 from polimodal.extract.transcribe import TranscribeOptions
 from polimodal.options import output_settings
@@ -58,6 +61,7 @@ OPTIONS = {
     "dedup": DedupOptions,
     "pitch": PitchOptions,
     "query": QueryOptions,
+    "ocr": OcrOptions,
 }
 
 
@@ -156,9 +160,17 @@ def get_stored_frames():
     return rules.store_frames.output.parquet
 
 
+def get_ocr_outputs():
+    """Each shard's on-screen text when config ocr.enabled (workflow/rules/ocr.smk), else none."""
+    if not OCR_ENABLED:
+        return []
+    return get_shard_files(rules.ocr.output.texts)
+
+
 def get_final_outputs():
     return (
         get_artifact_outputs()
+        + get_ocr_outputs()
         + get_experiment_outputs()
         + get_align_outputs()
         + get_ablation_outputs()
