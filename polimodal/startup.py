@@ -343,7 +343,7 @@ def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devic
     from polimodal.extract.ingest import IngestOptions
 
     IngestOptions.from_config(config.get("ingest") or {})  # e.g. a cookies file that does not exist
-    check_ocr(config)
+    check_ocr(config, models)
     for stage in run_kind(config).stages:
         check = STAGE_CHECKS.get(stage)
         if check is not None:
@@ -401,10 +401,18 @@ def _check_model_language(section: Mapping[str, Any], language: str) -> None:
     check_model_language(str(section.get("model", TranscribeOptions.model)), language)
 
 
-def check_ocr(config: Mapping[str, Any]) -> None:
+def check_ocr(config: Mapping[str, Any], models: Sequence[str] = ()) -> None:
     """The ``ocr`` section (:class:`polimodal.extract.ocr.OcrOptions`); when enabled, its models
-    must be found (a ``package:`` reference to an installed package, or a file)."""
+    must be found (a ``package:`` reference to an installed package, or a file); when not, no
+    model of the run may read the text field ``ocr``."""
     options = OcrOptions.from_config(config.get("ocr") or {})
+    for name in models:
+        fields = (config.get("models", {}).get(name) or {}).get("text_fields") or ()
+        if "ocr" in fields and not options.enabled:
+            raise ConfigError(
+                f"config models.{name}.text_fields {list(fields)}: the on-screen text `ocr` needs the "
+                "ocr stage (config ocr.enabled: true)"
+            )
     if options.enabled:
         for key in ("det_model", "rec_model"):
             try:

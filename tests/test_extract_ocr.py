@@ -83,6 +83,10 @@ def test_word_recall_french_german_spanish(engine: OcrEngine, tmp_path: Path, la
 def test_frame_without_text_reads_nothing(engine: OcrEngine, tmp_path: Path) -> None:
     for background in ("color=c=navy", "mandelbrot"):
         assert engine.read(text_frame(tmp_path / "blank.jpg", [], background=background).read_bytes()) == []
+    # a 320x240 Mandelbrot set reads as a "0" the size of the frame, at confidence 0.51-0.74:
+    # below the default min_score
+    small = text_frame(tmp_path / "small.jpg", [], size=(320, 240), background="mandelbrot").read_bytes()
+    assert engine.read(small) == []
 
 
 def _jpeg(pixels: np.ndarray) -> bytes:
@@ -173,7 +177,7 @@ def test_ocr_shard_writes_lines_texts_and_skipped(tmp_path: Path) -> None:
         (2, fr[1], False),
         (3, TEXTS["de"][0], True),
     ]
-    assert all(len(r["box"]) == 8 and 0.5 <= r["score"] <= 1 for r in lines)
+    assert all(len(r["box"]) == 8 and 0.8 <= r["score"] <= 1 for r in lines)
     texts = {r["video_id"]: r for r in read_parquet(out[1], OCR_TEXTS).to_pylist()}
     assert texts["v1"]["text"] == "\n".join([*fr, TEXTS["de"][0]])
     assert (texts["v1"]["n_frames"], texts["v1"]["n_lines"]) == (3, 5)
@@ -205,3 +209,7 @@ def test_startup_checks_the_ocr_section() -> None:
         check_ocr({"ocr": {"enabled": True, "rec_model": "package:rapidocr/models/missing.onnx"}})
     with pytest.raises(ConfigError, match="similarity"):
         check_ocr({"ocr": {"similarity": 1.5}})
+    svm = {"models": {"svm": {"kind": "svm", "text_fields": ["transcript", "ocr"]}}}
+    with pytest.raises(ConfigError, match=r"models\.svm\.text_fields.*ocr\.enabled: true"):
+        check_ocr(svm, ["svm"])
+    check_ocr({**svm, "ocr": {"enabled": True}}, ["svm"])

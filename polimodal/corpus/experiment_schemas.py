@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from polimodal.corpus.schemas import TEXT_PARTS
+from polimodal.corpus.schemas import OPTIONAL, TEXT_PARTS
 
 # ----------------------------------------------------------------------------- experiments
 #: One row per task × fold × video (``results/splits/{task}.parquet``). Test rows are the
@@ -31,6 +31,7 @@ TASK_TEXTS = pa.schema(
         pa.field("transcript", pa.string()),
         pa.field("language", pa.string()),  # TRANSCRIPTS language (ISO 639-1), null when unknown
         pa.field("parts", TEXT_PARTS),  # a post's text columns (TRANSCRIPTS parts), null for videos
+        pa.field("ocr", pa.string(), metadata=OPTIONAL),  # on-screen text (OCR_TEXTS), null without ocr
     ]
 )
 # A task's kept frames (``results/tasks/{task}/frames.parquet``) are FRAMES rows: only the task's

@@ -100,7 +100,8 @@ def _load_texts(files: Files, video_ids: Sequence[str], text_fields: Sequence[st
     texts = _one(files, "texts")
     if texts is not None:
         return read_task_texts(texts, text_fields)
-    return read_texts(_one(files, "transcripts"), _one(files, "videos"), text_fields)
+    ocr = _paths(files, "ocr") if "ocr" in text_fields else None
+    return read_texts(_one(files, "transcripts"), _one(files, "videos"), text_fields, ocr=ocr)
 
 
 def _load_languages(files: Files) -> dict[str, str]:

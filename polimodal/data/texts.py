@@ -14,18 +14,21 @@ Each text's recorded language (TRANSCRIPTS ``language``) comes from the same tab
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 
 import pyarrow as pa
 
 from polimodal.corpus.experiment_schemas import TASK_TEXTS
+from polimodal.corpus.ocr_schemas import OCR_TEXTS
 from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, has_column, read_parquet
 from polimodal.errors import ConfigError
 from polimodal.types import PathLike
 
-#: Text parts a model's ``text_fields`` may name, in the order they are joined.
-TEXT_FIELDS = ("title", "description", "transcript")
+#: Text parts a model's ``text_fields`` may name, in the order they are joined (``ocr``: the text
+#: on screen, OCR_TEXTS of :mod:`polimodal.extract.ocr`, config ``ocr.enabled``).
+TEXT_FIELDS = ("title", "description", "transcript", "ocr")
 #: What a model reads when its ``text_fields`` is unset (the default of its parameter dataclass,
 #: :class:`polimodal.models.params.TextParams`).
 DEFAULT_TEXT_FIELDS = ("transcript",)
@@ -35,13 +38,15 @@ def read_texts(
     transcripts: PathLike | None,
     videos: PathLike | None = None,
     fields: Sequence[str] = ("transcript",),
+    ocr: PathLike | Sequence[PathLike] | None = None,
 ) -> dict[str, str]:
     """video_id → text made of ``fields``, joined by a blank line.
 
     ``fields``: of :data:`TEXT_FIELDS`, or (posts) text columns of the sheet (config
     ``posts.text_columns``, the TRANSCRIPTS ``parts``). ``transcripts`` is a TRANSCRIPTS table
     (needed for ``transcript`` and text columns), ``videos`` a VIDEOS table (needed for
-    ``title``/``description``). The parts always come in the order title, description,
+    ``title``/``description``), ``ocr`` OCR_TEXTS tables (one or several shards', needed for
+    ``ocr``). The parts always come in the order title, description,
     transcript, then the text columns in their configured order. Videos absent from both tables
     are absent from the result.
     """
@@ -68,7 +73,25 @@ def read_texts(
         for row in t.to_pylist():
             for f in meta:
                 parts[row["video_id"]][f] = row[f] or ""
+    if "ocr" in fields:
+        for vid, text in read_ocr_texts(ocr).items():
+            parts[vid]["ocr"] = text
     return _join_parts(parts, fields, order)
+
+
+def read_ocr_texts(ocr: PathLike | Sequence[PathLike] | None) -> dict[str, str]:
+    """video_id → its on-screen text from OCR_TEXTS table(s) (ConfigError when none is given)."""
+    if ocr is None or (not isinstance(ocr, str | os.PathLike) and not ocr):
+        raise ConfigError(
+            "text_fields include ocr but no on-screen text table was given (config ocr.enabled: true "
+            "runs the ocr stage)"
+        )
+    paths = [ocr] if isinstance(ocr, str | os.PathLike) else list(ocr)
+    out: dict[str, str] = {}
+    for path in paths:
+        t = read_parquet(path, OCR_TEXTS, columns=["video_id", "text"])
+        out.update(zip(t.column("video_id").to_pylist(), t.column("text").to_pylist(), strict=True))
+    return out
 
 
 def read_task_texts(path: PathLike, fields: Sequence[str] = ("transcript",)) -> dict[str, str]:
@@ -79,6 +102,8 @@ def read_task_texts(path: PathLike, fields: Sequence[str] = ("transcript",)) -> 
     fields = _check_fields(fields)
     columns = _post_fields(fields)
     plain = [f for f in fields if f in TEXT_FIELDS]
+    if "ocr" in plain and not has_column(path, "ocr"):
+        raise ConfigError(f"text_fields include ocr but {path} holds no on-screen text (config ocr.enabled)")
     names = ["video_id", *plain] + (["parts"] if columns and has_column(path, "parts") else [])
     t = read_parquet(path, TASK_TEXTS, columns=names)
     parts: dict[str, dict[str, str]] = {}

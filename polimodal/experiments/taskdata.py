@@ -41,6 +41,7 @@ from polimodal.corpus.schemas import (
     write_parquet,
     write_parquet_stream,
 )
+from polimodal.data.texts import read_ocr_texts
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,11 @@ def _concat(tables: Iterable[pa.Table], schema: pa.Schema) -> pa.Table:
     return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
-def task_texts(video_ids: pa.Array, videos: PathLike, transcripts: PathLike) -> pa.Table:
-    """TASK_TEXTS of ``video_ids`` (in that order): metadata texts, the transcript, its language
-    and a post's text parts."""
+def task_texts(
+    video_ids: pa.Array, videos: PathLike, transcripts: PathLike, ocr: Sequence[PathLike] = ()
+) -> pa.Table:
+    """TASK_TEXTS of ``video_ids`` (in that order): metadata texts, the transcript, its language,
+    a post's text parts and the on-screen text (``ocr``: every shard's OCR_TEXTS; none: null)."""
     meta = _concat(select_videos(videos, video_ids, ["video_id", "title", "description"]), VIDEOS)
     columns = ["video_id", "text", "language"]
     parts = has_column(transcripts, "parts")  # a TRANSCRIPTS file written before posts had parts: none
@@ -70,6 +73,10 @@ def task_texts(video_ids: pa.Array, videos: PathLike, transcripts: PathLike) -> 
         table = table.append_column("parts", words.column("parts").take(table.column("row")))
     else:
         table = table.append_column("parts", pa.nulls(table.num_rows, TEXT_PARTS))
+    on_screen = read_ocr_texts(ocr) if ocr else {}
+    table = table.append_column(
+        "ocr", pa.array([on_screen.get(v) for v in table.column("video_id").to_pylist()], pa.string())
+    )
     return table.select(TASK_TEXTS.names).cast(TASK_TEXTS)
 
 
@@ -100,6 +107,7 @@ def build_task_data(
     *,
     texts_out: PathLike,
     frames_out: PathLike,
+    ocr: Sequence[PathLike] = (),
 ) -> dict[str, int]:
     """Write the task's TASK_TEXTS and kept FRAMES (see the module docstring); return counts.
 
@@ -109,7 +117,7 @@ def build_task_data(
     t0 = time.monotonic()
     ids = pc.unique(read_parquet(splits, SPLITS, columns=["video_id"]).column("video_id"))
     ids = ids.cast(pa.string())
-    texts = task_texts(ids, videos, transcripts)
+    texts = task_texts(ids, videos, transcripts, ocr)
     write_parquet(texts, texts_out, TASK_TEXTS)
     n_frames = 0
 

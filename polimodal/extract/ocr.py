@@ -66,7 +66,7 @@ class OcrOptions:
     enabled: bool = False
     det_model: str = "package:rapidocr/models/PP-OCRv6_det_small.onnx"
     rec_model: str = "package:rapidocr/models/PP-OCRv6_rec_small.onnx"
-    min_score: float = 0.5
+    min_score: float = 0.8
     max_side: int = 2000
     similarity: float = 0.8
 

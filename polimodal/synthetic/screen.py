@@ -73,3 +73,17 @@ def text_frame(
     cmd += ["-frames:v", "1", "-q:v", "3", str(out)]
     subprocess.run(cmd, check=True, capture_output=True)
     return out
+
+
+def text_scene(lines: Sequence[str], background: str = "color=c=navy", fontsize: int = 20) -> str:
+    """A lavfi source template of :func:`polimodal.synthetic.media.make_video` (``{w}``, ``{h}``,
+    ``{fps}``) showing ``lines`` over ``background``, as a chyron over footage."""
+    font = font_file()
+    sep = ":" if "=" in background else "="
+    draws = [
+        f"drawtext=fontfile='{font}':text='{_escape(line)}':fontcolor=white:fontsize={fontsize}"
+        f":x=10:y={10 + i * int(fontsize * 1.8)}:box=1:boxcolor=black@0.6:boxborderw=4"
+        for i, line in enumerate(lines)
+    ]
+    body = ",".join([f"{background}{sep}size=WxH:rate=FPS", *draws])
+    return body.replace("{", "{{").replace("}", "}}").replace("WxH", "{w}x{h}").replace("FPS", "{fps}")

@@ -167,6 +167,13 @@ def get_ocr_outputs():
     return get_shard_files(rules.ocr.output.texts)
 
 
+def get_shard_ocr(wildcards):
+    """A classify job's on-screen text (the text field `ocr`): its shard's, when config ocr.enabled."""
+    if not OCR_ENABLED:
+        return {}
+    return {"ocr": rules.ocr.output.texts.format(shard=wildcards.shard)}
+
+
 def get_final_outputs():
     return (
         get_artifact_outputs()
@@ -325,6 +332,7 @@ def get_model_files(wildcards):
     patterns = _shard_patterns()
     return {
         **get_language_exclusions(),
+        **get_shard_ocr(wildcards),
         **{
             name: (
                 get_transcripts(wildcards)

@@ -72,6 +72,7 @@ rule task_data:
         splits=rules.splits.output.parquet,
         videos=rules.gather_videos.output.parquet,
         transcripts=rules.gather_transcripts.output.parquet,
+        ocr=get_ocr_outputs(),
     output:
         texts="results/tasks/{task}/texts.parquet",
         frames="results/tasks/{task}/frames.parquet",

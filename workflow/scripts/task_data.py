@@ -17,4 +17,5 @@ build_task_data(
     list(snakemake.input.dedup),
     texts_out=snakemake.output.texts,
     frames_out=snakemake.output.frames,
+    ocr=list(snakemake.input.ocr),  # every shard's on-screen text (config ocr.enabled), else none
 )
