@@ -213,3 +213,18 @@ def test_startup_checks_the_ocr_section() -> None:
     with pytest.raises(ConfigError, match=r"models\.svm\.text_fields.*ocr\.enabled: true"):
         check_ocr(svm, ["svm"])
     check_ocr({**svm, "ocr": {"enabled": True}}, ["svm"])
+
+
+def test_plan_prices_the_ocr_stage_per_hour_of_video() -> None:
+    import pandas as pd
+
+    from polimodal.plan.pricing import plan
+    from polimodal.stages import COSTS, stage_of
+
+    assert stage_of("ocr").name == "ocr" and COSTS["ocr.cpu"].measured
+    sheet = pd.DataFrame({"video_id": ["a", "b"], "source": ["x", "y"]})
+    result = plan({"ocr": {"enabled": True}}, sheet, {"ocr": 1}, minutes_per_video=30)
+    (row,) = [r for r in result.rows if r.stage == "ocr"]
+    assert row.core_hours == pytest.approx(COSTS["ocr.cpu"].value * 1.0 / 3600)  # one hour at 1 fps
+    half = plan({"frames": {"fps": 0.5}}, sheet, {"ocr": 1}, minutes_per_video=30)
+    assert [r.core_hours for r in half.rows if r.stage == "ocr"] == [pytest.approx(row.core_hours / 2)]
