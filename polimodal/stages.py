@@ -112,12 +112,12 @@ _COSTS: dict[str, Cost] = {
     ),
     "post_texts.cpu": Cost(1.0, "core-s/h", "estimate: copies each post's text (no model)", measured=False),
     "ocr.cpu": Cost(
-        1624.0,
+        1441.0,
         "core-s/h",
-        "bench/bench_ocr.py --frames 40 --threads 1, 2026-12-07 (load ~11 on 2 cores: an upper bound): "
-        "RapidOCR PP-OCRv6 small det + rec, 0.50 core-s per 384x216 kept frame (half with text), x 3,600 "
-        "frames x 0.9 kept share; ocr_shard keeps 0.99 of the bare engine's speed. Not small (5.8x "
-        "transcribe): ocr is off by default",
+        "bench/bench_ocr.py --frames 40 --threads 1, 2026-12-07 (load ~8 on 2 cores: an upper bound): "
+        "RapidOCR PP-OCRv6 small det + rec, min_score 0.8, 0.445 core-s per 384x216 kept frame (half "
+        "with text), x 3,600 frames x 0.9 kept share (every frame: 1,601); ocr_shard keeps 1.00 of the "
+        "bare engine's speed. Not small (5.1x transcribe's 282): ocr is off by default",
     ),
     "ocr.bytes": Cost(
         0.2,
