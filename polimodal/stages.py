@@ -112,12 +112,13 @@ _COSTS: dict[str, Cost] = {
     ),
     "post_texts.cpu": Cost(1.0, "core-s/h", "estimate: copies each post's text (no model)", measured=False),
     "ocr.cpu": Cost(
-        1441.0,
+        161.0,
         "core-s/h",
         "bench/bench_ocr.py --frames 40 --threads 1, 2026-12-07 (load ~8 on 2 cores: an upper bound): "
-        "RapidOCR PP-OCRv6 small det + rec, min_score 0.8, 0.445 core-s per 384x216 kept frame (half "
-        "with text), x 3,600 frames x 0.9 kept share (every frame: 1,601); ocr_shard keeps 1.00 of the "
-        "bare engine's speed. Not small (5.1x transcribe's 282): ocr is off by default",
+        "RapidOCR PP-OCRv6 small det + rec, det_side 960 (RapidOCR's own default, short side enlarged "
+        "to 736: 0.445 core-s/frame, 1,441 core-s/h), min_score 0.8: 0.050 core-s per 384x216 kept "
+        "frame (half with text), x 3,600 frames x 0.9 kept share (every frame: 179). Not small: +30 % "
+        "of the corpus stages' 529 core-s/h (0.6x transcribe): ocr is off by default",
     ),
     "ocr.bytes": Cost(
         0.2,

@@ -11,7 +11,9 @@ A frame is read in one pass when its long side is at most ``max_side`` or it is 
 than wide (RapidOCR scales it to ``max_side``); a banner far longer than ``max_side`` (a
 10,000-px-wide image) is read in overlapping tiles of ``max_side``, whose lines are put back in
 the frame's coordinates (a line read twice in an overlap counts once). A frame that cannot be
-decoded (or is too small to hold text, under 2 px a side) is skipped with its reason.
+decoded (or is too small to hold text, under 2 px a side) is skipped with its reason. One or two
+characters over half the picture high are a shape misread as a letter (a Mandelbrot set as a
+"0"), dropped.
 
 The lines of consecutive kept frames are deduplicated (:func:`mark_new`): a line is ``new`` unless
 it is near-identical (``similarity``) to a line of the video's last two frames read, so a chyron
@@ -45,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: Frames read before a line is new again (the previous two: one misread frame is forgiven).
 MEMORY = 2
+#: One or two characters higher than this share of the picture are a shape, not text (dropped).
+_MAX_LINE_HEIGHT = 0.5
 #: A tiled frame: lines of two tiles whose boxes overlap by more than this (of the smaller) are one.
 _SAME_BOX = 0.5
 
@@ -56,7 +60,10 @@ class OcrOptions:
     ``det_model`` / ``rec_model``: RapidOCR's ONNX detection and recognition models (``package:``
     references to the ones in its wheel, or local paths); ``min_score``: lines recognised with a
     lower confidence are dropped; ``max_side``: frames are read at most this long (longer ones
-    scaled down, or tiled when far longer than wide); ``similarity``: a line at least this similar
+    scaled down, or tiled when far longer than wide); ``det_side``: text is detected on the frame
+    scaled to at most this long side, never enlarged (RapidOCR's default enlarges the short side to
+    736: 4.5 times the CPU on 384-px frames, no better word recall, bench/bench_ocr.py);
+    ``similarity``: a line at least this similar
     (difflib ratio of the lower-cased texts) to one of the previous frames' counts once.
     """
 
@@ -68,6 +75,7 @@ class OcrOptions:
     rec_model: str = "package:rapidocr/models/PP-OCRv6_rec_small.onnx"
     min_score: float = 0.8
     max_side: int = 2000
+    det_side: int = 960
     similarity: float = 0.8
 
     def check(self, where: str) -> None:
@@ -77,8 +85,10 @@ class OcrOptions:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
                 raise ConfigError(f"{where}.{name} must be a number in [0, 1], got {value!r}")
-        if isinstance(self.max_side, bool) or not isinstance(self.max_side, int) or self.max_side < 64:
-            raise ConfigError(f"{where}.max_side must be an integer >= 64, got {self.max_side!r}")
+        for name in ("max_side", "det_side"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 64:
+                raise ConfigError(f"{where}.{name} must be an integer >= 64, got {value!r}")
         for name in ("det_model", "rec_model"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
                 raise ConfigError(f"{where}.{name} must be a model path or package: reference")
@@ -129,8 +139,12 @@ class OcrEngine:
         out = []
         for text, score, box in zip(result.txts, result.scores, result.boxes, strict=True):
             text = " ".join(str(text).split())
-            if text and float(score) >= self.options.min_score:
-                corners = np.asarray(box, dtype=np.float64).reshape(4, 2) + np.array([x0, y0])
+            corners = np.asarray(box, dtype=np.float64).reshape(4, 2)
+            # one or two characters over half the picture high: a shape read as a letter (a
+            # Mandelbrot set's "0"), not text
+            tall = len(text) <= 2 and np.ptp(corners[:, 1]) > _MAX_LINE_HEIGHT * pixels.shape[0]
+            if text and float(score) >= self.options.min_score and not tall:
+                corners = corners + np.array([x0, y0])
                 out.append(Line(text, float(score), tuple(float(v) for v in corners.ravel())))
         return out
 
@@ -147,6 +161,8 @@ def load_ocr(options: OcrOptions, threads: int = 1) -> OcrEngine:
         "Global.text_score": float(options.min_score),
         "Global.max_side_len": int(options.max_side),
         "Det.model_path": det,
+        "Det.limit_type": "max",  # scaled down to det_side, never up
+        "Det.limit_side_len": int(options.det_side),
         "Rec.model_path": rec,
         "EngineConfig.onnxruntime.intra_op_num_threads": max(1, int(threads)),
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
