@@ -118,6 +118,21 @@ _COSTS: dict[str, Cost] = {
         "page request and two tracks on loopback, 11 ms per hour of manual captions parsed (19 for a "
         "rolling automatic track); x 6 videos of 10 min per hour. A site's latency (no CPU) not counted",
     ),
+    "ocr.cpu": Cost(
+        161.0,
+        "core-s/h",
+        "bench/bench_ocr.py --frames 40 --threads 1, 2026-12-07 (load ~8 on 2 cores: an upper bound): "
+        "RapidOCR PP-OCRv6 small det + rec, det_side 960 (RapidOCR's own default, short side enlarged "
+        "to 736: 0.445 core-s/frame, 1,441 core-s/h), min_score 0.8: 0.050 core-s per 384x216 kept "
+        "frame (half with text), x 3,600 frames x 0.9 kept share (every frame: 179). Not small: +30 % "
+        "of the corpus stages' 529 core-s/h (0.6x transcribe): ocr is off by default",
+    ),
+    "ocr.bytes": Cost(
+        0.2,
+        "MB/h",
+        "estimate: a few lines of text with box and score per kept frame (~50 B a line), zstd",
+        measured=False,
+    ),
     # -- GPU, GPU-hours per hour of video (no GPU was ever lent to the measuring sessions)
     "transcribe.gpu": Cost(
         0.01,
@@ -261,6 +276,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("dedup", ("dedup",), _pick("dedup.cpu", "dedup.bytes")),
     Stage("store_frames", ("store_frames",), _pick("store_frames.cpu", "frames.bytes", "frames.webp")),
     Stage("pitch", ("pitch",), _pick("pitch.cpu", "pitch.bytes")),
+    Stage("ocr", ("ocr",), _pick("ocr.cpu", "ocr.bytes")),
     Stage("align", ("align",), _pick("align.cpu", "aligned.bytes")),
     Stage(
         "corpus tables",

@@ -29,6 +29,7 @@ from polimodal.data.texts import TEXT_FIELDS
 from polimodal.errors import ConfigError, ModelLoadError
 from polimodal.experiments.tasks import Task, task_labels
 from polimodal.extract.language import check_languages
+from polimodal.extract.ocr import check_ocr
 from polimodal.measure.options import check_coding
 from polimodal.models.registry import ModelKind, check_model_config
 from polimodal.options import no_effect_keys
@@ -364,6 +365,7 @@ def check_stages(config: Mapping[str, Any], models: Sequence[str] = (), *, devic
     from polimodal.extract.ingest import IngestOptions
 
     IngestOptions.from_config(config.get("ingest") or {})  # e.g. a cookies file that does not exist
+    check_ocr(config, models)
     for stage in run_kind(config).stages:
         check = STAGE_CHECKS.get(stage)
         if check is not None:

@@ -22,6 +22,7 @@ from polimodal.extract.dedup import DedupOptions
 from polimodal.extract.embed import EmbedOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
+from polimodal.extract.ocr import OcrOptions
 from polimodal.extract.pitch import PitchOptions
 from polimodal.extract.transcribe import TranscribeOptions
 from polimodal.options import DEVICE_PATTERN, choice, default_of, device_field, options_from_section
@@ -39,6 +40,7 @@ SECTIONS = {
     "query": QueryOptions,
     "channels": ChannelOptions,
     "captions": CaptionOptions,
+    "ocr": OcrOptions,
 }
 
 

@@ -33,6 +33,7 @@ TASK_TEXTS = pa.schema(
         pa.field("parts", TEXT_PARTS),  # a post's text columns (TRANSCRIPTS parts), null for videos
         # the site's captions, one track (polimodal.data.captions); null: none, or captions are off
         pa.field("captions", pa.string(), metadata=OPTIONAL),
+        pa.field("ocr", pa.string(), metadata=OPTIONAL),  # on-screen text (OCR_TEXTS), null without ocr
     ]
 )
 # A task's kept frames (``results/tasks/{task}/frames.parquet``) are FRAMES rows: only the task's

@@ -101,7 +101,8 @@ def _load_texts(files: Files, video_ids: Sequence[str], text_fields: Sequence[st
     if texts is not None:
         return read_task_texts(texts, text_fields)
     captions = _paths(files, "captions")  # a shard's CAPTIONS (a task's are in its texts)
-    return read_texts(_one(files, "transcripts"), _one(files, "videos"), text_fields, captions)
+    ocr = _paths(files, "ocr") if "ocr" in text_fields else None
+    return read_texts(_one(files, "transcripts"), _one(files, "videos"), text_fields, captions, ocr=ocr)
 
 
 def _load_languages(files: Files) -> dict[str, str]:

@@ -14,20 +14,23 @@ Each text's recorded language (TRANSCRIPTS ``language``) comes from the same tab
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 
 import pyarrow as pa
 
 from polimodal.corpus.experiment_schemas import TASK_TEXTS
+from polimodal.corpus.ocr_schemas import OCR_TEXTS
 from polimodal.corpus.schemas import TRANSCRIPTS, VIDEOS, has_column, read_parquet
 from polimodal.data.captions import caption_texts
 from polimodal.errors import ConfigError
 from polimodal.types import PathLike
 
 #: Text parts a model's ``text_fields`` may name, in the order they are joined. ``captions``: the
-#: site's subtitles (config ``captions``; one track per video, :mod:`polimodal.data.captions`).
-TEXT_FIELDS = ("title", "description", "transcript", "captions")
+#: site's subtitles (config ``captions``; one track per video, :mod:`polimodal.data.captions`);
+#: ``ocr``: the text on screen (OCR_TEXTS of :mod:`polimodal.extract.ocr`, config ``ocr.enabled``).
+TEXT_FIELDS = ("title", "description", "transcript", "captions", "ocr")
 #: What a model reads when its ``text_fields`` is unset (the default of its parameter dataclass,
 #: :class:`polimodal.models.params.TextParams`).
 DEFAULT_TEXT_FIELDS = ("transcript",)
@@ -38,6 +41,7 @@ def read_texts(
     videos: PathLike | None = None,
     fields: Sequence[str] = ("transcript",),
     captions: Sequence[PathLike] = (),
+    ocr: PathLike | Sequence[PathLike] | None = None,
 ) -> dict[str, str]:
     """video_id → text made of ``fields``, joined by a blank line.
 
@@ -45,9 +49,10 @@ def read_texts(
     ``posts.text_columns``, the TRANSCRIPTS ``parts``). ``transcripts`` is a TRANSCRIPTS table
     (needed for ``transcript`` and text columns), ``videos`` a VIDEOS table (needed for
     ``title``/``description``), ``captions`` the CAPTIONS files (needed for ``captions``; the
-    track in the transcript's language first). The parts always come in the order title,
-    description, transcript, captions, then the text columns in their configured order. Videos
-    absent from every table are absent from the result.
+    track in the transcript's language first), ``ocr`` OCR_TEXTS tables (one or several shards',
+    needed for ``ocr``). The parts always come in the order title, description, transcript,
+    captions, ocr, then the text columns in their configured order. Videos absent from every table
+    are absent from the result.
     """
     fields = _check_fields(fields)
     columns = _post_fields(fields)
@@ -80,7 +85,25 @@ def read_texts(
         languages = read_languages(transcripts) if transcripts is not None else {}
         for vid, text in caption_texts(captions, languages).items():
             parts[vid]["captions"] = text
+    if "ocr" in fields:
+        for vid, text in read_ocr_texts(ocr).items():
+            parts[vid]["ocr"] = text
     return _join_parts(parts, fields, order)
+
+
+def read_ocr_texts(ocr: PathLike | Sequence[PathLike] | None) -> dict[str, str]:
+    """video_id → its on-screen text from OCR_TEXTS table(s) (ConfigError when none is given)."""
+    if ocr is None or (not isinstance(ocr, str | os.PathLike) and not ocr):
+        raise ConfigError(
+            "text_fields include ocr but no on-screen text table was given (config ocr.enabled: true "
+            "runs the ocr stage)"
+        )
+    paths = [ocr] if isinstance(ocr, str | os.PathLike) else list(ocr)
+    out: dict[str, str] = {}
+    for path in paths:
+        t = read_parquet(path, OCR_TEXTS, columns=["video_id", "text"])
+        out.update(zip(t.column("video_id").to_pylist(), t.column("text").to_pylist(), strict=True))
+    return out
 
 
 def read_task_texts(path: PathLike, fields: Sequence[str] = ("transcript",)) -> dict[str, str]:
@@ -92,6 +115,8 @@ def read_task_texts(path: PathLike, fields: Sequence[str] = ("transcript",)) -> 
     columns = _post_fields(fields)
     # a TASK_TEXTS file written before it had captions: none
     plain = [f for f in fields if f in TEXT_FIELDS and (f != "captions" or has_column(path, f))]
+    if "ocr" in plain and not has_column(path, "ocr"):
+        raise ConfigError(f"text_fields include ocr but {path} holds no on-screen text (config ocr.enabled)")
     names = ["video_id", *plain] + (["parts"] if columns and has_column(path, "parts") else [])
     t = read_parquet(path, TASK_TEXTS, columns=names)
     parts: dict[str, dict[str, str]] = {}

@@ -42,6 +42,7 @@ from polimodal.corpus.schemas import (
     write_parquet_stream,
 )
 from polimodal.data.captions import caption_texts
+from polimodal.data.texts import read_ocr_texts
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,15 @@ def _concat(tables: Iterable[pa.Table], schema: pa.Schema) -> pa.Table:
 
 
 def task_texts(
-    video_ids: pa.Array, videos: PathLike, transcripts: PathLike, captions: Sequence[PathLike] = ()
+    video_ids: pa.Array,
+    videos: PathLike,
+    transcripts: PathLike,
+    captions: Sequence[PathLike] = (),
+    ocr: Sequence[PathLike] = (),
 ) -> pa.Table:
     """TASK_TEXTS of ``video_ids`` (in that order): metadata texts, the transcript, its language,
-    a post's text parts and the captions (of the CAPTIONS files ``captions``; null without)."""
+    a post's text parts, the captions (of the CAPTIONS files ``captions``; null without) and the
+    on-screen text (``ocr``: every shard's OCR_TEXTS; none: null)."""
     meta = _concat(select_videos(videos, video_ids, ["video_id", "title", "description"]), VIDEOS)
     columns = ["video_id", "text", "language"]
     parts = has_column(transcripts, "parts")  # a TRANSCRIPTS file written before posts had parts: none
@@ -76,6 +82,10 @@ def task_texts(
     languages = dict(zip(*(table.column(c).to_pylist() for c in ("video_id", "language")), strict=True))
     said = caption_texts(captions, {v: lang or "" for v, lang in languages.items()}, video_ids)
     table = table.append_column("captions", pa.array([said.get(v) for v in languages], pa.string()))
+    on_screen = read_ocr_texts(ocr) if ocr else {}
+    table = table.append_column(
+        "ocr", pa.array([on_screen.get(v) for v in table.column("video_id").to_pylist()], pa.string())
+    )
     return table.select(TASK_TEXTS.names).cast(TASK_TEXTS)
 
 
@@ -107,6 +117,7 @@ def build_task_data(
     texts_out: PathLike,
     frames_out: PathLike,
     captions: Sequence[PathLike] = (),
+    ocr: Sequence[PathLike] = (),
 ) -> dict[str, int]:
     """Write the task's TASK_TEXTS and kept FRAMES (see the module docstring); return counts.
 
@@ -117,7 +128,7 @@ def build_task_data(
     t0 = time.monotonic()
     ids = pc.unique(read_parquet(splits, SPLITS, columns=["video_id"]).column("video_id"))
     ids = ids.cast(pa.string())
-    texts = task_texts(ids, videos, transcripts, captions)
+    texts = task_texts(ids, videos, transcripts, captions, ocr)
     write_parquet(texts, texts_out, TASK_TEXTS)
     n_frames = 0
 

@@ -300,6 +300,7 @@ def plan(
         "pitch": simple("pitch.cpu", "pitch.bytes"),
         "align": simple("align.cpu", "aligned.bytes"),
         "captions": simple("captions.cpu", "captions.bytes", estimate=True),
+        "ocr": simple("ocr.cpu", "ocr.bytes", fps),
     }
 
     def store_frames() -> dict[str, Any]:

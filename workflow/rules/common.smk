@@ -28,6 +28,8 @@ SHARDS = [shard_name(i) for i in range(len(DIGESTS))]
 # frames.keep_dropped: the ingest job writes the stored frames table itself, every JPEG; else its
 # table is temporary and store_frames keeps the JPEGs of the frames dedup keeps (embed.smk)
 KEEP_DROPPED_FRAMES = config["frames"]["keep_dropped"]
+# ocr.enabled: each shard's kept frames are read for on-screen text (ocr.smk); off by default
+OCR_ENABLED = config["ocr"]["enabled"]
 
 
 wildcard_constraints:
@@ -46,6 +48,7 @@ from polimodal.extract.dedup import DedupOptions
 from polimodal.extract.embed import EmbedOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
+from polimodal.extract.ocr import OcrOptions
 from polimodal.extract.pitch import PitchOptions
 from polimodal.extract.transcribe import TranscribeOptions
 from polimodal.options import output_settings
@@ -60,6 +63,7 @@ OPTIONS = {
     "pitch": PitchOptions,
     "query": QueryOptions,
     "captions": CaptionOptions,
+    "ocr": OcrOptions,
 }
 
 
@@ -175,11 +179,26 @@ def get_transcribe_captions(wildcards):
     return rules.captions.output.captions.format(shard=wildcards.shard)
 
 
+def get_ocr_outputs():
+    """Each shard's on-screen text when config ocr.enabled (workflow/rules/ocr.smk), else none."""
+    if not OCR_ENABLED:
+        return []
+    return get_shard_files(rules.ocr.output.texts)
+
+
+def get_shard_ocr(wildcards):
+    """A classify job's on-screen text (the text field `ocr`): its shard's, when config ocr.enabled."""
+    if not OCR_ENABLED:
+        return {}
+    return {"ocr": rules.ocr.output.texts.format(shard=wildcards.shard)}
+
+
 def get_final_outputs():
     return (
         get_artifact_outputs()
         + get_caption_files(rules.captions.output.captions)
         + get_caption_files(rules.captions.output.tracks)
+        + get_ocr_outputs()
         + get_experiment_outputs()
         + get_align_outputs()
         + get_ablation_outputs()
@@ -340,6 +359,7 @@ def get_model_files(wildcards):
     return {
         **get_language_exclusions(),
         **get_model_captions(wildcards),
+        **get_shard_ocr(wildcards),
         **{
             name: (
                 get_transcripts(wildcards)

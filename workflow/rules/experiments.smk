@@ -73,6 +73,7 @@ rule task_data:
         videos=rules.gather_videos.output.parquet,
         transcripts=rules.gather_transcripts.output.parquet,
         captions=get_caption_files(rules.captions.output.captions),
+        ocr=get_ocr_outputs(),
     output:
         texts="results/tasks/{task}/texts.parquet",
         frames="results/tasks/{task}/frames.parquet",

@@ -13,9 +13,7 @@ if TYPE_CHECKING:
 setup_logging(snakemake.log[0])
 sheet = read_sample_sheet(snakemake.config["samples"], text_columns=snakemake.config["posts"]["text_columns"])
 declared_step(
-    corpus_items(
-        sheet, snakemake.input.videos, snakemake.input.unavailable, snakemake.input.get("excluded")
-    ),
+    corpus_items(sheet, snakemake.input.videos, snakemake.input.unavailable, snakemake.input.get("excluded")),
     tasks_from_config({"tasks": snakemake.config["tasks"]}),
     snakemake.params.declared,
     out_labels=snakemake.output.labels,

@@ -18,4 +18,5 @@ build_task_data(
     texts_out=snakemake.output.texts,
     frames_out=snakemake.output.frames,
     captions=list(snakemake.input.captions),
+    ocr=list(snakemake.input.ocr),  # every shard's on-screen text (config ocr.enabled), else none
 )
