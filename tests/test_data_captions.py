@@ -77,7 +77,9 @@ def test_read_texts_and_task_texts_field(tables: dict[str, Path], tmp_path: Path
         read_texts(tables["t"], None, ["captions"])
     task = tmp_path / "task.parquet"
     write_parquet(
-        task_texts(pa.array(["v3", "v1"]), tables["v"], tables["t"], [tables["captions"]]), task, TASK_TEXTS
+        task_texts(pa.array(["v3", "v1"]), tables["v"], tables["t"], captions=[tables["captions"]]),
+        task,
+        TASK_TEXTS,
     )
     assert read_task_texts(task, ["captions"]) == {"v3": "", "v1": "Wir stimmen heute ab"}
     # without captions (config captions off): the column is null, the field empty

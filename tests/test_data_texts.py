@@ -101,7 +101,7 @@ def test_ocr_field_reads_the_on_screen_text(tmp_path):
     with pytest.raises(ConfigError, match=r"ocr\.enabled"):
         read_texts(tmp_path / "t.parquet", None, ["transcript", "ocr"])
     ids = pa.array(["v1", "v2"])
-    table = task_texts(ids, tmp_path / "v.parquet", tmp_path / "t.parquet", shards)
+    table = task_texts(ids, tmp_path / "v.parquet", tmp_path / "t.parquet", ocr=shards)
     assert table.column("ocr").to_pylist() == ["Größe\nAfD", ""]
     write_parquet(table, tmp_path / "task.parquet", TASK_TEXTS)
     assert read_task_texts(tmp_path / "task.parquet", ["transcript", "ocr"]) == want

@@ -57,6 +57,7 @@ def task_texts(
     video_ids: pa.Array,
     videos: PathLike,
     transcripts: PathLike,
+    *,
     captions: Sequence[PathLike] = (),
     ocr: Sequence[PathLike] = (),
 ) -> pa.Table:
@@ -128,7 +129,7 @@ def build_task_data(
     t0 = time.monotonic()
     ids = pc.unique(read_parquet(splits, SPLITS, columns=["video_id"]).column("video_id"))
     ids = ids.cast(pa.string())
-    texts = task_texts(ids, videos, transcripts, captions, ocr)
+    texts = task_texts(ids, videos, transcripts, captions=captions, ocr=ocr)
     write_parquet(texts, texts_out, TASK_TEXTS)
     n_frames = 0
 
