@@ -44,6 +44,7 @@ else:
     include: "workflow/rules/transcribe.smk"
     include: "workflow/rules/embed.smk"
     include: "workflow/rules/align.smk"
+    include: "workflow/rules/speakers.smk"
     include: "workflow/rules/gather.smk"
     include: "workflow/rules/experiments.smk"
     include: "workflow/rules/report.smk"

@@ -101,3 +101,19 @@ def test_speakers_shard_writes_turns_of_each_video(tmp_path, encoder):
         {"dialogue": 1},
     )
     assert set(read_parquet(out, SPEAKERS).to_pandas().speaker) == {"SPEAKER_00"}
+
+
+def test_the_sheets_num_speakers_column_is_read_per_shard_and_checked():
+    import pandas as pd
+
+    from polimodal.errors import SampleSheetError
+    from polimodal.extract.speakers import sheet_num_speakers
+
+    sheet = pd.DataFrame(
+        {"video_id": ["a", "b", "c"], "source": ["x", "y", "z"], "num_speakers": ["2", "", "3"]}
+    )
+    assert sheet_num_speakers(sheet) == {"a": 2, "c": 3}
+    assert sheet_num_speakers(sheet, 1, 3) == {"c": 3}
+    assert sheet_num_speakers(sheet.drop(columns="num_speakers")) == {}
+    with pytest.raises(SampleSheetError, match=r"row 3 \(video_id 'b'\): num_speakers '1.5'"):
+        sheet_num_speakers(sheet.assign(num_speakers=["2", "1.5", "0"]))

@@ -22,6 +22,7 @@ from polimodal.extract.embed import EmbedOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
 from polimodal.extract.pitch import PitchOptions
+from polimodal.extract.speakers import SpeakersOptions
 from polimodal.extract.transcribe import TranscribeOptions
 from polimodal.options import DEVICE_PATTERN, choice, default_of, device_field, options_from_section
 
@@ -37,6 +38,7 @@ SECTIONS = {
     "pitch": PitchOptions,
     "query": QueryOptions,
     "channels": ChannelOptions,
+    "speakers": SpeakersOptions,
 }
 
 

@@ -38,7 +38,7 @@ from polimodal.corpus.rows import read_video_rows, video_row_groups
 from polimodal.corpus.schemas import VIDEOS, read_parquet
 from polimodal.corpus.schemas_speakers import SPEAKERS
 from polimodal.corpus.shards import process_videos, work_key
-from polimodal.errors import ConfigError, ModelLoadError
+from polimodal.errors import ConfigError, ModelLoadError, SampleSheetError
 from polimodal.extract.audio import SAMPLE_RATE, decode_audio
 from polimodal.options import choice, device_field, options_from_section, output_settings
 from polimodal.types import PathLike
@@ -335,6 +335,35 @@ def turns_table(video_id: str, turns: list[Turn]) -> pa.Table:
         },
         schema=SPEAKERS,
     )
+
+
+#: The sample sheet's optional column that sets a video's number of speakers (empty: estimated).
+NUM_SPEAKERS_COLUMN = "num_speakers"
+
+
+def sheet_num_speakers(sheet: Any, start: int = 0, stop: int | None = None) -> dict[str, int]:
+    """video_id -> the sheet's ``num_speakers`` of rows ``start:stop`` (a shard) that set one.
+
+    A value that is not a whole number >= 1 is a SampleSheetError naming the row and value."""
+    if NUM_SPEAKERS_COLUMN not in sheet.columns:
+        return {}
+    out = {}
+    rows = sheet.iloc[start:stop]
+    for i, (vid, value) in enumerate(zip(rows["video_id"], rows[NUM_SPEAKERS_COLUMN], strict=True), start):
+        text = "" if value is None else str(value).strip()
+        if text in ("", "nan", "None", "<NA>"):
+            continue
+        try:
+            n = float(text)
+        except ValueError:
+            n = 0.5
+        if n < 1 or n != int(n):
+            raise SampleSheetError(
+                f"sample sheet row {i + 2} (video_id {vid!r}): {NUM_SPEAKERS_COLUMN} {value!r} "
+                "is not a whole number >= 1 (leave it empty to estimate it)"
+            )
+        out[str(vid)] = int(n)
+    return out
 
 
 def speakers_shard(

@@ -46,6 +46,7 @@ from polimodal.extract.embed import EmbedOptions
 from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
 from polimodal.extract.pitch import PitchOptions
+from polimodal.extract.speakers import SpeakersOptions
 from polimodal.extract.transcribe import TranscribeOptions
 from polimodal.options import output_settings
 
@@ -58,6 +59,7 @@ OPTIONS = {
     "dedup": DedupOptions,
     "pitch": PitchOptions,
     "query": QueryOptions,
+    "speakers": SpeakersOptions,
 }
 
 
@@ -162,6 +164,7 @@ def get_final_outputs():
         + get_experiment_outputs()
         + get_align_outputs()
         + get_ablation_outputs()
+        + get_speakers_outputs()
     )
 
 
@@ -480,3 +483,22 @@ def get_ablation_outputs():
     if not TASKS or not any(MODEL_KINDS[m].name == "fndclip" for m in MODELS):
         return []
     return list(rules.ablation.output)
+
+
+# ---- speakers (speakers.smk): diarization, off by default (config `speakers.enabled`)
+from polimodal.extract.speakers import sheet_num_speakers
+
+SPEAKERS = SpeakersOptions.from_config(config["speakers"])
+
+
+def get_shard_num_speakers(wildcards):
+    """video_id -> the sheet's num_speakers of the shard's videos that set one."""
+    start = int(wildcards.shard) * SHARD_SIZE
+    return sheet_num_speakers(SHEET, start, start + SHARD_SIZE)
+
+
+def get_speakers_outputs():
+    """Every shard's speaker turns when diarization is on and the corpus has audio."""
+    if not SPEAKERS.enabled:
+        return []
+    return get_stage_files("align", rules.speakers.output.parquet)
