@@ -57,6 +57,50 @@ class Dialogue:
             w.writeframes((np.clip(self.samples, -1, 1) * 32767).astype("<i2").tobytes())
         return out
 
+    def write_video(self, out: str | Path, size: tuple[int, int] = (160, 120)) -> Path:
+        """An MP4 of a moving test pattern with the dialogue as its AAC audio track."""
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            wav = self.write_wav(Path(tmp) / "d.wav")
+            source = [
+                "-f",
+                "lavfi",
+                "-t",
+                f"{self.duration:.3f}",
+                "-i",
+                f"testsrc2=size={size[0]}x{size[1]}:rate=10",
+            ]
+            codecs = [
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "64k",
+            ]
+            subprocess.run(
+                [
+                    _need("ffmpeg"),
+                    "-y",
+                    "-loglevel",
+                    "error",
+                    *source,
+                    "-i",
+                    str(wav),
+                    *codecs,
+                    "-shortest",
+                    str(out),
+                ],
+                check=True,
+                capture_output=True,
+            )
+        return out
+
 
 def utterance(text: str, voice: str, pitch: int, speed: int = 150) -> np.ndarray:
     """``text`` spoken by espeak-ng's ``voice`` at ``pitch``, as 16 kHz mono float32 samples."""

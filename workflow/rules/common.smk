@@ -497,6 +497,14 @@ def get_shard_num_speakers(wildcards):
     return sheet_num_speakers(SHEET, start, start + SHARD_SIZE)
 
 
+def get_align_speakers(wildcards):
+    """{"speakers": the shard's turns} for the aligned table when diarization is on, else {}
+    (so a run without it has the inputs it always had)."""
+    if not SPEAKERS.enabled:
+        return {}
+    return {"speakers": rules.speakers.output.parquet.format(shard=wildcards.shard)}
+
+
 def get_speakers_outputs():
     """Every shard's speaker turns when diarization is on and the corpus has audio."""
     if not SPEAKERS.enabled:
