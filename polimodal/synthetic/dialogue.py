@@ -102,10 +102,11 @@ class Dialogue:
         return out
 
 
-def utterance(text: str, voice: str, pitch: int, speed: int = 150) -> np.ndarray:
-    """``text`` spoken by espeak-ng's ``voice`` at ``pitch``, as 16 kHz mono float32 samples."""
+def utterance(text: str, voice: str, pitch: int, speed: int = 150, ssml: bool = False) -> np.ndarray:
+    """``text`` spoken by espeak-ng's ``voice`` at ``pitch``, as 16 kHz mono float32 samples
+    (``ssml``: ``text`` is SSML)."""
     with tempfile.TemporaryDirectory() as tmp:
-        wav = speak(text, Path(tmp) / "u.wav", voice=voice, pitch=pitch, speed=speed)
+        wav = speak(text, Path(tmp) / "u.wav", voice=voice, pitch=pitch, speed=speed, ssml=ssml)
         raw = subprocess.run(
             [
                 _need("ffmpeg"),
@@ -136,16 +137,18 @@ def make_dialogue(
     voices: Sequence[tuple[str, int, int]] = VOICES,
     gap: float = 0.4,
     lead: float = 0.5,
+    texts: Sequence[str] = SENTENCES,
+    ssml: bool = False,
 ) -> Dialogue:
     """Turns spoken by ``voices[s]`` for each ``s`` of ``speakers`` (e.g. ``[0, 1, 0, 1]``), each a
-    sentence of :data:`SENTENCES` in turn, ``gap`` s apart after ``lead`` s of silence; the truth
+    sentence of ``texts`` (SSML with ``ssml``) in turn, ``gap`` s apart after ``lead`` s of silence; the truth
     labels are ``V0``, ``V1``, ..."""
     parts = [np.zeros(int(lead * SAMPLE_RATE), np.float32)]
     truth = []
     at = len(parts[0])
     for k, s in enumerate(speakers):
         voice, pitch, speed = voices[s]
-        u = utterance(SENTENCES[k % len(SENTENCES)], voice, pitch, speed)
+        u = utterance(texts[k % len(texts)], voice, pitch, speed, ssml=ssml)
         a, b = _voiced_span(u)
         truth.append(((at + a) / SAMPLE_RATE, (at + b) / SAMPLE_RATE, f"V{s}"))
         parts += [u, np.zeros(int(gap * SAMPLE_RATE), np.float32)]
