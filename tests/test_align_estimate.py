@@ -122,3 +122,11 @@ def test_the_diarized_speaker_needs_diarization():
         pitch_effect(aligned, sheet, (), pattern="tax", cluster="video_speaker")
     with pytest.raises(ConfigError, match=r"speakers\.enabled"):
         pitch_effect(aligned.assign(speaker=None), sheet, (), pattern="tax", cluster="video_speaker")
+
+
+def test_a_sheet_column_named_speaker_wins_over_the_diarized_one():
+    """The demo's sheet names each video's speaker; the aligned table's diarized `speaker`
+    column (null without diarization) must not hide it."""
+    aligned, sheet = _aligned({"A": 1.0, "B": 0.0})
+    out = pitch_effect(aligned.assign(speaker=None), sheet, "speaker", pattern="tax")
+    assert out["speaker"].tolist() == ["A", "B"]

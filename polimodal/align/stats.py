@@ -86,6 +86,9 @@ def measured_units(
                 f"group column(s) {missing} not in the sample sheet (columns: {list(sheet.columns)})"
             )
         cols = sheet[["video_id", *columns]].astype({"video_id": str})
+        # a sheet column wins over an aligned one of the same name (the diarized `speaker`: the
+        # sheet's names the person; the diarized one is `video_speaker`)
+        table = table.drop(columns=[c for c in columns if c in table.columns])
         table = table.merge(cols, on="video_id", how="left")
     return table[np.isfinite(table[measure].astype(float))].copy()
 
