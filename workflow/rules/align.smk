@@ -27,6 +27,7 @@ rule pitch:
 
 rule align:
     input:
+        unpack(get_align_speakers),
         segments=rules.transcribe.output.segments,
         pitch=rules.pitch.output.parquet,
         dedup=rules.dedup.output.parquet,

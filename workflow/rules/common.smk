@@ -50,6 +50,7 @@ from polimodal.extract.frames import FrameOptions
 from polimodal.extract.ingest import IngestOptions
 from polimodal.extract.ocr import OcrOptions
 from polimodal.extract.pitch import PitchOptions
+from polimodal.extract.speakers import SpeakersOptions
 from polimodal.extract.transcribe import TranscribeOptions
 from polimodal.options import output_settings
 
@@ -64,6 +65,7 @@ OPTIONS = {
     "query": QueryOptions,
     "captions": CaptionOptions,
     "ocr": OcrOptions,
+    "speakers": SpeakersOptions,
 }
 
 
@@ -203,6 +205,7 @@ def get_final_outputs():
         + get_align_outputs()
         + get_ablation_outputs()
         + get_coding_outputs()
+        + get_speakers_outputs()
     )
 
 
@@ -677,3 +680,30 @@ def get_coding_outputs():
     if CODING["simulate"] or any(CODED_FILES.values()):
         outputs += expand(rules.coding_estimates.output.csv, task=TASKS)
     return outputs
+
+
+# ---- speakers (speakers.smk): diarization, off by default (config `speakers.enabled`)
+from polimodal.extract.speakers import sheet_num_speakers
+
+SPEAKERS = SpeakersOptions.from_config(config["speakers"])
+
+
+def get_shard_num_speakers(wildcards):
+    """video_id -> the sheet's num_speakers of the shard's videos that set one."""
+    start = int(wildcards.shard) * SHARD_SIZE
+    return sheet_num_speakers(SHEET, start, start + SHARD_SIZE)
+
+
+def get_align_speakers(wildcards):
+    """{"speakers": the shard's turns} for the aligned table when diarization is on, else {}
+    (so a run without it has the inputs it always had)."""
+    if not SPEAKERS.enabled:
+        return {}
+    return {"speakers": rules.speakers.output.parquet.format(shard=wildcards.shard)}
+
+
+def get_speakers_outputs():
+    """Every shard's speaker turns when diarization is on and the corpus has audio."""
+    if not SPEAKERS.enabled:
+        return []
+    return get_stage_files("align", rules.speakers.output.parquet)

@@ -9,4 +9,11 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 setup_logging(snakemake.log[0])
-align_shard(snakemake.input.segments, snakemake.input.pitch, snakemake.output.parquet, snakemake.input.dedup)
+align_shard(
+    snakemake.input.segments,
+    snakemake.input.pitch,
+    snakemake.output.parquet,
+    snakemake.input.dedup,
+    # the shard's speaker turns when diarization is on (config speakers.enabled), else none
+    snakemake.input.get("speakers"),
+)
