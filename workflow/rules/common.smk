@@ -205,16 +205,18 @@ wildcard_constraints:
     model=_names_pattern(MODELS),
 
 
-# Models that want a GPU (torch fine-tuning) train in the train_gpu rule and the others (SVM)
-# in the train rule, so that the cluster profile sends only train_gpu jobs to a GPU partition.
-# Generative models (kind family "llm": Llama, Idefics2 ...) run in train_llm/classify_llm, with
-# their own conda env (envs/llm.yaml) and SLURM resources.
-LLM_MODELS = [m for m in MODELS if MODEL_KINDS[m].family == "llm"]
-GPU_MODELS = [m for m in MODELS if MODEL_KINDS[m].gpu and m not in LLM_MODELS]
-CPU_MODELS = [m for m in MODELS if m not in GPU_MODELS and m not in LLM_MODELS]
-CPU_MODEL_PATTERN = _names_pattern(CPU_MODELS)
-GPU_MODEL_PATTERN = _names_pattern(GPU_MODELS)
-LLM_MODEL_PATTERN = _names_pattern(LLM_MODELS)
+def _rule_models(suffix):
+    """The run's models whose kind's train and classify rules end in ``suffix``."""
+    return [m for m in MODELS if MODEL_KINDS[m].rule_suffix == suffix]
+
+
+# Each model runs in its kind's train and classify rules (ModelKind.rule_suffix in
+# polimodal.models.registry, their one home): train/classify (CPU: the SVM), train_gpu/classify_gpu
+# (torch fine-tuning; the cluster profile sends only these to a GPU partition) and
+# train_llm/classify_llm (generative models: their own conda env, envs/llm.yaml, and SLURM resources).
+CPU_MODEL_PATTERN = _names_pattern(_rule_models(""))
+GPU_MODEL_PATTERN = _names_pattern(_rule_models("_gpu"))
+LLM_MODEL_PATTERN = _names_pattern(_rule_models("_llm"))
 
 
 def get_task_config(wildcards):
