@@ -19,6 +19,9 @@ SHEET = read_sample_sheet(config["samples"], text_columns=TEXT_COLUMNS)
 # of the other kind stops the run here. Decided once: the rules read its entry (CORPUS.stages,
 # CORPUS.text_stage), never its name
 CORPUS = corpus_kind(SHEET, config["corpus"], config["samples"])
+# the report's description (workflow/report/workflow.rst) says what the kind's stages did to each
+# item; Snakemake hands that text the config alone, so the entry's clause travels in it
+config["corpus_method"] = CORPUS.method
 # the JSON schema of a row; read_sample_sheet has already checked every row (vectorised)
 validate(SHEET.head(1000), f"../schemas/{CORPUS.schema}.schema.yaml")
 SHARD_SIZE = config["shard_size"]
