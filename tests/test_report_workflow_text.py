@@ -29,7 +29,7 @@ def render(kind: SheetKind, **config: object) -> str:
     }
     env = Environment(trim_blocks=True, lstrip_blocks=True)
     text = env.from_string(TEXT.read_text()).render(snakemake=SimpleNamespace(config=config))
-    return publish_parts(text, writer_name="html")["html_body"]
+    return publish_parts(text, writer="html")["html_body"]
 
 
 @pytest.mark.parametrize("name", sorted(SHEET_KINDS))
