@@ -239,12 +239,38 @@ KIND_PRICED = Cost(0.0, "-", "each model kind's cost: ModelKind.cost (polimodal/
 
 
 @dataclass(frozen=True)
+class PerHour:
+    """Priced per hour of footage: ``cpu`` core-seconds and ``stored`` MB per hour (keys of the
+    stage's costs), times the frame rate for a stage that works per frame (``per_frame``)."""
+
+    cpu: str
+    stored: str | None = None
+    per_frame: bool = False
+    estimate: bool = False
+
+
+@dataclass(frozen=True)
+class ByModels:
+    """Priced by the model kinds its rule runs (their ``ModelKind.cost``): the kinds whose
+    ``rule_suffix`` is this one, training (per task x fold) or scoring the corpus."""
+
+    train: bool
+    rule_suffix: str = ""
+
+
+@dataclass(frozen=True)
 class Stage:
-    """A row of the plan: the workflow rules it counts and the costs it is priced with."""
+    """A row of the plan: the workflow rules it counts, the costs it is priced with and how.
+
+    ``pricing``: :class:`PerHour`, :class:`ByModels`, the name of a pricer of
+    :data:`polimodal.plan.pricing.PRICERS` (a price that follows the config's settings), or None
+    (bookkeeping: its jobs are counted, their seconds are not).
+    """
 
     name: str
     rules: tuple[str, ...]
     costs: Mapping[str, Cost] = field(default_factory=dict)
+    pricing: PerHour | ByModels | str | None = None
 
 
 def _pick(*keys: str) -> dict[str, Cost]:
@@ -265,9 +291,15 @@ STAGES: tuple[Stage, ...] = (
         "ingest",
         ("ingest",),
         _pick("ingest.cpu", "post_image.cpu", "audio.bytes", "audio.bytes.flac", "media.bytes"),
+        "ingest",
     ),
-    Stage("post_texts", ("post_texts",), _pick("post_texts.cpu")),
-    Stage("captions", ("captions",), _pick("captions.cpu", "captions.bytes")),
+    Stage("post_texts", ("post_texts",), _pick("post_texts.cpu"), PerHour("post_texts.cpu", estimate=True)),
+    Stage(
+        "captions",
+        ("captions",),
+        _pick("captions.cpu", "captions.bytes"),
+        PerHour("captions.cpu", "captions.bytes", estimate=True),
+    ),
     Stage(
         "transcribe",
         ("transcribe",),
@@ -278,16 +310,25 @@ STAGES: tuple[Stage, ...] = (
             "transcribe.gpu",
             "transcripts.bytes",
         ),
+        "transcribe",
     ),
     Stage(
-        "embed", ("embed",), _pick("embed.cpu", "embed.gpu", "embeddings.bytes", "embeddings.bytes.float16")
+        "embed",
+        ("embed",),
+        _pick("embed.cpu", "embed.gpu", "embeddings.bytes", "embeddings.bytes.float16"),
+        "embed",
     ),
-    Stage("dedup", ("dedup",), _pick("dedup.cpu", "dedup.bytes")),
-    Stage("store_frames", ("store_frames",), _pick("store_frames.cpu", "frames.bytes", "frames.webp")),
-    Stage("pitch", ("pitch",), _pick("pitch.cpu", "pitch.bytes")),
-    Stage("ocr", ("ocr",), _pick("ocr.cpu", "ocr.bytes")),
-    Stage("speakers", ("speakers",), _pick("speakers.cpu")),
-    Stage("align", ("align",), _pick("align.cpu", "aligned.bytes")),
+    Stage("dedup", ("dedup",), _pick("dedup.cpu", "dedup.bytes"), PerHour("dedup.cpu", "dedup.bytes", True)),
+    Stage(
+        "store_frames",
+        ("store_frames",),
+        _pick("store_frames.cpu", "frames.bytes", "frames.webp"),
+        "store_frames",
+    ),
+    Stage("pitch", ("pitch",), _pick("pitch.cpu", "pitch.bytes"), PerHour("pitch.cpu", "pitch.bytes")),
+    Stage("ocr", ("ocr",), _pick("ocr.cpu", "ocr.bytes"), PerHour("ocr.cpu", "ocr.bytes", True)),
+    Stage("speakers", ("speakers",), _pick("speakers.cpu"), PerHour("speakers.cpu")),
+    Stage("align", ("align",), _pick("align.cpu", "aligned.bytes"), PerHour("align.cpu", "aligned.bytes")),
     Stage(
         "corpus tables",
         ("gather_videos", "gather_unavailable", "gather_transcripts", "exclude_languages", "query"),
@@ -310,11 +351,17 @@ STAGES: tuple[Stage, ...] = (
             "results_by_group",
         ),
         _TABLES,
+        "experiment tables",
     ),
-    *(Stage(rule, (rule,), {"kind.cost": KIND_PRICED}) for rule in ("train", "train_gpu", "train_llm")),
     *(
-        Stage(rule, (rule,), {"kind.cost": KIND_PRICED})
-        for rule in ("classify", "classify_gpu", "classify_llm")
+        Stage(
+            f"{step}{suffix}",
+            (f"{step}{suffix}",),
+            {"kind.cost": KIND_PRICED},
+            ByModels(step == "train", suffix),
+        )
+        for step in ("train", "classify")
+        for suffix in ("", "_gpu", "_llm")
     ),
     Stage(
         "classified tables",
@@ -322,7 +369,8 @@ STAGES: tuple[Stage, ...] = (
         _TABLES,
     ),
     # the measurement loop (coding.smk): small tables, and the crossfit model's k trainings on the
-    # coded items and one classification of the corpus (priced by its kind where the plan prices it)
+    # coded items and one classification of the corpus: counted, not yet priced (the classification
+    # costs what the classify stage costs for the crossfit model's kind)
     Stage(
         "coding",
         (

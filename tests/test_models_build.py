@@ -88,3 +88,12 @@ def test_the_section_is_parsed_once_and_its_dataclass_handed_to_the_model(kinds,
     options = PromptParams(alpha=3.0)
     assert Plain(["a", "b"], options).options is options
     assert Plain(["a", "b"], {"alpha": 3.0}).options == options
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_keeps_its_options_under_one_name(kind: str) -> None:
+    """The parsed dataclass is the model's ``options``, as it is: no second attribute aliases it."""
+    model = build_model("m", {"kind": kind}, ["a", "b"], prompt=PROMPT)
+    assert isinstance(model.options, KINDS[kind].params)
+    aliases = sorted(name for name, value in vars(model).items() if value is model.options)
+    assert aliases == ["options"], f"model kind {kind}: {aliases}"

@@ -114,7 +114,7 @@ def _adapter_after(tiny_llama: Path, workdir: Path, draw_before: bool) -> dict[s
         examples,
         lambda feats: collate(feats, pad),
         lambda: 0.5,
-        model.opts,
+        model.options,
         workdir,
         seed=1,
         runtime=model.runtime,

@@ -237,3 +237,18 @@ def test_the_recipe_of_a_new_kind_is_complete(add_model_kind, tmp_path) -> None:
     assert rows["train"].core_hours == pytest.approx(2 * 8 * (2.0 * 0.64 + 1.0) / 3600)
     assert rows["classify"].core_hours == pytest.approx(8 * 1.0 / 3600)
     assert p.costs["kind.test_toy"] is cost
+
+
+def test_the_rules_route_a_model_by_its_kinds_rule_suffix() -> None:
+    """Which train/classify rules run a model is written once, as ``ModelKind.rule_suffix``: the
+    rule files read it and never re-derive it from the kind's ``family`` or ``gpu``."""
+    texts = {p.name: p.read_text() for p in sorted((ROOT / "workflow" / "rules").glob("*.smk"))}
+    texts["Snakefile"] = (ROOT / "Snakefile").read_text()
+    code = {name: "\n".join(line.split("#")[0] for line in text.splitlines()) for name, text in texts.items()}
+    rederived = {name for name, text in code.items() if re.search(r"\]\s*\.\s*(family|gpu)\b", text)}
+    assert rederived == set(), f"rule files that re-derive a kind's rules: {sorted(rederived)}"
+    assert "rule_suffix" in code["common.smk"]
+    # every suffix a kind has names rules of the workflow (train<suffix>, classify<suffix>)
+    rules = set(re.findall(r"^(?:rule|use rule \w+ as) (\w+)", "\n".join(code.values()), re.M))
+    for spec in KINDS.values():
+        assert {f"train{spec.rule_suffix}", f"classify{spec.rule_suffix}"} <= rules, spec.name

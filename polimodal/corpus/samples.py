@@ -82,6 +82,9 @@ class SheetKind(Generic[T]):
     #: Whether the sheet has text columns (config ``posts.text_columns``): joined as each item's
     #: text, the text fields its models may read, never a task's label column.
     sheet_texts: bool
+    #: What the per-item stages did to each item, a clause of the HTML report's description
+    #: (``workflow/report/workflow.rst`` reads it as ``config["corpus_method"]``, set by ``common.smk``).
+    method: str
 
     def read_shard(
         self,
@@ -287,6 +290,9 @@ VIDEO_SHEET: SheetKind[videos.VideoSource] = SheetKind(
     text_stage="transcribe",
     inputs=("text", "frames", "words", "audio"),
     sheet_texts=False,
+    method="each video was downloaded or linked, transcribed (faster-whisper, word timestamps and "
+    "language), sampled into frames at 1 fps with near-duplicates removed, and its pitch (Praat) "
+    "aligned to words and frames",
 )
 #: A posts sheet (:mod:`polimodal.corpus.posts`): images for frames, the text for the transcript.
 POST_SHEET: SheetKind[posts.Post] = SheetKind(
@@ -303,6 +309,7 @@ POST_SHEET: SheetKind[posts.Post] = SheetKind(
     text_stage="post_texts",
     inputs=("text", "frames"),
     sheet_texts=True,
+    method="each post's images were fetched and normalised",
 )
 #: The kinds of corpus a sheet can hold (config ``corpus``), by name.
 SHEET_KINDS: dict[str, SheetKind[Any]] = {k.name: k for k in (VIDEO_SHEET, POST_SHEET)}

@@ -24,10 +24,19 @@ from polimodal.stages import (
     MB,
     STAGES,
     WHISPER_SCALE,
+    ByModels,
     Cost,
     KindCost,
+    PerHour,
+    Stage,
     stage_of,
 )
+
+#: The pricers a stage can name (``Stage.pricing``): prices that follow the config's settings
+#: (frame size and format, transcription model, embedding width, the models' frames). A stage
+#: priced per hour (:class:`~polimodal.stages.PerHour`) or by its models
+#: (:class:`~polimodal.stages.ByModels`) declares it on its entry and needs none.
+PRICERS = ("ingest", "transcribe", "embed", "store_frames", "experiment tables")
 
 
 @dataclass
@@ -284,31 +293,10 @@ def plan(
             note=f"{model} ({dim}-d)",
         )
 
-    def simple(cpu: str, stored: str | None, scale: float = 1.0, estimate: bool = False) -> Any:
-        return lambda: dict(
-            core_hours=per_hour(cpu, scale) / 3600,
-            stored_bytes=per_hour(stored, scale) * MB if stored else 0.0,
-            estimate=estimate,
-        )
-
-    pricing = {
-        "ingest": ingest,
-        "transcribe": transcribe,
-        "embed": embed,
-        "post_texts": simple("post_texts.cpu", None, estimate=True),
-        "dedup": simple("dedup.cpu", "dedup.bytes", fps),
-        "pitch": simple("pitch.cpu", "pitch.bytes"),
-        "align": simple("align.cpu", "aligned.bytes"),
-        "captions": simple("captions.cpu", "captions.bytes", estimate=True),
-        "ocr": simple("ocr.cpu", "ocr.bytes", fps),
-    }
-
     def store_frames() -> dict[str, Any]:
         note = "the JPEGs of kept frames (near-duplicates: rows only); at most the bytes shown"
         core = per_hour("store_frames.cpu", fps) / 3600
         return dict(core_hours=core, stored_bytes=frames_stored, estimate=True, note=note)
-
-    pricing["store_frames"] = store_frames
 
     # ---- experiments: the models' costs, on their kinds' registry entries
     tasks = dict(config.get("tasks") or {})
@@ -344,8 +332,7 @@ def plan(
         note += "; task data holds a copy of their kept frames" if reads_frames else ""
         return dict(stored_bytes=task_hours * frames_per_h * MB, note=note)
 
-    def models_of(rule: str, train: bool) -> dict[str, Any]:
-        suffix = rule.removeprefix("train" if train else "classify")
+    def models_of(train: bool, suffix: str) -> dict[str, Any]:
         row: dict[str, Any] = dict(core_hours=0.0, gpu_hours=0.0, stored_bytes=0.0, estimate=True)
         names = [
             m
@@ -370,10 +357,31 @@ def plan(
             row["note"] = "best: one model, counted as the costliest candidate"
         return row
 
-    pricing["experiment tables"] = experiment_tables
-    for suffix in ("", "_gpu", "_llm"):
-        pricing[f"train{suffix}"] = lambda r=f"train{suffix}": models_of(r, True)
-        pricing[f"classify{suffix}"] = lambda r=f"classify{suffix}": models_of(r, False)
+    pricers = dict(zip(PRICERS, (ingest, transcribe, embed, store_frames, experiment_tables), strict=True))
+
+    def price(stage: Stage) -> dict[str, Any]:
+        """The stage's row, priced as its entry says (``Stage.pricing``)."""
+        how = stage.pricing
+        if how is None:
+            return {}
+        if isinstance(how, ByModels):
+            return models_of(how.train, how.rule_suffix)
+        if isinstance(how, PerHour):
+            scale = fps if how.per_frame else 1.0
+            for key in (how.cpu, how.stored):
+                if key is not None:
+                    used[key] = stage.costs[key]
+            return dict(
+                core_hours=stage.costs[how.cpu].value * scale * hours / 3600,
+                stored_bytes=stage.costs[how.stored].value * scale * hours * MB if how.stored else 0.0,
+                estimate=how.estimate,
+            )
+        if how not in pricers:
+            raise ConfigError(
+                f"stage {stage.name!r} (polimodal/stages.py): pricing {how!r} is none of "
+                f"{list(PRICERS)} (polimodal/plan/pricing.py), nor PerHour or ByModels"
+            )
+        return pricers[how]()
 
     unknown = [r for r in jobs if stage_of(r) is None]
     if unknown:
@@ -385,9 +393,7 @@ def plan(
     for stage in STAGES:
         rules = {r: jobs[r] for r in stage.rules if jobs.get(r)}
         if rules:
-            rows.append(
-                StageRow(stage.name, rules, **(pricing[stage.name]() if stage.name in pricing else {}))
-            )
+            rows.append(StageRow(stage.name, rules, **price(stage)))
     media_per_video = cost("media.bytes").value * minutes / 60.0 * MB
     return Plan(
         n_videos=n,

@@ -19,6 +19,9 @@ SHEET = read_sample_sheet(config["samples"], text_columns=TEXT_COLUMNS)
 # of the other kind stops the run here. Decided once: the rules read its entry (CORPUS.stages,
 # CORPUS.text_stage), never its name
 CORPUS = corpus_kind(SHEET, config["corpus"], config["samples"])
+# the report's description (workflow/report/workflow.rst) says what the kind's stages did to each
+# item; Snakemake hands that text the config alone, so the entry's clause travels in it
+config["corpus_method"] = CORPUS.method
 # the JSON schema of a row; read_sample_sheet has already checked every row (vectorised)
 validate(SHEET.head(1000), f"../schemas/{CORPUS.schema}.schema.yaml")
 SHARD_SIZE = config["shard_size"]
@@ -253,16 +256,18 @@ wildcard_constraints:
     model=_names_pattern(MODELS),
 
 
-# Models that want a GPU (torch fine-tuning) train in the train_gpu rule and the others (SVM)
-# in the train rule, so that the cluster profile sends only train_gpu jobs to a GPU partition.
-# Generative models (kind family "llm": Llama, Idefics2 ...) run in train_llm/classify_llm, with
-# their own conda env (envs/llm.yaml) and SLURM resources.
-LLM_MODELS = [m for m in MODELS if MODEL_KINDS[m].family == "llm"]
-GPU_MODELS = [m for m in MODELS if MODEL_KINDS[m].gpu and m not in LLM_MODELS]
-CPU_MODELS = [m for m in MODELS if m not in GPU_MODELS and m not in LLM_MODELS]
-CPU_MODEL_PATTERN = _names_pattern(CPU_MODELS)
-GPU_MODEL_PATTERN = _names_pattern(GPU_MODELS)
-LLM_MODEL_PATTERN = _names_pattern(LLM_MODELS)
+def _rule_models(suffix):
+    """The run's models whose kind's train and classify rules end in ``suffix``."""
+    return [m for m in MODELS if MODEL_KINDS[m].rule_suffix == suffix]
+
+
+# Each model runs in its kind's train and classify rules (ModelKind.rule_suffix in
+# polimodal.models.registry, their one home): train/classify (CPU: the SVM), train_gpu/classify_gpu
+# (torch fine-tuning; the cluster profile sends only these to a GPU partition) and
+# train_llm/classify_llm (generative models: their own conda env, envs/llm.yaml, and SLURM resources).
+CPU_MODEL_PATTERN = _names_pattern(_rule_models(""))
+GPU_MODEL_PATTERN = _names_pattern(_rule_models("_gpu"))
+LLM_MODEL_PATTERN = _names_pattern(_rule_models("_llm"))
 
 
 def get_task_config(wildcards):

@@ -108,17 +108,18 @@ class GenerativeModel(ReusableModel):
     """Answer-scoring classifier on a chat model; zero-shot or LoRA (see the module docstring)."""
 
     vision = False
+    #: the parsed parameters (:class:`Model`'s ``options``, typed for this family)
+    options: GenerativeParams
 
     def __init__(self, classes: list[str], params: Params = None, seed: int = 0) -> None:
         super().__init__(classes, params, seed)
-        self.opts: GenerativeParams = self.options
-        if self.opts.prompt is None:
+        if self.options.prompt is None:
             raise ConfigError(
                 f"model kind {self.kind}: no prompt (set tasks.<task>.prompt: a question and an "
                 f"answer per value {self.classes})"
             )
         self.task_prompt = TaskPrompt.from_config(
-            self.opts.prompt, self.classes, f"model kind {self.kind} prompt"
+            self.options.prompt, self.classes, f"model kind {self.kind} prompt"
         )
         self.model: Any = None
         self.tokenizer: Any = None
@@ -128,15 +129,15 @@ class GenerativeModel(ReusableModel):
     def _load_base(self) -> None:
         if self.model is not None:
             return
-        self.model, self.tokenizer, processor = load_causal(self.opts, self.vision, self.runtime)
+        self.model, self.tokenizer, processor = load_causal(self.options, self.vision, self.runtime)
         self.codec = ChatCodec(
             self.tokenizer,
             self.task_prompt,
             processor=processor,
-            max_text_tokens=self.opts.max_text_tokens,
-            system=self.opts.system,
-            max_frames=getattr(self.opts, "max_frames", 0),
-            image_size=getattr(self.opts, "image_size", 0),
+            max_text_tokens=self.options.max_text_tokens,
+            system=self.options.system,
+            max_frames=getattr(self.options, "max_frames", 0),
+            image_size=getattr(self.options, "image_size", 0),
         )
         log.info(
             "answers %s -> token ids %s",
@@ -147,7 +148,7 @@ class GenerativeModel(ReusableModel):
     @cached_property
     def runtime(self) -> Runtime:
         """Device and precision (chosen when the model first loads: a missing GPU fails there)."""
-        return select_runtime(self.opts.device, where="device")
+        return select_runtime(self.options.device, where="device")
 
     def _frames(self, data: VideoData, i: int) -> list[bytes]:
         if not self.vision or not self.codec or not self.codec.max_frames or data.store is None:
@@ -165,12 +166,12 @@ class GenerativeModel(ReusableModel):
         self._load_base()
         assert self.codec is not None
         summed = answer_logliks(
-            self.model, self.prompts(data), self.codec.answer_ids, batch_size=self.opts.eval_batch_size
+            self.model, self.prompts(data), self.codec.answer_ids, batch_size=self.options.eval_batch_size
         )
         null = None
-        if self.opts.answer_scoring == "calibrated":  # the content-free prompt: no text, no frames
+        if self.options.answer_scoring == "calibrated":  # the content-free prompt: no text, no frames
             null = answer_logliks(self.model, [self.codec.prompt("")], self.codec.answer_ids)
-        return normalise_logliks(summed, self.codec.answer_ids, self.opts.answer_scoring, null=null)
+        return normalise_logliks(summed, self.codec.answer_ids, self.options.answer_scoring, null=null)
 
     def validate(self, data: VideoData) -> float:
         """Macro F1 of the current model on ``data`` (LoRA's epoch-selection criterion)."""
@@ -180,7 +181,7 @@ class GenerativeModel(ReusableModel):
     def finished_fingerprint(self, workdir: Path) -> Mapping[str, Any] | None:
         """A LoRA training's fingerprint, written into ``generative.json`` once it finished."""
         meta_path = workdir / META
-        if not self.opts.trains or not meta_path.exists() or self.read_summary(workdir) is None:
+        if not self.options.trains or not meta_path.exists() or self.read_summary(workdir) is None:
             return None
         return json.loads(meta_path.read_text()).get("fingerprint")
 
@@ -192,11 +193,13 @@ class GenerativeModel(ReusableModel):
         workdir.mkdir(parents=True, exist_ok=True)
         seed_everything(self.seed)
         self._load_base()
-        meta = {"kind": self.kind, "model": self.opts.model, "finetune": self.opts.finetune}
+        meta = {"kind": self.kind, "model": self.options.model, "finetune": self.options.finetune}
         (workdir / META).write_text(json.dumps(meta, indent=2))
-        if not self.opts.trains:
-            log.info("zero-shot: no training; validation and test are scored with %s as is", self.opts.model)
-            self.summary = {"finetune": "none", "model": self.opts.model}
+        if not self.options.trains:
+            log.info(
+                "zero-shot: no training; validation and test are scored with %s as is", self.options.model
+            )
+            self.summary = {"finetune": "none", "model": self.options.model}
             return self.summary
         from polimodal.models.hf.lora import ExampleSet, train_lora
 
@@ -213,12 +216,12 @@ class GenerativeModel(ReusableModel):
             ExampleSet(len(train), make),
             lambda feats: collate(feats, pad),
             lambda: self.validate(validation),
-            self.opts,
+            self.options,
             workdir,
             seed=self.seed,
             runtime=self.runtime,
         )
-        self.summary = {**summary, "model": self.opts.model}
+        self.summary = {**summary, "model": self.options.model}
         self.save_summary(workdir)
         (workdir / META).write_text(json.dumps({**meta, "fingerprint": self.fingerprint()}, indent=2))
         return self.summary
@@ -229,12 +232,12 @@ class GenerativeModel(ReusableModel):
         if not meta_path.exists():
             raise ModelLoadError(f"{workdir}: no {META} (not a {self.kind} model folder)")
         meta = json.loads(meta_path.read_text())
-        if meta.get("model") != self.opts.model or meta.get("finetune") != self.opts.finetune:
+        if meta.get("model") != self.options.model or meta.get("finetune") != self.options.finetune:
             raise ModelLoadError(
-                f"{workdir}: trained as {meta}, config says {self.opts.model} / {self.opts.finetune}"
+                f"{workdir}: trained as {meta}, config says {self.options.model} / {self.options.finetune}"
             )
         self._load_base()
-        if self.opts.trains:
+        if self.options.trains:
             from peft import PeftModel
 
             adapter = workdir / ADAPTER
