@@ -63,13 +63,11 @@ def corpus_items(
     fetched = set(pd.read_parquet(videos, columns=["video_id"])["video_id"])
     missing = _read(unavailable)
     why = dict(zip(missing.get("video_id", []), missing.get("kind", []), strict=True))
-    gone = _read(excluded)
-    for vid in gone.get("video_id", []):
+    gone = set(_read(excluded).get("video_id", []))
+    for vid in gone:
         why.setdefault(vid, "language excluded")
     items["reason"] = [
-        why.get(i, "")
-        if i in fetched and i not in set(gone.get("video_id", []))
-        else why.get(i, "not fetched")
+        why.get(i, "") if i in fetched and i not in gone else why.get(i, "not fetched")
         for i in items["item_id"]
     ]
     items["codable"] = items["reason"] == ""
