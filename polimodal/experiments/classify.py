@@ -98,6 +98,14 @@ def chosen_fold(path: PathLike, model: str) -> int:
     return int(row["fold"].iloc[0])
 
 
+def shard_video_ids(videos: PathLike, files: Files) -> list[str]:
+    """The ids of a shard's VIDEOS file that are classified: all but those in a language the run
+    does not keep (config ``languages``: ``files["excluded"]``)."""
+    ids = read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
+    excluded = excluded_ids(files.get("excluded"))  # type: ignore[arg-type]
+    return [v for v in ids if v not in excluded] if excluded else ids
+
+
 def classify_shard(
     task: str,
     model_name: str,
@@ -121,10 +129,7 @@ def classify_shard(
     generative models (see :func:`polimodal.experiments.run.run_fold`).
     """
     t0 = time.monotonic()
-    ids = read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
-    excluded = excluded_ids(files.get("excluded"))  # type: ignore[arg-type]
-    if excluded:  # config `languages`: a video in a language the run does not keep is not classified
-        ids = [v for v in ids if v not in excluded]
+    ids = shard_video_ids(videos, files)
     table = classify_videos(
         task, model_name, model_cfg, classes, model_dir, fold, ids, files, threads=threads, prompt=prompt
     )

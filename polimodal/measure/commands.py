@@ -54,23 +54,15 @@ def _append(frame: pd.DataFrame, path: Path) -> None:
 
 
 def corpus_items(config: dict[str, Any], results: Path) -> pd.DataFrame:
-    """The sheet's items with ``item_id``, their columns, and ``codable`` / ``reason``: an item is
-    codable when the run fetched it (``results/videos.parquet``) and did not record it unavailable
-    or excluded (``results/unavailable.parquet``)."""
+    """The sheet's items with ``item_id``, their columns, and ``codable`` / ``reason``
+    (:func:`polimodal.measure.loop.corpus_items` over the run's ``results``)."""
     from polimodal.corpus.samples import read_sample_sheet
+    from polimodal.measure.loop import corpus_items as codable
 
-    sheet = read_sample_sheet(config["samples"]).rename(columns={"video_id": "item_id"})
     videos = results / "videos.parquet"
     if not videos.exists():
         raise ConfigError(f"{videos} does not exist: run the workflow (snakemake) before drawing a sample")
-    fetched = set(pd.read_parquet(videos, columns=["video_id"])["video_id"])
-    missing = _read(results / "unavailable.parquet")
-    why = dict(zip(missing.get("video_id", []), missing.get("kind", []), strict=True))
-    sheet["reason"] = [
-        why.get(i, "") if i in fetched else why.get(i, "not fetched") for i in sheet["item_id"]
-    ]
-    sheet["codable"] = sheet["reason"] == ""
-    return sheet
+    return codable(read_sample_sheet(config["samples"]), videos, results / "unavailable.parquet")
 
 
 def draw(args: argparse.Namespace) -> str:
@@ -107,22 +99,15 @@ def draw(args: argparse.Namespace) -> str:
 
 
 def batch_items(config: dict[str, Any], results: Path, coding: Path, batch: int) -> pd.DataFrame:
-    """The batch's items as the coding forms show them: title, url, text and the sheet's columns."""
+    """The batch's items as the coding forms show them (:func:`polimodal.measure.loop.batch_items`)."""
+    from polimodal.measure.loop import batch_items as shown
+
     drawn = _read(coding / "batches.parquet")
     ids = drawn.loc[drawn.get("batch", pd.Series(dtype=int)) == batch, "item_id"] if len(drawn) else []
     if len(ids) == 0:
         raise ConfigError(f"{coding}: no batch {batch} (draw one with `polimodal coding draw`)")
-    items = corpus_items(config, results).set_index("item_id").loc[list(ids)].reset_index()
-    videos = pd.read_parquet(results / "videos.parquet", columns=["video_id", "title", "webpage_url"])
-    texts = _read(results / "transcripts.parquet")
-    text = dict(zip(texts.get("video_id", []), texts.get("text", []), strict=True))
-    meta = videos.set_index("video_id")
-    items["title"] = [meta["title"].get(i) or "" for i in items["item_id"]]
-    items["url"] = [
-        meta["webpage_url"].get(i) or src for i, src in zip(items["item_id"], items["source"], strict=True)
-    ]
-    items["text"] = [text.get(i, "") for i in items["item_id"]]
-    return items
+    items = corpus_items(config, results)
+    return shown(items, list(ids), results / "videos.parquet", results / "transcripts.parquet")
 
 
 def export(args: argparse.Namespace) -> str:
@@ -147,20 +132,15 @@ def export(args: argparse.Namespace) -> str:
 
 def import_codes(args: argparse.Namespace) -> str:
     from polimodal.measure.agreement import check_codes
-    from polimodal.measure.coding import project_token
-    from polimodal.measure.labelstudio import read_label_studio_export
-    from polimodal.measure.sheet import read_coding_sheets
+    from polimodal.measure.loop import read_coded_file
 
     config = _config(args.config)
     tasks = _tasks(config)
     items = batch_items(config, args.results, args.coding, args.batch)
-    new = []
-    for path in args.files:
-        if path.suffix == ".json":
-            codes = read_label_studio_export(path, tasks, items, project_token(tasks, args.batch))
-        else:
-            codes = read_coding_sheets([path], tasks, items)
-        new.append(codes.assign(batch=args.batch, file=str(path)))
+    new = [
+        read_coded_file(path, tasks, items, args.batch).assign(batch=args.batch, file=str(path))
+        for path in args.files
+    ]
     codes = pd.concat(new, ignore_index=True)
     old = _read(args.coding / "codes.parquet")
     if len(old):
@@ -183,27 +163,19 @@ def import_codes(args: argparse.Namespace) -> str:
 
 
 def agreement_cmd(args: argparse.Namespace) -> str:
-    from polimodal.measure.agreement import adjudicate, agreement
+    from polimodal.measure.loop import settle_step
 
-    codes = _read(args.coding / "codes.parquet")
-    if codes.empty:
-        raise ConfigError(f"{args.coding / 'codes.parquet'}: no codes yet (`polimodal coding import`)")
-    table = agreement(codes, n_boot=args.bootstrap, seed=0)
-    table.to_csv(args.coding / "agreement.csv", index=False)
-    settled, unsettled = adjudicate(codes, args.rule)
-    wide = settled.pivot(index="item_id", columns="task", values=["value", "n_coders", "agreed"])
-    labels = pd.DataFrame({"video_id": wide.index})
-    for task in sorted(settled["task"].unique()):
-        labels[task] = wide[("value", task)].fillna("").to_numpy()
-        labels[f"{task}_n_coders"] = wide[("n_coders", task)].fillna(0).astype(int).to_numpy()
-        labels[f"{task}_agreed"] = (
-            wide[("agreed", task)].map({True: "yes", False: "no"}).fillna("").to_numpy()
-        )
-    labels.to_csv(args.coding / "labels.tsv", sep="\t", index=False)
-    unsettled.to_csv(args.coding / "unsettled.csv", index=False)
-    return table.drop(columns=["cohen_kappa_pairs"]).round(3).to_string(index=False) + (
+    codes = args.coding / "codes.parquet"
+    if _read(codes).empty:
+        raise ConfigError(f"{codes}: no codes yet (`polimodal coding import`)")
+    out = {name: args.coding / name for name in ("agreement.csv", "labels.tsv", "unsettled.csv")}
+    table, settled, unsettled = settle_step(
+        codes, args.rule, args.bootstrap, out_agreement=out["agreement.csv"], out_labels=out["labels.tsv"],
+        out_unsettled=out["unsettled.csv"],
+    )  # fmt: skip
+    return table.drop(columns=["cohen_kappa_pairs"], errors="ignore").round(3).to_string(index=False) + (
         f"\nsettled ({args.rule}): {len(settled)}; to settle by hand: {len(unsettled)} "
-        f"({args.coding / 'unsettled.csv'}); labels: {args.coding / 'labels.tsv'}"
+        f"({out['unsettled.csv']}); labels: {out['labels.tsv']}"
     )
 
 

@@ -24,11 +24,10 @@ import pandas as pd
 import pyarrow as pa
 
 from polimodal.corpus.experiment_schemas import CLASSIFIED, SPLITS
-from polimodal.corpus.schemas import VIDEOS, read_parquet, write_parquet
+from polimodal.corpus.schemas import write_parquet
 from polimodal.data.inputs import Files
 from polimodal.errors import ConfigError
 from polimodal.experiments.tasks import Task
-from polimodal.extract.language import excluded_ids
 from polimodal.measure.crossfit import parts
 from polimodal.measure.design import uniforms
 from polimodal.types import PathLike
@@ -101,11 +100,9 @@ def classify_parts(
     prompt: Mapping[str, Any] | None = None,
 ) -> pa.Table:
     """Every video of a shard classified by the crossfit model of its part (``model_dirs[j]``)."""
-    from polimodal.experiments.classify import classify_videos
+    from polimodal.experiments.classify import classify_videos, shard_video_ids
 
-    ids = read_parquet(videos, VIDEOS, columns=["video_id"]).column("video_id").to_pylist()
-    excluded = excluded_ids(files.get("excluded"))  # type: ignore[arg-type]
-    ids = [v for v in ids if v not in excluded]
+    ids = shard_video_ids(videos, files)
     part = parts(pd.Series(ids, dtype=str), len(model_dirs), seed) if ids else np.array([], int)
     tables = []
     for j, model_dir in enumerate(model_dirs):

@@ -2,7 +2,7 @@
 
 Config ``coding:`` (checked at start-up by :func:`polimodal.measure.options.check_coding`):
 
-- :func:`draw_step`: batch ``N`` of the coding sample, drawn with ``coding.batches[N-1]``'s design
+- :func:`draw_or_keep`: batch ``N`` of the coding sample, drawn with ``coding.batches[N-1]``'s design
   from the codable corpus (fetched, not unavailable, not excluded by ``languages``) and batch
   ``N-1``'s state. The batch, its state and the uncodable items are written once: the rule marks
   them protected, so a changed design stops the run instead of silently redrawing coded items.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -74,47 +75,6 @@ def corpus_items(
     return items
 
 
-def draw_step(
-    items: pd.DataFrame,
-    design_cfg: Mapping[str, Any],
-    batch: int,
-    *,
-    previous_state: PathLike | None,
-    scores: PathLike | None,
-    out_batch: PathLike,
-    out_state: PathLike,
-    out_uncodable: PathLike,
-) -> pd.DataFrame:
-    """Draw batch ``batch`` (see the module docstring); return the drawn rows."""
-    from polimodal.measure.design import draw_batch
-
-    design = design_from_config(design_cfg, where=f"coding.batches[{batch - 1}]")
-    if scores is not None:
-        table = pd.read_parquet(scores) if str(scores).endswith(".parquet") else pd.read_csv(scores)
-        column = design.score
-        if "classes" in table.columns:  # a CLASSIFIED table: one score per class
-            value = str(design_cfg["value"])
-            classes = [str(c) for c in table["classes"].iloc[0]]
-            table[column] = [row[classes.index(value)] for row in table["scores"]]
-        items = items.merge(table[["video_id", column]].rename(columns={"video_id": "item_id"}), how="left")
-    state = _read(previous_state)
-    drawn, new_state = draw_batch(items, design, batch=batch, state=state if len(state) else None)
-    _write(drawn, out_batch)
-    _write(new_state, out_state)
-    uncodable = items.loc[~items["codable"], ["item_id", "reason"]]
-    _write(uncodable, out_uncodable)
-    log.info(
-        "coding batch %d: %d item(s) drawn (expected %d, %s); %d item(s) cannot be coded: %s",
-        batch,
-        len(drawn),
-        design.n,
-        design.method,
-        len(uncodable),
-        uncodable["reason"].value_counts().to_dict(),
-    )
-    return drawn
-
-
 def draw_or_keep(
     items: pd.DataFrame,
     design_cfg: Mapping[str, Any],
@@ -127,35 +87,50 @@ def draw_or_keep(
     out_design: PathLike,
     out_uncodable: PathLike,
 ) -> pd.DataFrame:
-    """:func:`draw_step`, unless the batch was drawn before: then its files are kept as they are
-    when ``design_cfg`` is the design they were drawn with, and a ConfigError names both designs
-    when it is not (a drawn batch is never redrawn; its items may be coded already)."""
-    design = json.loads(json.dumps(dict(design_cfg)))
+    """Draw batch ``batch`` with ``design_cfg`` (see the module docstring) after ``previous_state``,
+    and return the drawn rows; unless the batch was drawn before: then its files are kept as they
+    are when ``design_cfg`` is the design they were drawn with, and a ConfigError names both
+    designs when it is not (a drawn batch is never redrawn; its items may be coded already)."""
+    from polimodal.measure.design import draw_batch
+
+    uncodable = items.loc[~items["codable"], ["item_id", "reason"]]
+    _write(uncodable, out_uncodable)
+    wanted = json.loads(json.dumps(dict(design_cfg)))
     paths = [Path(out_batch), Path(out_state), Path(out_design)]
     if all(p.exists() for p in paths):
         before = json.loads(paths[2].read_text())
-        if before != design:
+        if before != wanted:
             raise ConfigError(
                 f"coding.batches[{batch - 1}]: batch {batch} was drawn with {before} ({paths[2]}); the "
-                f"config now says {design}. A drawn batch is never redrawn: restore its design, or add "
+                f"config now says {wanted}. A drawn batch is never redrawn: restore its design, or add "
                 "a new batch"
             )
         for p in paths:
             p.touch()
-        _write(items.loc[~items["codable"], ["item_id", "reason"]], out_uncodable)
         log.info("coding batch %d: kept as drawn (%s)", batch, paths[0])
         return pd.read_parquet(paths[0])
-    drawn = draw_step(
-        items,
-        design_cfg,
+    design = design_from_config(design_cfg, where=f"coding.batches[{batch - 1}]")
+    if scores is not None:
+        table = pd.read_parquet(scores) if str(scores).endswith(".parquet") else pd.read_csv(scores)
+        column = design.score
+        if "classes" in table.columns:  # a CLASSIFIED table: one score per class
+            classes = [str(c) for c in table["classes"].iloc[0]]
+            table[column] = [row[classes.index(str(design_cfg["value"]))] for row in table["scores"]]
+        items = items.merge(table[["video_id", column]].rename(columns={"video_id": "item_id"}), how="left")
+    state = _read(previous_state)
+    drawn, new_state = draw_batch(items, design, batch=batch, state=state if len(state) else None)
+    _write(drawn, out_batch)
+    _write(new_state, out_state)
+    paths[2].write_text(json.dumps(wanted, indent=1, sort_keys=True))
+    log.info(
+        "coding batch %d: %d item(s) drawn (expected %d, %s); %d item(s) cannot be coded: %s",
         batch,
-        previous_state=previous_state,
-        scores=scores,
-        out_batch=out_batch,
-        out_state=out_state,
-        out_uncodable=out_uncodable,
+        len(drawn),
+        design.n,
+        design.method,
+        len(uncodable),
+        uncodable["reason"].value_counts().to_dict(),
     )
-    paths[2].write_text(json.dumps(design, indent=1, sort_keys=True))
     return drawn
 
 
@@ -197,16 +172,16 @@ def design_from_config(cfg: Mapping[str, Any], where: str = "coding.batches[0]")
 
 def batch_items(
     items: pd.DataFrame,
-    batch: PathLike,
+    batch: PathLike | Sequence[str],
     videos: PathLike,
     transcripts: PathLike | None,
     frames: Any = None,
 ) -> pd.DataFrame:
     """The batch's items as coders see them: title, url, transcript text, the sheet's columns and,
-    with ``frames`` (a :class:`~polimodal.data.frames.FrameStore`), the kept frames."""
-    drawn = pd.read_parquet(batch)
-    indexed = items.set_index("item_id")
-    out = indexed.loc[list(drawn["item_id"])].reset_index()
+    with ``frames`` (a :class:`~polimodal.data.frames.FrameStore`), the kept frames. ``batch``: a
+    drawn batch's table, or its item ids."""
+    ids = list(pd.read_parquet(batch)["item_id"]) if isinstance(batch, str | os.PathLike) else list(batch)
+    out = items.set_index("item_id").loc[ids].reset_index()
     meta = pd.read_parquet(videos, columns=["video_id", "title", "webpage_url"]).set_index("video_id")
     texts = _read(transcripts)
     text = dict(zip(texts.get("video_id", []), texts.get("text", []), strict=True))
@@ -308,14 +283,15 @@ def settle_step(
     out_agreement: PathLike,
     out_labels: PathLike,
     out_unsettled: PathLike,
-    tasks: Sequence[Task],
-) -> pd.DataFrame:
+    tasks: Sequence[Task] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Agreement per task (CSV) and the settled labels (TSV: ``video_id``, each task's label,
-    ``<task>_n_coders`` and ``<task>_agreed``), the disagreements left to settle by hand (CSV)."""
+    ``<task>_n_coders`` and ``<task>_agreed``), the disagreements left to settle by hand (CSV).
+    ``tasks``: the label columns (default: the tasks coded). Returns (agreement, settled, unsettled)."""
     from polimodal.measure.agreement import adjudicate, agreement
 
     codes = pd.read_parquet(codes_path)
-    names = [t.name for t in tasks]
+    names = [t.name for t in tasks] if tasks is not None else sorted(codes["task"].unique())
     if codes.empty:
         table = pd.DataFrame(columns=["task"])
         settled = pd.DataFrame(columns=["item_id", "task", "value", "n_coders", "agreed"])
@@ -341,7 +317,7 @@ def settle_step(
         len(settled),
         len(unsettled),
     )
-    return table
+    return table, settled, unsettled
 
 
 def declared_step(

@@ -608,8 +608,13 @@ def get_coded_files(wildcards):
 
 
 def get_coded_by_batch():
-    """Batch number -> the coders' files of that batch (params of coding_codes)."""
-    return {b: list(CODED_FILES[b]) for b in CODING_BATCHES}
+    """Batch number -> the coders' files of that batch and (the demo) its simulated coders' codes
+    (params of coding_codes; the same files are its inputs)."""
+    simulated = rules.coding_simulate.output.csv if CODING["simulate"] else None
+    return {
+        b: list(CODED_FILES[b]) + ([simulated.format(batch=b)] if simulated else [])
+        for b in CODING_BATCHES
+    }
 
 
 def get_coding_sheet_digest():

@@ -12,11 +12,8 @@ if TYPE_CHECKING:
 
 setup_logging(snakemake.log[0])
 sheet = read_sample_sheet(snakemake.config["samples"], text_columns=snakemake.config["posts"]["text_columns"])
-files = {int(b): list(paths) for b, paths in snakemake.params.coded.items()}
-for path in snakemake.input.get("simulated", []):  # results/coding/batchN/simulated_codes.csv
-    files[int(path.split("/batch")[1].split("/")[0])].append(path)
 codes_step(
-    files,
+    {int(b): list(paths) for b, paths in snakemake.params.coded.items()},
     batch_frames(snakemake.input.drawn, sheet),
     tasks_from_config({"tasks": snakemake.params.tasks}),
     snakemake.output.parquet,
